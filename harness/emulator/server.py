@@ -1,0 +1,287 @@
+"""HTTP plumbing of the Moonshot emulator (standard library only, loopback only)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Iterable
+from urllib.parse import urlsplit
+
+from . import rules
+from .responses import Completion, dumps, prompt_tokens
+
+DEFAULT_EPOCH = 1787685097  # created of a real capture (moonshotai-k2.7-tool-choice-omitted.json)
+WINDOW = 60.0
+
+
+class FixedClock:
+    """Clock that only moves when told to; the default, so tests are reproducible."""
+
+    def __init__(self, t: float = DEFAULT_EPOCH):
+        self.t = float(t)
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+ManualClock = FixedClock
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict
+    body: bytes | list  # bytes, or a list of SSE events (bytes) sent as separate chunks
+
+
+def _json_reply(status: int, obj: dict, headers: dict | None = None) -> Reply:
+    return Reply(status, {"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+                 dumps(obj).encode())
+
+
+def _fill(template: str, **values) -> str:
+    """Fill known {placeholders} only; caller-supplied messages may contain other braces."""
+    for k, v in values.items():
+        template = template.replace("{%s}" % k, str(v))
+    return template
+
+
+def _redact(headers: dict) -> dict:
+    out = {}
+    for k, v in headers.items():
+        if k.lower() == "authorization":
+            v = "Bearer [REDACTED]" if str(v).startswith("Bearer ") else "[REDACTED]"
+        out[k] = v
+    return out
+
+
+class Emulator:
+    """A Moonshot-compatible /v1 API on 127.0.0.1.
+
+    api_keys: accepted keys (None = any 'sk-' key); revoked_keys: always rejected;
+    seed: varies ids/texts deterministically; rpm: per-key requests per minute (None = unlimited);
+    clock: callable -> epoch seconds (default FixedClock); prompt_cache: report cached tokens for
+    message prefixes already seen; retry_after: seconds announced on RPM 429s;
+    reject_empty_reasoning: treat reasoning_content "" as missing (CONTRACT §6 open question).
+    """
+
+    def __init__(self, *, api_keys: Iterable[str] | None = None, revoked_keys: Iterable[str] = (),
+                 seed: int = 0, rpm: int | None = None, clock: Callable[[], float] | None = None,
+                 prompt_cache: bool = True, retry_after: int = 1,
+                 reject_empty_reasoning: bool = False, host: str = "127.0.0.1"):
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the emulator binds to loopback only")
+        self.api_keys = set(api_keys) if api_keys is not None else None
+        self.revoked_keys = set(revoked_keys)
+        self.seed, self.rpm, self.retry_after = seed, rpm, retry_after
+        self.clock = clock or FixedClock()
+        self.prompt_cache = prompt_cache
+        self.options = {"reject_empty_reasoning": reject_empty_reasoning}
+        self.host = host
+        self.requests: list[dict] = []
+        self._lock = threading.Lock()
+        self._injected: deque = deque()
+        self._hits: dict[str, deque] = {}
+        self._cache: set[str] = set()
+        self._seq = 0
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url: str | None = None
+
+    # --- control -------------------------------------------------------------------
+    def inject(self, status: int, error_type: str, message: str | None = None, count: int = 1,
+               retry_after: int | None = None) -> None:
+        """Fail the next `count` authenticated requests with this error."""
+        preset = rules.load_rules()["inject_presets"].get(error_type, {})
+        template = message if message is not None else preset.get("message", error_type)
+        with self._lock:
+            self._injected.extend([(status, error_type, template, retry_after)] * count)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._injected.clear()
+            self._hits.clear()
+            self._cache.clear()
+            self._seq = 0
+
+    # --- request handling (transport independent) ----------------------------------
+    def handle(self, method: str, target: str, headers: dict, raw: bytes) -> Reply:
+        path = urlsplit(target).path.rstrip("/") or "/"
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        record = {"method": method, "path": path, "headers": _redact(headers), "body": body}
+        with self._lock:
+            self.requests.append(record)
+        reply = self._dispatch(method, path, headers, body, raw)
+        record["status"] = reply.status
+        return reply
+
+    def _dispatch(self, method, path, headers, body, raw) -> Reply:
+        err = rules.check_auth(headers, self.api_keys, self.revoked_keys)
+        if err:
+            return _json_reply(*err)
+        key = rules.bearer_key(headers)
+        with self._lock:
+            injected = self._injected.popleft() if self._injected else None
+        if injected:
+            status, etype, template, retry = injected
+            msg = _fill(template, **rules.account_ids(key), rpm=self.rpm or 3, retry_after=self.retry_after)
+            extra = {"Retry-After": str(retry)} if retry is not None else {}
+            return _json_reply(status, rules.error_body(etype, msg), extra)
+        if method == "GET" and path == "/v1/models":
+            return _json_reply(200, {"object": "list", "data": [
+                self._model_obj(m) for m in rules.load_models().values() if not m.get("retired")]})
+        if method == "GET" and path.startswith("/v1/models/"):
+            info, err = rules.lookup_model(path[len("/v1/models/"):])
+            return _json_reply(*err) if err else _json_reply(200, self._model_obj(info))
+        if method == "POST" and path == "/v1/chat/completions":
+            limited = self._rate_limit(key)
+            if limited:
+                return limited
+            return self._chat(headers, body if raw else None)
+        return _json_reply(*rules.error("unknown_route", method=method, path=path))
+
+    @staticmethod
+    def _model_obj(m: dict) -> dict:
+        return {"id": m["id"], "object": "model", "created": m["created"], "owned_by": "moonshot"}
+
+    def _rate_limit(self, key: str) -> Reply | None:
+        if self.rpm is None:
+            return None
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - WINDOW:
+                hits.popleft()
+            if len(hits) >= self.rpm:
+                status, body = rules.error("rate_limit_rpm", rpm=self.rpm, retry_after=self.retry_after,
+                                           **rules.account_ids(key))
+                return _json_reply(status, body, {"Retry-After": str(self.retry_after)})
+            hits.append(now)
+        return None
+
+    def _chat(self, headers: dict, body) -> Reply:
+        err = rules.check_shape(body)
+        if err:
+            return _json_reply(*err)
+        model, err = rules.lookup_model(body["model"])
+        if err:
+            return _json_reply(*err)
+        err = rules.check_body(model, body, headers, self.options)
+        if err:
+            return _json_reply(*err)
+        with self._lock:
+            seq, self._seq = self._seq, self._seq + 1
+            cached = self._cached_tokens(model, body)
+        comp = Completion(model, body, seed=self.seed, created=int(self.clock()), seq=seq, cached=cached)
+        if body.get("stream") is True:
+            events = [b"data: " + dumps(c).encode() + b"\n\n" for c in comp.chunks()]
+            events.append(b"data: [DONE]\n\n")
+            return Reply(200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}, events)
+        return _json_reply(200, comp.to_json())
+
+    def _cached_tokens(self, model: dict, body: dict) -> int:
+        """Longest already-seen message prefix counts as cached (called under the lock)."""
+        if not self.prompt_cache or model.get("usage_style") == "plain":
+            return 0
+        msgs, tools = body["messages"], body.get("tools")
+        keys = [hashlib.sha256(dumps([model["id"], tools, msgs[:k]]).encode()).hexdigest()
+                for k in range(1, len(msgs) + 1)]
+        hit = max((k for k, h in enumerate(keys, 1) if h in self._cache), default=0)
+        self._cache.update(keys)
+        return prompt_tokens(msgs[:hit], tools) if hit else 0
+
+    # --- HTTP server -----------------------------------------------------------------
+    def start(self, port: int = 0) -> str:
+        if self._httpd:
+            return self.base_url
+        self._httpd = ThreadingHTTPServer((self.host, port), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.emulator = self
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.01}, daemon=True)
+        self._thread.start()
+        self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._thread.join(timeout=5)
+            self._httpd = self._thread = None
+
+    def __enter__(self) -> "Emulator":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "kimi-emulator"
+
+    def setup(self) -> None:
+        super().setup()
+        # small writes (headers, then one SSE event each) must not wait for delayed ACKs
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        reply = self.server.emulator.handle(method, self.path, dict(self.headers.items()), raw)
+        self.send_response(reply.status)
+        for k, v in reply.headers.items():
+            self.send_header(k, v)
+        if isinstance(reply.body, bytes):
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+            return
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for event in reply.body:  # one HTTP chunk per SSE event, flushed at once
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+
+def serve_forever(port: int = 0, *, seed: int = 0, rpm: int | None = None, **kwargs) -> None:
+    """Serve on 127.0.0.1 with the real clock until SIGINT/SIGTERM; prints the base URL first."""
+    emu = Emulator(seed=seed, rpm=rpm, clock=time.time, **kwargs)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    print(emu.start(port), flush=True)
+    try:
+        while not done.wait(0.5):
+            pass
+    finally:
+        emu.stop()

@@ -1,0 +1,25 @@
+"""The harness's exception types: one for bad input, one for a broken target."""
+
+
+class HarnessError(Exception):
+    """Base class for every error the harness raises on purpose."""
+
+
+class CatalogError(HarnessError):
+    """The catalog is invalid, or a model ref does not resolve."""
+
+
+class CaseError(HarnessError):
+    """A case is malformed (unknown ref, wrong types, bad messages).
+
+    The reference raises only this for bad input; a target that rejects a case reports it as
+    this too, so suites can tell "rejected as invalid" from "crashed".
+    """
+
+
+class TargetError(HarnessError):
+    """A target crashed, timed out, or answered outside the protocol."""
+
+
+class TargetUnavailable(TargetError):
+    """A target cannot run here (not installed); the message says how to install it."""

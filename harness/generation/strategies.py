@@ -1,0 +1,227 @@
+"""Hypothesis strategies for realistic cases.
+
+`cases(model_ref, features)` draws the inputs the rules care about, often enough that a broken
+rule is hit within a few dozen examples: odd spellings of configured thinking, every
+tool_choice form, multi-turn histories whose tool-call ids repeat across turns in every form
+the API and its clients use, extra bodies that fight the rules, both regions and custom
+providers. Only features the target can express are drawn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from harness.contract.case import LEVELS
+from harness.targets.base import ALL_FEATURES
+
+NATIVE_HOSTS = ("https://api.moonshot.ai/v1", "https://api.moonshot.cn/v1")
+OTHER_HOSTS = ("https://gateway.example.test/v1", "http://127.0.0.1:8080/v1")
+TOOL_NAMES = ("read", "get_weather", "search")
+TEXT = st.sampled_from(["hi", "go on", "what is the weather?", "再来一次", "", "Reply exactly: OK"])
+
+
+def _tool(name: str) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name, "description": f"{name} tool",
+            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}}
+
+
+def tool_ids(odd: bool) -> st.SearchStrategy[str]:
+    """A small pool, so ids repeat across turns as they do in real Kimi transcripts."""
+    native = st.builds(lambda n, i: f"functions.{n}:{i}", st.sampled_from(TOOL_NAMES), st.integers(0, 1))
+    official = st.builds(lambda n, i, sep: f"{n}{sep}{i}", st.sampled_from(TOOL_NAMES), st.integers(0, 1), st.sampled_from([":", "_"]))
+    openai = st.sampled_from(["call_abc123", "call_0", "call_x-y_z"])
+    pools = [native, native, official, openai]
+    if odd:
+        pools.append(st.sampled_from(["toolu_01X|y", "call_abc-1", "$web_search:1", "id with space", "call_", "函数:0"]))
+    return st.one_of(*pools)
+
+
+@st.composite
+def history(draw, features: frozenset[str], min_turns: int = 0) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    if draw(st.booleans()):
+        role = draw(st.sampled_from(["system", "developer"])) if "developer_role" in features else "system"
+        messages.append({"role": role, "content": "You are Kimi."})
+    messages.append({"role": "user", "content": draw(TEXT)})
+    ids = tool_ids("odd_tool_ids" in features)
+    for _ in range(draw(st.integers(min_turns, 3))):
+        calls = [
+            {"id": draw(ids), "type": "function",
+             "function": {"name": draw(st.sampled_from(TOOL_NAMES)), "arguments": draw(st.sampled_from(['{}', '{"q": "x"}']))}}
+            for _ in range(draw(st.integers(1, 3)))
+        ]
+        assistant: dict[str, Any] = {"role": "assistant", "content": draw(st.sampled_from([None, "", "let me look"])), "tool_calls": calls}
+        reasoning = draw(st.sampled_from([None, "absent", "absent", "thinking about it", ""]))
+        if reasoning != "absent":  # None: the key is there with null; "absent": no key at all
+            assistant["reasoning_content"] = reasoning
+        messages.append(assistant)
+        for call in calls:
+            messages.append({"role": "tool", "tool_call_id": call["id"], "content": "result"})
+        if draw(st.booleans()):
+            messages.append({"role": "assistant", "content": "done"})
+        messages.append({"role": "user", "content": draw(TEXT)})
+    return messages
+
+
+def tool_choice() -> st.SearchStrategy[Any]:
+    return st.sampled_from([
+        "auto", "none", "required", None,
+        {"type": "function", "function": {"name": "read"}},
+        {"type": "function", "function": {"name": "get_weather"}},
+    ])
+
+
+def thinking_object(with_type: bool = True) -> st.SearchStrategy[dict[str, Any]]:
+    keep = st.sampled_from(["all", "ALL", "All", None, "last", " all "])
+    types = st.sampled_from(["enabled", "disabled"])
+    return st.one_of(
+        st.fixed_dictionaries({"type": types}),
+        st.fixed_dictionaries({"type": types, "keep": keep}),
+        *( [st.fixed_dictionaries({"keep": keep})] if not with_type else []),
+    )
+
+
+def configured_thinking() -> st.SearchStrategy[Any]:
+    """params.thinking in every spelling OpenClaw accepts, and some it should ignore."""
+    return st.one_of(
+        thinking_object(with_type=False),
+        st.booleans(),
+        st.sampled_from(["enabled", "on", "true", "disabled", "off", "false", "ENABLED", "Off", "maybe"]),
+        st.none(),
+    )
+
+
+@st.composite
+def request(draw, features: frozenset[str], require: frozenset[str] = frozenset()) -> dict[str, Any]:
+    messages = draw(history(features, min_turns=2 if "tool_history" in require else 0))
+    body: dict[str, Any] = {"messages": messages}
+    names = {c["function"]["name"] for m in messages for c in m.get("tool_calls") or []}
+    if names or "tool_choice" in require or draw(st.booleans()):
+        body["tools"] = [_tool(n) for n in sorted(names | {"read", "get_weather"})]
+        if "tool_choice" in require or draw(st.integers(0, 3)):
+            body["tool_choice"] = draw(tool_choice())
+    optional = {
+        "temperature": st.sampled_from([0.0, 0.3, 0.6, 1.0, 1.3]),
+        "top_p": st.sampled_from([0.5, 0.95, 1.0]),
+        "n": st.integers(1, 2),
+        "presence_penalty": st.sampled_from([0.0, 0.5]),
+        "frequency_penalty": st.sampled_from([0.0, -0.5]),
+        "stop": st.sampled_from(["\n\n", ["END", "STOP"]]),
+        "seed": st.integers(0, 2**31 - 1),
+        "logprobs": st.booleans(),
+        "max_tokens": st.integers(1, 4096),
+        "max_completion_tokens": st.integers(1, 4096),
+        "user": st.sampled_from(["u-1", "tester"]),
+        "response_format": st.just({"type": "json_object"}),
+        "x_trace_id": st.sampled_from(["abc", "0"]),
+    }
+    if "stream" in features:
+        optional["stream"] = st.booleans()
+        optional["stream_options"] = st.sampled_from([{"include_usage": False}, {"include_usage": True}, {"chunk_hint": 1}])
+    if "request_thinking" in features:
+        optional["thinking"] = thinking_object()
+    if "store" in features:
+        optional["store"] = st.booleans()
+    if "reasoning_effort" in features:
+        optional["reasoning_effort"] = st.sampled_from(["low", "high"])
+    for key, strategy in optional.items():
+        if draw(st.integers(0, 2)) == 0:
+            body[key] = draw(strategy)
+    if "stream" in features and "stream" not in body and ("stream" in require or draw(st.booleans())):
+        body["stream"] = True  # streaming is the common case for agents: draw it often
+    if "sampling" in require:
+        for key in ("temperature", "top_p", "n", "stop", "seed"):
+            body.setdefault(key, draw(optional[key]))
+    if "developer_role" in require and "developer_role" in features:
+        body["messages"].insert(0, {"role": "developer", "content": "Be brief."})
+    return body
+
+
+def extra_body() -> st.SearchStrategy[dict[str, Any]]:
+    """Extra bodies that fight the rules (T6b) as users' configs do, and harmless ones."""
+    return st.one_of(
+        st.fixed_dictionaries({"thinking": thinking_object()}),
+        st.just({"tool_choice": "required"}),
+        st.just({"temperature": 0.2, "top_p": 0.9}),
+        st.fixed_dictionaries({"thinking": thinking_object(), "tool_choice": st.sampled_from(["required", "auto"])}),
+        st.just({"x_gateway_tag": "blue"}),
+    )
+
+
+def keep_object() -> st.SearchStrategy[dict[str, Any]]:
+    """A configured thinking object that asks for keep, in the spellings users write."""
+    return st.fixed_dictionaries(
+        {"keep": st.sampled_from(["all", "ALL", "All", " all ", None, "last"])},
+        optional={"type": st.sampled_from(["enabled", "disabled"])},
+    )
+
+
+@st.composite
+def params(draw, features: frozenset[str], require: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    if not require & {"keep", "configured_thinking"} and draw(st.integers(0, 3)) == 0:
+        return None
+    out: dict[str, Any] = {}
+    if "keep" in require:
+        out["thinking"] = draw(keep_object())
+    elif "configured_thinking" in require or draw(st.integers(0, 2)):
+        out["thinking"] = draw(configured_thinking())
+    if "params_sampling" in features and draw(st.integers(0, 3)) == 0:
+        out["temperature"] = draw(st.sampled_from([0.2, 0.7]))
+    if "extra_body" in features and draw(st.integers(0, 2)) == 0:
+        out["extra_body"] = draw(extra_body())
+    return out
+
+
+@st.composite
+def provider(draw, features: frozenset[str], provider_id: str, require: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    choice = draw(st.sampled_from([1, 3, 4, 5]) if "provider" in require else st.integers(0, 5))
+    if choice <= 2 or "custom_provider" not in features:
+        if choice == 1 and provider_id == "moonshot":
+            return {"id": "moonshot", "baseUrl": NATIVE_HOSTS[1]}  # the China region of the built-in provider
+        return None
+    custom: dict[str, Any] = {
+        "id": draw(st.sampled_from(["my-kimi", "kimi-proxy"])),
+        "baseUrl": draw(st.sampled_from(NATIVE_HOSTS + OTHER_HOSTS)),
+        "api": "openai-completions",
+    }
+    if draw(st.booleans()):
+        custom["sanitizeToolCallIds"] = draw(st.booleans())
+    if "compat" in features and ("compat" in require or draw(st.booleans())):
+        custom["compat"] = draw(st.fixed_dictionaries({}, optional={
+            "maxTokensField": st.sampled_from(["max_tokens", "max_completion_tokens"]),
+            "supportsDeveloperRole": st.booleans(),
+            "supportsReasoningEffort": st.booleans(),
+            "supportsStore": st.booleans(),
+        }))
+    return custom
+
+
+@st.composite
+def cases(draw, model_ref: str, features: frozenset[str] = ALL_FEATURES, provider_id: str | None = None,
+          require: tuple[str, ...] = (), spellings: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A valid case for `model_ref`.
+
+    `require` focuses a rule's suite on the inputs that rule is about (e.g. "keep",
+    "tool_choice", "stream", "extra_body", "tool_history"); `spellings` are the other refs the
+    catalog resolves to this model (aliases, legacy refs), drawn now and then in its place.
+    """
+    features, need = frozenset(features), frozenset(require)
+    provider_id = provider_id or model_ref.split("/", 1)[0]
+    ref = model_ref
+    if spellings and draw(st.integers(0, 1 if "ref_spelling" in need else 3)) == 0:
+        ref = draw(st.sampled_from(spellings))
+    case: dict[str, Any] = {"model": ref, "request": draw(request(features, need))}
+    level = draw(st.sampled_from((None, *LEVELS)))
+    if level is not None or draw(st.booleans()):
+        case["thinking"] = level
+    p = draw(params(features, need))
+    if "extra_body" in need and "extra_body" in features:
+        p = {**(p or {}), "extra_body": draw(extra_body())}
+    if p is not None:
+        case["params"] = p
+    prov = draw(provider(features, provider_id, need))
+    if prov is not None:
+        case["provider"] = prov
+    return case

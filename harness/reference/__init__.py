@@ -1,0 +1,53 @@
+"""The reference implementation of the contract: `transform(case) -> outbound request`.
+
+A pure function. One module per rule, each citing its source; the order below is the order
+the rules run, all of them on the final body (extra body included, T6b).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.catalog import Catalog
+from harness.contract.case import context
+from harness.errors import CaseError
+from harness.reference import (
+    t1_always_thinking,
+    t2_binary_thinking,
+    t3_thinking_keep,
+    t4_tool_choice,
+    t5_reasoning_content,
+    t6_tool_call_ids,
+    t6b_extra_body,
+    t7_compat,
+    t8_stream_usage,
+)
+
+# T4 may disable thinking, so it runs before T3's keep gate and T5's backfill.
+PIPELINE = (
+    t2_binary_thinking,
+    t4_tool_choice,
+    t3_thinking_keep,
+    t1_always_thinking,
+    t5_reasoning_content,
+    t6_tool_call_ids,
+    t7_compat,
+    t8_stream_usage,
+)
+AUTH_PLACEHOLDER = "Bearer <redacted>"
+
+
+def transform(case: dict[str, Any], catalog: Catalog | None = None) -> dict[str, Any]:
+    ctx = context(case, catalog)
+    body = t6b_extra_body.start_body(case, ctx)
+    try:
+        for rule in PIPELINE:
+            rule.apply(case, ctx, body)
+    except (TypeError, AttributeError, KeyError, ValueError) as e:  # a shape the schema let through
+        raise CaseError(f"malformed case: {type(e).__name__}: {e}") from None
+    return {
+        "method": "POST",
+        "url": ctx.url,
+        "headers": {"authorization": AUTH_PLACEHOLDER, "content-type": "application/json"},
+        "body": body,
+    }

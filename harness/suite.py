@@ -1,0 +1,179 @@
+"""The conformance engine behind the suites: draw a case, run the target, hold it to the rule.
+
+A suite module is a few lines (`conformance_test("T3")`); what a rule means lives in
+`harness.contract`, what a target is in `harness.targets`. Known divergences are consulted
+here: a listed divergence that matches the case and the failure is expected, anything else fails.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import given, reject
+from hypothesis import strategies as st
+
+from harness.catalog import Catalog
+from harness.contract import compare, properties
+from harness.contract.case import context
+from harness.contract.divergences import Divergences
+from harness.errors import CaseError, TargetError, TargetUnavailable
+from harness.targets import NotExpressible, Target, create
+
+
+# ------------------------------------------------------------------------------- targets
+def _registry(config) -> dict[str, Any]:
+    if not hasattr(config, "_kimi_targets"):
+        config._kimi_targets = {}
+    return config._kimi_targets
+
+
+def open_target(config, name: str) -> Target:
+    """One instance per target for the whole session (workers start once)."""
+    registry = _registry(config)
+    if name not in registry:
+        from harness.plugin import _catalog
+
+        try:
+            registry[name] = create(name, catalog=_catalog(config), timeout=config.getoption("target_timeout"))
+        except TargetUnavailable as e:
+            registry[name] = e
+    found = registry[name]
+    if isinstance(found, Exception):
+        pytest.fail(f"target {name!r} is not available: {found}", pytrace=False)
+    return found
+
+
+def close_targets(config) -> None:
+    for target in _registry(config).values():
+        if isinstance(target, Target):
+            target.close()
+
+
+def not_applicable_reason(config, target_name: str, rule: str, model: str | None) -> str | None:
+    """Why `rule` cannot be checked on this target (and model), from its declared capabilities."""
+    registry = _registry(config)
+    target = registry.get(target_name)
+    if target is None:
+        try:
+            target = open_target(config, target_name)
+        except BaseException:  # reported by the first test that uses it
+            return None
+    caps = target.capabilities
+    if not caps.supports(rule):
+        return caps.why_not.get(rule, f"{target.name} cannot express rule {rule}")
+    if model is not None and hasattr(target, "model_reason"):
+        return target.model_reason(model)
+    return None
+
+
+# ------------------------------------------------------------------------------- engine
+@dataclass
+class Outcome:
+    """What one example produced, kept for the report's attachments."""
+
+    rule: str
+    target: str
+    case: dict[str, Any]
+    outbound: dict[str, Any] | None = None
+    reference: dict[str, Any] | None = None
+    diff: str | None = None
+    divergence: str | None = None
+
+
+@dataclass
+class Conformance:
+    catalog: Catalog
+    last: Outcome | None = None
+    expected_divergences: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        from harness.targets.reference import ReferenceTarget
+
+        self.reference = ReferenceTarget(self.catalog)
+        self._divergences: dict[str, Divergences] = {}
+        self._spellings: dict[str, tuple[str, ...]] = {}
+
+    def divergences(self, target: Target) -> Divergences:
+        if target.name not in self._divergences:
+            self._divergences[target.name] = Divergences.for_target(target.name)
+        return self._divergences[target.name]
+
+    def draw(self, data, target: Target, model: str, require=()) -> dict[str, Any]:
+        from harness.generation.strategies import cases
+
+        spellings = self._spellings.get(model)
+        if spellings is None:
+            spellings = self._spellings[model] = tuple(
+                sorted(k for k, v in self.catalog.accepted_refs().items() if v == model and k != model))
+        return data.draw(cases(model, target.capabilities.features, require=tuple(require), spellings=spellings),
+                         label="case")
+
+    def call(self, target: Target, case: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return target.transform(case)
+        except NotExpressible:
+            reject()
+        except CaseError as e:
+            raise AssertionError(f"{target.name} rejected a valid case as invalid: {e}") from None
+        except TargetError as e:
+            raise AssertionError(f"{target.name} failed on this case: {e}") from None
+
+    def run(self, rule: str, target: Target, model: str, data, require=()) -> None:
+        case = self.draw(data, target, model, require)
+        outcome = self.last = Outcome(rule, target.name, case)
+        outcome.outbound = out = self.call(target, case)
+        ctx = context(case, self.catalog)
+        problem = None
+        try:
+            if rule == "idempotence":
+                self._idempotence(target, case, out)
+            else:
+                properties.check(rule, case, ctx, out)
+            if rule == "T6":  # "rewritten ids are deterministic": the same case, the same ids
+                again = compare.id_sequence(self.call(target, case))
+                if again != compare.id_sequence(out):
+                    raise AssertionError(f"tool-call ids are not deterministic: {compare.id_sequence(out)} then {again}")
+        except AssertionError as e:
+            problem = f"{rule} property: {e}"
+        if problem is None and target is not self.reference and rule != "idempotence":
+            outcome.reference = want = self.reference.transform(case)
+            outcome.diff = compare.agreement(rule, out, want)
+            if outcome.diff:
+                problem = f"{rule}: {target.name} disagrees with the reference\n{outcome.diff}"
+        if problem is None:
+            return
+        known = self.divergences(target).match(rule, case, problem)
+        if known is not None:
+            outcome.divergence = known.id
+            self.expected_divergences[known.id] = self.expected_divergences.get(known.id, 0) + 1
+            return
+        if outcome.diff is None and outcome.reference is None and target is not self.reference:
+            outcome.reference = self.reference.transform(case)
+            outcome.diff = compare.diff(outcome.reference, out)
+        raise AssertionError(f"{problem}\n\ncase: {json.dumps(case, ensure_ascii=False)}\n"
+                             f"outbound body: {json.dumps(out['body'], ensure_ascii=False)}")
+
+    def _idempotence(self, target: Target, case: dict[str, Any], out: dict[str, Any]) -> None:
+        again = self.call(target, case)
+        if compare.id_sequence(again) != compare.id_sequence(out) or again["body"] != out["body"]:
+            raise AssertionError("not deterministic: the same case gave two different requests\n"
+                                 + compare.diff(out["body"], again["body"], ("first", "second")))
+        twice = self.call(target, {**case, "request": out["body"]})
+        difference = compare.agreement("idempotence", twice, out)
+        if difference:
+            raise AssertionError("not idempotent: transforming the outbound body again changed it\n" + difference)
+
+
+def conformance_test(rule: str, *, require: tuple[str, ...] = (), doc: str | None = None):
+    """A property test of `rule`, parametrized per target and per catalog model."""
+
+    @pytest.mark.rule(rule)
+    @given(data=st.data())
+    def test(conformance: Conformance, target: Target, model: str, data) -> None:
+        conformance.run(rule, target, model, data, require)
+
+    test.__doc__ = doc
+    return test

@@ -1,0 +1,60 @@
+"""Targets: the systems under test, selected with `--target NAME`.
+
+Built in: `reference` (default), `python:MODULE:CALLABLE`, `command:CMD`. Named targets
+(openclaw, pi-ai, litellm, http:URL) are looked up lazily so their heavy imports only happen
+when asked for; another package can add its own through the `kimi_conformance.targets`
+entry-point group (name -> a factory taking the spec's argument).
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import Callable
+
+from harness.errors import TargetUnavailable
+from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible, Target
+
+__all__ = ["ALL_FEATURES", "ALL_RULES", "Capabilities", "NotExpressible", "Target", "create", "known"]
+
+# name -> "module:factory"; the factory takes the text after "name:" (or "" if none).
+_BUILTIN = {
+    "reference": "harness.targets.reference:ReferenceTarget",
+    "python": "harness.targets.python_callable:PythonTarget",
+    "command": "harness.targets.command:CommandTarget",
+    "openclaw": "harness.targets.openclaw:OpenClawTarget",
+    "pi-ai": "harness.targets.pi_ai:PiAiTarget",
+    "litellm": "harness.targets.litellm_target:LiteLLMTarget",
+    "http": "harness.targets.http_gateway:HttpGatewayTarget",
+}
+
+
+def known() -> dict[str, str]:
+    found = dict(_BUILTIN)
+    for ep in entry_points(group="kimi_conformance.targets"):
+        found.setdefault(ep.name, ep.value)
+    return found
+
+
+def _load(path: str) -> Callable[..., Target]:
+    module_name, _, attr = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as e:
+        raise TargetUnavailable(f"target factory {path} is not available: {e}") from None
+
+
+def create(spec: str, **options) -> Target:
+    """Build a target from a `--target` value such as `reference`, `python:m:f`, `command:./x`."""
+    name, sep, arg = spec.partition(":")
+    registry = known()
+    if name not in registry:
+        raise TargetUnavailable(f"unknown target {spec!r}; known: {', '.join(sorted(registry))}")
+    factory = _load(registry[name])
+    if name == "reference":
+        return factory(options.get("catalog"))
+    if name == "command":
+        return factory(arg, timeout=options.get("timeout", 30.0))
+    if name == "http":  # http:URL keeps its own colon
+        return factory(arg, **{k: v for k, v in options.items() if k == "timeout"})
+    return factory(arg) if sep else factory()

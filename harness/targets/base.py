@@ -1,0 +1,73 @@
+"""The target protocol: a target turns a case into the outbound request it would send.
+
+Every target — the reference, a Python callable, a JSON-lines command, the real OpenClaw —
+implements `Target.transform`. A target also says which rules and which case features it can
+express; suites report the rest as "not applicable", never as passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import TargetError
+
+ALL_RULES = frozenset({"routing", "T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7", "T8", "idempotence", "passthrough", "errors"})
+# Case inputs a target may or may not be able to express; generation draws only expressible ones.
+ALL_FEATURES = frozenset({
+    "request_thinking",   # the request body's own `thinking` field
+    "extra_body",         # params.extra_body
+    "params_sampling",    # configured sampling params (params.temperature, ...)
+    "custom_provider",    # case.provider with another id / base URL
+    "compat",             # case.provider.compat flags
+    "odd_tool_ids",       # ids outside the native / official / call_ forms
+    "developer_role",     # `developer` messages
+    "stream",             # stream: true
+    "store",              # the `store` field
+    "reasoning_effort",   # the request's own reasoning_effort
+})
+
+
+class NotExpressible(Exception):
+    """The target cannot express this particular case (generation should have avoided it)."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    rules: frozenset[str] = ALL_RULES
+    features: frozenset[str] = ALL_FEATURES
+    # Rules -> reason, for the report's "not applicable" cells.
+    why_not: dict[str, str] = field(default_factory=dict)
+
+    def supports(self, rule: str) -> bool:
+        return rule in self.rules
+
+
+class Target:
+    name: str = "target"
+    capabilities: Capabilities = Capabilities()
+
+    def transform(self, case: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def versions(self) -> dict[str, str]:
+        """Versions of what runs behind this target, for the report's environment."""
+        return {}
+
+    def close(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+
+def check_outbound(result: Any, who: str) -> dict[str, Any]:
+    """Hold a target's answer to the protocol shape; header names compare case-insensitively."""
+    if not isinstance(result, dict):
+        raise TargetError(f"{who} returned {type(result).__name__}, expected an outbound request object")
+    missing = [k for k in ("method", "url", "headers", "body") if k not in result]
+    if missing:
+        raise TargetError(f"{who} returned an outbound request without {', '.join(missing)}")
+    if not isinstance(result["body"], dict) or not isinstance(result["headers"], dict):
+        raise TargetError(f"{who} returned a request whose body or headers are not objects")
+    return {**result, "headers": {str(k).lower(): v for k, v in result["headers"].items()}}

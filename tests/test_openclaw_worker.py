@@ -1,0 +1,239 @@
+"""The real OpenClaw (npm openclaw@2026.9.6) driven through its persistent JSON-lines worker.
+
+Checks the behaviours observed in shared/research/openclaw.md. Skips when the target is not
+installed (``python -m harness.targets.node.install openclaw``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.targets.node import install as node_install
+
+TARGET = "openclaw"
+SKIP_REASON = "openclaw not installed, run: python -m harness.targets.node.install openclaw"
+
+
+class Worker:
+    def __init__(self, cache_dir: Path, scratch: Path):
+        node_install.sync_worker(TARGET, cache_dir)
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            [str(node_install.node_path(cache_dir)), "worker.mjs"],
+            cwd=cache_dir, env=node_install.worker_env(scratch),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, bufsize=1,
+        )
+        self.ready = json.loads(self.proc.stdout.readline())
+        self.startup_s = time.monotonic() - t0
+        self._id = 0
+
+    def call(self, **msg) -> dict:
+        self._id += 1
+        msg["id"] = self._id
+        self.proc.stdin.write(json.dumps(msg) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        assert line, "worker closed stdout"
+        out = json.loads(line)
+        assert out["id"] == self._id
+        return out
+
+    def transform(self, case: dict) -> dict:
+        out = self.call(op="transform", case=case)
+        assert out["ok"], out
+        return out["result"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory):
+    cache_dir = node_install.default_cache_dir(TARGET)
+    if not node_install.is_installed(TARGET, cache_dir):
+        pytest.skip(SKIP_REASON)
+    w = Worker(cache_dir, tmp_path_factory.mktemp("openclaw-scratch"))
+    yield w
+    w.close()
+
+
+USER = [{"role": "user", "content": "hi"}]
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "w",
+                                            "parameters": {"type": "object", "properties": {}}}}]
+
+
+def case(model="moonshot/kimi-k2.6", think=None, params=None, provider=None, **request):
+    request.setdefault("messages", USER)
+    request.setdefault("stream", True)
+    return {"model": model, "thinking": think, "params": params, "provider": provider, "request": request}
+
+
+def test_ready_line(worker):
+    assert worker.ready["ready"] is True
+    assert worker.ready["versions"]["openclaw"] == "2026.9.6"
+    assert worker.ready["versions"]["node"].startswith("24.")
+
+
+def test_outbound_shape(worker):
+    out = worker.transform(case(think="off"))
+    assert out["method"] == "POST"
+    assert out["url"] == "https://api.moonshot.ai/v1/chat/completions"
+    assert out["headers"]["authorization"] == "Bearer <redacted>"
+    assert all(k == k.lower() for k in out["headers"])
+    assert out["body"]["model"] == "kimi-k2.6"
+    assert out["body"]["thinking"] == {"type": "disabled"}
+    assert out["body"]["stream_options"] == {"include_usage": True}  # native host
+
+
+def test_k27_strips_sampling_and_thinking(worker):
+    body = worker.transform(case("moonshot/kimi-k2.7-code", think="off", tools=TOOLS,
+                                 temperature=0.3, top_p=0.9, presence_penalty=0.1, frequency_penalty=0.1,
+                                 n=1, stop=["END"], seed=7, logprobs=True, max_tokens=50,
+                                 tool_choice={"type": "function", "function": {"name": "get_weather"}},
+                                 thinking={"type": "disabled"}))["body"]
+    for gone in ("thinking", "reasoning_effort", "temperature", "top_p", "n", "presence_penalty", "frequency_penalty"):
+        assert gone not in body, gone
+    assert body["stop"] == ["END"] and body["seed"] == 7 and body["logprobs"] is True and body["max_tokens"] == 50
+    assert body["tool_choice"] == "auto"
+
+
+def test_k26_binary_thinking_and_keep(worker):
+    assert worker.transform(case(think="high"))["body"]["thinking"] == {"type": "enabled"}
+    keep = worker.transform(case(think="high", params={"thinking": {"type": "enabled", "keep": "ALL"}}))
+    assert keep["body"]["thinking"] == {"type": "enabled", "keep": "all"}
+    k25 = worker.transform(case("moonshot/kimi-k2.5", think="high",
+                                params={"thinking": {"type": "enabled", "keep": "all"}}))
+    assert k25["body"]["thinking"] == {"type": "enabled"}
+    cfg_wins = worker.transform(case(think="high", params={"thinking": {"type": "disabled"}}))
+    assert cfg_wins["body"]["thinking"] == {"type": "disabled"}
+
+
+def test_tool_choice_under_thinking(worker):
+    req = worker.transform(case(think="low", tools=TOOLS, tool_choice="required"))["body"]
+    assert req["tool_choice"] == "auto" and req["thinking"] == {"type": "enabled"}
+    pinned = {"type": "function", "function": {"name": "get_weather"}}
+    pin = worker.transform(case(think="low", tools=TOOLS, tool_choice=pinned))["body"]
+    assert pin["tool_choice"] == pinned and pin["thinking"] == {"type": "disabled"}
+
+
+def test_extra_body_applied_after_prepass(worker):
+    """Known divergence from T6b: extra_body re-adds keep / tool_choice 'required' on K2.6."""
+    body = worker.transform(case(think="high", tools=TOOLS, params={
+        "extra_body": {"thinking": {"type": "enabled", "keep": "all"}, "tool_choice": "required"}}))["body"]
+    assert body["thinking"] == {"type": "enabled", "keep": "all"}
+    assert body["tool_choice"] == "required"
+    k27 = worker.transform(case("moonshot/kimi-k2.7-code", params={
+        "extra_body": {"thinking": {"type": "enabled"}, "temperature": 0.2, "tool_choice": "required"}}))["body"]
+    assert "thinking" not in k27 and "temperature" not in k27 and k27["tool_choice"] == "auto"
+
+
+def _assistant(*ids):
+    return {"role": "assistant", "content": None, "tool_calls": [
+        {"id": i, "type": "function", "function": {"name": "get_weather", "arguments": "{}"}} for i in ids]}
+
+
+def _tool(i):
+    return {"role": "tool", "tool_call_id": i, "content": "sunny"}
+
+
+def _wire_ids(body):
+    out = []
+    for m in body["messages"]:
+        if m["role"] == "assistant" and m.get("tool_calls"):
+            out.append(("A", [tc["id"] for tc in m["tool_calls"]]))
+        elif m["role"] == "tool":
+            out.append(("T", m["tool_call_id"]))
+    return out
+
+
+def test_tool_call_ids_moonshot_policy(worker):
+    msgs = [{"role": "user", "content": "go"},
+            _assistant("functions.get_weather:0", "get_weather:0"), _tool("functions.get_weather:0"), _tool("get_weather:0"),
+            {"role": "user", "content": "again"},
+            _assistant("functions.get_weather:0", "get_weather_0", "$web_search:1"),
+            _tool("functions.get_weather:0"), _tool("get_weather_0"), _tool("$web_search:1"),
+            {"role": "user", "content": "more"}, _assistant("get_weather:0"), _tool("get_weather:0"),
+            {"role": "user", "content": "end"}]
+    body = worker.transform(case(think="off", tools=TOOLS, messages=msgs))["body"]
+    dup = "call_" + hashlib.sha256(b"functions.get_weather:0:2:0").hexdigest()[:24]
+    wire = _wire_ids(body)
+    assert wire[0] == ("A", ["functions.get_weather:0", "getweather0"])
+    assert wire[3][1][0] == dup and wire[4] == ("T", dup)
+    assert wire[3][1][1].startswith("getweather0") and len(wire[3][1][1]) == len("getweather0") + 8
+    assert wire[3][1][2] == "websearch1"
+    assert wire[7][1][0].startswith("call_")  # second get_weather:0
+
+
+def test_reasoning_content_backfill(worker):
+    msgs = [{"role": "user", "content": "go"}, _assistant("functions.get_weather:0"),
+            _tool("functions.get_weather:0"), {"role": "user", "content": "next"}]
+    body = worker.transform(case(think="high", tools=TOOLS, messages=msgs))["body"]
+    assistant = [m for m in body["messages"] if m["role"] == "assistant"][0]
+    assert assistant["reasoning_content"] == ""
+
+
+def test_custom_provider_compat_and_stream_usage(worker):
+    native = worker.transform(case("my-kimi/kimi-k2.6", think="off",
+                                   provider={"id": "my-kimi", "baseUrl": "https://api.moonshot.cn/v1"}))
+    assert native["url"] == "https://api.moonshot.cn/v1/chat/completions"
+    assert native["body"]["stream_options"] == {"include_usage": True}
+    dev = worker.transform(case("my-kimi/kimi-k2.6", think="off", max_tokens=77, store=True,
+                                messages=[{"role": "developer", "content": "SYS"}] + USER,
+                                provider={"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1",
+                                          "compat": {"supportsDeveloperRole": True, "supportsStore": True,
+                                                     "maxTokensField": "max_completion_tokens"}}))["body"]
+    assert dev["messages"][0]["role"] == "developer"
+    assert dev["max_completion_tokens"] == 77 and "max_tokens" not in dev
+
+
+def test_unsupported_is_reported(worker):
+    out = worker.call(op="transform", case=case(stream=False))
+    assert out["ok"] is False and out["error"]["type"] == "unsupported"
+    out = worker.call(op="transform", case=case("kimi/kimi-for-coding"))
+    assert out["ok"] is False and out["error"]["type"] == "unsupported"
+
+
+COST = {"input": 0.95, "output": 4, "cacheRead": 0.16, "cacheWrite": 0}
+
+
+def _usage_chunks(usage, where="choice"):
+    c1 = {"id": "x", "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": None}]}
+    if where == "choice":
+        return [c1, {"id": "x", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop", "usage": usage}]}]
+    return [c1, {"id": "x", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+            {"id": "x", "choices": [], "usage": usage}]
+
+
+def test_usage_prompt_tokens_details(worker):
+    out = worker.call(op="usage", model="kimi-k2.6", cost=COST, chunks=_usage_chunks(
+        {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100,
+         "prompt_tokens_details": {"cached_tokens": 400}}, where="chunk"))
+    assert out["ok"], out
+    u = out["result"]
+    assert (u["input"], u["output"], u["cacheRead"]) == (600, 100, 400)
+    assert u["cost"]["total"] == pytest.approx(0.001034)
+
+
+def test_usage_ignores_top_level_cached_tokens(worker):
+    """Known divergence (T9): Moonshot's top-level usage.cached_tokens is not read."""
+    out = worker.call(op="usage", model="kimi-k2.6", cost=COST, chunks=_usage_chunks(
+        {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100, "cached_tokens": 400}))
+    u = out["result"]
+    assert (u["input"], u["cacheRead"]) == (1000, 0)
+    assert u["cost"]["total"] == pytest.approx(0.00135)
+
+
+def test_many_cases_one_process(worker):
+    t0 = time.monotonic()
+    for _ in range(30):
+        worker.transform(case(think="low"))
+    per_case = (time.monotonic() - t0) / 30
+    assert per_case < 1.0, per_case
