@@ -27,6 +27,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="leave out models the catalog marks retired")
     group.addoption("--target-timeout", type=float, default=30.0, metavar="SECONDS",
                     help="per-case timeout for process targets (default 30)")
+    group.addoption("--results-dir", default=None, metavar="DIR",
+                    help="write per-test conformance results (JSON, per target) here, for `kimi-conformance matrix`")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,6 +39,41 @@ def pytest_configure(config: pytest.Config) -> None:
         profiles.load_default()
     config.addinivalue_line("markers", "rule(id): the contract rule a test checks (T1..T9, routing, ...)")
     config.addinivalue_line("markers", "area(name): transformations / wire / catalog / live")
+    config.addinivalue_line("markers", "provenance(kind): where a cassette was recorded: emulator or live")
+    if config.getoption("results_dir"):
+        from harness.reporting.results import ResultsWriter
+
+        config._kimi_results = ResultsWriter(config.getoption("results_dir"))
+
+
+def _allure_active(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "allure_report_dir", None))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _allure_active(item.config):
+        from harness.reporting import allure
+
+        allure.on_setup(item)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    report = outcome.get_result()
+    conformance = getattr(item, "funcargs", {}).get("conformance")
+    if conformance is not None and call.when == "call":
+        for divergence in sorted(set(conformance.hits)):
+            report.user_properties.append(("divergence", divergence))
+    if conformance is not None and call.when in ("setup", "teardown"):
+        conformance.hits.clear()
+    if _allure_active(item.config):
+        from harness.reporting import allure
+
+        allure.on_report(item, call, report)
+    writer = getattr(item.config, "_kimi_results", None)
+    if writer is not None:
+        writer.add(item, report)
 
 
 # ---------------------------------------------------------------------------- parametrization
@@ -110,6 +147,17 @@ def conformance(request: pytest.FixtureRequest, catalog):
     from harness.suite import Conformance
 
     return Conformance(catalog)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    writer = getattr(session.config, "_kimi_results", None)
+    if writer is not None:
+        from harness import __version__
+        from harness.suite import target_versions
+
+        cat = _catalog(session.config)
+        writer.write({"harness": __version__, "catalog": cat.version,
+                      "targets": target_versions(session.config)})
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -46,6 +46,10 @@ def open_target(config, name: str) -> Target:
     return found
 
 
+def target_versions(config) -> dict[str, dict[str, str]]:
+    return {name: t.versions() for name, t in _registry(config).items() if isinstance(t, Target)}
+
+
 def close_targets(config) -> None:
     for target in _registry(config).values():
         if isinstance(target, Target):
@@ -64,8 +68,8 @@ def not_applicable_reason(config, target_name: str, rule: str, model: str | None
     caps = target.capabilities
     if not caps.supports(rule):
         return caps.why_not.get(rule, f"{target.name} cannot express rule {rule}")
-    if model is not None and hasattr(target, "model_reason"):
-        return target.model_reason(model)
+    if model is not None and model in caps.models_not_applicable:
+        return caps.models_not_applicable[model]
     return None
 
 
@@ -88,6 +92,7 @@ class Conformance:
     catalog: Catalog
     last: Outcome | None = None
     expected_divergences: dict[str, int] = field(default_factory=dict)
+    hits: list[str] = field(default_factory=list)  # divergence ids met by the running test
 
     def __post_init__(self):
         from harness.targets.reference import ReferenceTarget
@@ -108,8 +113,9 @@ class Conformance:
         if spellings is None:
             spellings = self._spellings[model] = tuple(
                 sorted(k for k, v in self.catalog.accepted_refs().items() if v == model and k != model))
-        return data.draw(cases(model, target.capabilities.features, require=tuple(require), spellings=spellings),
-                         label="case")
+        caps = target.capabilities
+        return data.draw(cases(model, caps.features, require=tuple(require), spellings=spellings,
+                               request_defaults=caps.request_defaults), label="case")
 
     def call(self, target: Target, case: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -149,6 +155,7 @@ class Conformance:
         if known is not None:
             outcome.divergence = known.id
             self.expected_divergences[known.id] = self.expected_divergences.get(known.id, 0) + 1
+            self.hits.append(known.id)
             return
         if outcome.diff is None and outcome.reference is None and target is not self.reference:
             outcome.reference = self.reference.transform(case)

@@ -200,7 +200,8 @@ def provider(draw, features: frozenset[str], provider_id: str, require: frozense
 
 @st.composite
 def cases(draw, model_ref: str, features: frozenset[str] = ALL_FEATURES, provider_id: str | None = None,
-          require: tuple[str, ...] = (), spellings: tuple[str, ...] = ()) -> dict[str, Any]:
+          require: tuple[str, ...] = (), spellings: tuple[str, ...] = (),
+          request_defaults: dict[str, Any] | None = None) -> dict[str, Any]:
     """A valid case for `model_ref`.
 
     `require` focuses a rule's suite on the inputs that rule is about (e.g. "keep",
@@ -212,7 +213,7 @@ def cases(draw, model_ref: str, features: frozenset[str] = ALL_FEATURES, provide
     ref = model_ref
     if spellings and draw(st.integers(0, 1 if "ref_spelling" in need else 3)) == 0:
         ref = draw(st.sampled_from(spellings))
-    case: dict[str, Any] = {"model": ref, "request": draw(request(features, need))}
+    case: dict[str, Any] = {"model": ref, "request": {**draw(request(features, need)), **(request_defaults or {})}}
     level = draw(st.sampled_from((None, *LEVELS)))
     if level is not None or draw(st.booleans()):
         case["thinking"] = level

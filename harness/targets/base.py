@@ -38,6 +38,11 @@ class Capabilities:
     features: frozenset[str] = ALL_FEATURES
     # Rules -> reason, for the report's "not applicable" cells.
     why_not: dict[str, str] = field(default_factory=dict)
+    # Request fields the target always has (OpenClaw always streams): generation sets them, so
+    # the properties judge the case the target really ran.
+    request_defaults: dict[str, Any] = field(default_factory=dict)
+    # Model refs the target cannot run at all -> reason (reported not applicable).
+    models_not_applicable: dict[str, str] = field(default_factory=dict)
 
     def supports(self, rule: str) -> bool:
         return rule in self.rules
