@@ -108,7 +108,10 @@ def selected_targets(config: pytest.Config) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     config = metafunc.config
     if "target_name" in metafunc.fixturenames:
-        metafunc.parametrize("target_name", selected_targets(config), scope="session")
+        from harness.targets import split_alias
+
+        names = selected_targets(config)
+        metafunc.parametrize("target_name", names, ids=[split_alias(n)[0] for n in names], scope="session")
     if "model" in metafunc.fixturenames:
         metafunc.parametrize("model", selected_models(config))
 

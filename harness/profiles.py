@@ -12,15 +12,21 @@ import os
 from hypothesis import HealthCheck, Phase, settings
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+# No `explain` phase: it re-runs a failure hundreds of times to annotate it (and imports libcst);
+# the minimal case and the rule's own message already say what went wrong.
+_PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]
+# A failing real target should report in seconds, not after Hypothesis's 5-minute shrink budget.
+SHRINK_SECONDS = 20
 
 
 def register() -> None:
-    settings.register_profile("ci", max_examples=25, derandomize=True, database=None, deadline=None,
-                              print_blob=True, suppress_health_check=_SLOW_OK)
-    settings.register_profile("dev", max_examples=50, deadline=None, print_blob=True,
-                              suppress_health_check=_SLOW_OK)
-    settings.register_profile("thorough", max_examples=500, deadline=None, print_blob=True,
-                              suppress_health_check=_SLOW_OK)
+    from hypothesis.internal.conjecture import engine
+
+    engine.MAX_SHRINKING_SECONDS = min(engine.MAX_SHRINKING_SECONDS, SHRINK_SECONDS)
+    common = dict(deadline=None, print_blob=True, suppress_health_check=_SLOW_OK, phases=_PHASES)
+    settings.register_profile("ci", max_examples=25, derandomize=True, database=None, **common)
+    settings.register_profile("dev", max_examples=50, **common)
+    settings.register_profile("thorough", max_examples=500, **common)
     # Mutation runs only need to know *that* a suite fails: no shrinking, stop at the first failure.
     settings.register_profile("mutation", parent=settings.get_profile("ci"),
                               phases=[Phase.explicit, Phase.reuse, Phase.generate])

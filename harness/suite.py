@@ -87,7 +87,7 @@ class Outcome:
     divergence: str | None = None
 
 
-@dataclass
+@dataclass(repr=False)
 class Conformance:
     catalog: Catalog
     last: Outcome | None = None
@@ -100,6 +100,9 @@ class Conformance:
         self.reference = ReferenceTarget(self.catalog)
         self._divergences: dict[str, Divergences] = {}
         self._spellings: dict[str, tuple[str, ...]] = {}
+
+    def __repr__(self) -> str:  # Hypothesis prints fixtures in falsifying examples: keep it short
+        return f"<Conformance catalog {self.catalog.version}>"
 
     def divergences(self, target: Target) -> Divergences:
         if target.name not in self._divergences:

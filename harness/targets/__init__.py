@@ -15,7 +15,7 @@ from typing import Callable
 from harness.errors import TargetUnavailable
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible, Target
 
-__all__ = ["ALL_FEATURES", "ALL_RULES", "Capabilities", "NotExpressible", "Target", "create", "known"]
+__all__ = ["ALL_FEATURES", "ALL_RULES", "Capabilities", "NotExpressible", "Target", "create", "known", "split_alias"]
 
 # name -> "module:factory"; the factory takes the text after "name:" (or "" if none).
 _BUILTIN = {
@@ -44,8 +44,26 @@ def _load(path: str) -> Callable[..., Target]:
         raise TargetUnavailable(f"target factory {path} is not available: {e}") from None
 
 
+def split_alias(spec: str) -> tuple[str, str]:
+    """`NAME=SPEC` gives a target a stable display name (report history ids stay stable when the
+    implementation behind it changes); a bare SPEC is its own name."""
+    alias, sep, rest = spec.partition("=")
+    if sep and alias and ":" not in alias and " " not in alias and rest:
+        return alias, rest
+    return spec, spec
+
+
 def create(spec: str, **options) -> Target:
-    """Build a target from a `--target` value such as `reference`, `python:m:f`, `command:./x`."""
+    """Build a target from a `--target` value such as `reference`, `python:m:f`, `command:./x`,
+    optionally named: `mygw=http:http://127.0.0.1:8080/v1`."""
+    alias, spec = split_alias(spec)
+    target = _create(spec, **options)
+    if alias != spec:
+        target.name = alias
+    return target
+
+
+def _create(spec: str, **options) -> Target:
     name, sep, arg = spec.partition(":")
     registry = known()
     if name not in registry:

@@ -246,7 +246,8 @@ function defaultChunks(modelId) {
 async function runThroughOpenClaw(c, chunks) {
   if (!isObj(c)) caseError("case must be an object");
   const ref = c.model;
-  if (typeof ref !== "string" || !ref.includes("/")) caseError(`case.model must be a provider/model ref, got ${JSON.stringify(ref)}`);
+  if (typeof ref !== "string" || !ref) caseError(`case.model must be a model ref, got ${JSON.stringify(ref)}`);
+  if (!ref.includes("/")) unsupported(`model alias ${JSON.stringify(ref)}: aliases are resolved by OpenClaw's model selection (config), which the worker does not drive`);
   const slash = ref.indexOf("/");
   const refProvider = ref.slice(0, slash);
   const modelId = ref.slice(slash + 1);
@@ -256,7 +257,7 @@ async function runThroughOpenClaw(c, chunks) {
   if (prov === null && refProvider !== "moonshot") {
     unsupported(`built-in provider ${JSON.stringify(refProvider)}: only moonshot/ refs use the core Moonshot path (the Kimi Coding plugin is not in the npm package)`);
   }
-  if (prov !== null && refProvider !== providerId) caseError(`model ref prefix ${refProvider} does not match provider.id ${providerId}`);
+  // A custom provider (case.provider.id) serves the ref's model id under its own provider id.
   const api = prov?.api ?? "openai-completions";
   if (api !== "openai-completions") unsupported(`provider api ${JSON.stringify(api)}: the worker drives only openai-completions`);
   const knownProv = ["id", "baseUrl", "api", "compat", "sanitizeToolCallIds"];
@@ -300,8 +301,9 @@ async function runThroughOpenClaw(c, chunks) {
   if (request.stop !== undefined && request.stop !== null) {
     const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
     if (!Array.isArray(stop) || stop.length === 0 || !stop.every((s) => typeof s === "string" && s)) unsupported("stop: only a non-empty string or list of non-empty strings can be expressed");
-    if (typeof request.stop === "string") unsupported("stop as a bare string: OpenClaw sends stop sequences as a list");
-    options.stop = stop;
+    // A bare string goes to the transport as configured (params.stop is untyped JSON); the
+    // transport copies options.stop onto the payload as it is.
+    options.stop = request.stop;
   }
   const injected = Object.fromEntries(Object.entries(request).filter(([k]) => !HANDLED.has(k)));
 

@@ -1,0 +1,101 @@
+"""Where a cassette was recorded: `emulator` or `live` (CONTRACT: only the real API may say live).
+
+The kind is decided from what was observed, never from a flag alone: a loopback upstream or a
+response carrying the emulator's marker (`Server: kimi-emulator…`) is the emulator, whatever
+`--live` says; `live` needs a non-loopback host that is one of the catalog's endpoints and no
+emulator marker on any recorded response.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit
+
+EMULATOR_SERVER_PREFIX = "kimi-emulator"
+KINDS = ("emulator", "live", "upstream")
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def has_emulator_marker(headers: Mapping[str, Any]) -> bool:
+    for k, v in headers.items():
+        if k.lower() == "server":
+            values = v if isinstance(v, list) else [v]
+            if any(str(x).startswith(EMULATOR_SERVER_PREFIX) for x in values):
+                return True
+    return False
+
+
+def classify(upstream_url: str, *, live_hosts: Iterable[str], emulator_marker_seen: bool) -> str:
+    host = urlsplit(upstream_url).hostname
+    if emulator_marker_seen or is_loopback_host(host):
+        return "emulator"
+    if host and host.lower() in {h.lower() for h in live_hosts}:
+        return "live"
+    return "upstream"
+
+
+@dataclass
+class Provenance:
+    source: str  # emulator | live | upstream
+    model: str
+    scenario: str
+    recorded: str = field(default_factory=lambda: _dt.date.today().isoformat())
+    harness: str = ""
+    endpoint: str = ""  # the canonical base URL the cassette's requests are stored under
+    upstream_host: str = ""  # where the requests really went (loopback for the emulator)
+
+    def __post_init__(self):
+        if self.source not in KINDS:
+            raise ValueError(f"provenance source must be one of {KINDS}, got {self.source!r}")
+        if not self.harness:
+            from harness import __version__
+
+            self.harness = __version__
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "model": self.model, "scenario": self.scenario,
+                "recorded": self.recorded, "harness": self.harness, "endpoint": self.endpoint,
+                "upstream_host": self.upstream_host}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Provenance":
+        return cls(**{k: str(d.get(k, "")) for k in ("source", "model", "scenario", "recorded",
+                                                      "harness", "endpoint", "upstream_host")})
+
+    def label(self) -> str:
+        return f"{self.source} ({self.model}, {self.recorded}, harness {self.harness})"
+
+
+def read(path) -> Provenance | None:
+    """The provenance block of a cassette file (None when the file is absent or has none)."""
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    # provenance is the first top-level key: read only up to `interactions:`
+    head = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("interactions:"):
+                break
+            head.append(line)
+    doc = yaml.safe_load("".join(head)) or {}
+    block = doc.get("provenance") if isinstance(doc, dict) else None
+    return Provenance.from_dict(block) if isinstance(block, dict) else None

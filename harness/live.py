@@ -1,0 +1,254 @@
+"""Talking to a real (or emulated) Moonshot endpoint: keys, cost budget, 429 retries, client.
+
+`--live` uses the catalog provider's auth env vars (MOONSHOT_API_KEY, KIMI_API_KEY, …); without
+one the live tests are skipped with a reason naming them. Every request first reserves its
+worst-case cost (prompt estimate + max_tokens at the catalog's prices) against a session-wide
+`Budget`; a request that could pass the budget is refused, and so is every later one — the run
+ends cleanly, the remaining tests skipped with the reason. 429s (rate limit, overload) are
+retried a bounded number of times, honouring Retry-After. Log lines are scrubbed of keys.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Mapping
+
+import httpx
+
+from harness.cassettes import scrub
+
+log = logging.getLogger("harness.wire")
+
+DEFAULT_BUDGET_USD = Decimal("0.50")
+DEFAULT_MAX_OUTPUT = 4096  # assumed completion tokens of a request that sets no max_tokens
+IMAGE_TOKENS = 1500  # generous per-image prompt estimate
+RETRYABLE_429 = frozenset({"rate_limit_reached_error", "engine_overloaded_error"})
+
+
+# ------------------------------------------------------------------------------- keys
+def find_key(env_names: Iterable[str], environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """(variable, key) of the first variable that is set and non-empty."""
+    environ = os.environ if environ is None else environ
+    for name in env_names:
+        value = (environ.get(name) or "").strip()
+        if value:
+            return name, value
+    return None
+
+
+def missing_key_reason(env_names: Iterable[str], provider: str = "") -> str:
+    names = list(env_names)
+    who = f" for provider {provider}" if provider else ""
+    return f"live run needs an API key{who}: set {' or '.join(names)}"
+
+
+# ------------------------------------------------------------------------------- budget
+class BudgetExceeded(Exception):
+    pass
+
+
+@dataclass
+class Budget:
+    """Session-wide estimated spend, in USD. `reserve` refuses a request whose worst case
+    would pass the limit; once refused, the budget stays closed (the run stops spending)."""
+
+    limit: Decimal
+    spent: Decimal = Decimal(0)
+    requests: int = 0
+    closed_reason: str | None = None
+
+    def __post_init__(self):
+        self.limit = Decimal(str(self.limit))
+
+    def reserve(self, worst_case: Decimal, what: str = "request") -> None:
+        if self.closed_reason:
+            raise BudgetExceeded(self.closed_reason)
+        if self.spent + worst_case > self.limit:
+            self.closed_reason = (
+                f"cost budget reached: {what} could cost up to ${worst_case:.6f}, ${self.spent:.6f} of "
+                f"${self.limit} already spent (--budget-usd); no further live requests in this run")
+            raise BudgetExceeded(self.closed_reason)
+
+    def spend(self, cost: Decimal) -> None:
+        self.spent += Decimal(cost)
+        self.requests += 1
+
+
+def budget_prices(model, catalog) -> dict[str, Any]:
+    """Prices usable for estimate_cost (usage.py key names, per MTok). A placeholder or example
+    price (0 or per-1K example) is not a price: budget it at the catalog's highest real rates."""
+    cost = model.cost
+    if cost.get("placeholder") or cost.get("example"):
+        real = [m.cost for m in catalog if not (m.cost.get("placeholder") or m.cost.get("example"))
+                and m.cost.get("unit") == "usd_per_mtok"]
+        cost = {"unit": "usd_per_mtok",
+                "input": max((c["input"] for c in real), default=3.0),
+                "output": max((c["output"] for c in real), default=15.0),
+                "cacheRead": max((c.get("cacheRead", 0) for c in real), default=0.3)}
+    return catalog_prices(cost)
+
+
+def catalog_prices(cost: Mapping[str, Any]) -> dict[str, Any]:
+    """Catalog `cost` block -> the key names harness.wire.usage.estimate_cost reads."""
+    return {"unit": cost["unit"], "input": cost["input"], "output": cost["output"],
+            "cache_read": cost.get("cacheRead", 0), "cache_write": cost.get("cacheWrite", 0)}
+
+
+def worst_case_cost(body: Mapping[str, Any], prices: Mapping[str, Any]) -> Decimal:
+    from harness.wire.usage import Usage, estimate_cost
+
+    text = json.dumps(body, ensure_ascii=False)
+    images = text.count('"image_url"')
+    prompt = math.ceil(len(text) / 2) + IMAGE_TOKENS * images
+    completion = body.get("max_tokens") or body.get("max_completion_tokens") or DEFAULT_MAX_OUTPUT
+    n = body.get("n") if isinstance(body.get("n"), int) else 1
+    return estimate_cost(Usage(prompt, completion * n, prompt + completion * n), prices).total
+
+
+# ------------------------------------------------------------------------------- retries
+@dataclass
+class RetryPolicy:
+    max_retries: int = 3
+    max_wait: float = 30.0  # a Retry-After longer than this is not waited for
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, response: httpx.Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying, or None when the response is final."""
+        if response.status_code != 429 or attempt >= self.max_retries:
+            return None
+        try:
+            etype = (response.json().get("error") or {}).get("type")
+        except (ValueError, AttributeError):
+            etype = None
+        if etype is not None and etype not in RETRYABLE_429:
+            return None  # e.g. exceeded_current_quota_error: waiting does not refill the balance
+        header = response.headers.get("retry-after")
+        try:
+            wait = float(header) if header is not None else 2.0 ** attempt
+        except ValueError:
+            wait = 2.0 ** attempt
+        return wait if 0 <= wait <= self.max_wait else None
+
+
+# ------------------------------------------------------------------------------- client
+@dataclass
+class WireResponse:
+    status: int
+    headers: dict[str, str]
+    json: Any = None  # parsed body of a non-streamed (or error) response
+    events: list[str] = field(default_factory=list)  # SSE data payloads, in order ("[DONE]" included)
+    chunks: list[Any] = field(default_factory=list)  # parsed chunks (without [DONE])
+    byte_chunks: int = 0  # how many pieces the body arrived in
+    attempts: int = 1
+    cost: Decimal | None = None
+    text: str = ""
+
+    @property
+    def streamed(self) -> bool:
+        return "event-stream" in self.headers.get("content-type", "")
+
+
+def parse_sse(buffer: bytes) -> tuple[list[str], bytes]:
+    """Complete events' data payloads from the buffer, and the incomplete rest."""
+    out = []
+    while True:
+        cut = buffer.find(b"\n\n")
+        if cut < 0:
+            return out, buffer
+        event, buffer = buffer[:cut], buffer[cut + 2:]
+        data = [ln[5:].lstrip() for ln in event.decode("utf-8").splitlines() if ln.startswith("data:")]
+        if data:
+            out.append("\n".join(data))
+
+
+class WireClient:
+    """httpx client for /chat/completions with budget, retries and scrubbed logging."""
+
+    def __init__(self, base_url: str, key: str, *, budget: Budget | None = None,
+                 retry: RetryPolicy | None = None, timeout: float = 60.0,
+                 transport: httpx.BaseTransport | None = None, logger: logging.Logger = log):
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+        self.budget = budget
+        self.retry = retry or RetryPolicy()
+        self.log = logger
+        self._client = httpx.Client(timeout=timeout, transport=transport,
+                                    headers={"accept-encoding": "identity"})
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def chat(self, body: Mapping[str, Any], *, prices: Mapping[str, Any] | None = None,
+             key: str | None = None, url: str | None = None) -> WireResponse:
+        url = url or f"{self.base_url}/chat/completions"
+        if self.budget is not None and prices is not None:
+            self.budget.reserve(worst_case_cost(body, prices), f"{body.get('model')} request")
+        headers = {"authorization": f"Bearer {key if key is not None else self.key}",
+                   "content-type": "application/json"}
+        attempt = 0
+        while True:
+            result = self._send(url, body, headers)
+            result.attempts = attempt + 1
+            wait = self.retry.delay(_as_httpx(result), attempt)
+            if wait is None:
+                break
+            self.log.warning("429 from %s (%s); retry %d/%d after %.1fs", url,
+                             scrub.scrub_text(result.text[:200]), attempt + 1, self.retry.max_retries, wait)
+            self.retry.sleep(wait)
+            attempt += 1
+        if self.budget is not None and prices is not None:
+            result.cost = self._actual_cost(result, prices)
+            self.budget.spend(result.cost)
+        return result
+
+    def _send(self, url: str, body: Mapping[str, Any], headers: dict) -> WireResponse:
+        self.log.info("POST %s model=%s stream=%s", url, body.get("model"), bool(body.get("stream")))
+        self.log.debug("request headers %s body %s", scrub.scrub_request_headers(headers),
+                       scrub.scrub_text(json.dumps(body, ensure_ascii=False)[:2000]))
+        with self._client.stream("POST", url, json=body, headers=headers) as r:
+            out = WireResponse(r.status_code, {k.lower(): v for k, v in r.headers.items()})
+            raw, buffer = [], b""
+            for piece in r.iter_bytes():
+                out.byte_chunks += 1
+                raw.append(piece)
+                if out.streamed:
+                    events, buffer = parse_sse(buffer + piece)
+                    out.events.extend(events)
+            if out.streamed and buffer.strip():
+                events, _ = parse_sse(buffer + b"\n\n")
+                out.events.extend(events)
+            out.text = b"".join(raw).decode("utf-8", "replace")
+        if out.streamed:
+            out.chunks = [json.loads(e) for e in out.events if e != "[DONE]"]
+        elif out.text.strip():
+            try:
+                out.json = json.loads(out.text)
+            except ValueError:
+                out.json = None
+        self.log.info("-> %d (%s, %d byte chunk(s))", out.status, out.headers.get("content-type", ""),
+                      out.byte_chunks)
+        self.log.debug("response %s", scrub.scrub_text(out.text[:2000]))
+        return out
+
+    @staticmethod
+    def _actual_cost(result: WireResponse, prices: Mapping[str, Any]) -> Decimal:
+        from harness.wire.usage import estimate_cost, parse_usage
+
+        usage = parse_usage(result.chunks if result.streamed else result.json)
+        return estimate_cost(usage, prices).total if usage is not None else Decimal(0)
+
+
+def _as_httpx(result: WireResponse) -> httpx.Response:
+    return httpx.Response(result.status, headers=result.headers, content=result.text.encode())

@@ -1,0 +1,216 @@
+"""A loopback capture server: stands in for the Moonshot API and records what reaches it.
+
+Real integrations (LiteLLM in-process, any OpenAI-compatible gateway behind `http:URL`) are
+pointed at this server instead of the real upstream. It records every request — method, path,
+headers (credentials redacted), JSON body — and answers with a minimal valid Moonshot chat
+completion (or an SSE stream when the body asks for `stream: true`), so the client is
+satisfied and never reaches the network.
+
+Standalone: `python -m harness.targets.capture_server --port 8765` prints each captured request
+as a JSON line (useful to see what a gateway sends before pointing the harness at it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+REDACTED = "Bearer <redacted>"
+SECRET_HEADERS = ("authorization", "x-api-key", "api-key", "proxy-authorization", "cookie")
+
+
+@dataclass
+class Captured:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any  # parsed JSON, or the raw text when it is not JSON
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def redact(headers: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for k, v in headers.items():
+        key = k.lower()
+        if key in SECRET_HEADERS:
+            v = REDACTED if key in ("authorization", "proxy-authorization") and str(v).lower().startswith("bearer") else "<redacted>"
+        out[key] = v
+    return out
+
+
+def completion(model: str) -> dict[str, Any]:
+    """A minimal non-streamed Moonshot chat completion (shape of the real-captures)."""
+    return {
+        "id": "chatcmpl-capture", "object": "chat.completion", "created": int(time.time()), "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "OK"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def stream_chunks(model: str, include_usage: bool) -> list[dict[str, Any]]:
+    """Moonshot's stream: role+content, then the finish chunk carrying `choices[0].usage`, then,
+    with include_usage, the trailing `{"choices": [], "usage"}` chunk (CONTRACT T9)."""
+    base = {"id": "chatcmpl-capture", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
+    usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    chunks = [
+        {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "OK"}, "finish_reason": None}]},
+        {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop", "usage": usage}]},
+    ]
+    if include_usage:
+        chunks.append({**base, "choices": [], "usage": usage})
+    return chunks
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: "_Server"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def _read_body(self) -> Any:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if self.headers.get("transfer-encoding", "").lower() == "chunked":
+            raw = self._read_chunked()
+        text = raw.decode("utf-8", "replace")
+        try:
+            return json.loads(text) if text else None
+        except json.JSONDecodeError:
+            return text
+
+    def _read_chunked(self) -> bytes:
+        data = b""
+        while True:
+            size = int(self.rfile.readline().strip() or b"0", 16)
+            if size == 0:
+                self.rfile.readline()
+                return data
+            data += self.rfile.read(size)
+            self.rfile.readline()
+
+    def _send_json(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):  # noqa: N802
+        self.server.record(Captured("GET", self.path, redact(dict(self.headers.items())), None))
+        if self.path.rstrip("/").endswith("/models"):
+            self._send_json(200, {"object": "list", "data": []})
+        else:
+            self._send_json(404, {"error": {"message": "not found", "type": "resource_not_found_error"}})
+
+    def do_POST(self):  # noqa: N802
+        body = self._read_body()
+        self.server.record(Captured("POST", self.path, redact(dict(self.headers.items())), body))
+        model = body.get("model", "unknown") if isinstance(body, dict) else "unknown"
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "resource_not_found_error"}})
+            return
+        if isinstance(body, dict) and body.get("stream"):
+            include = bool((body.get("stream_options") or {}).get("include_usage")) if isinstance(body.get("stream_options"), dict) else False
+            payload = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in stream_chunks(model, include))
+            payload += b"data: [DONE]\n\n"
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        else:
+            self._send_json(200, completion(model))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port: int, on_capture=None):
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.captured: list[Captured] = []
+        self.cond = threading.Condition()
+        self.on_capture = on_capture
+
+    def record(self, item: Captured) -> None:
+        with self.cond:
+            self.captured.append(item)
+            self.cond.notify_all()
+        if self.on_capture:
+            self.on_capture(item)
+
+
+class CaptureServer:
+    """`with CaptureServer() as cap: ... cap.url ... cap.take()`; port 0 picks a free port."""
+
+    def __init__(self, port: int = 0, on_capture=None):
+        self._server = _Server(port, on_capture)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="kimi-capture", daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The base URL to give a client as its Moonshot endpoint (`.../v1`)."""
+        return self.base + "/v1"
+
+    def clear(self) -> None:
+        with self._server.cond:
+            self._server.captured.clear()
+
+    def take(self, count: int = 1, timeout: float = 10.0) -> list[Captured]:
+        """Wait for `count` requests, return and forget everything captured so far."""
+        deadline = time.monotonic() + timeout
+        with self._server.cond:
+            while len(self._server.captured) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._server.cond.wait(left)
+            got, self._server.captured[:] = list(self._server.captured), []
+        return got
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "CaptureServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    server = CaptureServer(args.port, on_capture=lambda c: print(json.dumps(c.to_dict(), ensure_ascii=False), flush=True))
+    print(f"capturing on {server.url}", file=sys.stderr, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""A target backed by a persistent Node worker (a real npm implementation, `harness/targets/node/<name>/`).
+
+The worker speaks JSON lines (see `harness/targets/node/openclaw/worker.mjs`):
+
+* on start-up one line ``{"ready": true, "versions": {...}}``;
+* ``{"id", "op": "transform", "case"}`` -> ``{"id", "ok": true, "result": OUTBOUND}``;
+* ``{"id", "op": "usage", "model", "cost", "chunks"}`` -> ``{"id", "ok": true, "result": USAGE}``;
+* a failure is ``{"id", "ok": false, "error": {"type", "message"}}`` with type
+  ``case_error`` (-> CaseError), ``unsupported`` (-> NotExpressible: the engine rejects the
+  example) or ``crash`` (-> TargetError).
+
+The worker is started once per target instance (a session) with cwd = the install dir and an
+environment from `install.worker_env` (scratch HOME / state dirs, no provider keys); a timeout
+kills it and the next case starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from harness.errors import CaseError, TargetError, TargetUnavailable
+from harness.targets.base import Capabilities, NotExpressible, Target, check_outbound
+from harness.targets.node import install as node_install
+from harness.targets.process import JsonLinesProcess, scrubbed_env
+
+DEFAULT_TIMEOUT = 30.0
+STARTUP_TIMEOUT = 180.0
+
+
+def install_hint(node_target: str, tox_env: str | None = None) -> str:
+    return (f"not installed, run: tox -e {tox_env or node_target} "
+            f"(or python -m harness.targets.node.install {node_target})")
+
+
+class NodeWorkerTarget(Target):
+    """Generic worker-backed target. Subclasses set `node_target` (the folder name under
+    harness/targets/node/), `package` (the npm package whose version is reported) and
+    `capabilities`."""
+
+    node_target: str = ""
+    package: str = ""
+    tox_env: str | None = None
+
+    def __init__(self, version: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+                 cache_dir: str | Path | None = None):
+        pinned = node_install.target_version(self.node_target)
+        self.version = (version or pinned).strip()
+        self.name = self.node_target
+        if self.version != pinned:
+            raise TargetUnavailable(
+                f"{self.node_target} {self.version} is not the pinned version ({pinned}); pin it in "
+                f"harness/targets/node/{self.node_target}/package.json, then "
+                f"python -m harness.targets.node.install {self.node_target}")
+        self.cache_dir = Path(cache_dir) if cache_dir else node_install.default_cache_dir(self.node_target)
+        if not node_install.is_installed(self.node_target, self.cache_dir):
+            raise TargetUnavailable(f"{self.node_target} {install_hint(self.node_target, self.tox_env)}")
+        node_install.sync_worker(self.node_target, self.cache_dir)
+        self._scratch = Path(tempfile.mkdtemp(prefix=f"kimi-conformance-{self.node_target}-"))
+        env = node_install.worker_env(self._scratch, base=scrubbed_env())
+        # The worker's own per-case guard fires a little before ours, so it can answer "crash".
+        env["KIMI_CONFORMANCE_CASE_TIMEOUT_MS"] = str(int(max(timeout - 1.0, 0.5 * timeout) * 1000))
+        self.timeout = timeout
+        self.process = JsonLinesProcess(
+            [str(node_install.node_path(self.cache_dir)), node_install.WORKER],
+            name=f"{self.node_target} worker", timeout=timeout, cwd=self.cache_dir, env=env,
+            startup_line=True, startup_timeout=STARTUP_TIMEOUT,
+        )
+        self._ids = itertools.count(1)
+        self._versions: dict[str, str] | None = None
+        self.starts = 0
+
+    # -- protocol ----------------------------------------------------------------------
+    def _call(self, op: str, what: str, **fields: Any) -> Any:
+        msg_id = next(self._ids)
+        before = self.process.hello
+        answer = self.process.request({"id": msg_id, "op": op, **fields}, what)
+        if self.process.hello is not before:  # (re)started: check the ready line
+            self._on_start(self.process.hello)
+        if not isinstance(answer, dict) or answer.get("id") != msg_id or "ok" not in answer:
+            self.process._restart()
+            raise TargetError(f"{self.name}: answered outside the protocol (expected id {msg_id}): {str(answer)[:300]}")
+        if answer["ok"] is True:
+            return answer.get("result")
+        error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+        kind, message = error.get("type"), str(error.get("message", "no message"))
+        if kind == "unsupported":
+            raise NotExpressible(f"{self.name}: {message}")
+        if kind == "case_error":
+            raise CaseError(f"{self.name}: {message}")
+        tail = self.process.stderr_tail(5)
+        raise TargetError(f"{self.name}: {kind or 'error'}: {message}" + (f"\n{tail}" if tail else ""))
+
+    def _on_start(self, hello: Any) -> None:
+        if not isinstance(hello, dict) or hello.get("ready") is not True or not isinstance(hello.get("versions"), dict):
+            self.process._restart()
+            raise TargetError(f"{self.name}: the worker's first line is not a ready line: {str(hello)[:300]}")
+        versions = {str(k): str(v) for k, v in hello["versions"].items()}
+        got = versions.get(self.package)
+        if got is not None and got != self.version:
+            self.process._restart()
+            raise TargetError(f"{self.name}: the worker runs {self.package} {got}, expected {self.version}")
+        self._versions = versions
+        self.starts += 1
+
+    def start(self) -> None:
+        """Start the worker now (otherwise the first case does)."""
+        if self.process._proc is None or self.process._proc.poll() is not None:
+            with self.process._lock:
+                self.process._start()
+            self._on_start(self.process.hello)
+
+    # -- Target ------------------------------------------------------------------------
+    def transform(self, case: dict[str, Any]) -> dict[str, Any]:
+        result = self._call("transform", "a case", case=case)
+        return check_outbound(result, self.name)
+
+    def usage(self, model: str, cost: dict[str, float], chunks: list[dict[str, Any]]) -> dict[str, Any]:
+        """The implementation's own usage/cost for a stream of `chunks` (T9)."""
+        result = self._call("usage", "a usage stream", model=model, cost=cost, chunks=chunks)
+        if not isinstance(result, dict):
+            raise TargetError(f"{self.name}: usage answered {type(result).__name__}, expected an object")
+        return result
+
+    def versions(self) -> dict[str, str]:
+        if self._versions is None:
+            try:
+                self.start()
+            except TargetError as e:
+                return {self.package: self.version, "error": str(e)[:200]}
+        return dict(self._versions or {})
+
+    def close(self) -> None:
+        self.process.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
