@@ -29,6 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="per-case timeout for process targets (default 30)")
     group.addoption("--results-dir", default=None, metavar="DIR",
                     help="write per-test conformance results (JSON, per target) here, for `kimi-conformance matrix`")
+    _wire_addoptions(group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,10 +41,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(id): the contract rule a test checks (T1..T9, routing, ...)")
     config.addinivalue_line("markers", "area(name): transformations / wire / catalog / live")
     config.addinivalue_line("markers", "provenance(kind): where a cassette was recorded: emulator or live")
+    if config.getoption("catalog") or config.getoption("model"):
+        selected_models(config)  # a bad --catalog or --model is a usage error now, not at collection
     if config.getoption("results_dir"):
         from harness.reporting.results import ResultsWriter
 
         config._kimi_results = ResultsWriter(config.getoption("results_dir"))
+    _wire_configure(config)
 
 
 def _allure_active(config: pytest.Config) -> bool:
@@ -105,14 +109,24 @@ def selected_targets(config: pytest.Config) -> list[str]:
     return config.getoption("target") or ["reference"]
 
 
+def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0] if marker.args else marker.kwargs.get("argnames", "")
+        names = names.split(",") if isinstance(names, str) else names
+        if name in [n.strip() for n in names]:
+            return True
+    return False
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`target_name` and `model` are ours to parametrize, unless the test does it itself."""
     config = metafunc.config
-    if "target_name" in metafunc.fixturenames:
+    if "target_name" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "target_name"):
         from harness.targets import split_alias
 
         names = selected_targets(config)
         metafunc.parametrize("target_name", names, ids=[split_alias(n)[0] for n in names], scope="session")
-    if "model" in metafunc.fixturenames:
+    if "model" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "model"):
         metafunc.parametrize("model", selected_models(config))
 
 
@@ -167,7 +181,105 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     from harness.suite import close_targets
 
     close_targets(config)
+    _wire_unconfigure(config)
 
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# ============================================================================ wire layer (cassettes, live)
+# Options, fixtures and hooks of the wire suites (suites/wire). Work is done in harness.cassettes,
+# harness.live and harness.network; imports stay lazy.
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
+
+
+def _wire_addoptions(group) -> None:
+    group.addoption("--record-mode", default="none", choices=RECORD_MODES,
+                    help="cassettes: none = replay only (default); once / new_episodes / all / rewrite "
+                         "record from --live or --upstream (rewrite: fresh cassettes, replaced atomically)")
+    group.addoption("--live", action="store_true", default=False,
+                    help="wire suites send to the real endpoints with MOONSHOT_API_KEY / KIMI_API_KEY "
+                         "(skipped, naming the variable, when no key is set)")
+    group.addoption("--upstream", default=None, metavar="URL",
+                    help="send the Moonshot wire requests to this base URL instead (e.g. the emulator: "
+                         "http://127.0.0.1:N/v1)")
+    group.addoption("--endpoint", default="international", choices=("international", "china"),
+                    help="Moonshot endpoint of --live runs (china = https://api.moonshot.cn/v1)")
+    group.addoption("--block-network", action="store_true", default=False,
+                    help="block every non-loopback connection for the whole session (replayed wire tests "
+                         "always run blocked)")
+    group.addoption("--budget-usd", type=float, default=0.50, metavar="USD",
+                    help="estimated-spend limit of a live/upstream run (default 0.50); a request that could "
+                         "pass it is refused and the remaining wire tests are skipped")
+    group.addoption("--cassette-dir", default=None, metavar="DIR",
+                    help="where cassettes are read and written (default: <rootdir>/cassettes)")
+
+
+def _wire_configure(config: pytest.Config) -> None:
+    if config.getoption("record_mode", "none") != "none" and not (
+            config.getoption("live", False) or config.getoption("upstream", None)):
+        raise pytest.UsageError("--record-mode other than none records real traffic: give --live or --upstream URL")
+    if config.getoption("block_network", False):
+        from harness import network
+
+        network.block("--block-network")
+        config._kimi_network_blocked = True
+
+
+def _wire_unconfigure(config: pytest.Config) -> None:
+    if getattr(config, "_kimi_network_blocked", False):
+        from harness import network
+
+        network.unblock()
+        config._kimi_network_blocked = False
+
+
+def wire_settings_for(config: pytest.Config):
+    settings = getattr(config, "_kimi_wire", None)
+    if settings is None:
+        from decimal import Decimal
+        from pathlib import Path
+
+        from harness.cassettes.runner import WireSettings
+        from harness.live import Budget
+
+        cassette_dir = config.getoption("cassette_dir") or (Path(str(config.rootpath)) / "cassettes")
+        settings = config._kimi_wire = WireSettings(
+            catalog=_catalog(config), cassette_dir=Path(cassette_dir),
+            record_mode=config.getoption("record_mode"), live=config.getoption("live"),
+            upstream=config.getoption("upstream"), endpoint=config.getoption("endpoint"),
+            budget=Budget(Decimal(str(config.getoption("budget_usd")))))
+    return settings
+
+
+@pytest.fixture(scope="session")
+def wire_settings(request: pytest.FixtureRequest):
+    """The wire run: replay (default) or online (--live / --upstream), record mode, budget."""
+    return wire_settings_for(request.config)
+
+
+@pytest.fixture
+def wire(request: pytest.FixtureRequest, wire_settings):
+    """`with wire(model_ref, scenario) as ws:` — a cassette-backed (or live) wire session.
+
+    Replay: the cassette answers, the network is blocked (loopback excepted), unplayed
+    interactions fail the test. Online: requests go to --upstream or the real endpoint.
+    """
+    import contextlib
+
+    from harness import network
+    from harness.cassettes.runner import WireSession
+
+    @contextlib.contextmanager
+    def open_session(model_ref: str, scenario: str):
+        model = wire_settings.catalog.resolve(model_ref)
+        session = WireSession(wire_settings, model, scenario)
+        blocker = network.blocked("replay mode") if not wire_settings.online else contextlib.nullcontext()
+        with blocker, session:
+            yield session
+        if session.provenance:
+            request.node.user_properties.append(("provenance", session.provenance))
+
+    return open_session
+# ============================================================================ end of wire layer

@@ -79,6 +79,8 @@ def check_t1(case, ctx, out, intended):
         if level is not None:
             effort = ctx.model.thinking.get("effortLevels", {}).get(level)
             want = effort if effort and effort != "none" else None
+            if not ctx.compat.get("supportsReasoningEffort", False):
+                want = None  # T7: a provider that cannot take reasoning_effort never gets it
             if body.get("reasoning_effort") != want:
                 _fail(f"/think {level} on {ctx.model.ref} must send reasoning_effort={want!r}, got {body.get('reasoning_effort')!r}")
     else:

@@ -39,9 +39,14 @@ def record_for(item, report) -> Record:
     outcome = report.outcome
     if hasattr(report, "wasxfail"):
         outcome = "xfailed" if report.skipped else "xpassed"
+    target = params.get("target_name")
+    if target is not None:
+        from harness.targets import split_alias
+
+        target = split_alias(target)[0]
     return Record(
         nodeid=item.nodeid,
-        target=params.get("target_name"),
+        target=target,
         rule=rule.args[0] if rule else None,
         model=params.get("model"),
         area=area.args[0] if area else None,

@@ -1,0 +1,302 @@
+"""Running a wire scenario: replayed from its cassette, or sent to an upstream (and recorded).
+
+`WireSettings` is the session (from the plugin's options); `WireSession` is one model x scenario:
+it opens the cassette (replay / record) or none (plain live run), sends through `WireClient`,
+and on exit checks the stale-cassette guard and writes provenance. `run_scenario` holds the
+checks every response goes through: status and documented error, wire schemas, usage and
+cost against the catalog prices, stream shapes (T8/T9).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from harness.cassettes import provenance as prov
+from harness.cassettes import scenarios as sc
+from harness.live import (Budget, BudgetExceeded, RetryPolicy, WireClient, WireResponse, budget_prices,
+                          catalog_prices, find_key, missing_key_reason)
+
+REPLAY_KEY = "sk-kimi-conformance-replay"  # never sent anywhere: replayed requests are not matched on headers
+EMULATOR_KEY = "sk-kimi-conformance-emulator"
+
+
+@dataclass
+class WireSettings:
+    catalog: Any
+    cassette_dir: Path
+    record_mode: str = "none"
+    live: bool = False
+    upstream: str | None = None
+    endpoint: str = "international"
+    budget: Budget | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @property
+    def online(self) -> bool:
+        return self.live or bool(self.upstream)
+
+    @property
+    def mode(self) -> str:
+        return "online" if self.online else "replay"
+
+    def canonical_base(self, model) -> str:
+        endpoints = model.provider.endpoints()
+        ep = endpoints.get(self.endpoint) if model.provider.id == "moonshot" else None
+        return (ep or {}).get("baseUrl") or model.provider.base_url
+
+    def live_hosts(self) -> set[str]:
+        return {urlsplit(ep["baseUrl"]).hostname for p in self.catalog.providers.values()
+                for ep in p.endpoints().values()}
+
+
+class WireSession:
+    def __init__(self, settings: WireSettings, model, sid: str):
+        self.s, self.model, self.sid = settings, model, sid
+        self.path = sc.cassette_path(settings.cassette_dir, model.ref, sid)
+        self.facts = sc.facts(model)
+        self.cassette = None
+        self.client: WireClient | None = None
+        self.base_url = ""
+        self.key = REPLAY_KEY
+        self.responses: list[WireResponse] = []
+        self.provenance: dict | None = None
+
+    # --- setup ---------------------------------------------------------------------
+    def __enter__(self) -> "WireSession":
+        from harness.cassettes._vcr import CassetteSession
+
+        s, model = self.s, self.model
+        canonical = self.canonical = self.s.canonical_base(model)
+        provider_cfg = sc.data()["providers"].get(model.provider.id, {})
+        if not s.online:
+            if not self.path.is_file():
+                msg = (f"no cassette {self.path} for {model.ref} / {self.sid}; record it: "
+                       "python -m harness.cassettes.record")
+                if provider_cfg.get("replay_without_cassette") == "skip":
+                    pytest.skip(f"{provider_cfg['reason']}")
+                pytest.fail(msg, pytrace=False)
+            self.provenance = prov.read(self.path).to_dict() if prov.read(self.path) else None
+            self.base_url = (self.provenance or {}).get("endpoint") or canonical
+            self.cassette = CassetteSession(self.path, mode="none")
+        else:
+            if s.upstream and model.provider.id != "moonshot":
+                pytest.skip(f"--upstream replaces the Moonshot endpoint only; {model.ref} talks to "
+                            f"{model.provider.base_url} (not emulated): run it with --live and "
+                            f"{' or '.join(model.provider.auth_env)}")
+            self.base_url = s.upstream.rstrip("/") if s.upstream else canonical
+            found = find_key(model.provider.auth_env)
+            if s.live and found is None:
+                pytest.skip(missing_key_reason(model.provider.auth_env, model.provider.id))
+            self.key = found[1] if found else EMULATOR_KEY
+            if s.record_mode != "none":
+                self.cassette = CassetteSession(self.path, mode=s.record_mode, upstream_base=self.base_url,
+                                                canonical_base=canonical)
+        self.client = WireClient(self.base_url, self.key, budget=s.budget if s.online else None, retry=s.retry)
+        if self.cassette is not None:
+            self.cassette.__enter__()
+            if self.provenance is None:
+                p = self.cassette.provenance()
+                self.provenance = dict(p) if p else None
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if self.cassette is not None:
+                if exc_type is None and self.s.online and self.cassette.recorded:
+                    self._stamp_provenance()
+                self.cassette.__exit__(exc_type, exc, tb)
+                if exc_type is None and not self.s.online:
+                    self.cassette.check_all_played()
+        finally:
+            self.client.close()
+
+    def _stamp_provenance(self) -> None:
+        kind = prov.classify(self.base_url, live_hosts=self.s.live_hosts(),
+                             emulator_marker_seen=self.cassette.emulator_marker_seen)
+        old = self.cassette.provenance() or {}
+        if self.cassette.loaded and old.get("source") == "emulator":
+            kind = "emulator"  # mixed cassettes are only as good as their weakest part
+        self.provenance = prov.Provenance(
+            source=kind, model=self.model.ref, scenario=self.sid, endpoint=self.canonical,
+            upstream_host=urlsplit(self.base_url).hostname or "").to_dict()
+        self.cassette.set_provenance(self.provenance)
+
+    # --- sending -----------------------------------------------------------------------
+    def send(self, body: dict, *, key: str | None = None) -> WireResponse:
+        prices = budget_prices(self.model, self.s.catalog) if self.s.online else None
+        try:
+            r = self.client.chat(body, prices=prices, key=key)
+        except BudgetExceeded as e:
+            pytest.skip(str(e))
+        self.responses.append(r)
+        return r
+
+
+# ------------------------------------------------------------------------------- checks
+def check_cost(model, usage) -> Decimal:
+    """Usage priced at the catalog rates, computed here independently of harness.wire.usage
+    and compared with estimate_cost (T9)."""
+    from harness.wire.usage import UNITS, estimate_cost
+
+    cost = model.cost
+    unit = UNITS[cost["unit"]]
+    rate = lambda k: Decimal(str(cost.get(k, 0) or 0)) / unit  # noqa: E731
+    uncached = max(0, usage.prompt_tokens - usage.cached_tokens - usage.cache_write_tokens)
+    want = (uncached * rate("input") + usage.completion_tokens * rate("output")
+            + usage.cached_tokens * rate("cacheRead") + usage.cache_write_tokens * rate("cacheWrite"))
+    got = estimate_cost(usage, catalog_prices(cost)).total
+    assert got == want, f"estimated cost {got} != catalog-priced {want} for {usage}"
+    assert got >= 0
+    return got
+
+
+def check_ok(model, outbound: dict, r: WireResponse, *, replay: bool) -> dict[str, Any]:
+    """A 200: schemas, usage, cost, stream shapes. Returns facts for the report."""
+    from harness.wire import schemas
+    from harness.wire.usage import parse_usage
+
+    assert r.status == 200, f"expected 200, got {r.status}: {r.text[:500]}"
+    want_stream = outbound.get("stream") is True
+    assert r.streamed == want_stream, f"stream={want_stream} but content-type {r.headers.get('content-type')!r}"
+    if not want_stream:
+        schemas.validate("response", r.json)
+        usage = parse_usage(r.json)
+        assert usage is not None and usage.source == "response", "a Moonshot response always carries usage"
+        return {"usage": usage, "cost": check_cost(model, usage), "message": r.json["choices"][0]["message"],
+                "finish_reason": r.json["choices"][0]["finish_reason"]}
+    assert r.events and r.events[-1] == "[DONE]", "a stream ends with data: [DONE]"
+    for i, chunk in enumerate(r.chunks):
+        try:
+            schemas.validate("chunk", chunk)
+        except schemas.WireSchemaError as e:
+            raise AssertionError(f"chunk {i}: {e}") from None
+    if replay:
+        assert r.byte_chunks > 1, "a replayed stream must arrive event by event, not as one blob"
+    finish = [c for c in r.chunks if c["choices"] and c["choices"][0].get("finish_reason")]
+    assert finish, "no chunk carries a finish_reason"
+    assert isinstance(finish[-1]["choices"][0].get("usage"), dict), \
+        "T9: Moonshot puts usage in choices[0].usage of the finish chunk"
+    trailing = [c for c in r.chunks if c["choices"] == [] and isinstance(c.get("usage"), dict)]
+    include = ((outbound.get("stream_options") or {}).get("include_usage") is True)
+    assert bool(trailing) == include, (f"T9: trailing usage chunk present={bool(trailing)} but "
+                                       f"stream_options.include_usage={include}")
+    if trailing:
+        assert trailing[-1] is r.chunks[-1], "the usage-only chunk is the last one"
+        assert trailing[-1]["usage"] == finish[-1]["choices"][0]["usage"], "n=1: trailing usage == choice usage"
+    usage = parse_usage(r.chunks)
+    assert usage is not None and usage.source == ("stream.trailing" if include else "stream.choices")
+    message = {"content": "".join((c["choices"][0]["delta"].get("content") or "") for c in r.chunks if c["choices"]),
+               "reasoning_content": "".join((c["choices"][0]["delta"].get("reasoning_content") or "")
+                                            for c in r.chunks if c["choices"]) or None}
+    return {"usage": usage, "cost": check_cost(model, usage), "message": message,
+            "finish_reason": finish[-1]["choices"][0]["finish_reason"], "trailing": bool(trailing)}
+
+
+def check_expected(model, outbound: dict, r: WireResponse, expect: dict[str, Any], *, replay: bool):
+    from harness.wire import schemas
+
+    if "error" in expect:
+        err = sc.data()["errors"][expect["error"]]
+        params = {"model": outbound.get("model"), **expect.get("params", {})}
+        message = err["message"].format(**params) if "{" in err["message"] else err["message"]
+        assert r.status == err["status"], (f"expected {err['status']} {err['type']} ({err['source']}), "
+                                           f"got {r.status}: {r.text[:300]}")
+        schemas.validate("error", r.json)
+        assert r.json["error"]["type"] == err["type"]
+        assert r.json["error"]["message"] == message, f"error message {r.json['error']['message']!r} != {message!r}"
+        return None
+    facts = check_ok(model, outbound, r, replay=replay)
+    reasoning = expect.get("reasoning")
+    if reasoning == "when_thinks_by_default" and sc.facts(model).thinks_by_default:
+        assert facts["message"].get("reasoning_content"), "a thinking model returned no reasoning_content"
+    if reasoning is False:
+        assert not facts["message"].get("reasoning_content"), "thinking is off but reasoning_content came back"
+    if "outbound_keep" in expect:
+        assert (outbound.get("thinking") or {}).get("keep") == expect["outbound_keep"]
+    return facts
+
+
+def _assistant(message: dict) -> dict:
+    out = {"role": "assistant", "content": message.get("content") or ""}
+    if message.get("reasoning_content") is not None:
+        out["reasoning_content"] = message["reasoning_content"]
+    if message.get("tool_calls"):
+        out["tool_calls"] = [{"id": t["id"], "type": "function",
+                              "function": {"name": t["function"]["name"], "arguments": t["function"]["arguments"]}}
+                             for t in message["tool_calls"]]
+    return out
+
+
+@dataclass
+class ScenarioResult:
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    cost: Decimal = Decimal(0)
+    gap: str | None = None
+
+
+def run_scenario(ws: WireSession, sid: str) -> ScenarioResult:
+    from harness.reference import transform
+    from harness.wire import schemas
+
+    model, s = ws.model, sc.scenario(sid)
+    expect = sc.expectation(sid, model)
+    replay = not ws.s.online
+    result = ScenarioResult(gap=expect.get("reference", {}).get("gap"))
+    key = sc.expand(s["key"]) if s.get("key") else None
+
+    def step(name: str, case: dict, which: str, want: dict | None):
+        if want is None:
+            return None
+        out = transform(case, ws.s.catalog)
+        body = out["body"] if which == "reference" else {"model": model.id, **copy.deepcopy(case["request"])}
+        if which == "reference":
+            schemas.validate("request", body)
+        r = ws.send(body, key=key)
+        facts = check_expected(model, body, r, want, replay=replay)
+        if facts:
+            result.cost += facts["cost"]
+        result.steps.append({"step": name, "send": which, "status": r.status,
+                             "cost_usd": str(facts["cost"]) if facts else None})
+        return body, r, facts
+
+    case = sc.case_for(sid, model)
+    kind = s["kind"]
+    if kind in ("single", "stream"):
+        step(sid, case, "reference", expect.get("reference"))
+        step(sid, case, "raw", expect.get("raw"))
+    elif kind == "multi_turn":
+        _, _, first = step("turn 1", case, "reference", expect["reference"])
+        case2 = copy.deepcopy(case)
+        case2["request"]["messages"] += [_assistant(first["message"]),
+                                         {"role": "user", "content": s["follow_up"]}]
+        step("turn 2", case2, "reference", expect["reference"])
+    elif kind == "tool_round_trip":
+        _, r1, f1 = step("call", case, "reference", {"status": 200})
+        msg = r1.json["choices"][0]["message"]
+        assert f1["finish_reason"] == "tool_calls" and msg.get("tool_calls"), \
+            f"asked to use the tool, the model answered {msg!r}"
+        call = _assistant(msg)
+        cid = call["tool_calls"][0]["id"]
+        result_msg = {"role": "tool", "tool_call_id": cid, "content": s["tool_result"]}
+        case2 = copy.deepcopy(case)
+        case2["request"]["messages"] += [call, result_msg]
+        _, _, f2 = step("tool result -> answer", case2, "reference", {"status": 200})
+        case3 = copy.deepcopy(case2)
+        case3["request"]["messages"] += [_assistant(f2["message"]), {"role": "user", "content": s["follow_up"]},
+                                         copy.deepcopy(call), copy.deepcopy(result_msg)]
+        step(f"repeated id {cid}", case3, "reference", expect.get("reference"))
+        raw = expect.get("raw")
+        if raw and "error" in raw:
+            raw = {**raw, "params": {"id": cid}}
+        step(f"repeated id {cid} (raw)", case3, "raw", raw)
+    else:
+        raise ValueError(f"unknown scenario kind {kind!r}")
+    return result

@@ -1,0 +1,144 @@
+"""`--target http:URL`: any OpenAI-compatible gateway (a LiteLLM proxy, an OpenClaw gateway, a
+company proxy) that forwards chat completions to Moonshot.
+
+For each case the target POSTs the case's request to `URL/chat/completions` and captures what
+the gateway forwards upstream on a loopback capture server (harness/targets/capture_server.py)
+that answers like Moonshot. The gateway's upstream (its Moonshot base URL) must point at that
+server:
+
+- `KIMI_CONFORMANCE_CAPTURE_PORT=8765` starts the capture server on a fixed port: configure the
+  gateway's Moonshot base URL as `http://127.0.0.1:8765/v1` (what is captured under `/v1/...`
+  or directly under `/...` is accepted). Without it a free port is picked and printed on stderr
+  — only useful when the gateway is configured after the harness starts.
+- The outbound request is the captured one, with its URL put back on the real upstream base the
+  case implies (the catalog's endpoint, or the case's custom provider `baseUrl`): the routing
+  rule can check the path, the model and the credentials, not the host.
+
+What is sent to the gateway:
+
+- the body is `case.request` with `model` = the case's model ref exactly as drawn (an alias or
+  legacy spelling included): gateways route on names like `moonshot/kimi-k2.6`, and resolving
+  refs is part of what they are tested for. `KIMI_CONFORMANCE_GATEWAY_MODEL=id` sends the
+  canonical API id (`kimi-k2.6`) instead, for gateways that take bare upstream ids.
+- an OpenAI-compatible request has no place for the case's configuration (the `/think` level,
+  `agents.defaults.models[ref].params`, a custom provider), so it travels in one header,
+  `X-Kimi-Conformance-Case: {"thinking": ..., "params": ..., "provider": ...}` (JSON). A gateway
+  under test maps it onto its own configuration (tests/gateway_fixture.py shows how).
+  `KIMI_CONFORMANCE_GATEWAY_CONFIG=none` declares a gateway that cannot take it: then only
+  cases without a level, params or provider are expressible (the rest are rejected) and the
+  features that need them are not drawn.
+- `Authorization: Bearer $KIMI_CONFORMANCE_GATEWAY_KEY` (default a dummy key); whatever the
+  gateway forwards upstream is redacted by the capture server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from harness.errors import TargetError, TargetUnavailable
+from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible, Target, check_outbound
+
+CASE_HEADER = "X-Kimi-Conformance-Case"
+HOP_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "transfer-encoding",
+                         CASE_HEADER.lower()})
+ERRORS_WHY = "the capture server always answers 200: the gateway's handling of upstream errors is not driven"
+
+HEADER_CAPABILITIES = Capabilities(rules=ALL_RULES - {"errors"}, features=ALL_FEATURES, why_not={"errors": ERRORS_WHY})
+REQUEST_ONLY_CAPABILITIES = Capabilities(
+    rules=ALL_RULES - {"errors"},
+    features=ALL_FEATURES - {"extra_body", "params_sampling", "custom_provider", "compat"},
+    why_not={"errors": ERRORS_WHY},
+)
+
+
+class HttpGatewayTarget(Target):
+    def __init__(self, url: str, timeout: float = 30.0, *, capture_port: int | None = None,
+                 config: str | None = None, model: str | None = None):
+        if not url.startswith(("http://", "https://")):
+            raise TargetUnavailable(f"http target wants http:URL with the gateway's OpenAI base URL, got {url!r}")
+        self.name = f"http:{url}"
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.config = (config or os.environ.get("KIMI_CONFORMANCE_GATEWAY_CONFIG") or "header").lower()
+        if self.config not in ("header", "none"):
+            raise TargetUnavailable(f"KIMI_CONFORMANCE_GATEWAY_CONFIG must be header or none, got {self.config!r}")
+        self.model_mode = (model or os.environ.get("KIMI_CONFORMANCE_GATEWAY_MODEL") or "ref").lower()
+        if self.model_mode not in ("ref", "id"):
+            raise TargetUnavailable(f"KIMI_CONFORMANCE_GATEWAY_MODEL must be ref or id, got {self.model_mode!r}")
+        self.capabilities = HEADER_CAPABILITIES if self.config == "header" else REQUEST_ONLY_CAPABILITIES
+        if capture_port is None:
+            capture_port = int(os.environ.get("KIMI_CONFORMANCE_CAPTURE_PORT") or 0)
+        import httpx
+
+        from harness.targets.capture_server import CaptureServer
+
+        try:
+            self._capture = CaptureServer(capture_port)
+        except OSError as e:
+            raise TargetUnavailable(f"cannot start the capture server on 127.0.0.1:{capture_port}: {e}") from None
+        if not capture_port:
+            print(f"kimi-conformance: capture server on {self._capture.url} — point the gateway's Moonshot "
+                  f"base URL there (or set KIMI_CONFORMANCE_CAPTURE_PORT)", file=sys.stderr)
+        self._client = httpx.Client(timeout=timeout)
+        self._key = os.environ.get("KIMI_CONFORMANCE_GATEWAY_KEY", "sk-conformance-gateway")
+
+    @property
+    def capture_url(self) -> str:
+        return self._capture.url
+
+    def request_for(self, case: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The body and headers sent to the gateway for a case."""
+        from harness.contract.case import context
+
+        ctx = context(case)
+        config = {k: case[k] for k in ("thinking", "params", "provider") if case.get(k) is not None}
+        if config and self.config == "none":
+            raise NotExpressible(f"the gateway takes no case configuration, this case has {sorted(config)}")
+        body = {**case["request"], "model": case["model"] if self.model_mode == "ref" else ctx.model.id}
+        headers = {"authorization": f"Bearer {self._key}", "content-type": "application/json"}
+        if config and self.config == "header":
+            headers[CASE_HEADER] = json.dumps(config, ensure_ascii=True, separators=(",", ":"))
+        return body, headers
+
+    def transform(self, case: dict[str, Any]) -> dict[str, Any]:
+        import httpx
+
+        from harness.contract.case import context
+
+        ctx = context(case)
+        body, headers = self.request_for(case)
+        self._capture.clear()
+        try:
+            with self._client.stream("POST", self.url + "/chat/completions", json=body, headers=headers) as resp:
+                answer = resp.read()
+                status = resp.status_code
+        except httpx.HTTPError as e:
+            raise TargetError(f"gateway {self.url} did not answer: {type(e).__name__}: {e}") from None
+        got = [c for c in self._capture.take(1, timeout=1.0 if status >= 400 else self.timeout)
+               if c.method == "POST"]
+        if not got:
+            raise TargetError(f"gateway {self.url} forwarded nothing to the capture server {self._capture.url} "
+                              f"(gateway answered {status}: {answer[:300]!r})")
+        if len(got) > 1:
+            raise TargetError(f"gateway {self.url} sent {len(got)} upstream requests for one case")
+        captured = got[0]
+        if not isinstance(captured.body, dict):
+            raise TargetError(f"gateway forwarded a body that is not a JSON object: {captured.body!r:.200}")
+        path = captured.path.split("?", 1)[0]
+        path = path[3:] if path.startswith("/v1/") else path
+        return check_outbound({
+            "method": captured.method,
+            "url": ctx.base_url.rstrip("/") + path,
+            "headers": {k: v for k, v in captured.headers.items() if k not in HOP_HEADERS},
+            "body": captured.body,
+        }, self.name)
+
+    def versions(self) -> dict[str, str]:
+        return {"gateway": self.url}
+
+    def close(self) -> None:
+        self._client.close()
+        self._capture.close()

@@ -1,0 +1,166 @@
+"""`--target litellm`: LiteLLM's Moonshot provider, in process (`pip install 'kimi-conformance[litellm]'`).
+
+Each case is sent through the real `litellm.completion(model="moonshot/<api id>", ...)` — the
+whole path a LiteLLM user's request takes: `get_optional_params` and
+`MoonshotChatConfig.map_openai_params`, `MoonshotChatConfig.transform_request`
+(litellm/llms/moonshot/chat/transformation.py), the OpenAI SDK client — with `api_base`
+pointed at a loopback capture server (harness/targets/capture_server.py), which records the
+request and answers a minimal Moonshot completion. Nothing leaves the machine. The captured URL
+is put back on the real base the case implies (LiteLLM's own default when the case names none).
+
+How a case maps to LiteLLM's API (LiteLLM has no OpenClaw config layer):
+
+- model ref -> `moonshot/<canonical api id>` (OpenClaw aliases / legacy refs are resolved by the
+  catalog first: a LiteLLM user writes the API id). `kimi/*` (Kimi Coding) has no LiteLLM
+  provider: those models are not applicable.
+- the `/think` level -> `reasoning_effort`, LiteLLM's one thinking control (`off` -> `"none"`,
+  the other levels are OpenAI's own effort names). When LiteLLM refuses the parameter for a
+  model (`UnsupportedParamsError`: it only takes `reasoning_effort` on models its cost map marks
+  `supports_reasoning`), the case is not expressible on that model.
+- the request's own `thinking`, and a configured `params.thinking` object -> the body's
+  `thinking`, through the `extra_body` kwarg (LiteLLM rejects a bare `thinking` kwarg for
+  moonshot); the configured one wins. OpenClaw's other spellings of `params.thinking`
+  (booleans, "on"/"off" strings) have no LiteLLM counterpart: not expressible.
+- configured sampling params (`params.temperature`, ...) -> the same kwargs (a deployment's
+  `litellm_params`), over the request's; `params.extra_body` -> merged into `extra_body`.
+- a custom provider -> `api_base=<baseUrl>`; its id means nothing to LiteLLM, `compat` flags
+  and `sanitizeToolCallIds: true` cannot be expressed.
+- every other request field -> the kwarg of the same name (LiteLLM forwards unknown ones).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+
+from harness.errors import TargetError, TargetUnavailable
+from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible, Target, check_outbound
+
+INSTALL_HINT = "litellm not installed: pip install 'kimi-conformance[litellm]'"
+KIMI_CODING = "LiteLLM has no Kimi Coding provider (api.kimi.com/coding): kimi/* refs cannot be expressed"
+PARAM_KWARGS = ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "max_tokens", "stop", "seed")
+# Transport-level headers the capture sees but no rule is about.
+HOP_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "transfer-encoding"})
+LEVEL_TO_EFFORT = {"off": "none", "minimal": "minimal", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh"}
+
+
+def _capabilities() -> Capabilities:
+    from harness.catalog import builtin
+
+    kimi = {m.ref: KIMI_CODING for m in builtin().models(include_retired=True) if m.ref.startswith("kimi/")}
+    return Capabilities(
+        rules=ALL_RULES - {"errors"},
+        # compat: LiteLLM has no per-provider compat flags (nix-openclaw `compat`).
+        features=ALL_FEATURES - {"compat"},
+        why_not={"errors": "the capture server always answers 200: LiteLLM's handling of upstream errors is not driven"},
+        models_not_applicable=kimi,
+    )
+
+
+class LiteLLMTarget(Target):
+    name = "litellm"
+    capabilities = _capabilities()
+
+    def __init__(self, version: str = ""):
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the cost map
+        try:
+            import litellm  # noqa: F401
+        except ImportError:
+            raise TargetUnavailable(INSTALL_HINT) from None
+        from importlib.metadata import version as dist_version
+
+        self._version = dist_version("litellm")
+        if version and version != self._version:
+            raise TargetUnavailable(f"litellm {version} asked for, {self._version} installed")
+        import litellm
+
+        self._litellm = litellm
+        litellm.suppress_debug_info = True
+        litellm.drop_params = False  # LiteLLM's default: refuse rather than silently drop
+        import logging
+
+        logging.getLogger("LiteLLM").setLevel(logging.ERROR)  # the reasoning_content backfill warns per call
+        from harness.targets.capture_server import CaptureServer
+
+        self._capture = CaptureServer()
+
+    # ------------------------------------------------------------------------- mapping
+    def kwargs_for(self, case: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """The litellm.completion kwargs for a case, and the real api_base it implies (None: LiteLLM's default)."""
+        from harness.contract.case import context
+
+        ctx = context(case)
+        if ctx.model.ref.startswith("kimi/"):
+            raise NotExpressible(KIMI_CODING)
+        provider = case.get("provider") or {}
+        if provider.get("compat"):
+            raise NotExpressible("LiteLLM has no compat flags")
+        if provider.get("sanitizeToolCallIds"):
+            raise NotExpressible("LiteLLM has no tool-call id sanitization switch")
+        request = copy.deepcopy(case["request"])
+        request.pop("model", None)
+        params = case.get("params") or {}
+        kwargs: dict[str, Any] = {"model": f"moonshot/{ctx.model.id}"}
+        extra: dict[str, Any] = {}
+        if "thinking" in request:
+            extra["thinking"] = request.pop("thinking")
+        kwargs.update(request)
+        configured = params.get("thinking")
+        if configured is not None:
+            if not isinstance(configured, dict):
+                raise NotExpressible(f"params.thinking {configured!r}: an OpenClaw spelling with no LiteLLM counterpart")
+            extra["thinking"] = copy.deepcopy(configured)
+        for key in PARAM_KWARGS:
+            if params.get(key) is not None:
+                kwargs[key] = copy.deepcopy(params[key])
+        extra.update(copy.deepcopy(params.get("extra_body") or {}))
+        if extra:
+            kwargs["extra_body"] = extra
+        level = case.get("thinking")
+        if level is not None:
+            kwargs["reasoning_effort"] = LEVEL_TO_EFFORT[level]
+        base = provider.get("baseUrl") if provider else None
+        return kwargs, base
+
+    # ------------------------------------------------------------------------- running
+    def transform(self, case: dict[str, Any]) -> dict[str, Any]:
+        litellm = self._litellm
+        kwargs, base = self.kwargs_for(case)
+        self._capture.clear()
+        try:
+            response = litellm.completion(api_base=self._capture.url, api_key="sk-conformance-test",
+                                          num_retries=0, max_retries=0, timeout=30, **kwargs)
+            if kwargs.get("stream"):
+                for _ in response:
+                    pass
+        except litellm.UnsupportedParamsError as e:
+            raise NotExpressible(f"LiteLLM refuses: {e}") from None
+        except Exception as e:  # noqa: BLE001 - anything else LiteLLM raises is a crash of the target
+            raise TargetError(f"litellm.completion raised {type(e).__name__}: {str(e)[:500]}") from None
+        got = [c for c in self._capture.take(1, timeout=5) if c.method == "POST"]
+        if len(got) != 1:
+            raise TargetError(f"expected one request on the capture server, got {len(got)}")
+        captured = got[0]
+        if not isinstance(captured.body, dict):
+            raise TargetError(f"LiteLLM sent a body that is not a JSON object: {captured.body!r:.200}")
+        real_base = (base or self._default_base()).rstrip("/")
+        # The capture base is ".../v1"; LiteLLM appended its own path to it.
+        path = captured.path.removeprefix("/v1")
+        return check_outbound({
+            "method": captured.method,
+            "url": real_base + path,
+            "headers": {k: v for k, v in captured.headers.items() if k not in HOP_HEADERS},
+            "body": captured.body,
+        }, self.name)
+
+    def _default_base(self) -> str:
+        from litellm.llms.moonshot.chat.transformation import MoonshotChatConfig
+
+        return MoonshotChatConfig()._get_openai_compatible_provider_info(None, None)[0]
+
+    def versions(self) -> dict[str, str]:
+        return {"litellm": self._version}
+
+    def close(self) -> None:
+        self._capture.close()

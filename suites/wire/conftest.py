@@ -1,0 +1,38 @@
+"""Wire suites: only the (model, scenario) pairs scenarios.json applies are collected; each
+item carries its cassette's provenance as a marker, so reports show where it was recorded."""
+
+import pytest
+
+
+def pytest_collection_modifyitems(config, items):
+    from harness.cassettes import provenance, scenarios
+    from harness.plugin import _catalog, wire_settings_for
+
+    catalog = _catalog(config)
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec else {}
+        if "scenario" not in params or "model" not in params or item.get_closest_marker("area") is None \
+                or item.get_closest_marker("area").args[0] != "wire":
+            keep.append(item)
+            continue
+        model = catalog.resolve(params["model"])
+        if not scenarios.applicable(params["scenario"], model):
+            drop.append(item)
+            continue
+        keep.append(item)
+        facts = scenarios.facts(model)
+        for rule in scenarios.scenario(params["scenario"]).get("rules", []):
+            item.add_marker(pytest.mark.rule(rule))
+        if facts.override_reason:
+            item.user_properties.append(("catalog-override", facts.override_reason))
+        settings = wire_settings_for(config)
+        path = scenarios.cassette_path(settings.cassette_dir, model.ref, params["scenario"])
+        p = provenance.read(path) if not settings.online else None
+        if p is not None:
+            item.add_marker(pytest.mark.provenance(p.source, model=p.model, recorded=p.recorded,
+                                                   harness=p.harness))
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -1,0 +1,59 @@
+"""The pytest plugin as a user meets it (pytester runs the suites in a sandbox)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def suites(pytester):
+    shutil.copytree(ROOT / "suites", pytester.path / "suites")
+    pytester.syspathinsert(ROOT)  # tests.mutants, for python: targets
+    return pytester
+
+
+def run(pytester, *args):
+    """Run pytest inside the sandbox the way an installed plugin would be loaded."""
+    from importlib.metadata import entry_points
+
+    installed = any(ep.value == "harness.plugin" for ep in entry_points(group="pytest11"))
+    extra = () if installed else ("-p", "harness.plugin")
+    return pytester.runpytest(*args, *extra)
+
+
+def test_unknown_target_fails_clearly(suites):
+    result = run(suites, "suites/test_t8_stream_usage.py", "--target", "nosuch", "--model", "moonshot/kimi-k2.6")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*target 'nosuch' is not available: unknown target*"])
+
+
+def test_bad_catalog_is_a_usage_error(suites, tmp_path):
+    bad = tmp_path / "c.json"
+    bad.write_text("{")
+    result = run(suites, "suites/test_t8_stream_usage.py", "--catalog", str(bad))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*not valid JSON*"])
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_unknown_model_filter_is_a_usage_error(suites):
+    result = run(suites, "suites/test_t8_stream_usage.py", "--model", "moonshot/kimi-k9")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*closest known refs*"])
+
+
+def test_results_are_per_target_model_and_rule(suites, tmp_path):
+    out = tmp_path / "res"
+    result = run(suites, "suites/test_t3_thinking_keep.py", "--target", "reference",
+                              "--target", "bad=python:tests.mutants:t3_keep_everywhere",
+                              "--model", "moonshot/kimi-k2.5", "--results-dir", str(out))
+    result.assert_outcomes(passed=1, failed=1)
+    ref = json.loads((out / "results-reference.json").read_text())
+    bad = json.loads((out / "results-bad.json").read_text())
+    assert [(r["rule"], r["model"], r["outcome"]) for r in ref["results"]] == [("T3", "moonshot/kimi-k2.5", "passed")]
+    assert [(r["rule"], r["outcome"]) for r in bad["results"]] == [("T3", "failed")]
