@@ -12,7 +12,8 @@ from typing import Any
 
 from harness.errors import TargetError
 
-ALL_RULES = frozenset({"routing", "T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7", "T8", "idempotence", "passthrough", "errors"})
+ALL_RULES = frozenset({"routing", "T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7", "T8", "T9", "idempotence", "passthrough", "errors"})
+TRANSFORM_ONLY = ALL_RULES - {"T9"}  # targets that turn cases into requests and nothing else
 # Case inputs a target may or may not be able to express; generation draws only expressible ones.
 ALL_FEATURES = frozenset({
     "request_thinking",   # the request body's own `thinking` field
@@ -54,6 +55,11 @@ class Target:
 
     def transform(self, case: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
+
+    def usage(self, model_ref: str, chunks: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """T9: the target's normalized usage for a streamed response (`harness.reference.
+        t9_usage_cost` shape). Targets that only transform requests do not implement it."""
+        raise NotExpressible(f"{self.name} does not parse usage")
 
     def versions(self) -> dict[str, str]:
         """Versions of what runs behind this target, for the report's environment."""

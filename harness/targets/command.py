@@ -12,11 +12,13 @@ import shlex
 from typing import Any
 
 from harness.errors import CaseError, TargetError
-from harness.targets.base import Target, check_outbound
+from harness.targets.base import TRANSFORM_ONLY, Capabilities, Target, check_outbound
 from harness.targets.process import JsonLinesProcess
 
 
 class CommandTarget(Target):
+    capabilities = Capabilities(rules=TRANSFORM_ONLY, why_not={"T9": "a transform-only target reports no usage"})
+
     def __init__(self, command: str, timeout: float = 30.0):
         self.name = f"command:{command}"
         argv = shlex.split(command)

@@ -8,10 +8,12 @@ import sys
 from typing import Any
 
 from harness.errors import CaseError, TargetError, TargetUnavailable
-from harness.targets.base import Target, check_outbound
+from harness.targets.base import TRANSFORM_ONLY, Capabilities, Target, check_outbound
 
 
 class PythonTarget(Target):
+    capabilities = Capabilities(rules=TRANSFORM_ONLY, why_not={"T9": "a transform-only target reports no usage"})
+
     def __init__(self, spec: str):
         self.name = f"python:{spec}"
         module_name, sep, attr = spec.partition(":")

@@ -20,5 +20,10 @@ class ReferenceTarget(Target):
 
         return transform(case, self.catalog)
 
+    def usage(self, model_ref: str, chunks: list[dict[str, Any]]) -> dict[str, Any] | None:
+        from harness.reference.t9_usage_cost import usage_and_cost
+
+        return usage_and_cost(chunks, model_ref, self.catalog)
+
     def versions(self) -> dict[str, str]:
         return {"reference": __version__}

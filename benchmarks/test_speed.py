@@ -1,0 +1,58 @@
+"""Speed is a feature: how fast the harness turns cases into checked requests.
+
+Run with `tox -e bench` (pytest-benchmark). Measured, not asserted: a timed test would be flaky;
+compare runs with `--benchmark-compare`.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.contract.case import context
+from harness.contract.properties import CHECKS, check
+from harness.generation.strategies import cases
+from harness.reference import transform
+from harness.targets import create
+
+
+def _sample(n=40, model="moonshot/kimi-k2.6"):
+    found = []
+
+    @settings(max_examples=n, database=None, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(cases(model, require=("tool_history", "extra_body", "stream")))
+    def collect(case):
+        found.append(case)
+
+    collect()
+    return found
+
+
+CASES = _sample()
+
+
+def test_reference_transform(benchmark):
+    benchmark(lambda: [transform(c) for c in CASES])
+
+
+def test_properties_all_rules(benchmark):
+    outs = [(c, context(c), transform(c)) for c in CASES]
+    benchmark(lambda: [check(r, c, ctx, o) for c, ctx, o in outs for r in CHECKS])
+
+
+def test_case_generation(benchmark):
+    benchmark.pedantic(lambda: _sample(20), rounds=3)
+
+
+@pytest.fixture(scope="module")
+def command_target():
+    script = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "jsonl_target.py"
+    target = create(f"command:{sys.executable} {script}")
+    yield target
+    target.close()
+
+
+def test_command_target_round_trip(benchmark, command_target):
+    benchmark(lambda: [command_target.transform(c) for c in CASES])
