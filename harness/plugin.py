@@ -121,13 +121,27 @@ def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """`target_name` and `model` are ours to parametrize, unless the test does it itself."""
     config = metafunc.config
+    suite_cls = _suite_class(metafunc)
     if "target_name" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "target_name"):
         from harness.targets import split_alias
 
-        names = selected_targets(config)
+        # A ConformanceSuite subclass names its own target; plain suites take --target.
+        names = [suite_cls.target] if suite_cls is not None else selected_targets(config)
         metafunc.parametrize("target_name", names, ids=[split_alias(n)[0] for n in names], scope="session")
     if "model" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "model"):
-        metafunc.parametrize("model", selected_models(config))
+        models = selected_models(config)
+        if suite_cls is not None and suite_cls.models:
+            models = [_catalog(config).resolve(ref).ref for ref in suite_cls.models]
+        metafunc.parametrize("model", models)
+
+
+def _suite_class(metafunc: pytest.Metafunc):
+    cls = metafunc.cls
+    if cls is None or "harness.testing" not in __import__("sys").modules:
+        return None
+    from harness.testing import ConformanceSuite
+
+    return cls if issubclass(cls, ConformanceSuite) else None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

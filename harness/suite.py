@@ -181,13 +181,37 @@ class Conformance:
             raise AssertionError("not idempotent: transforming the outbound body again changed it\n" + difference)
 
 
-def conformance_test(rule: str, *, require: tuple[str, ...] = (), doc: str | None = None):
-    """A property test of `rule`, parametrized per target and per catalog model."""
+# What each rule's suite focuses generation on (see harness.generation.strategies.cases).
+RULE_FOCUS: dict[str, tuple[str, ...]] = {
+    "routing": ("ref_spelling", "provider"),
+    "T1": ("sampling", "tool_choice"),
+    "T2": ("configured_thinking",),
+    "T3": ("keep",),
+    "T4": ("tool_choice",),
+    "T5": ("tool_history",),
+    "T6": ("tool_history",),
+    "T6b": ("extra_body",),
+    "T7": ("compat", "provider", "developer_role"),
+    "T8": ("stream",),
+    "passthrough": (),
+    "idempotence": (),
+}
 
-    @pytest.mark.rule(rule)
-    @given(data=st.data())
-    def test(conformance: Conformance, target: Target, model: str, data) -> None:
-        conformance.run(rule, target, model, data, require)
+
+def conformance_test(rule: str, *, doc: str | None = None, method: bool = False):
+    """A property test of `rule`, parametrized per target and per catalog model."""
+    require = RULE_FOCUS[rule]
+
+    if method:
+        @pytest.mark.rule(rule)
+        @given(data=st.data())
+        def test(self, conformance: Conformance, target: Target, model: str, data) -> None:
+            conformance.run(rule, target, model, data, require)
+    else:
+        @pytest.mark.rule(rule)
+        @given(data=st.data())
+        def test(conformance: Conformance, target: Target, model: str, data) -> None:
+            conformance.run(rule, target, model, data, require)
 
     test.__doc__ = doc
     return test

@@ -2,4 +2,4 @@
 
 from harness.suite import conformance_test
 
-test_routing = conformance_test("routing", require=("ref_spelling", "provider"), doc=__doc__)
+test_routing = conformance_test("routing", doc=__doc__)

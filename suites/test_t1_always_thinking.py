@@ -2,4 +2,4 @@
 
 from harness.suite import conformance_test
 
-test_t1_always_thinking = conformance_test("T1", require=("sampling", "tool_choice"), doc=__doc__)
+test_t1_always_thinking = conformance_test("T1", doc=__doc__)

@@ -2,4 +2,4 @@
 
 from harness.suite import conformance_test
 
-test_t2_binary_thinking = conformance_test("T2", require=("configured_thinking",), doc=__doc__)
+test_t2_binary_thinking = conformance_test("T2", doc=__doc__)

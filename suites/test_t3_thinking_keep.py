@@ -2,4 +2,4 @@
 
 from harness.suite import conformance_test
 
-test_t3_thinking_keep = conformance_test("T3", require=("keep",), doc=__doc__)
+test_t3_thinking_keep = conformance_test("T3", doc=__doc__)

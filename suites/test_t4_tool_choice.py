@@ -2,4 +2,4 @@
 
 from harness.suite import conformance_test
 
-test_t4_tool_choice = conformance_test("T4", require=("tool_choice",), doc=__doc__)
+test_t4_tool_choice = conformance_test("T4", doc=__doc__)

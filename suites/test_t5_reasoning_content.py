@@ -2,4 +2,4 @@
 
 from harness.suite import conformance_test
 
-test_t5_reasoning_content = conformance_test("T5", require=("tool_history",), doc=__doc__)
+test_t5_reasoning_content = conformance_test("T5", doc=__doc__)

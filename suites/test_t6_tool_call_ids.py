@@ -2,4 +2,4 @@
 
 from harness.suite import conformance_test
 
-test_t6_tool_call_ids = conformance_test("T6", require=("tool_history",), doc=__doc__)
+test_t6_tool_call_ids = conformance_test("T6", doc=__doc__)

@@ -2,4 +2,4 @@
 
 from harness.suite import conformance_test
 
-test_t6b_extra_body = conformance_test("T6b", require=("extra_body",), doc=__doc__)
+test_t6b_extra_body = conformance_test("T6b", doc=__doc__)

@@ -2,4 +2,4 @@
 
 from harness.suite import conformance_test
 
-test_t7_compat = conformance_test("T7", require=("compat", "provider", "developer_role"), doc=__doc__)
+test_t7_compat = conformance_test("T7", doc=__doc__)

@@ -2,4 +2,4 @@
 
 from harness.suite import conformance_test
 
-test_t8_stream_usage = conformance_test("T8", require=("stream",), doc=__doc__)
+test_t8_stream_usage = conformance_test("T8", doc=__doc__)

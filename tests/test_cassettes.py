@@ -109,7 +109,7 @@ def test_httpx_iter_lines_on_replay_yields_many(tmp_path, emulator):
 def test_changed_request_does_not_replay(tmp_path, emulator):
     path = tmp_path / "c.yaml"
     record(path, emulator, [chat()])
-    with pytest.raises(Exception, match="(?i)can't overwrite|CannotOverwrite"):
+    with pytest.raises(Exception, match="json_body differs"):
         replay(path, [chat("Reply exactly: something else")])
 
 

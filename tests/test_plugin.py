@@ -57,3 +57,51 @@ def test_results_are_per_target_model_and_rule(suites, tmp_path):
     bad = json.loads((out / "results-bad.json").read_text())
     assert [(r["rule"], r["model"], r["outcome"]) for r in ref["results"]] == [("T3", "moonshot/kimi-k2.5", "passed")]
     assert [(r["rule"], r["outcome"]) for r in bad["results"]] == [("T3", "failed")]
+
+
+SUBCLASS = '''
+import pytest
+from harness.testing import ConformanceSuite
+
+class TestMine(ConformanceSuite):
+    target = "python:tests.mutants:t3_keep_everywhere"
+    models = ("Kimi K2.5",)
+    test_t3_thinking_keep = ConformanceSuite.known_failure("T3", reason="keeps thinking.keep everywhere")
+'''
+
+
+def test_base_class_suite_in_another_project(pytester):
+    pytester.syspathinsert(ROOT)
+    pytester.makepyfile(test_mine=SUBCLASS.replace("    test_t3_thinking_keep = ", "    # ").replace(
+        "python:tests.mutants:t3_keep_everywhere", "reference"))
+    result = run(pytester, "-q")
+    result.assert_outcomes(passed=12)
+
+
+def test_base_class_known_failure_is_an_xfail(pytester):
+    pytester.syspathinsert(ROOT)
+    pytester.makepyfile(test_mine=SUBCLASS)
+    result = run(pytester, "-q", "-k", "thinking_keep")
+    result.assert_outcomes(xfailed=1)
+
+
+def test_base_class_strict_xfail_fails_when_fixed(pytester):
+    pytester.syspathinsert(ROOT)
+    pytester.makepyfile(test_mine=SUBCLASS.replace("python:tests.mutants:t3_keep_everywhere", "reference"))
+    result = run(pytester, "-q", "-k", "thinking_keep")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*XPASS(strict)*"])
+
+
+def test_base_class_cannot_silently_drop_a_test(pytester):
+    pytester.syspathinsert(ROOT)
+    pytester.makepyfile(test_mine='''
+from harness.testing import ConformanceSuite
+
+class TestMine(ConformanceSuite):
+    def test_t3_thinking_keep(self):
+        pass
+''')
+    result = run(pytester, "-q")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*overrides a standard conformance test*known_failure('T3'*"])

@@ -32,6 +32,7 @@ import json
 import os
 import re
 import tempfile
+import textwrap
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -174,7 +175,7 @@ def on_report(item, call, report) -> None:
     if not report.failed:
         return
     try:
-        _attach_failure(item, report, conformance)
+        _attach_failure(item, call, report, conformance)
     except Exception as e:  # a report problem must never hide the test's own failure
         _attach(f"could not build the report attachments: {type(e).__name__}: {e}", "report error",
                 _types().TEXT)
@@ -193,7 +194,7 @@ def _divergence_label(div: str) -> None:
     allure.dynamic.tag(f"divergence:{div}")
 
 
-def _attach_failure(item, report, conformance) -> None:
+def _attach_failure(item, call, report, conformance) -> None:
     T = _types()
     outcome = getattr(conformance, "last", None) if conformance is not None else None
     rule = _marker_arg(item, "rule")
@@ -212,8 +213,7 @@ def _attach_failure(item, report, conformance) -> None:
         for k, v in report.user_properties:
             if k == key:
                 _attach(v if isinstance(v, str) else _dumps(v), name, T.JSON if not isinstance(v, str) else T.TEXT)
-    longrepr = _longrepr_text(report)
-    example, blob = hypothesis_failure(longrepr)
+    example, blob = hypothesis_failure(_failure_text(call, report))
     if example:
         _attach(example, "Hypothesis minimal failing example", T.TEXT)
     if blob:
@@ -261,11 +261,14 @@ def readable_diff(reference: Any, outbound: Any, engine_diff: str | None, target
     return text, page
 
 
-def _longrepr_text(report) -> str:
-    longrepr = getattr(report, "longreprtext", None)
-    if longrepr is None:
-        longrepr = str(report.longrepr or "")
-    return longrepr
+def _failure_text(call, report) -> str:
+    """Hypothesis's notes (exact text) when the exception is at hand, else the longrepr text."""
+    excinfo = getattr(call, "excinfo", None)
+    notes = getattr(getattr(excinfo, "value", None), "__notes__", None) if excinfo else None
+    if notes:
+        return "\n".join(str(n) for n in notes)
+    text = getattr(report, "longreprtext", None)
+    return text if text is not None else str(report.longrepr or "")
 
 
 _BLOB_RE = re.compile(r"@reproduce_failure\((['\"])[^'\"]+\1,\s*b(['\"])[A-Za-z0-9+/=]+\2\)")
@@ -273,14 +276,11 @@ _BLOB_RE = re.compile(r"@reproduce_failure\((['\"])[^'\"]+\1,\s*b(['\"])[A-Za-z0
 
 def hypothesis_failure(longrepr: str) -> tuple[str, str]:
     """(minimal failing example, reproduction blob line) from a report's longrepr text."""
-    lines = []
-    for line in longrepr.splitlines():
-        if line.startswith("E ") or line == "E":
-            line = line[2:]
-            lines.append(line[2:] if line.startswith("  ") else line)
-        else:
-            lines.append(line)
-    text = "\n".join(lines)
+    # longrepr lines of the exception are "E" + indentation: drop the prefix, then dedent the block
+    e_lines = [line[1:] for line in longrepr.splitlines() if line.startswith("E")]
+    text = textwrap.dedent("\n".join(e_lines)) if e_lines else longrepr
+    if "Falsifying example" not in text:
+        text = longrepr
     example = ""
     start = text.find("Falsifying example")
     if start >= 0:

@@ -114,7 +114,12 @@ class NodeWorkerTarget(Target):
             self._on_start(self.process.hello)
 
     # -- Target ------------------------------------------------------------------------
+    def precheck(self, case: dict[str, Any]) -> None:
+        """Raise NotExpressible for shapes the worker is known to reject, without a round trip
+        (the worker still checks everything itself)."""
+
     def transform(self, case: dict[str, Any]) -> dict[str, Any]:
+        self.precheck(case)
         result = self._call("transform", "a case", case=case)
         return check_outbound(result, self.name)
 

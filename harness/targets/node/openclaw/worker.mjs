@@ -384,7 +384,9 @@ async function handle(line) {
   const id = msg?.id ?? null;
   let timer;
   try {
+    // __hang / __exit: test hooks for the harness's timeout and crash handling.
     const work = msg.op === "transform" ? opTransform(msg) : msg.op === "usage" ? opUsage(msg)
+      : msg.op === "__hang" ? (() => { for (;;) {} })() : msg.op === "__exit" ? process.exit(3)
       : Promise.reject(new CaseError(`unknown op ${JSON.stringify(msg.op)}`));
     const timeout = new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`case timed out after ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS); });
     const result = await Promise.race([work, timeout]);

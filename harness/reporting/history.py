@@ -1,0 +1,121 @@
+"""Regressions from the Allure 3 history file, marked on the results before the report is built.
+
+A regression is a test that *passed in the previous run* and fails (failed or broken) now. Allure 3
+has a native `transition: regressed`, but it compares with the last *significant* status and only
+for status `failed` (a test that errors now is `broken`, "malfunctioned"), so the harness decides
+itself, from the last entry of the history file (JSON lines, one run per line, newest last):
+
+* a result matches a history entry by Allure 3's history id (`md5(testCaseId)` + "." +
+  `md5("name:value,..."` of the non-excluded parameters)), falling back to (fullName, name) —
+  both stable because the target parameter is the alias of `--target NAME=SPEC`;
+* a failure the infrastructure category explains (network, timeouts, missing keys, installs) is
+  not a regression: it says nothing about the implementation;
+* a regression gets the labels `regression=true` and `tag=regression`, which the report's
+  "Regressions" category matches (harness.reporting.categories).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from harness.reporting.categories import REGRESSION_LABEL, is_infrastructure
+
+FAILING = ("failed", "broken")
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def allure3_history_id(result: dict[str, Any]) -> str | None:
+    """The history id Allure 3 computes for an Allure-2-format result (core/store/convert.js)."""
+    labels = result.get("labels") or []
+    allure_id = next((l.get("value") for l in labels
+                      if l.get("name") in ("ALLURE_ID", "AS_ID") and l.get("value") != "-1"), None)
+    if allure_id:
+        case_id = _md5(f"ALLURE_ID={allure_id}")
+    elif result.get("testCaseId"):
+        case_id = _md5(result["testCaseId"])
+    elif result.get("fullName"):
+        case_id = _md5(result["fullName"])
+    else:
+        return None
+    params = sorted((p for p in result.get("parameters") or [] if not p.get("excluded")),
+                    key=lambda p: (str(p.get("name", "")).lower(), str(p.get("value", ""))))
+    joined = ",".join(f"{p.get('name')}:{p.get('value')}" for p in params)
+    return f"{case_id}.{_md5(joined)}"
+
+
+def previous_run(history_path: str | Path) -> dict[str, Any] | None:
+    """The newest entry of an Allure 3 history file (None when there is none)."""
+    path = Path(history_path)
+    if not path.is_file():
+        return None
+    last = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if last is None or entry.get("timestamp", 0) >= last.get("timestamp", 0):
+                last = entry
+    return last
+
+
+def _index(entry: dict[str, Any]) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    by_id, by_name = {}, {}
+    for key, item in (entry.get("testResults") or {}).items():
+        status = item.get("status")
+        by_id[item.get("historyId") or key] = status
+        if item.get("fullName") and item.get("name"):
+            by_name[(item["fullName"], item["name"])] = status
+    return by_id, by_name
+
+
+def _results(results_dir: Path):
+    for path in sorted(results_dir.glob("*-result.json")):
+        try:
+            yield path, json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+
+
+def latest_results(results_dir: str | Path) -> dict[tuple[str, str], tuple[Path, dict]]:
+    """One result per test (the newest when a directory holds several runs or retries)."""
+    latest: dict[tuple[str, str], tuple[Path, dict]] = {}
+    for path, result in _results(Path(results_dir)):
+        key = (allure3_history_id(result) or result.get("uuid", str(path)), "")
+        if key not in latest or (result.get("stop") or 0) >= (latest[key][1].get("stop") or 0):
+            latest[key] = (path, result)
+    return latest
+
+
+def mark_regressions(results_dir: str | Path, history_path: str | Path) -> list[dict[str, str]]:
+    """Label this run's regressions in place; return them (name, fullName, historyId, status)."""
+    entry = previous_run(history_path)
+    if entry is None:
+        return []
+    by_id, by_name = _index(entry)
+    found = []
+    for path, result in latest_results(results_dir).values():
+        labels = [l for l in result.get("labels") or []
+                  if l.get("name") != REGRESSION_LABEL and not (l.get("name") == "tag" and l.get("value") == "regression")]
+        hid = allure3_history_id(result)
+        before = by_id.get(hid) if hid else None
+        if before is None:
+            before = by_name.get((result.get("fullName"), result.get("name")))
+        status = result.get("status")
+        message = (result.get("statusDetails") or {}).get("message")
+        regression = before == "passed" and status in FAILING and not is_infrastructure(message)
+        if regression:
+            labels += [{"name": REGRESSION_LABEL, "value": "true"}, {"name": "tag", "value": "regression"}]
+            found.append({"name": result.get("name", ""), "fullName": result.get("fullName", ""),
+                          "historyId": hid or "", "status": status})
+        if labels != result.get("labels"):
+            result["labels"] = labels
+            path.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    return found
