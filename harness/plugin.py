@@ -32,6 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     _wire_addoptions(group)
 
 
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's own plugin loads --hypothesis-profile
 def pytest_configure(config: pytest.Config) -> None:
     from harness import profiles
 

@@ -14,7 +14,8 @@ report)` after each phase. What a result gets:
 * attachments on failure — the case, the target's outbound request, the reference's, a unified
   diff (text/plain) and a side-by-side HTML diff, Hypothesis's minimal failing example and its
   `@reproduce_failure` blob, and for wire tests the request / response bodies (user_properties
-  `wire.request` / `wire.response`, or `attach_exchange()`).
+  `wire.request` / `wire.response` / `wire.steps` — record them before asserting so a failing
+  test has them — or a call to `attach_exchange()` from the wire runner).
 
 Every attachment passes through `scrub()` — one function, built on harness.cassettes.scrub —
 so no API key reaches the report. `harness.reporting.build` sweeps the results again and refuses
@@ -125,15 +126,15 @@ def on_setup(item) -> None:
 
     _ensure_session_hooks(item.config)
     params = dict(getattr(getattr(item, "callspec", None), "params", {}))
-    rule = _marker_arg(item, "rule")
+    rules = list(dict.fromkeys(str(m.args[0]) for m in item.iter_markers("rule") if m.args))
     area = _marker_arg(item, "area")
     provenance = _marker_arg(item, "provenance")
     if area:
         allure.dynamic.epic(area)
-    if rule:
+    for rule in rules:  # a wire scenario can check several rules: one feature each
         allure.dynamic.feature(feature_title(rule))
         allure.dynamic.label("rule", rule)
-    allure.dynamic.severity(_severity_level(severity(rule)))
+    allure.dynamic.severity(_severity_level(min((severity(r) for r in rules or [None]), key=_SEVERITY_ORDER.index)))
     if provenance:
         allure.dynamic.label("provenance", provenance)
         allure.dynamic.tag(f"provenance:{provenance}")
@@ -152,6 +153,9 @@ def on_setup(item) -> None:
     for name, value in params.items():
         if volatile(value):
             allure.dynamic.parameter(name, value, excluded=True)
+
+
+_SEVERITY_ORDER = ["blocker", "critical", "normal", "minor", "trivial"]
 
 
 def _severity_level(name: str):
@@ -209,10 +213,12 @@ def _attach_failure(item, call, report, conformance) -> None:
             _attach(text, "diff", T.TEXT)
         if page:
             _attach(page, "diff (side by side)", T.HTML)
-    for key, name in (("wire.request", "request body"), ("wire.response", "response body")):
+    # wire tests: what went over the wire, recorded with record_property (before asserting)
+    for key, name in (("wire.request", "request body"), ("wire.response", "response body"),
+                      ("wire.steps", "wire exchanges")):
         for k, v in report.user_properties:
             if k == key:
-                _attach(v if isinstance(v, str) else _dumps(v), name, T.JSON if not isinstance(v, str) else T.TEXT)
+                _attach(v if isinstance(v, str) else _dumps(v), name, T.TEXT if isinstance(v, str) else T.JSON)
     example, blob = hypothesis_failure(_failure_text(call, report))
     if example:
         _attach(example, "Hypothesis minimal failing example", T.TEXT)

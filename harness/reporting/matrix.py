@@ -1,0 +1,228 @@
+"""The conformance matrix: target x rule x model, from `--results-dir` files (results.py).
+
+A cell is one of
+- `pass`  the test passed and met no known divergence;
+- `div`   it passed only because every failure it met is a listed known divergence (or xfail);
+- `FAIL`  it failed (an unlisted divergence, a crash, an unexpected pass of an xfail);
+- `n/a`   skipped as not applicable (the reason starts with "not applicable");
+- `skip`  skipped for another reason;
+- `—`     not run.
+Several tests for the same target, rule and model fold into the worst of their cells.
+
+`kimi-conformance matrix [RESULTS_DIR_OR_FILES...] [--markdown reports/matrix.md]` prints the
+summary (rule rows x target columns, aggregated over models: `19/19 pass`, `2 div`, `1 FAIL`,
+`n/a`) and writes the Markdown report: that summary plus, per target, a rule x model table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+PASS, DIV, FAIL, NA, SKIP, NOT_RUN = "pass", "div", "FAIL", "n/a", "skip", "—"
+SEVERITY = {NOT_RUN: 0, NA: 1, SKIP: 2, PASS: 3, DIV: 4, FAIL: 5}
+RULE_ORDER = ("routing", "T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7", "T8", "T9",
+              "idempotence", "passthrough", "errors")
+ANY_MODEL = "*"
+
+
+def classify(record: dict[str, Any]) -> str:
+    outcome, reason = record.get("outcome"), str(record.get("reason") or "")
+    if outcome == "passed":
+        return DIV if record.get("divergences") else PASS
+    if outcome == "xfailed":
+        return DIV
+    if outcome == "skipped":
+        return NA if reason.lower().startswith("not applicable") else SKIP
+    return FAIL  # failed, error, xpassed
+
+
+@dataclass
+class Cell:
+    status: str = NOT_RUN
+    divergences: set[str] = field(default_factory=set)
+    reasons: set[str] = field(default_factory=set)
+
+    def add(self, record: dict[str, Any]) -> None:
+        status = classify(record)
+        if SEVERITY[status] > SEVERITY[self.status]:
+            self.status = status
+        self.divergences.update(record.get("divergences") or [])
+        if status in (NA, SKIP, FAIL) and record.get("reason"):
+            self.reasons.add(str(record["reason"]))
+
+
+@dataclass
+class Matrix:
+    cells: dict[tuple[str, str, str], Cell] = field(default_factory=dict)
+    meta: dict[str, dict[str, Any]] = field(default_factory=dict)  # target -> versions etc.
+
+    # ------------------------------------------------------------------ building
+    def add(self, record: dict[str, Any]) -> None:
+        target, rule = record.get("target"), record.get("rule")
+        if not target or not rule:
+            return
+        key = (target, rule, record.get("model") or ANY_MODEL)
+        self.cells.setdefault(key, Cell()).add(record)
+
+    @property
+    def targets(self) -> list[str]:
+        return sorted({t for t, _, _ in self.cells}, key=lambda t: (t != "reference", t))
+
+    @property
+    def rules(self) -> list[str]:
+        found = {r for _, r, _ in self.cells}
+        return [r for r in RULE_ORDER if r in found] + sorted(found - set(RULE_ORDER))
+
+    def models(self, target: str | None = None) -> list[str]:
+        seen: dict[str, None] = {}
+        for t, _, m in self.cells:
+            if target is None or t == target:
+                seen.setdefault(m, None)
+        return list(seen)
+
+    def cell(self, target: str, rule: str, model: str) -> Cell:
+        return self.cells.get((target, rule, model), Cell())
+
+    # ------------------------------------------------------------------ aggregates
+    def counts(self, target: str, rule: str) -> Counter:
+        return Counter(c.status for (t, r, _), c in self.cells.items() if t == target and r == rule)
+
+    def summary(self, target: str, rule: str) -> str:
+        n = self.counts(target, rule)
+        if not n:
+            return NOT_RUN
+        applicable = n[PASS] + n[DIV] + n[FAIL]
+        if not applicable:
+            return NA if n[NA] else f"{n[SKIP]} skip"
+        parts = [f"{n[PASS]}/{applicable} pass"]
+        if n[DIV]:
+            parts.append(f"{n[DIV]} div")
+        if n[FAIL]:
+            parts.append(f"{n[FAIL]} FAIL")
+        if n[SKIP]:
+            parts.append(f"{n[SKIP]} skip")
+        if n[NA]:
+            parts.append(f"{n[NA]} n/a")
+        return ", ".join(parts)
+
+    def totals(self, target: str) -> Counter:
+        return Counter(c.status for (t, _, _), c in self.cells.items() if t == target)
+
+    # ------------------------------------------------------------------ rendering
+    def render_terminal(self) -> str:
+        header = ["rule", *self.targets]
+        rows = [[rule, *(self.summary(t, rule) for t in self.targets)] for rule in self.rules]
+        totals = ["total", *(_total_text(self.totals(t)) for t in self.targets)]
+        return _table([header, *rows, totals])
+
+    def render_markdown(self) -> str:
+        out = ["# Conformance matrix", "",
+               "Cells: `pass`; `div` — passes only through listed known divergences; `FAIL`; "
+               "`n/a` — not applicable to the target (reason below); `—` — not run.", "",
+               "## Summary (over models)", ""]
+        out += _md_table(["rule", *self.targets],
+                         [[rule, *(self.summary(t, rule) for t in self.targets)] for rule in self.rules]
+                         + [["**total**", *(_total_text(self.totals(t)) for t in self.targets)]])
+        for target in self.targets:
+            out += ["", f"## {target}", ""]
+            versions = self.meta.get(target, {}).get("versions")
+            if versions:
+                out += [", ".join(f"{k} {v}" for k, v in sorted(versions.items())), ""]
+            models = self.models(target)
+            rules = [r for r in self.rules if any(t == target and rr == r for t, rr, _ in self.cells)]
+            rows = [[model, *(self.cell(target, rule, model).status for rule in rules)] for model in models]
+            out += _md_table(["model", *rules], rows)
+            divs: Counter = Counter()
+            reasons: dict[str, set[str]] = defaultdict(set)
+            for (t, rule, model), c in self.cells.items():
+                if t != target:
+                    continue
+                for d in c.divergences:
+                    divs[d] += 1
+                if c.status == NA:
+                    reasons[next(iter(sorted(c.reasons)), "")].add(f"{rule}/{model}")
+            if divs:
+                out += ["", "Known divergences met (cells): " + ", ".join(f"`{d}` ({n})" for d, n in sorted(divs.items()))]
+            for reason, where in sorted(reasons.items()):
+                out += ["", f"n/a ({len(where)} cells): {reason}"]
+        return "\n".join(out) + "\n"
+
+
+def _total_text(n: Counter) -> str:
+    parts = [f"{n[k]} {k}" for k in (PASS, DIV, FAIL, NA, SKIP) if n[k]]
+    return ", ".join(parts) or NOT_RUN
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for i, row in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    esc = lambda s: str(s).replace("|", "\\|")  # noqa: E731
+    lines = ["| " + " | ".join(esc(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+# ---------------------------------------------------------------------- loading
+def result_files(inputs: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files += sorted(path.glob("results-*.json")) or sorted(path.glob("*.json"))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"no results at {path}")
+    return files
+
+
+def load(inputs: Iterable[str | Path]) -> Matrix:
+    """Read results files (later files win for the same target and test id)."""
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    matrix = Matrix()
+    for path in result_files(inputs):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+            raise ValueError(f"{path} is not a results file (no `results` list)")
+        for rec in data["results"]:
+            target = rec.get("target") or data.get("target")
+            records[(target, rec.get("nodeid", ""))] = {**rec, "target": target}
+            versions = (data.get("targets") or {}).get(target)
+            if versions:
+                matrix.meta.setdefault(target, {})["versions"] = versions
+    for rec in records.values():
+        matrix.add(rec)
+    return matrix
+
+
+def main(inputs: list[str], markdown: str | None = None, stream=None) -> int:
+    import sys
+
+    stream = stream or sys.stdout
+    try:
+        matrix = load(inputs)
+    except (OSError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not matrix.cells:
+        print(f"error: no conformance results in {', '.join(map(str, inputs))}", file=sys.stderr)
+        return 2
+    print(matrix.render_terminal(), file=stream)
+    if markdown:
+        path = Path(markdown)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(matrix.render_markdown(), encoding="utf-8")
+        print(f"\nwrote {path}", file=stream)
+    return 0
