@@ -218,7 +218,11 @@ def _wire_addoptions(group) -> None:
                          "(skipped, naming the variable, when no key is set)")
     group.addoption("--upstream", default=None, metavar="URL",
                     help="send the Moonshot wire requests to this base URL instead (e.g. the emulator: "
-                         "http://127.0.0.1:N/v1)")
+                         "http://127.0.0.1:N/v1); the Kimi Coding (kimi/) requests go to its sibling "
+                         "path .../coding/v1 unless --upstream-kimi says otherwise")
+    group.addoption("--upstream-kimi", default=None, metavar="URL",
+                    help="send the Kimi Coding (kimi/) wire requests to this base URL (default: derived "
+                         "from --upstream, http://127.0.0.1:N/v1 -> http://127.0.0.1:N/coding/v1)")
     group.addoption("--endpoint", default="international", choices=("international", "china"),
                     help="Moonshot endpoint of --live runs (china = https://api.moonshot.cn/v1)")
     group.addoption("--block-network", action="store_true", default=False,
@@ -235,6 +239,8 @@ def _wire_configure(config: pytest.Config) -> None:
     if config.getoption("record_mode", "none") != "none" and not (
             config.getoption("live", False) or config.getoption("upstream", None)):
         raise pytest.UsageError("--record-mode other than none records real traffic: give --live or --upstream URL")
+    if config.getoption("upstream_kimi", None) and not config.getoption("upstream", None):
+        raise pytest.UsageError("--upstream-kimi goes with --upstream (the Moonshot stand-in)")
     if config.getoption("block_network", False):
         from harness import network
 
@@ -263,7 +269,8 @@ def wire_settings_for(config: pytest.Config):
         settings = config._kimi_wire = WireSettings(
             catalog=_catalog(config), cassette_dir=Path(cassette_dir),
             record_mode=config.getoption("record_mode"), live=config.getoption("live"),
-            upstream=config.getoption("upstream"), endpoint=config.getoption("endpoint"),
+            upstream=config.getoption("upstream"), upstream_kimi=config.getoption("upstream_kimi"),
+            endpoint=config.getoption("endpoint"),
             budget=Budget(Decimal(str(config.getoption("budget_usd")))))
     return settings
 
@@ -280,21 +287,37 @@ def wire(request: pytest.FixtureRequest, wire_settings):
 
     Replay: the cassette answers, the network is blocked (loopback excepted), unplayed
     interactions fail the test. Online: requests go to --upstream or the real endpoint.
+
+    Every exchange is added to the test's user_properties as it happens (`wire.request`,
+    `wire.response`, scrubbed), and `wire.steps` when the session ends — pass or fail — so a
+    failing wire test carries its bodies into the report (harness.reporting.allure).
     """
     import contextlib
 
     from harness import network
     from harness.cassettes.runner import WireSession
 
+    props = request.node.user_properties
+
+    def note(exchange: dict) -> None:
+        props.append(("wire.request", {k: exchange[k] for k in ("n", "url", "request") if k in exchange}))
+        props.append(("wire.response", {k: exchange[k] for k in ("n", "status", "response", "error")
+                                        if k in exchange}))
+
     @contextlib.contextmanager
     def open_session(model_ref: str, scenario: str):
         model = wire_settings.catalog.resolve(model_ref)
         session = WireSession(wire_settings, model, scenario)
+        session.on_exchange = note
         blocker = network.blocked("replay mode") if not wire_settings.online else contextlib.nullcontext()
-        with blocker, session:
-            yield session
+        try:
+            with blocker, session:
+                yield session
+        finally:
+            if session.steps:
+                props.append(("wire.steps", list(session.steps)))
         if session.provenance:
-            request.node.user_properties.append(("provenance", session.provenance))
+            props.append(("provenance", session.provenance))
 
     return open_session
 # ============================================================================ end of wire layer

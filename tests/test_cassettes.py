@@ -216,17 +216,29 @@ def test_recording_against_emulator_with_live_flag_says_emulator(tmp_path, emula
 
 
 # ------------------------------------------------------------------------------- committed cassettes
-def _moonshot_pairs():
-    cat = builtin()
-    return [(ref, sid) for ref, sid in scenarios.pairs(cat.models()) if ref.startswith("moonshot/")]
+def _pairs():
+    return scenarios.pairs(builtin().models())
 
 
-def test_every_moonshot_model_and_scenario_has_a_cassette():
-    missing = [f"{ref} {sid}" for ref, sid in _moonshot_pairs()
+def test_every_catalog_model_and_scenario_has_a_cassette():
+    """Every (model, scenario) pair of every provider — moonshot/ and kimi/ (Kimi Coding, recorded
+    from the emulator's /coding/v1) — has its cassette; no catalog model is left out."""
+    missing = [f"{ref} {sid}" for ref, sid in _pairs()
                if not scenarios.cassette_path(CASSETTES, ref, sid).is_file()]
     assert not missing, f"missing cassettes (python -m harness.cassettes.record): {missing}"
-    models = {ref for ref, _ in _moonshot_pairs()}
-    assert models == {m.ref for m in builtin().models() if m.provider.id == "moonshot"}
+    models = {ref for ref, _ in _pairs()}
+    assert models == {m.ref for m in builtin().models()}
+    for provider in ("moonshot", "kimi"):
+        skip = scenarios.data()["providers"].get(provider, {}).get("replay_without_cassette")
+        assert skip is None, f"{provider}: a missing cassette must fail the replay, not skip it"
+
+
+def test_kimi_cassettes_point_at_the_kimi_coding_endpoint():
+    for f in sorted((CASSETTES / "kimi").rglob("*.yaml")):
+        doc = yaml.safe_load(f.read_text())
+        assert doc["provenance"]["endpoint"] == "https://api.kimi.com/coding/v1", f
+        uris = {i["request"]["uri"] for i in doc["interactions"]}
+        assert uris == {"https://api.kimi.com/coding/v1/chat/completions"}, (f, uris)
 
 
 def test_committed_cassettes_are_clean_small_and_valid():
@@ -252,3 +264,54 @@ def test_scenarios_keep_live_runs_cheap():
     for ref, sid in scenarios.pairs(cat.models()):
         case = scenarios.case_for(sid, cat.resolve(ref))
         assert 0 < case["request"]["max_tokens"] <= 256
+
+
+# ------------------------------------------------------------------------------- failure attachments
+def test_failing_wire_test_carries_scrubbed_bodies(tmp_path):
+    """A doctored cassette replays a 400 where the scenario expects 200: the wire test fails and
+    still carries what went over the wire — wire.request / wire.response / wire.steps in its
+    user_properties (junit XML) and as Allure attachments — with the canary key scrubbed."""
+    import subprocess
+    import sys
+    import xml.etree.ElementTree as ET
+
+    src = CASSETTES / "moonshot" / "kimi-k2.6" / "plain.yaml"
+    dst = tmp_path / "cassettes" / "moonshot" / "kimi-k2.6" / "plain.yaml"
+    dst.parent.mkdir(parents=True)
+    doc = yaml.safe_load(src.read_text())
+    resp = doc["interactions"][0]["response"]
+    resp["status"] = {"code": 400, "message": "Bad Request"}
+    resp["body"] = {"json": {"error": {"message": f"Invalid request: your key {CANARY} is not allowed here",
+                                       "type": "invalid_request_error"}}}
+    dst.write_text(yaml.safe_dump(doc, sort_keys=False))
+    assert CANARY in dst.read_text()
+    junit, allure_dir = tmp_path / "junit.xml", tmp_path / "allure"
+    r = subprocess.run([sys.executable, "-m", "pytest", "suites/wire", "-q", "-p", "no:cacheprovider",
+                        "--model", "moonshot/kimi-k2.6", "-k", "plain", f"--cassette-dir={dst.parents[2]}",
+                        f"--junitxml={junit}", f"--alluredir={allure_dir}"],
+                       cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "1 failed" in r.stdout, r.stdout[-2000:]
+    assert "expected 200, got 400" in r.stdout
+    assert "sk-canary" not in r.stdout + r.stderr
+
+    xml = junit.read_text()
+    assert "sk-canary" not in xml
+    case = next(c for c in ET.parse(junit).iter("testcase") if "plain" in c.get("name", ""))
+    assert case.find("failure") is not None
+    props = {}
+    for p in case.iter("property"):
+        props.setdefault(p.get("name"), []).append(p.get("value"))
+    assert set(props) >= {"wire.request", "wire.response", "wire.steps"}
+    assert "Reply exactly: KIMI_WIRE_OK" in props["wire.request"][0]
+    assert "400" in props["wire.response"][0] and scrub.REDACTED_KEY in props["wire.response"][0]
+    assert "'status': 400" in props["wire.steps"][0]
+
+    files = [f for f in allure_dir.iterdir() if f.is_file()]
+    assert not [f.name for f in files if b"sk-canary" in f.read_bytes()]
+    result = next(json.loads(f.read_text()) for f in files if f.name.endswith("-result.json")
+                  and "plain" in json.loads(f.read_text())["name"])
+    assert result["status"] == "failed"
+    names = {a["name"]: a["source"] for a in result.get("attachments", [])}
+    assert {"request body", "response body", "wire exchanges"} <= set(names), names
+    body = (allure_dir / names["response body"]).read_text()
+    assert "invalid_request_error" in body and "<redacted" in body and "sk-canary" not in body

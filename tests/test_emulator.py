@@ -390,6 +390,107 @@ def test_cli_prints_url_and_stops_on_sigterm():
         url = p.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
         assert httpx.get(url + "/models", headers={"Authorization": "Bearer sk-x"}, verify=False).status_code == 200
+        coding_url = p.stdout.readline().strip()
+        assert coding_url == url[: -len("/v1")] + "/coding/v1"
+        assert httpx.get(coding_url + "/models", headers={"Authorization": "Bearer sk-x"}).status_code == 200
     finally:
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=5) == 0
+
+
+# --- the Kimi Coding service (/coding/v1) -------------------------------------------------
+
+from harness.emulator import rules as emu_rules  # noqa: E402
+
+
+def coding(emu, method, path, body=None, key=KEY):
+    with httpx.Client(base_url=emu.coding_base_url, headers={"Authorization": f"Bearer {key}"}, timeout=5) as c:
+        return c.request(method, path, json=body)
+
+
+def test_coding_service_has_its_own_base_url_and_models():
+    from harness.catalog import builtin
+
+    kimi = builtin().providers["kimi"]
+    with Emulator() as emu:
+        assert emu.coding_base_url == emu.base_url[: -len("/v1")] + "/coding/v1"
+        listed = {m["id"] for m in coding(emu, "GET", "/models").json()["data"]}
+        moonshot = {m["id"] for m in httpx.get(emu.base_url + "/models",
+                                               headers={"Authorization": f"Bearer {KEY}"}).json()["data"]}
+        assert listed == {m["id"] for m in kimi.data["models"] if m["status"] == "current"}
+        assert not listed & {"kimi-k2.6", "kimi-k3"} and not moonshot & {"kimi-for-coding", "k3"}
+        assert coding(emu, "GET", "/models/k3-256k").json()["id"] == "k3-256k"
+        # models of the other service are unknown here, and the other way round
+        r = coding(emu, "POST", "/chat/completions", chat("kimi-k2.6"))
+        assert r.status_code == 404 and r.json()["error"]["message"] == "Not found the model kimi-k2.6 or Permission denied"
+        r = httpx.post(emu.base_url + "/chat/completions", json=chat("kimi-for-coding"),
+                       headers={"Authorization": f"Bearer {KEY}"})
+        assert r.status_code == 404
+        assert {q["service"] for q in emu.requests} == {"kimi-coding", "moonshot"}
+
+
+def test_coding_models_match_the_catalog():
+    from harness.catalog import builtin
+
+    served = emu_rules.load_models("kimi-coding")
+    for m in builtin().providers["kimi"].data["models"]:
+        info = served[m["id"]]
+        assert bool(info.get("retired")) == (m["status"] == "retired"), m["id"]
+        if not info.get("retired"):
+            assert info["images"] == ("image" in m["input"]), m["id"]
+            assert info["thinking"] == "none", "provider kimi has thinkingRules false"
+        assert info["source"]
+
+
+@pytest.mark.parametrize("model", ["kimi-k2-thinking", "kimi-k2-0711-preview"])
+def test_coding_retired_models_404(model):
+    with Emulator() as emu:
+        r = coding(emu, "POST", "/chat/completions", chat(model))
+        assert r.status_code == 404 and r.json() == {"error": {
+            "message": f"Not found the model {model} or Permission denied", "type": "resource_not_found_error"}}
+        assert coding(emu, "GET", f"/models/{model}").status_code == 404
+
+
+def test_coding_service_has_no_moonshot_thinking_rules():
+    """Bodies every Moonshot thinking model rejects are answered on /coding/v1 (rules.json services)."""
+    bodies = [chat("kimi-for-coding", temperature=0.7, top_p=0.5, n=1),
+              chat("kimi-for-coding", thinking={"type": "disabled"}, temperature=1),
+              chat("k3", tools=[tool()], tool_choice="required"),
+              chat("k3", tools=[tool()], tool_choice={"type": "function", "function": {"name": "ping"}}),
+              chat("kimi-k2p5", messages=tool_history(rc=False)),
+              chat("kimi-latest", messages=tool_history(ids=("write:0", "write:0")))]
+    with Emulator() as emu:
+        for body in bodies:
+            r = coding(emu, "POST", "/chat/completions", body)
+            assert r.status_code == 200, (body, r.text)
+            assert "reasoning_content" not in r.json()["choices"][0]["message"]
+        # the same bodies on Moonshot models are rejected
+        r = httpx.post(emu.base_url + "/chat/completions", json=chat(temperature=0.7),
+                       headers={"Authorization": f"Bearer {KEY}"})
+        assert r.status_code == 400
+
+
+def test_coding_service_auth_images_and_unknown_routes():
+    with Emulator() as emu:
+        assert coding(emu, "POST", "/chat/completions", chat("kimi-for-coding"), key="not-a-key").status_code == 401
+        r = coding(emu, "POST", "/chat/completions", chat("kimi-k2-thinking-turbo", image_msg(PNG)))
+        assert r.status_code == 400 and "does not support image input" in r.json()["error"]["message"]
+        assert coding(emu, "POST", "/chat/completions", chat("kimi-for-coding", image_msg(PNG))).status_code == 200
+        r = coding(emu, "POST", "/chat/completions", chat("kimi-for-coding", image_msg(SVG_TEXT)))
+        assert r.status_code == 400
+        # the Anthropic Messages surface of the same service is not emulated
+        assert coding(emu, "POST", "/messages", {"model": "kimi-for-coding"}).status_code == 404
+        stream = coding(emu, "POST", "/chat/completions",
+                        chat("kimi-for-coding", stream=True, stream_options={"include_usage": True}))
+        assert stream.status_code == 200 and stream.text.endswith("data: [DONE]\n\n")
+
+
+def test_rules_json_services_cover_every_body_rule():
+    data = emu_rules.load_rules()["services"]
+    body_ids = {r["id"] for r in emu_rules.load_rules()["rules"] if r["phase"] == "body"}
+    assert data["moonshot"]["body_rules"] == "all"
+    kc = data["kimi-coding"]
+    assert set(kc["body_rules"]) | set(kc["not_enforced"]) == body_ids
+    assert not set(kc["body_rules"]) & set(kc["not_enforced"])
+    assert kc["source"] and kc["assumed"] and all(kc["not_enforced"].values())
+    assert set(emu_rules.services()) == set(data) - {"$comment"}

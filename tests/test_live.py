@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cassettes import provenance
+from harness.cassettes import provenance, scenarios
 from harness.emulator import Emulator
 from harness.live import (Budget, BudgetExceeded, RetryPolicy, WireClient, find_key, missing_key_reason,
                           worst_case_cost)
@@ -44,6 +44,16 @@ def test_live_without_key_skips_naming_the_variable():
     assert r.returncode == 0, r.stdout[-2000:]
     assert "skipped" in r.stdout and "passed" not in r.stdout.splitlines()[-1]
     assert "set MOONSHOT_API_KEY or KIMI_API_KEY" in r.stdout
+
+
+def test_live_kimi_coding_without_key_skips_naming_its_variables():
+    """kimi/ models go live with KIMI_API_KEY (then KIMICODE_API_KEY); absent, they skip saying so —
+    a MOONSHOT_API_KEY does not stand in (separate providers, keys not interchangeable)."""
+    r = pytest_run("suites/wire", "--live", "--model", "kimi/kimi-for-coding", "-k", "plain or stream",
+                   env=env_without_keys(MOONSHOT_API_KEY="sk-fake-moonshot-000000"))
+    assert r.returncode == 0, r.stdout[-2000:]
+    assert "skipped" in r.stdout and "passed" not in r.stdout.splitlines()[-1]
+    assert "for provider kimi: set KIMI_API_KEY or KIMICODE_API_KEY" in r.stdout
 
 
 class FakeSleep:
@@ -135,18 +145,32 @@ def test_budget_stops_the_run_cleanly():
 
 
 def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
-    """`--live --upstream <emulator>` runs the wire suites like a live run, and re-records."""
+    """`--live --upstream <emulator>` runs the wire suites like a live run, and re-records.
+
+    A subset of models that between them meet every scenario kind and both providers keeps this
+    fast; the full re-recording is `python -m harness.cassettes.record`, whose output the wire
+    suite replays."""
+    refs = ("moonshot/kimi-k2.6", "moonshot/kimi-k2.7-code", "moonshot/kimi-k3", "moonshot/kimi-k2-thinking",
+            "kimi/kimi-for-coding", "kimi/kimi-k2-thinking-turbo", "kimi/kimi-k2-thinking")
+    models = [a for ref in refs for a in ("--model", ref)]
     with Emulator() as emu:
+        # --upstream only: the Kimi Coding stand-in is derived (<emulator>/v1 -> <emulator>/coding/v1)
         r = pytest_run("suites/wire", "--live", "--upstream", emu.base_url, "--record-mode=rewrite",
-                       f"--cassette-dir={tmp_path}", env=env_without_keys(MOONSHOT_API_KEY="sk-fake-live-000000"))
+                       f"--cassette-dir={tmp_path}", *models, env=env_without_keys(
+                           MOONSHOT_API_KEY="sk-fake-live-000000", KIMI_API_KEY="sk-fake-kimi-000000"))
+        paths = {(q["service"], q["body"]["model"]) for q in emu.requests if q["method"] == "POST"}
     last = r.stdout.strip().splitlines()[-1]
-    assert r.returncode == 0 and "failed" not in last and "error" not in last, r.stdout[-3000:]
+    assert r.returncode == 0 and "failed" not in last and "error" not in last and "skipped" not in last, \
+        r.stdout[-3000:]
+    assert ("kimi-coding", "kimi-for-coding") in paths and ("moonshot", "kimi-k2.6") in paths
+    assert not any(svc == "moonshot" and m == "kimi-for-coding" for svc, m in paths)
     written = sorted(tmp_path.rglob("*.yaml"))
-    assert len(written) >= 60
+    assert {p.stem for p in written} == set(scenarios.scenario_ids()), "every scenario recorded at least once"
+    assert {f"{p.parent.parent.name}/{p.parent.name}" for p in written} == set(refs)
     assert {provenance.read(p).source for p in written} == {"emulator"}
     assert not any("sk-" in p.read_text() for p in written)
     # and what was recorded replays offline with the network blocked
-    r = pytest_run("suites/wire", f"--cassette-dir={tmp_path}", "--block-network")
+    r = pytest_run("suites/wire", f"--cassette-dir={tmp_path}", "--block-network", *models)
     assert r.returncode == 0, r.stdout[-3000:]
 
 

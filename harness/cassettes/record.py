@@ -1,7 +1,8 @@
 """(Re)record every wire cassette: `python -m harness.cassettes.record [pytest args]`.
 
 Starts the emulator on a free loopback port, runs the wire suites with
-`--record-mode=rewrite --upstream <emulator>` (cassettes say `provenance: emulator`), then
+`--record-mode=rewrite --upstream <emulator>/v1 --upstream-kimi <emulator>/coding/v1` (Moonshot
+and Kimi Coding; cassettes say `provenance: emulator`), then
 prints what it wrote. `--live` records from the real API instead (needs the API keys; the
 cassettes then say `live`). Extra arguments go to pytest (e.g. `--model moonshot/kimi-k2.6`).
 """
@@ -30,8 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         from harness.emulator import Emulator
 
         emulator = Emulator()
-        extra = ["--upstream", emulator.start()]
-        print(f"emulator at {emulator.base_url}", flush=True)
+        extra = ["--upstream", emulator.start(), "--upstream-kimi", emulator.coding_base_url]
+        print(f"emulator at {emulator.base_url} (Moonshot) and {emulator.coding_base_url} (Kimi Coding)",
+              flush=True)
     cmd = [sys.executable, "-m", "pytest", str(REPO / "suites" / "wire"), "-q", "-p", "no:cacheprovider",
            "--record-mode=rewrite", *extra, *argv]
     print("running:", " ".join(cmd), flush=True)

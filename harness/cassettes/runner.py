@@ -21,6 +21,7 @@ import pytest
 
 from harness.cassettes import provenance as prov
 from harness.cassettes import scenarios as sc
+from harness.cassettes import scrub
 from harness.live import (Budget, BudgetExceeded, RetryPolicy, WireClient, WireResponse, budget_prices,
                           catalog_prices, find_key, missing_key_reason)
 
@@ -34,7 +35,8 @@ class WireSettings:
     cassette_dir: Path
     record_mode: str = "none"
     live: bool = False
-    upstream: str | None = None
+    upstream: str | None = None  # stands in for the Moonshot endpoint (e.g. the emulator's /v1)
+    upstream_kimi: str | None = None  # stands in for Kimi Coding; default derived from upstream
     endpoint: str = "international"
     budget: Budget | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -52,6 +54,31 @@ class WireSettings:
         ep = endpoints.get(self.endpoint) if model.provider.id == "moonshot" else None
         return (ep or {}).get("baseUrl") or model.provider.base_url
 
+    def upstream_for(self, model) -> str | None:
+        """The base URL that stands in for this model's provider endpoint under --upstream.
+
+        Moonshot -> --upstream. Kimi Coding -> --upstream-kimi, else the sibling of --upstream
+        with the catalog's path swapped: http://127.0.0.1:N/v1 (Moonshot's /v1) becomes
+        http://127.0.0.1:N/coding/v1 (Kimi Coding's /coding/v1) — the emulator serves both.
+        None when no upstream stands in for the provider.
+        """
+        if not self.upstream:
+            return None
+        pid = model.provider.id
+        if pid == "moonshot":
+            return self.upstream.rstrip("/")
+        if pid == "kimi" and self.upstream_kimi:
+            return self.upstream_kimi.rstrip("/")
+        moonshot = self.catalog.providers.get("moonshot")
+        if moonshot is None:
+            return None
+        base_path = urlsplit(moonshot.base_url).path.rstrip("/")  # /v1
+        own_path = urlsplit(model.provider.base_url).path.rstrip("/")  # /coding/v1
+        up = self.upstream.rstrip("/")
+        if pid == "kimi" and base_path and up.endswith(base_path):
+            return up[: len(up) - len(base_path)] + own_path
+        return None
+
     def live_hosts(self) -> set[str]:
         return {urlsplit(ep["baseUrl"]).hostname for p in self.catalog.providers.values()
                 for ep in p.endpoints().values()}
@@ -68,6 +95,10 @@ class WireSession:
         self.key = REPLAY_KEY
         self.responses: list[WireResponse] = []
         self.provenance: dict | None = None
+        # what went over the wire, scrubbed, appended as it happens (failure attachments)
+        self.exchanges: list[dict[str, Any]] = []
+        self.steps: list[dict[str, Any]] = []
+        self.on_exchange = None  # callable(exchange dict), set by the `wire` fixture
 
     # --- setup ---------------------------------------------------------------------
     def __enter__(self) -> "WireSession":
@@ -87,11 +118,13 @@ class WireSession:
             self.base_url = (self.provenance or {}).get("endpoint") or canonical
             self.cassette = CassetteSession(self.path, mode="none")
         else:
-            if s.upstream and model.provider.id != "moonshot":
-                pytest.skip(f"--upstream replaces the Moonshot endpoint only; {model.ref} talks to "
-                            f"{model.provider.base_url} (not emulated): run it with --live and "
-                            f"{' or '.join(model.provider.auth_env)}")
-            self.base_url = s.upstream.rstrip("/") if s.upstream else canonical
+            upstream = s.upstream_for(model)
+            if s.upstream and upstream is None:
+                pytest.skip(f"--upstream {s.upstream} stands in for {model.provider.id}'s endpoint "
+                            f"{model.provider.base_url} only when its path is the Moonshot base path; "
+                            f"give --upstream-kimi URL (or run with --live and "
+                            f"{' or '.join(model.provider.auth_env)})")
+            self.base_url = upstream or canonical
             found = find_key(model.provider.auth_env)
             if s.live and found is None:
                 pytest.skip(missing_key_reason(model.provider.auth_env, model.provider.id))
@@ -132,12 +165,33 @@ class WireSession:
     # --- sending -----------------------------------------------------------------------
     def send(self, body: dict, *, key: str | None = None) -> WireResponse:
         prices = budget_prices(self.model, self.s.catalog) if self.s.online else None
+        exchange: dict[str, Any] = {"n": len(self.exchanges) + 1, "url": f"{self.base_url}/chat/completions",
+                                    "request": scrub.scrub_obj(copy.deepcopy(body))}
         try:
             r = self.client.chat(body, prices=prices, key=key)
         except BudgetExceeded as e:
             pytest.skip(str(e))
+        except BaseException as e:
+            exchange["error"] = scrub.scrub_text(f"{type(e).__name__}: {e}")
+            self._note(exchange)
+            raise
+        exchange["status"] = r.status
+        exchange["response"] = scrub.scrub_obj(_response_body(r))
+        self._note(exchange)
         self.responses.append(r)
         return r
+
+    def _note(self, exchange: dict[str, Any]) -> None:
+        self.exchanges.append(exchange)
+        if self.on_exchange is not None:
+            self.on_exchange(exchange)
+
+
+def _response_body(r: WireResponse) -> Any:
+    """The body as it arrived: parsed JSON, the list of stream chunks, or the text."""
+    if r.streamed:
+        return r.chunks + (["[DONE]"] if r.events and r.events[-1] == "[DONE]" else [])
+    return r.json if r.json is not None else r.text
 
 
 # ------------------------------------------------------------------------------- checks
@@ -163,7 +217,7 @@ def check_ok(model, outbound: dict, r: WireResponse, *, replay: bool) -> dict[st
     from harness.wire import schemas
     from harness.wire.usage import parse_usage
 
-    assert r.status == 200, f"expected 200, got {r.status}: {r.text[:500]}"
+    assert r.status == 200, f"expected 200, got {r.status}: {scrub.scrub_text(r.text[:500])}"
     want_stream = outbound.get("stream") is True
     assert r.streamed == want_stream, f"stream={want_stream} but content-type {r.headers.get('content-type')!r}"
     if not want_stream:
@@ -208,10 +262,10 @@ def check_expected(model, outbound: dict, r: WireResponse, expect: dict[str, Any
         params = {"model": outbound.get("model"), **expect.get("params", {})}
         message = err["message"].format(**params) if "{" in err["message"] else err["message"]
         assert r.status == err["status"], (f"expected {err['status']} {err['type']} ({err['source']}), "
-                                           f"got {r.status}: {r.text[:300]}")
+                                           f"got {r.status}: {scrub.scrub_text(r.text[:300])}")
         schemas.validate("error", r.json)
         assert r.json["error"]["type"] == err["type"]
-        assert r.json["error"]["message"] == message, f"error message {r.json['error']['message']!r} != {message!r}"
+        assert r.json["error"]["message"] == message, f"error message {scrub.scrub_text(repr(r.json['error']['message']))} != {message!r}"
         return None
     facts = check_ok(model, outbound, r, replay=replay)
     reasoning = expect.get("reasoning")
@@ -249,7 +303,7 @@ def run_scenario(ws: WireSession, sid: str) -> ScenarioResult:
     model, s = ws.model, sc.scenario(sid)
     expect = sc.expectation(sid, model)
     replay = not ws.s.online
-    result = ScenarioResult(gap=expect.get("reference", {}).get("gap"))
+    result = ScenarioResult(steps=ws.steps, gap=expect.get("reference", {}).get("gap"))
     key = sc.expand(s["key"]) if s.get("key") else None
 
     def step(name: str, case: dict, which: str, want: dict | None):
@@ -260,11 +314,14 @@ def run_scenario(ws: WireSession, sid: str) -> ScenarioResult:
         if which == "reference":
             schemas.validate("request", body)
         r = ws.send(body, key=key)
+        # noted before checking, so a failing step is in the report too
+        entry = {"step": name, "send": which, "status": r.status, "exchange": len(ws.exchanges),
+                 "cost_usd": None}
+        result.steps.append(entry)
         facts = check_expected(model, body, r, want, replay=replay)
         if facts:
             result.cost += facts["cost"]
-        result.steps.append({"step": name, "send": which, "status": r.status,
-                             "cost_usd": str(facts["cost"]) if facts else None})
+            entry["cost_usd"] = str(facts["cost"])
         return body, r, facts
 
     case = sc.case_for(sid, model)
@@ -282,7 +339,7 @@ def run_scenario(ws: WireSession, sid: str) -> ScenarioResult:
         _, r1, f1 = step("call", case, "reference", {"status": 200})
         msg = r1.json["choices"][0]["message"]
         assert f1["finish_reason"] == "tool_calls" and msg.get("tool_calls"), \
-            f"asked to use the tool, the model answered {msg!r}"
+            f"asked to use the tool, the model answered {scrub.scrub_text(repr(msg))}"
         call = _assistant(msg)
         cid = call["tool_calls"][0]["id"]
         result_msg = {"role": "tool", "tool_call_id": cid, "content": s["tool_result"]}

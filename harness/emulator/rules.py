@@ -23,9 +23,38 @@ def load_rules() -> dict:
 
 
 @lru_cache(maxsize=None)
-def load_models() -> dict[str, dict]:
-    data = json.loads((HERE / "models.json").read_text(encoding="utf-8"))
-    return {m["id"]: m for m in data["models"]}
+def _models_json() -> dict:
+    return json.loads((HERE / "models.json").read_text(encoding="utf-8"))
+
+
+DEFAULT_SERVICE = "moonshot"
+
+
+def services() -> dict[str, dict]:
+    """Emulated services (models.json 'services'): base path and model list of each."""
+    return _models_json()["services"]
+
+
+@lru_cache(maxsize=None)
+def load_models(service: str = DEFAULT_SERVICE) -> dict[str, dict]:
+    data = _models_json()
+    return {m["id"]: m for m in data[services()[service]["models"]]}
+
+
+def service_for_path(path: str) -> tuple[str | None, str]:
+    """(service, path below its base path) for a request path; (None, path) when none matches."""
+    for name, svc in sorted(services().items(), key=lambda kv: -len(kv[1]["base_path"])):
+        base = svc["base_path"]
+        if path == base or path.startswith(base + "/"):
+            return name, path[len(base):] or "/"
+    return None, path
+
+
+def body_rules(service: str = DEFAULT_SERVICE) -> list[str]:
+    """Body-phase rule ids the service enforces, in rules.json order."""
+    wanted = load_rules()["services"][service]["body_rules"]
+    ids = [r["id"] for r in load_rules()["rules"] if r["phase"] == "body"]
+    return ids if wanted == "all" else [i for i in ids if i in wanted]
 
 
 def rule(rule_id: str) -> dict:
@@ -73,8 +102,8 @@ def check_auth(headers: dict[str, str], api_keys: set[str] | None,
 
 # --- model phase ---------------------------------------------------------------------
 
-def lookup_model(model_id: Any) -> tuple[dict | None, Error | None]:
-    info = load_models().get(model_id) if isinstance(model_id, str) else None
+def lookup_model(model_id: Any, service: str = DEFAULT_SERVICE) -> tuple[dict | None, Error | None]:
+    info = load_models(service).get(model_id) if isinstance(model_id, str) else None
     if isinstance(model_id, str) and (model_id.endswith("-preview") or (info or {}).get("retired")):
         return None, error("model_retired", model=model_id)
     if info is None:
@@ -215,11 +244,10 @@ BODY_CHECKS: dict[str, Callable] = {
 
 
 def check_body(model: dict, body: dict, headers: dict[str, str] | None = None,
-               options: dict | None = None) -> Error | None:
-    """Run the body-phase rules in rules.json order; the first failure wins."""
-    for r in load_rules()["rules"]:
-        if r["phase"] == "body":
-            err = BODY_CHECKS[r["id"]](model, body, headers or {}, options or {})
-            if err:
-                return err
+               options: dict | None = None, service: str = DEFAULT_SERVICE) -> Error | None:
+    """Run the service's body-phase rules in rules.json order; the first failure wins."""
+    for rule_id in body_rules(service):
+        err = BODY_CHECKS[rule_id](model, body, headers or {}, options or {})
+        if err:
+            return err
     return None

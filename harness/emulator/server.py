@@ -65,7 +65,11 @@ def _redact(headers: dict) -> dict:
 
 
 class Emulator:
-    """A Moonshot-compatible /v1 API on 127.0.0.1.
+    """A Moonshot-compatible /v1 API on 127.0.0.1, and the Kimi Coding API at /coding/v1.
+
+    `base_url` is the Moonshot service (http://127.0.0.1:PORT/v1), `coding_base_url` the Kimi
+    Coding one (http://127.0.0.1:PORT/coding/v1); each has its own model list (models.json
+    'services') and body rules (rules.json 'services').
 
     api_keys: accepted keys (None = any 'sk-' key); revoked_keys: always rejected;
     seed: varies ids/texts deterministically; rpm: per-key requests per minute (None = unlimited);
@@ -96,6 +100,7 @@ class Emulator:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.base_url: str | None = None
+        self.coding_base_url: str | None = None
 
     # --- control -------------------------------------------------------------------
     def inject(self, status: int, error_type: str, message: str | None = None, count: int = 1,
@@ -121,7 +126,8 @@ class Emulator:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        record = {"method": method, "path": path, "headers": _redact(headers), "body": body}
+        service, _ = rules.service_for_path(path)
+        record = {"method": method, "path": path, "service": service, "headers": _redact(headers), "body": body}
         with self._lock:
             self.requests.append(record)
         reply = self._dispatch(method, path, headers, body, raw)
@@ -140,22 +146,25 @@ class Emulator:
             msg = _fill(template, **rules.account_ids(key), rpm=self.rpm or 3, retry_after=self.retry_after)
             extra = {"Retry-After": str(retry)} if retry is not None else {}
             return _json_reply(status, rules.error_body(etype, msg), extra)
-        if method == "GET" and path == "/v1/models":
-            return _json_reply(200, {"object": "list", "data": [
-                self._model_obj(m) for m in rules.load_models().values() if not m.get("retired")]})
-        if method == "GET" and path.startswith("/v1/models/"):
-            info, err = rules.lookup_model(path[len("/v1/models/"):])
-            return _json_reply(*err) if err else _json_reply(200, self._model_obj(info))
-        if method == "POST" and path == "/v1/chat/completions":
-            limited = self._rate_limit(key)
-            if limited:
-                return limited
-            return self._chat(headers, body if raw else None)
+        service, sub = rules.service_for_path(path)
+        if service is not None:
+            if method == "GET" and sub == "/models":
+                return _json_reply(200, {"object": "list", "data": [
+                    self._model_obj(m, service) for m in rules.load_models(service).values() if not m.get("retired")]})
+            if method == "GET" and sub.startswith("/models/"):
+                info, err = rules.lookup_model(sub[len("/models/"):], service)
+                return _json_reply(*err) if err else _json_reply(200, self._model_obj(info, service))
+            if method == "POST" and sub == "/chat/completions":
+                limited = self._rate_limit(key)
+                if limited:
+                    return limited
+                return self._chat(headers, body if raw else None, service)
         return _json_reply(*rules.error("unknown_route", method=method, path=path))
 
     @staticmethod
-    def _model_obj(m: dict) -> dict:
-        return {"id": m["id"], "object": "model", "created": m["created"], "owned_by": "moonshot"}
+    def _model_obj(m: dict, service: str = rules.DEFAULT_SERVICE) -> dict:
+        return {"id": m["id"], "object": "model", "created": m["created"],
+                "owned_by": rules.services()[service]["owned_by"]}
 
     def _rate_limit(self, key: str) -> Reply | None:
         if self.rpm is None:
@@ -172,14 +181,14 @@ class Emulator:
             hits.append(now)
         return None
 
-    def _chat(self, headers: dict, body) -> Reply:
+    def _chat(self, headers: dict, body, service: str = rules.DEFAULT_SERVICE) -> Reply:
         err = rules.check_shape(body)
         if err:
             return _json_reply(*err)
-        model, err = rules.lookup_model(body["model"])
+        model, err = rules.lookup_model(body["model"], service)
         if err:
             return _json_reply(*err)
-        err = rules.check_body(model, body, headers, self.options)
+        err = rules.check_body(model, body, headers, self.options, service)
         if err:
             return _json_reply(*err)
         with self._lock:
@@ -213,7 +222,9 @@ class Emulator:
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.01}, daemon=True)
         self._thread.start()
-        self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        root = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self.base_url = root + rules.services()["moonshot"]["base_path"]
+        self.coding_base_url = root + rules.services()["kimi-coding"]["base_path"]
         return self.base_url
 
     def stop(self) -> None:
@@ -274,12 +285,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve_forever(port: int = 0, *, seed: int = 0, rpm: int | None = None, **kwargs) -> None:
-    """Serve on 127.0.0.1 with the real clock until SIGINT/SIGTERM; prints the base URL first."""
+    """Serve on 127.0.0.1 with the real clock until SIGINT/SIGTERM; prints the Moonshot base URL
+    first (the Kimi Coding one, its sibling .../coding/v1, on the second line)."""
     emu = Emulator(seed=seed, rpm=rpm, clock=time.time, **kwargs)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
     print(emu.start(port), flush=True)
+    print(emu.coding_base_url, flush=True)
     try:
         while not done.wait(0.5):
             pass
