@@ -92,6 +92,12 @@ def cmd_emulator(args) -> int:
     return 0
 
 
+def cmd_matrix(args) -> int:
+    from harness.reporting.matrix import main as matrix_main
+
+    return matrix_main(args.inputs or ["reports/results"], markdown=args.markdown)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kimi-conformance", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--rpm", type=int, default=None)
     s.set_defaults(func=cmd_emulator)
+
+    p = sub.add_parser("matrix", help="conformance matrix (target x rule x model) from --results-dir files")
+    p.add_argument("inputs", nargs="*", metavar="RESULTS_DIR_OR_FILES",
+                   help="results directories or files (default reports/results)")
+    p.add_argument("--markdown", metavar="PATH", help="also write the Markdown report here (e.g. reports/matrix.md)")
+    p.set_defaults(func=cmd_matrix)
     return parser
 
 

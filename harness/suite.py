@@ -151,7 +151,7 @@ class Conformance:
             outcome.reference = want = self.reference.transform(case)
             outcome.diff = compare.agreement(rule, out, want)
             if outcome.diff:
-                problem = f"{rule}: {target.name} disagrees with the reference\n{outcome.diff}"
+                problem = f"{rule}: {target.name} disagrees with the reference; {outcome.diff}"
         if problem is None:
             return
         if outcome.diff is None and outcome.reference is None and target is not self.reference:

@@ -10,7 +10,14 @@ import difflib
 import json
 from typing import Any
 
-from harness.contract.properties import FIXED_SAMPLING, KEPT_BY_T1, T1_CONTROLS, TOKEN_FIELDS, tool_call_slots
+from harness.contract.properties import (
+    FIXED_SAMPLING,
+    GOVERNED,
+    KEPT_BY_T1,
+    T1_CONTROLS,
+    TOKEN_FIELDS,
+    tool_call_slots,
+)
 
 _MISSING = "<absent>"
 
@@ -24,7 +31,7 @@ def _messages(body):
 
 
 def project(rule: str, out: dict[str, Any]) -> Any:
-    """The part of an outbound request that `rule` governs."""
+    """The part of an outbound request that `rule` governs (a dict: differences name fields)."""
     body = out["body"]
     if rule == "routing":
         return {"method": out["method"].upper(), "url": out["url"].rstrip("/"), "model": body.get("model")}
@@ -33,12 +40,17 @@ def project(rule: str, out: dict[str, Any]) -> Any:
     if rule in ("T2", "T3", "T4"):
         return _pick(body, ("thinking", "tool_choice"))
     if rule == "T5":
-        return [m.get("reasoning_content", _MISSING) for m in _messages(body)]
+        return {"reasoning_content": [m.get("reasoning_content", _MISSING) for m in _messages(body)]}
     if rule == "T7":
         return {**_pick(body, (*TOKEN_FIELDS, "store", "reasoning_effort")), "roles": [m.get("role") for m in _messages(body)]}
     if rule == "T8":
         return _pick(body, ("stream", "stream_options"))
-    if rule in ("T6b", "passthrough", "idempotence"):
+    if rule == "T6b":  # T1-T5 on the final body
+        return {**project("T1", out), **project("T2", out), **project("T5", out)}
+    if rule == "passthrough":  # what no rule governs: ungoverned fields and message contents
+        return {**{k: v for k, v in body.items() if k not in GOVERNED},
+                "message contents": [m.get("content") for m in _messages(body)]}
+    if rule == "idempotence":
         return body
     raise KeyError(rule)
 
@@ -67,7 +79,7 @@ def renaming_mismatch(got: list[str], want: list[str]) -> str | None:
 
 
 def agreement(rule: str, got: dict[str, Any], want: dict[str, Any]) -> str | None:
-    """None if the target agrees with the reference on `rule`, else a readable diff."""
+    """None if the target agrees with the reference on `rule`, else which fields differ and a diff."""
     if rule == "T6":
         problem = renaming_mismatch(id_sequence(got), id_sequence(want))
         if problem:
@@ -75,10 +87,12 @@ def agreement(rule: str, got: dict[str, Any], want: dict[str, Any]) -> str | Non
                 id_sequence(want), id_sequence(got))
         return None
     a, b = project(rule, got), project(rule, want)
-    if rule in ("T6b", "passthrough", "idempotence"):
-        # Ids are T6's business; compare the rest exactly.
+    if rule == "idempotence":  # ids are T6's business; compare the rest exactly
         a, b = _without_ids(a), _without_ids(b)
-    return None if a == b else diff(b, a)
+    if a == b:
+        return None
+    fields = sorted(k for k in set(a) | set(b) if a.get(k, _MISSING) != b.get(k, _MISSING))
+    return f"differing fields: {', '.join(fields)}\n{diff(b, a)}"
 
 
 def _without_ids(body: dict[str, Any]) -> dict[str, Any]:

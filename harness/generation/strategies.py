@@ -163,7 +163,9 @@ def params(draw, features: frozenset[str], require: frozenset[str] = frozenset()
     if not require & {"keep", "configured_thinking"} and draw(st.integers(0, 3)) == 0:
         return None
     out: dict[str, Any] = {}
-    if "keep" in require:
+    if "configured_thinking" not in features:
+        pass  # the target has no per-model params.thinking to configure
+    elif "keep" in require:
         out["thinking"] = draw(keep_object())
     elif "configured_thinking" in require or draw(st.integers(0, 2)):
         out["thinking"] = draw(configured_thinking())
@@ -214,9 +216,12 @@ def cases(draw, model_ref: str, features: frozenset[str] = ALL_FEATURES, provide
     if spellings and draw(st.integers(0, 1 if "ref_spelling" in need else 3)) == 0:
         ref = draw(st.sampled_from(spellings))
     case: dict[str, Any] = {"model": ref, "request": {**draw(request(features, need)), **(request_defaults or {})}}
-    level = draw(st.sampled_from((None, *LEVELS)))
-    if level is not None or draw(st.booleans()):
-        case["thinking"] = level
+    if "thinking_level" in features:
+        level = draw(st.sampled_from((None, *LEVELS)))
+        if level is not None or draw(st.booleans()):
+            case["thinking"] = level
+    if "keep" in need and "configured_thinking" not in features and "request_thinking" in features:
+        case["request"]["thinking"] = draw(keep_object())  # keep can only come with the request
     p = draw(params(features, need))
     if "extra_body" in need and "extra_body" in features:
         p = {**(p or {}), "extra_body": draw(extra_body())}

@@ -27,6 +27,7 @@ SEVERITY = {NOT_RUN: 0, NA: 1, SKIP: 2, PASS: 3, DIV: 4, FAIL: 5}
 RULE_ORDER = ("routing", "T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7", "T8", "T9",
               "idempotence", "passthrough", "errors")
 ANY_MODEL = "*"
+NO_TARGET = "(no target)"  # results.py files tests that run against no target (wire, catalog) under "_"
 
 
 def classify(record: dict[str, Any]) -> str:
@@ -70,7 +71,7 @@ class Matrix:
 
     @property
     def targets(self) -> list[str]:
-        return sorted({t for t, _, _ in self.cells}, key=lambda t: (t != "reference", t))
+        return sorted({t for t, _, _ in self.cells}, key=lambda t: (t == NO_TARGET, t != "reference", t))
 
     @property
     def rules(self) -> list[str]:
@@ -198,6 +199,7 @@ def load(inputs: Iterable[str | Path]) -> Matrix:
             raise ValueError(f"{path} is not a results file (no `results` list)")
         for rec in data["results"]:
             target = rec.get("target") or data.get("target")
+            target = NO_TARGET if target in (None, "_") else target
             records[(target, rec.get("nodeid", ""))] = {**rec, "target": target}
             versions = (data.get("targets") or {}).get(target)
             if versions:

@@ -16,6 +16,8 @@ ALL_RULES = frozenset({"routing", "T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7
 TRANSFORM_ONLY = ALL_RULES - {"T9"}  # targets that turn cases into requests and nothing else
 # Case inputs a target may or may not be able to express; generation draws only expressible ones.
 ALL_FEATURES = frozenset({
+    "thinking_level",     # the /think level (case.thinking)
+    "configured_thinking",  # params.thinking (object, boolean or word)
     "request_thinking",   # the request body's own `thinking` field
     "extra_body",         # params.extra_body
     "params_sampling",    # configured sampling params (params.temperature, ...)

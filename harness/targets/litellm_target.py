@@ -50,10 +50,11 @@ def _capabilities() -> Capabilities:
 
     kimi = {m.ref: KIMI_CODING for m in builtin().models(include_retired=True) if m.ref.startswith("kimi/")}
     return Capabilities(
-        rules=ALL_RULES - {"errors"},
+        rules=ALL_RULES - {"errors", "T9"},
         # compat: LiteLLM has no per-provider compat flags (nix-openclaw `compat`).
         features=ALL_FEATURES - {"compat"},
-        why_not={"errors": "the capture server always answers 200: LiteLLM's handling of upstream errors is not driven"},
+        why_not={"errors": "the capture server always answers 200: LiteLLM's handling of upstream errors is not driven",
+                 "T9": "LiteLLM's usage and cost parsing is not driven yet (the target only captures requests)"},
         models_not_applicable=kimi,
     )
 

@@ -123,9 +123,31 @@ class NodeWorkerTarget(Target):
         result = self._call("transform", "a case", case=case)
         return check_outbound(result, self.name)
 
-    def usage(self, model: str, cost: dict[str, float], chunks: list[dict[str, Any]]) -> dict[str, Any]:
-        """The implementation's own usage/cost for a stream of `chunks` (T9)."""
-        result = self._call("usage", "a usage stream", model=model, cost=cost, chunks=chunks)
+    def usage(self, model_ref: str, chunks: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """T9: the implementation's own usage and cost for a streamed response (`chunks`), priced
+        at the catalog's rates for `model_ref` (passed to the implementation as its model cost,
+        USD per million tokens). The shape is OpenClaw's / pi-ai's Usage:
+        {input, output, cacheRead, cacheWrite, totalTokens, cost: {..., total}}."""
+        from harness.catalog import builtin
+        from harness.errors import CatalogError
+
+        try:
+            model = builtin().resolve(model_ref)
+        except CatalogError as e:
+            raise CaseError(str(e)) from None
+        if model.provider.id != "moonshot":
+            raise NotExpressible(f"{self.name}: usage is driven through the built-in moonshot provider only, not {model_ref}")
+        cost = model.cost
+        scale = {"usd_per_mtok": 1, "usd_per_ktok": 1000}.get(cost.get("unit", "usd_per_mtok"))
+        if scale is None:
+            raise NotExpressible(f"{self.name}: price unit {cost.get('unit')!r}")
+        rates = {k: float(cost.get(k, 0) or 0) * scale for k in ("input", "output", "cacheRead", "cacheWrite")}
+        try:
+            result = self._call("usage", "a usage stream", model=model.id, cost=rates, chunks=chunks)
+        except CaseError as e:
+            if "reported no usage" in str(e):
+                return None
+            raise
         if not isinstance(result, dict):
             raise TargetError(f"{self.name}: usage answered {type(result).__name__}, expected an object")
         return result

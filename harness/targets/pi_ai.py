@@ -31,7 +31,10 @@ CAPABILITIES = Capabilities(
     rules=ALL_RULES - {"T2", "T3", "T6b", "errors"},
     # stream: pi-ai always streams and owns stream_options; extra_body / params_sampling: no
     # configured params; developer_role: one role-less system prompt (Context.systemPrompt).
-    features=ALL_FEATURES - {"stream", "extra_body", "params_sampling", "developer_role"},
+    # store / reasoning_effort: pi-ai decides them itself (compat.supportsStore -> store: false;
+    # the `reasoning` level -> reasoning_effort); a caller's own value could only be injected
+    # through onPayload, after pi-ai, which would blame pi-ai for a field it never saw.
+    features=ALL_FEATURES - {"stream", "extra_body", "params_sampling", "developer_role", "store", "reasoning_effort"},
     why_not={
         "T2": NO_PARAMS + "; the T2 suite is about configured thinking",
         "T3": NO_PARAMS + "; thinking.keep is only configurable there",

@@ -287,7 +287,9 @@ async function runThroughOpenClaw(c, chunks) {
   let messages = conv.messages;
   // Tool-call id sanitizer with the replay policy OpenClaw applies to this provider.
   let sanitizeMode = null;
-  if (prov === null) sanitizeMode = { mode: "strict", duplicateToolCallIdStyle: "openai" };
+  // The built-in provider (no case.provider, or its China region: provider.id "moonshot") gets
+  // the Moonshot replay policy; a custom provider id only its own sanitizeToolCallIds setting.
+  if (prov === null || prov.id === "moonshot") sanitizeMode = { mode: "strict", duplicateToolCallIdStyle: "openai" };
   else if (prov.sanitizeToolCallIds === true) sanitizeMode = { mode: "strict" };
   if (sanitizeMode) messages = sanitizeToolCallIds(messages, sanitizeMode.mode, sanitizeMode.duplicateToolCallIdStyle ? { duplicateToolCallIdStyle: sanitizeMode.duplicateToolCallIdStyle } : undefined);
   const context = { messages, ...(conv.systemPrompt !== undefined ? { systemPrompt: conv.systemPrompt } : {}) };
@@ -295,6 +297,9 @@ async function runThroughOpenClaw(c, chunks) {
   if (tools) context.tools = tools;
 
   const options = { apiKey: "sk-kimi-conformance-0000", ...(level && level !== "off" ? { reasoning: level } : {}) };
+  if (request.max_tokens != null && request.max_completion_tokens != null && request.max_tokens !== request.max_completion_tokens) {
+    unsupported("max_tokens and max_completion_tokens differ: the transport has a single maxTokens option");
+  }
   for (const [field, opt] of Object.entries(OPTION_FIELDS)) {
     if (request[field] !== undefined && request[field] !== null) options[opt] = request[field];
   }

@@ -20,9 +20,8 @@
 // URL onto one loopback server that captures the request and answers with SSE.
 import http from "node:http";
 import readline from "node:readline";
-import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const rawStdoutWrite = process.stdout.write.bind(process.stdout);
@@ -34,13 +33,11 @@ class Unsupported extends Error {}
 class CaseError extends Error {}
 const unsupported = (m) => { throw new Unsupported(m); };
 const caseError = (m) => { throw new CaseError(m); };
+const PKG_PATH = ["@mariozechner", "pi-ai"];
 const isObj = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
-const req = createRequire(join(process.cwd(), "package.json"));
-const PKG = "@mariozechner/pi-ai";
-const entry = req.resolve(PKG);
-let piRoot = dirname(entry);
-while (!JSON.parse(readFileSync(join(piRoot, "package.json"), "utf8")).name?.startsWith(PKG)) piRoot = dirname(piRoot);
+// pi-ai is ESM-only (no "require" export): locate it in the install dir's node_modules.
+const piRoot = join(process.cwd(), "node_modules", ...PKG_PATH);
 const piVersion = JSON.parse(readFileSync(join(piRoot, "package.json"), "utf8")).version;
 const completions = await import(pathToFileURL(join(piRoot, "dist", "providers", "openai-completions.js")).href);
 const { streamSimpleOpenAICompletions } = completions;
@@ -173,7 +170,7 @@ function convertTools(tools) {
 
 // request fields with a pi-ai option
 const OPTION_FIELDS = { temperature: "temperature", max_tokens: "maxTokens", max_completion_tokens: "maxTokens", tool_choice: "toolChoice" };
-const HANDLED = new Set(["model", "messages", "tools", "stream", ...Object.keys(OPTION_FIELDS)]);
+const HANDLED = new Set(["model", "messages", "tools", "stream", "stream_options", ...Object.keys(OPTION_FIELDS)]);
 const SKIP_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", TOKEN_HEADER]);
 
 function buildOutbound(cap, url) {
@@ -224,7 +221,6 @@ async function runThroughPiAi(c, chunks) {
   const request = c.request ?? {};
   if (!isObj(request)) caseError("case.request must be an object");
   if (request.stream === false) unsupported("stream: false — pi-ai's openai-completions provider always streams");
-  if (request.stream_options !== undefined) unsupported("stream_options is decided by pi-ai (compat.supportsUsageInStreaming)");
   if (request.model !== undefined && request.model !== modelId) unsupported(`request.model ${JSON.stringify(request.model)} differs from the case model id ${modelId}`);
 
   const token = `t${++seq}`;
@@ -242,6 +238,9 @@ async function runThroughPiAi(c, chunks) {
   if (tools) context.tools = tools;
 
   const options = { apiKey: "sk-kimi-conformance-0000", maxRetries: 0, ...(level && level !== "off" ? { reasoning: level } : {}) };
+  if (request.max_tokens != null && request.max_completion_tokens != null && request.max_tokens !== request.max_completion_tokens) {
+    unsupported("max_tokens and max_completion_tokens differ: the transport has a single maxTokens option");
+  }
   for (const [field, opt] of Object.entries(OPTION_FIELDS)) {
     if (request[field] !== undefined && request[field] !== null) options[opt] = request[field];
   }
@@ -268,7 +267,14 @@ async function opTransform(msg) {
   const { slot, error } = await runThroughPiAi(msg.case, undefined);
   if (slot.captured.length === 0) caseError(`pi-ai sent no request: ${error?.errorMessage ?? JSON.stringify(error ?? null)}`);
   if (slot.captured.length > 1) throw new Error(`pi-ai sent ${slot.captured.length} requests for one case`);
-  return buildOutbound(slot.captured[0], slot.urls[0]);
+  const out = buildOutbound(slot.captured[0], slot.urls[0]);
+  // stream_options is pi-ai's (compat.supportsUsageInStreaming): a request asking for something
+  // else cannot be expressed; asking for exactly what pi-ai sends is fine (idempotence replays).
+  const asked = msg.case?.request?.stream_options;
+  if (asked !== undefined && JSON.stringify(out.body?.stream_options ?? null) !== JSON.stringify(asked)) {
+    unsupported(`stream_options is decided by pi-ai: the request asks ${JSON.stringify(asked)}, pi-ai sends ${JSON.stringify(out.body?.stream_options ?? null)}`);
+  }
+  return out;
 }
 
 async function opUsage(msg) {

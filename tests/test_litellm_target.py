@@ -1,0 +1,109 @@
+"""The `litellm` target: LiteLLM's Moonshot provider driven in process (skipped without litellm).
+
+Checks the case -> litellm.completion mapping, that requests are captured without network, and
+that every entry of harness/divergences/litellm.json still reproduces on its minimal case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm is imported: no cost-map fetch
+pytest.importorskip("litellm")
+
+from harness.catalog import builtin  # noqa: E402
+from harness.contract import compare, properties  # noqa: E402
+from harness.contract.case import context  # noqa: E402
+from harness.contract.divergences import Divergences  # noqa: E402
+from harness.suite import Conformance  # noqa: E402
+from harness.targets import NotExpressible, create  # noqa: E402
+
+HI = {"role": "user", "content": "hi"}
+
+
+@pytest.fixture(scope="module")
+def litellm_target():
+    target = create("litellm")
+    yield target
+    target.close()
+
+
+def test_captures_what_litellm_would_send(litellm_target):
+    out = litellm_target.transform({"model": "Kimi K2.6", "request": {"messages": [HI], "seed": 3}})
+    assert out["method"] == "POST"
+    assert out["url"] == "https://api.moonshot.ai/v1/chat/completions"  # LiteLLM's default base
+    assert out["body"]["model"] == "kimi-k2.6" and out["body"]["seed"] == 3
+    assert out["headers"]["authorization"] == "Bearer <redacted>"
+    assert "sk-conformance" not in json.dumps(out)
+
+
+def test_custom_base_url_is_litellm_api_base(litellm_target):
+    case = {"model": "moonshot/kimi-k2.6", "provider": {"id": "moonshot", "baseUrl": "https://api.moonshot.cn/v1"},
+            "request": {"messages": [HI]}}
+    assert litellm_target.transform(case)["url"] == "https://api.moonshot.cn/v1/chat/completions"
+
+
+def test_mapping(litellm_target):
+    kwargs, base = litellm_target.kwargs_for({
+        "model": "moonshot/kimi-k2.6", "thinking": "off",
+        "params": {"thinking": {"type": "enabled", "keep": "all"}, "temperature": 0.7, "extra_body": {"x": 1}},
+        "request": {"messages": [HI], "thinking": {"type": "disabled"}, "temperature": 0.2, "user": "u"},
+    })
+    assert base is None
+    assert kwargs["model"] == "moonshot/kimi-k2.6"
+    assert kwargs["reasoning_effort"] == "none"  # /think off, LiteLLM's one thinking control
+    assert kwargs["extra_body"] == {"thinking": {"type": "enabled", "keep": "all"}, "x": 1}  # configured wins
+    assert kwargs["temperature"] == 0.7 and kwargs["user"] == "u"
+
+
+@pytest.mark.parametrize("case", [
+    {"model": "kimi/kimi-for-coding", "request": {"messages": [HI]}},
+    {"model": "moonshot/kimi-k2.6", "params": {"thinking": "on"}, "request": {"messages": [HI]}},
+    {"model": "moonshot/kimi-k2.6", "provider": {"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1",
+                                                 "sanitizeToolCallIds": True}, "request": {"messages": [HI]}},
+    # LiteLLM refuses reasoning_effort on models its cost map does not mark as reasoning
+    {"model": "moonshot/kimi-k2-turbo", "thinking": "high", "request": {"messages": [HI]}},
+], ids=["kimi-coding", "openclaw-spelling", "sanitize-switch", "refused-param"])
+def test_not_expressible(litellm_target, case):
+    with pytest.raises(NotExpressible):
+        litellm_target.transform(case)
+
+
+def test_kimi_coding_models_not_applicable(litellm_target):
+    caps = litellm_target.capabilities
+    assert "kimi/kimi-for-coding" in caps.models_not_applicable
+    assert "moonshot/kimi-k2.6" not in caps.models_not_applicable
+    assert "errors" not in caps.rules and "T9" not in caps.rules and caps.why_not["T9"]
+
+
+def _problem(target, rule: str, case: dict) -> str | None:
+    """What the suite engine would report for this case (harness/suite.py Conformance.run)."""
+    conformance = Conformance(builtin())
+    out = target.transform(case)
+    try:
+        if rule == "idempotence":
+            conformance._idempotence(target, case, out)
+        else:
+            properties.check(rule, case, context(case), out)
+    except AssertionError as e:
+        return f"{rule} property: {e}"
+    if rule != "idempotence":
+        diff = compare.agreement(rule, out, conformance.reference.transform(case))
+        if diff:
+            return f"{rule}: {target.name} disagrees with the reference\n{diff}"
+    return None
+
+
+ENTRIES = list(Divergences.for_target("litellm"))
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
+def test_known_divergence_still_reproduces(litellm_target, entry):
+    problem = _problem(litellm_target, entry.rule, entry.case)
+    assert problem is not None, f"{entry.id}: the minimal case no longer diverges — remove or update the entry"
+    assert entry.matches(entry.rule, entry.case, problem), f"{entry.id}: its failure pattern misses:\n{problem}"
+    found = Divergences.for_target("litellm").match(entry.rule, entry.case, problem)
+    assert found is not None

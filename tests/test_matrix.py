@@ -1,0 +1,104 @@
+"""The conformance matrix (harness/reporting/matrix.py) on synthetic results files."""
+
+from __future__ import annotations
+
+import json
+
+from harness.cli import main as cli_main
+from harness.reporting import matrix
+
+
+def rec(target, rule, model, outcome="passed", reason="", divergences=()):
+    return {"nodeid": f"suites/test_{rule}.py::test[{target}-{model}]", "target": target, "rule": rule,
+            "model": model, "area": "transformations", "outcome": outcome, "reason": reason,
+            "divergences": list(divergences), "provenance": None}
+
+
+def write(tmp_path, name, target, records, versions=None):
+    path = tmp_path / f"results-{name}.json"
+    path.write_text(json.dumps({"harness": "0.1.0", "catalog": "x", "targets": {target: versions or {}},
+                                "target": target, "results": records}))
+    return path
+
+
+def sample(tmp_path):
+    write(tmp_path, "reference", "reference", [
+        rec("reference", "T1", "moonshot/kimi-k2.6"), rec("reference", "T1", "moonshot/kimi-k2.7-code"),
+        rec("reference", "T3", "moonshot/kimi-k2.6"), rec("reference", "T3", "moonshot/kimi-k2.7-code"),
+    ])
+    write(tmp_path, "litellm", "litellm", [
+        rec("litellm", "T1", "moonshot/kimi-k2.6"),
+        rec("litellm", "T1", "moonshot/kimi-k2.7-code", divergences=["litellm-always-thinking-fields-kept"]),
+        rec("litellm", "T3", "moonshot/kimi-k2.6", outcome="failed"),
+        rec("litellm", "T3", "kimi/kimi-for-coding", outcome="skipped", reason="not applicable: no Kimi Coding provider"),
+        rec("litellm", "errors", "moonshot/kimi-k2.6", outcome="skipped", reason="not applicable: not driven"),
+    ], versions={"litellm": "1.104.0"})
+    return tmp_path
+
+
+def test_classify():
+    assert matrix.classify(rec("t", "T1", "m")) == "pass"
+    assert matrix.classify(rec("t", "T1", "m", divergences=["d"])) == "div"
+    assert matrix.classify(rec("t", "T1", "m", outcome="failed")) == "FAIL"
+    assert matrix.classify(rec("t", "T1", "m", outcome="xpassed")) == "FAIL"
+    assert matrix.classify(rec("t", "T1", "m", outcome="xfailed")) == "div"
+    assert matrix.classify(rec("t", "T1", "m", outcome="skipped", reason="not applicable: x")) == "n/a"
+    assert matrix.classify(rec("t", "T1", "m", outcome="skipped", reason="needs a key")) == "skip"
+
+
+def test_summary_cells(tmp_path):
+    m = matrix.load([sample(tmp_path)])
+    assert m.targets == ["reference", "litellm"]
+    assert m.rules == ["T1", "T3", "errors"]
+    assert m.summary("reference", "T1") == "2/2 pass"
+    assert m.summary("litellm", "T1") == "1/2 pass, 1 div"
+    assert m.summary("litellm", "T3") == "0/1 pass, 1 FAIL, 1 n/a"
+    assert m.summary("litellm", "errors") == "n/a"
+    assert m.summary("reference", "errors") == "—"  # not run
+
+
+def test_worst_cell_wins_and_later_files_override(tmp_path):
+    write(tmp_path, "a", "t", [rec("t", "T1", "m"), {**rec("t", "T1", "m", outcome="failed"), "nodeid": "other"}])
+    m = matrix.load([tmp_path / "results-a.json"])
+    assert m.cell("t", "T1", "m").status == "FAIL"
+    write(tmp_path, "b", "t", [{**rec("t", "T1", "m"), "nodeid": "other"}])
+    m = matrix.load([tmp_path / "results-a.json", tmp_path / "results-b.json"])
+    assert m.cell("t", "T1", "m").status == "pass"
+
+
+def test_terminal_and_markdown(tmp_path):
+    m = matrix.load([sample(tmp_path)])
+    text = m.render_terminal()
+    lines = text.splitlines()
+    assert lines[0].split() == ["rule", "reference", "litellm"]
+    assert any(line.startswith("T3") and "1 FAIL" in line for line in lines)
+    md = m.render_markdown()
+    assert "| rule | reference | litellm |" in md
+    assert "## litellm" in md and "litellm 1.104.0" in md
+    assert "| moonshot/kimi-k2.7-code | div | — | — |" in md  # the detail table: rule x model
+    assert "`litellm-always-thinking-fields-kept` (1)" in md
+    assert "n/a (1 cells): not applicable: no Kimi Coding provider" in md
+
+
+def test_cli_matrix(tmp_path, capsys):
+    sample(tmp_path)
+    out_md = tmp_path / "reports" / "matrix.md"
+    assert cli_main(["matrix", str(tmp_path), "--markdown", str(out_md)]) == 0
+    printed = capsys.readouterr().out
+    assert "1/2 pass, 1 div" in printed
+    assert out_md.read_text().startswith("# Conformance matrix")
+
+
+def test_cli_matrix_without_results(tmp_path, capsys):
+    assert cli_main(["matrix", str(tmp_path / "missing")]) == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli_main(["matrix", str(empty)]) == 2
+
+
+def test_targetless_records_get_their_own_column(tmp_path):
+    write(tmp_path, "_", "_", [{**rec(None, "catalog", None), "target": None}])
+    write(tmp_path, "t", "t", [rec("t", "T1", "m")])
+    m = matrix.load([tmp_path])
+    assert m.targets == ["t", matrix.NO_TARGET]
+    assert m.summary(matrix.NO_TARGET, "catalog") == "1/1 pass"

@@ -1,0 +1,44 @@
+"""CONTRACT section 6: the reference's own request for each `harness/divergences/reference.json`
+entry (observer "upstream") is rejected by the emulated Moonshot API with the recorded error.
+When the emulator stops rejecting one, the gap is closed (or the emulator changed): update the file."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from harness.contract.divergences import Divergences
+from harness.emulator.rules import check_body, lookup_model
+from harness.reference import transform
+
+GAPS = [d for d in Divergences.for_target("reference") if d.data["observer"] == "upstream"]
+
+
+def test_reference_gaps_are_listed():
+    assert GAPS, "harness/divergences/reference.json lists no upstream gaps"
+
+
+@pytest.mark.parametrize("gap", GAPS, ids=[d.id for d in GAPS])
+def test_upstream_rejects_the_reference_request(gap):
+    body = transform(gap.case)["body"]
+    model, err = lookup_model(body["model"])
+    assert err is None and model is not None, f"the emulator does not know {body['model']!r}"
+    rejected = check_body(model, body)
+    assert rejected is not None, f"{gap.id}: the emulator now accepts the reference's request {body}"
+    status, payload = rejected
+    message = payload["error"]["message"]
+    assert status == 400 and payload["error"]["type"] == "invalid_request_error"
+    assert re.search(gap.data["failure"], message), f"{gap.id}: rejected with {message!r}, recorded {gap.data['upstream_error']!r}"
+    assert message in gap.data["upstream_error"]
+
+
+def test_k3_on_a_custom_provider_is_no_gap_of_the_reference():
+    """Section 6 lists K3 on a custom provider id as OpenClaw's problem; the reference resolves
+    K3 by model id, drops the pinned sampling and is accepted."""
+    case = {"model": "moonshot/kimi-k3", "thinking": "high",
+            "provider": {"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1", "api": "openai-completions"},
+            "request": {"messages": [{"role": "user", "content": "hi"}], "temperature": 0.3, "stream": True}}
+    body = transform(case)["body"]
+    model, _ = lookup_model(body["model"])
+    assert check_body(model, body) is None, body
