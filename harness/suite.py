@@ -104,6 +104,9 @@ class Conformance:
     def __repr__(self) -> str:  # Hypothesis prints fixtures in falsifying examples: keep it short
         return f"<Conformance catalog {self.catalog.version}>"
 
+    def _repr_pretty_(self, printer, cycle) -> None:  # Hypothesis's pretty-printer asks for this
+        printer.text(repr(self))
+
     def divergences(self, target: Target) -> Divergences:
         if target.name not in self._divergences:
             self._divergences[target.name] = Divergences.for_target(target.name)

@@ -21,6 +21,7 @@ SUITE_MODULES = {
     "T4": "test_t4_tool_choice.py", "T5": "test_t5_reasoning_content.py", "T6": "test_t6_tool_call_ids.py",
     "T6b": "test_t6b_extra_body.py", "T7": "test_t7_compat.py", "T8": "test_t8_stream_usage.py",
     "routing": "test_routing.py", "pass-through": "test_passthrough.py", "robustness": "test_t6_tool_call_ids.py",
+    "errors": "test_errors.py",
 }
 
 
@@ -316,6 +317,15 @@ def crashes_on_tools(case):
     if any(m.get("tool_calls") for m in case["request"]["messages"]):
         raise RuntimeError("boom")
     return reference(case)
+
+
+@mutant("errors: a malformed case is sent anyway, with whatever it holds")
+def accepts_malformed(case):
+    try:
+        return reference(case)
+    except Exception:
+        return {"method": "POST", "url": "https://api.moonshot.ai/v1/chat/completions", "headers": {},
+                "body": dict(case.get("request") or {}) if isinstance(case, dict) else {}}
 
 
 __all__ = sorted(MUTANTS) + ["MUTANTS", "suite_module"]

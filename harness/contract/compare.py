@@ -47,12 +47,24 @@ def project(rule: str, out: dict[str, Any]) -> Any:
         return _pick(body, ("stream", "stream_options"))
     if rule == "T6b":  # T1-T5 on the final body
         return {**project("T1", out), **project("T2", out), **project("T5", out)}
-    if rule == "passthrough":  # what no rule governs: ungoverned fields and message contents
+    if rule == "passthrough":  # what no rule governs: ungoverned fields, message contents, tool calls
         return {**{k: v for k, v in body.items() if k not in GOVERNED},
-                "message contents": [m.get("content") for m in _messages(body)]}
+                "message contents": [m.get("content") for m in _messages(body)],
+                "tool calls": [[_call(c) for c in m.get("tool_calls") or []] for m in _messages(body)]}
     if rule == "idempotence":
         return body
     raise KeyError(rule)
+
+
+def _call(call: dict[str, Any]) -> Any:
+    """A tool call by meaning: its name and parsed arguments (re-serialized JSON is the same call)."""
+    fn = call.get("function") or {}
+    args = fn.get("arguments")
+    try:
+        args = json.loads(args) if isinstance(args, str) else args
+    except ValueError:
+        pass
+    return [fn.get("name"), args]
 
 
 def id_sequence(out: dict[str, Any]) -> list[str]:
