@@ -43,7 +43,7 @@ def mutation_results():
 def test_there_are_enough_mutants():
     assert len(MUTANTS) >= 15
     rules = {bug.split(":")[0] for bug in MUTANTS.values()}
-    assert {"T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7", "T8"} <= rules
+    assert {"T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7", "T8", "routing", "errors"} <= rules
 
 
 @pytest.mark.slow

@@ -23,7 +23,8 @@ _MISSING = "<absent>"
 
 
 def _pick(body: dict[str, Any], keys) -> dict[str, Any]:
-    return {k: body.get(k, _MISSING) for k in keys}
+    # An optional request field sent as null means the same as not sending it.
+    return {k: _MISSING if body.get(k) is None else body[k] for k in keys}
 
 
 def _messages(body):
