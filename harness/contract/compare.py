@@ -41,7 +41,8 @@ def project(rule: str, out: dict[str, Any]) -> Any:
     if rule in ("T2", "T3", "T4"):
         return _pick(body, ("thinking", "tool_choice"))
     if rule == "T5":
-        return {"reasoning_content": [m.get("reasoning_content", _MISSING) for m in _messages(body)]}
+        return {"reasoning_content": [_MISSING if m.get("reasoning_content") is None else m["reasoning_content"]
+                                      for m in _messages(body)]}
     if rule == "T7":
         return {**_pick(body, (*TOKEN_FIELDS, "store", "reasoning_effort")), "roles": [m.get("role") for m in _messages(body)]}
     if rule == "T8":
