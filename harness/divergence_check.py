@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.catalog import Catalog
-from harness.contract import compare, properties
-from harness.contract.case import context
 from harness.contract.divergences import Divergence
 from harness.targets.base import Target
 
@@ -21,51 +19,17 @@ from harness.targets.base import Target
 def problem(rule: str, target: Target, case: dict[str, Any], catalog: Catalog | None = None,
             reference: Target | None = None) -> str | None:
     """The failure text the engine would produce for `case` under `rule`, or None."""
+    from harness.catalog import builtin
+    from harness.suite import judge, usage_problem
     from harness.targets.reference import ReferenceTarget
 
+    catalog = catalog or builtin()
     reference = reference or ReferenceTarget(catalog)
+    if type(target) is type(reference):
+        reference = target  # the reference replaying itself: properties only
     if rule == "T9":
         return usage_problem(target, reference, case["model"], case["chunks"])
-    out = target.transform(case)
-    ctx = context(case, catalog)
-    try:
-        if rule == "idempotence":
-            again = target.transform(case)
-            if compare.id_sequence(again) != compare.id_sequence(out) or again["body"] != out["body"]:
-                return "idempotence property: not deterministic\n" + compare.diff(out["body"], again["body"], ("first", "second"))
-            difference = compare.agreement("idempotence", target.transform({**case, "request": out["body"]}), out)
-            return f"idempotence property: not idempotent\n{difference}" if difference else None
-        properties.check(rule, case, ctx, out)
-        if rule == "T6":
-            again = compare.id_sequence(target.transform(case))
-            if again != compare.id_sequence(out):
-                raise AssertionError(f"tool-call ids are not deterministic: {compare.id_sequence(out)} then {again}")
-    except AssertionError as e:
-        return f"{rule} property: {e}"
-    if target.name == getattr(reference, "name", None) and type(target) is type(reference):
-        return None
-    difference = compare.agreement(rule, out, reference.transform(case))
-    return f"{rule}: {target.name} disagrees with the reference; {difference}" if difference else None
-
-
-USAGE_FIELDS = ("input", "output", "cacheRead")
-
-
-def usage_problem(target: Target, reference: Target, model: str, chunks: list) -> str | None:
-    """T9 as suites/test_t9_usage.py states it: token buckets, then the total cost."""
-    got, want = target.usage(model, chunks), reference.usage(model, chunks)
-    if want is None:
-        if got is not None and any(got.get(k) for k in USAGE_FIELDS):
-            return f"T9: no usage was sent, {target.name} reports {got}"
-        return None
-    if got is None:
-        return f"T9: {target.name} found no usage in a stream that has it"
-    mine, theirs = {k: got.get(k) for k in USAGE_FIELDS}, {k: want[k] for k in USAGE_FIELDS}
-    if mine != theirs:
-        return f"T9: token buckets differ: target {mine}, reference {theirs}"
-    if abs(got["cost"]["total"] - want["cost"]["total"]) > 1e-9:
-        return f"T9: cost differs: target {got['cost']['total']}, reference {want['cost']['total']}"
-    return None
+    return judge(rule, target, case, target.transform(case), reference, catalog).problem
 
 
 @dataclass

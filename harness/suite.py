@@ -137,30 +137,11 @@ class Conformance:
         case = self.draw(data, target, model, require)
         outcome = self.last = Outcome(rule, target.name, case)
         outcome.outbound = out = self.call(target, case)
-        ctx = context(case, self.catalog)
-        problem = None
-        try:
-            if rule == "idempotence":
-                self._idempotence(target, case, out)
-            else:
-                properties.check(rule, case, ctx, out)
-            if rule == "T6":  # "rewritten ids are deterministic": the same case, the same ids
-                again = compare.id_sequence(self.call(target, case))
-                if again != compare.id_sequence(out):
-                    raise AssertionError(f"tool-call ids are not deterministic: {compare.id_sequence(out)} then {again}")
-        except AssertionError as e:
-            problem = f"{rule} property: {e}"
-        if problem is None and target is not self.reference and rule != "idempotence":
-            outcome.reference = want = self.reference.transform(case)
-            outcome.diff = compare.agreement(rule, out, want)
-            if outcome.diff:
-                problem = f"{rule}: {target.name} disagrees with the reference; {outcome.diff}"
-        if problem is None:
+        verdict = judge(rule, target, case, out, self.reference, self.catalog, transform=lambda c: self.call(target, c))
+        outcome.reference, outcome.diff = verdict.reference, verdict.diff
+        if verdict.problem is None:
             return
-        if outcome.diff is None and outcome.reference is None and target is not self.reference:
-            outcome.reference = self.reference.transform(case)
-            outcome.diff = compare.diff(outcome.reference, out)
-        self.expect_divergence(target, rule, case, f"{problem}\n\ncase: {json.dumps(case, ensure_ascii=False)}\n"
+        self.expect_divergence(target, rule, case, f"{verdict.problem}\n\ncase: {json.dumps(case, ensure_ascii=False)}\n"
                                                    f"outbound body: {json.dumps(out['body'], ensure_ascii=False)}")
 
     def expect_divergence(self, target: Target, rule: str, case: dict[str, Any], problem: str) -> None:
@@ -173,15 +154,69 @@ class Conformance:
         self.expected_divergences[known.id] = self.expected_divergences.get(known.id, 0) + 1
         self.hits.append(known.id)
 
-    def _idempotence(self, target: Target, case: dict[str, Any], out: dict[str, Any]) -> None:
-        again = self.call(target, case)
-        if compare.id_sequence(again) != compare.id_sequence(out) or again["body"] != out["body"]:
-            raise AssertionError("not deterministic: the same case gave two different requests\n"
-                                 + compare.diff(out["body"], again["body"], ("first", "second")))
-        twice = self.call(target, {**case, "request": out["body"]})
-        difference = compare.agreement("idempotence", twice, out)
-        if difference:
-            raise AssertionError("not idempotent: transforming the outbound body again changed it\n" + difference)
+
+@dataclass
+class Verdict:
+    problem: str | None  # None: the target conforms on this case
+    reference: dict[str, Any] | None = None
+    diff: str | None = None
+
+
+def judge(rule: str, target: Target, case: dict[str, Any], out: dict[str, Any], reference: Target,
+          catalog: Catalog, transform=None) -> Verdict:
+    """Hold one outbound request to one rule: the rule's properties (plus determinism for T6 and
+    idempotence), then agreement with the reference. The engine and the divergence replays both
+    judge through here, so a recorded failure text is exactly what a suite produces."""
+    transform = transform or target.transform
+    try:
+        if rule == "idempotence":
+            _idempotence(transform, case, out)
+        else:
+            properties.check(rule, case, context(case, catalog), out)
+        if rule == "T6":  # "rewritten ids are deterministic": the same case, the same ids
+            again = compare.id_sequence(transform(case))
+            if again != compare.id_sequence(out):
+                raise AssertionError(f"tool-call ids are not deterministic: {compare.id_sequence(out)} then {again}")
+    except AssertionError as e:
+        want = None if target is reference else reference.transform(case)
+        return Verdict(f"{rule} property: {e}", want, None if want is None else compare.diff(want, out))
+    if target is reference or rule == "idempotence":
+        return Verdict(None)
+    want = reference.transform(case)
+    difference = compare.agreement(rule, out, want)
+    problem = f"{rule}: {target.name} disagrees with the reference; {difference}" if difference else None
+    return Verdict(problem, want, difference)
+
+
+def _idempotence(transform, case: dict[str, Any], out: dict[str, Any]) -> None:
+    again = transform(case)
+    if compare.id_sequence(again) != compare.id_sequence(out) or again["body"] != out["body"]:
+        raise AssertionError("not deterministic: the same case gave two different requests\n"
+                             + compare.diff(out["body"], again["body"], ("first", "second")))
+    twice = transform({**case, "request": out["body"]})
+    difference = compare.agreement("idempotence", twice, out)
+    if difference:
+        raise AssertionError("not idempotent: transforming the outbound body again changed it\n" + difference)
+
+
+USAGE_FIELDS = ("input", "output", "cacheRead")
+
+
+def usage_problem(target: Target, reference: Target, model: str, chunks: list) -> str | None:
+    """T9: the target's token buckets, then its total cost, against the reference's reading."""
+    got, want = target.usage(model, chunks), reference.usage(model, chunks)
+    if want is None:
+        if got is not None and any(got.get(k) for k in USAGE_FIELDS):
+            return f"T9: no usage was sent, {target.name} reports {got}"
+        return None
+    if got is None:
+        return f"T9: {target.name} found no usage in a stream that has it"
+    mine, theirs = {k: got.get(k) for k in USAGE_FIELDS}, {k: want[k] for k in USAGE_FIELDS}
+    if mine != theirs:
+        return f"T9: token buckets differ: target {mine}, reference {theirs}"
+    if abs(got["cost"]["total"] - want["cost"]["total"]) > 1e-9:
+        return f"T9: cost differs: target {got['cost']['total']}, reference {want['cost']['total']}"
+    return None
 
 
 # What each rule's suite focuses generation on (see harness.generation.strategies.cases).
