@@ -20,7 +20,8 @@ import pytest
 
 from harness.reporting import allure as rep
 from harness.reporting import categories
-from harness.reporting.build import markdown_to_html, offline_problems, strip_analytics
+from harness.reporting.matrix_page import markdown_to_html
+from harness.reporting.offline import offline_problems, strip_analytics
 from harness.reporting.history import allure3_history_id, mark_regressions
 
 ROOT = Path(__file__).resolve().parents[1]
