@@ -23,7 +23,9 @@ def run(pytester, *args):
 
     installed = any(ep.value == "harness.plugin" for ep in entry_points(group="pytest11"))
     extra = () if installed else ("-p", "harness.plugin")
-    return pytester.runpytest(*args, *extra)
+    # importlib mode: the outer run may have imported suites/ modules under the same names.
+    return pytester.runpytest(*args, *extra, "-p", "no:cacheprovider", "--hypothesis-profile=mutation",
+                              "--import-mode=importlib")
 
 
 def test_unknown_target_fails_clearly(suites):
