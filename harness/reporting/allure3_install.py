@@ -12,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.fsutil import replace_dir
+
 HERE = Path(__file__).resolve().parent
 ALLURE3_SRC = HERE / "allure3"
 STAMP = ".kimi-conformance-install.json"
@@ -98,13 +100,7 @@ def install(force: bool = False) -> Path:
         (tmp / STAMP).write_text(json.dumps({
             "allure": allure_version(), "fingerprint": _fingerprint(),
             "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=2) + "\n")
-        if target.exists():
-            old = target.with_name(f".{target.name}.old.{os.getpid()}")
-            os.rename(target, old)
-            os.rename(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, target)
+        replace_dir(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

