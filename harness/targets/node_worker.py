@@ -17,13 +17,14 @@ kills it and the next case starts a fresh one.
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from harness.errors import CaseError, TargetError, TargetUnavailable
-from harness.targets.base import Capabilities, NotExpressible, Target, check_outbound
+from harness.targets.base import NotExpressible, Target, check_outbound
 from harness.targets.node import install as node_install
 from harness.targets.process import JsonLinesProcess, scrubbed_env
 
@@ -44,10 +45,15 @@ class NodeWorkerTarget(Target):
     node_target: str = ""
     package: str = ""
     tox_env: str | None = None
+    version_env: str = ""  # environment variable naming the version (it must equal the pin)
+    # Why a ref outside moonshot/ (without a custom provider) cannot be driven; why an alias cannot.
+    not_moonshot_reason: str = "only moonshot/ refs can be driven"
+    alias_reason: str = "aliases are not resolved by this target"
 
     def __init__(self, version: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
                  cache_dir: str | Path | None = None):
         pinned = node_install.target_version(self.node_target)
+        version = version or (os.environ.get(self.version_env, "") if self.version_env else "")
         self.version = (version or pinned).strip()
         self.name = self.node_target
         if self.version != pinned:
@@ -116,7 +122,17 @@ class NodeWorkerTarget(Target):
     # -- Target ------------------------------------------------------------------------
     def precheck(self, case: dict[str, Any]) -> None:
         """Raise NotExpressible for shapes the worker is known to reject, without a round trip
-        (the worker still checks everything itself)."""
+        (the worker still checks everything itself). Both Node SDKs take a model id, not an
+        alias, and a single system prompt; subclasses add their own limits."""
+        model = case.get("model")
+        if isinstance(model, str) and "/" not in model:
+            raise NotExpressible(f"{self.name}: model alias {model!r}: {self.alias_reason}")
+        if isinstance(model, str) and not model.startswith("moonshot/") and not case.get("provider"):
+            raise NotExpressible(f"{self.name}: {model!r}: {self.not_moonshot_reason}")
+        leading = [m for m in (case.get("request") or {}).get("messages") or []
+                   if isinstance(m, dict) and m.get("role") in ("system", "developer")]
+        if len(leading) > 1:
+            raise NotExpressible(f"{self.name}: a single system prompt only (got {len(leading)} system/developer messages)")
 
     def transform(self, case: dict[str, Any]) -> dict[str, Any]:
         self.precheck(case)

@@ -10,12 +10,8 @@ request on a loopback server. Install with `tox -e openclaw` or
 
 from __future__ import annotations
 
-import os
-
-from typing import Any
-
-from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible
-from harness.targets.node_worker import DEFAULT_TIMEOUT, NodeWorkerTarget
+from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities
+from harness.targets.node_worker import NodeWorkerTarget
 
 KIMI_CODING = ("OpenClaw's Kimi Coding plugin (@openclaw/kimi-provider) speaks Anthropic Messages and is "
                "not on npm: kimi/* refs cannot be driven through the npm package")
@@ -44,17 +40,6 @@ class OpenClawTarget(NodeWorkerTarget):
     package = "openclaw"
     capabilities = CAPABILITIES
 
-    def __init__(self, version: str = "", *, timeout: float = DEFAULT_TIMEOUT, cache_dir=None):
-        version = version or os.environ.get("KIMI_CONFORMANCE_OPENCLAW_VERSION", "")
-        super().__init__(version or None, timeout=timeout, cache_dir=cache_dir)
-
-    def precheck(self, case: dict[str, Any]) -> None:
-        model = case.get("model")
-        if isinstance(model, str) and "/" not in model:
-            raise NotExpressible(f"openclaw: model alias {model!r} (alias resolution is OpenClaw's model selection, not driven)")
-        if isinstance(model, str) and not model.startswith("moonshot/") and not case.get("provider"):
-            raise NotExpressible(f"openclaw: {model!r}: {KIMI_CODING}")
-        leading = [m for m in (case.get("request") or {}).get("messages") or []
-                   if isinstance(m, dict) and m.get("role") in ("system", "developer")]
-        if len(leading) > 1:
-            raise NotExpressible("openclaw: OpenClaw has a single system prompt")
+    version_env = "KIMI_CONFORMANCE_OPENCLAW_VERSION"
+    not_moonshot_reason = KIMI_CODING
+    alias_reason = "alias resolution is OpenClaw's model selection, not driven"

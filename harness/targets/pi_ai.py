@@ -17,11 +17,10 @@ judge what pi-ai sends for the inputs it does take.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible
-from harness.targets.node_worker import DEFAULT_TIMEOUT, NodeWorkerTarget
+from harness.targets.node_worker import NodeWorkerTarget
 from harness.targets.openclaw import KIMI_REFS
 
 NO_PARAMS = ("pi-ai has no configured per-model params (OpenClaw's agents.defaults.models[ref].params): "
@@ -51,22 +50,14 @@ class PiAiTarget(NodeWorkerTarget):
     package = "@mariozechner/pi-ai"
     capabilities = CAPABILITIES
 
-    def __init__(self, version: str = "", *, timeout: float = DEFAULT_TIMEOUT, cache_dir=None):
-        version = version or os.environ.get("KIMI_CONFORMANCE_PI_AI_VERSION", "")
-        super().__init__(version or None, timeout=timeout, cache_dir=cache_dir)
+    version_env = "KIMI_CONFORMANCE_PI_AI_VERSION"
+    not_moonshot_reason = "pi-ai has no Kimi Coding (kimi/*) provider"
+    alias_reason = "pi-ai has no alias table"
 
     def precheck(self, case: dict[str, Any]) -> None:
-        model = case.get("model")
-        if isinstance(model, str) and "/" not in model:
-            raise NotExpressible(f"pi-ai: model alias {model!r}: pi-ai has no alias table")
-        if isinstance(model, str) and not model.startswith("moonshot/") and not case.get("provider"):
-            raise NotExpressible("pi-ai has no Kimi Coding (kimi/*) provider")
+        super().precheck(case)
         params = case.get("params") or {}
         if isinstance(params, dict) and any(v is not None for v in params.values()):
             raise NotExpressible(f"pi-ai: {NO_PARAMS}")
         if (case.get("provider") or {}).get("sanitizeToolCallIds") is True:
             raise NotExpressible("pi-ai has no tool-call id sanitization setting")
-        leading = [m for m in (case.get("request") or {}).get("messages") or []
-                   if isinstance(m, dict) and m.get("role") in ("system", "developer")]
-        if len(leading) > 1:
-            raise NotExpressible("pi-ai has a single system prompt")
