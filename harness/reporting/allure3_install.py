@@ -96,7 +96,9 @@ def install(force: bool = False) -> Path:
         verb = "ci" if (tmp / "package-lock.json").is_file() else "install"
         cmd = [npm, verb, "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev", "--prefix", str(tmp)]
         _say("$ " + " ".join(cmd))
-        subprocess.run(cmd, cwd=tmp, check=True)
+        from harness.targets.node.install import npm_env
+
+        subprocess.run(cmd, cwd=tmp, check=True, env=npm_env(dict(os.environ)))
         (tmp / STAMP).write_text(json.dumps({
             "allure": allure_version(), "fingerprint": _fingerprint(),
             "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=2) + "\n")

