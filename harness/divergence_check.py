@@ -1,47 +1,57 @@
-"""Replaying known divergences: does a listed divergence still diverge?
+"""Replaying known divergences: does an entry still diverge, and is its case fully explained?
 
-`problem(rule, target, case)` holds one case to one rule exactly as the engine does
-(harness.suite.Conformance.run: the rule's properties, then agreement with the reference) and
-returns the failure text, or None when the target conforms. `replay(entry, target)` runs an
-entry's minimal case and says whether the failure is still the recorded one.
+`violations(rules, target, case)` judges a case under several rules exactly as the engine does;
+`replay(entry, target)` runs an entry's minimal case under every rule the entry names and says
+whether the entry still covers something, and which violations of that case no entry covers
+or more than one entry covers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.catalog import Catalog
-from harness.contract.divergences import Divergence
+from harness.contract.divergences import Coverage, Divergence, Divergences
+from harness.contract.verdict import Violation
 from harness.targets.base import Target
 
 
-def problem(rule: str, target: Target, case: dict[str, Any], catalog: Catalog | None = None,
-            reference: Target | None = None) -> str | None:
-    """The failure text the engine would produce for `case` under `rule`, or None."""
+def violations(rule_ids, target: Target, case: dict[str, Any], catalog: Catalog | None = None,
+               reference: Target | None = None) -> list[Violation]:
     from harness.catalog import builtin
-    from harness.suite import judge, usage_problem
+    from harness.judge import judge, usage_verdict
     from harness.targets.reference import ReferenceTarget
 
     catalog = catalog or builtin()
     reference = reference or ReferenceTarget(catalog)
-    if type(target) is type(reference):
-        reference = target  # the reference replaying itself: properties only
-    if rule == "T9":
-        return usage_problem(target, reference, case["model"], case["chunks"])
-    return judge(rule, target, case, target.transform(case), reference, catalog).problem
+    found: list[Violation] = []
+    out = None
+    for rule in rule_ids:
+        if rule == "T9":
+            found += usage_verdict(target.usage(case["model"], case["chunks"]),
+                                   reference.usage(case["model"], case["chunks"])).violations
+            continue
+        out = out or target.transform(case)
+        ref = None if isinstance(target, ReferenceTarget) else reference.transform
+        found += judge(rule, case, out, catalog=catalog, reference=ref, transform=target.transform).violations
+    return found
 
 
 @dataclass
 class Replay:
     entry: Divergence
-    failure: str | None  # None: the rule holds now
+    found: list[Violation]
+    coverage: Coverage = field(default_factory=Coverage)
 
     @property
     def still_diverges(self) -> bool:
-        return self.failure is not None and self.entry.matches(self.entry.rule, self.entry.case, self.failure)
+        return any(self.entry.covers(v, self.entry.case) for v in self.found)
 
 
-def replay(entry: Divergence, target: Target, catalog: Catalog | None = None) -> Replay:
-    """Run the entry's minimal case on `target` under the entry's rule."""
-    return Replay(entry, problem(entry.rule, target, entry.case, catalog))
+def replay(entry: Divergence, target: Target, catalog: Catalog | None = None,
+           entries: Divergences | None = None) -> Replay:
+    """Run the entry's minimal case on `target` under every rule the entry names."""
+    found = violations(sorted(entry.rules), target, entry.case, catalog)
+    entries = entries or Divergences.for_target(target.name)
+    return Replay(entry, found, entries.cover(found, entry.case))

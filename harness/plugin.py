@@ -68,10 +68,10 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     report = outcome.get_result()
     conformance = getattr(item, "funcargs", {}).get("conformance")
     if conformance is not None and call.when == "call":
-        for divergence in sorted(set(conformance.hits)):
-            report.user_properties.append(("divergence", divergence))
+        _record_verdict(item, call, report, conformance)
     if conformance is not None and call.when in ("setup", "teardown"):
         conformance.hits.clear()
+        conformance.last = None  # a session fixture: forget the previous test's example
     if _allure_active(item.config):
         from harness.reporting import allure
 
@@ -79,6 +79,25 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     writer = getattr(item.config, "_kimi_results", None)
     if writer is not None:
         writer.add(item, report)
+
+
+def _record_verdict(item: pytest.Item, call, report, conformance) -> None:
+    """The test's verdict as data: divergences met, and for a failure its uncovered violations,
+    its cause and its minimal case (what summaries and reports read; never the message)."""
+    from harness.engine import ConformanceFailure
+    from harness.pytest_state import OUTCOME
+
+    for divergence in sorted(set(conformance.hits)):
+        report.user_properties.append(("divergence", divergence))
+    last = conformance.last
+    item.stash[OUTCOME] = last
+    failure = call.excinfo.value if call.excinfo is not None else None
+    if report.failed and isinstance(failure, ConformanceFailure):
+        report.user_properties.append(("violations", [v.to_json() for v in failure.uncovered]))
+        report.user_properties.append(("cause", failure.cause[1]))
+        report.user_properties.append(("minimal_case", failure.case))
+        if last is not None and last.case == failure.case:
+            conformance.remember(last)
 
 
 # ---------------------------------------------------------------------------- parametrization

@@ -1,4 +1,4 @@
-"""Idempotence and determinism: the same case gives the same request twice, and transforming the outbound body again changes nothing."""
+"""idempotence idempotence: the transformation is deterministic and idempotent. Contract: docs/contract.md#idempotence."""
 
 from harness.suite import conformance_test
 

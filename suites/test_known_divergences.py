@@ -1,8 +1,10 @@
-"""Known divergences stay true: every entry of harness/divergences/<target>.json is replayed on
-its target and its rule must still FAIL the way it was recorded (the entry's `when` conditions
-and `failure` pattern). A divergence that stopped diverging fails: remove it from the file."""
+"""Known divergences stay true: every entry of the target's divergence files is replayed on its
+target. It must still diverge (cover a violation of its own minimal case), and every violation
+of that case must be covered by exactly one entry — no gaps, no overlaps."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -11,7 +13,7 @@ from harness.divergence_check import replay
 
 
 def _entries(target_name: str):
-    return [d for d in Divergences.for_target(target_name) if d.data.get("observer") == "harness"]
+    return [d for d in Divergences.for_target(target_name) if d.observer == "harness"]
 
 
 def pytest_generate_tests(metafunc):
@@ -33,7 +35,7 @@ def _params(config):
 
 
 @pytest.mark.area("divergences")
-def test_known_divergence(request, known_divergence, conformance, catalog):
+def test_known_divergence(request, known_divergence, catalog):
     target_name, divergence_id = known_divergence
     base = target_name.split(":", 1)[0]
     if divergence_id is None:
@@ -43,10 +45,15 @@ def test_known_divergence(request, known_divergence, conformance, catalog):
     target = open_target(request.config, target_name)
     entry = next(d for d in _entries(target_name) if d.id == divergence_id)
     result = replay(entry, target, catalog)
-    if result.failure is None:
-        pytest.fail(f"{base}: divergence {entry.id!r} ({entry.rule}) no longer diverges: its minimal case now "
-                    f"passes; remove it from harness/divergences/{base}.json", pytrace=False)
+    where = entry.file
     if not result.still_diverges:
-        pytest.fail(f"{base}: divergence {entry.id!r} ({entry.rule}) fails differently than recorded (its `when`/"
-                    f"`failure` no longer match); update or remove it in harness/divergences/{base}.json\n"
-                    f"{result.failure}", pytrace=False)
+        pytest.fail(f"{base}: divergence {entry.id!r} no longer diverges: none of its checks {sorted(entry.checks)} "
+                    f"fails on its minimal case; remove it from {where}", pytrace=False)
+    gaps = "\n".join(f"  {v}" for v in result.coverage.uncovered)
+    if gaps:
+        pytest.fail(f"{base}: the minimal case of {entry.id!r} has violations no entry covers (add entries with "
+                    f"`kimi-conformance divergence add`):\n{gaps}\ncase: {json.dumps(entry.case)}", pytrace=False)
+    overlaps = "\n".join(f"  {v}: {', '.join(d.id for d in ds)}" for v, ds in result.coverage.overlapping)
+    if overlaps:
+        pytest.fail(f"{base}: entries overlap on the minimal case of {entry.id!r} (each violation needs exactly "
+                    f"one entry):\n{overlaps}", pytrace=False)

@@ -1,4 +1,4 @@
-"""Pass-through: fields no rule touches (stop, seed, tools, response_format, user, unknown keys, message contents) go out unchanged, and no rule invents fields."""
+"""passthrough pass-through: fields no rule touches pass through; message content byte for byte. Contract: docs/contract.md#pass-through."""
 
 from harness.suite import conformance_test
 

@@ -1,4 +1,4 @@
-"""Routing: every ref the catalog resolves (aliases, legacy refs, both regions, custom providers) goes to its endpoint with its canonical model id, and no key leaves in a header. CONTRACT.md section 1."""
+"""routing routing: every ref (aliases, legacy refs, both regions, custom providers) goes to its endpoint with its canonical model id; no key in headers. Contract: docs/contract.md#routing."""
 
 from harness.suite import conformance_test
 

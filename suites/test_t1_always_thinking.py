@@ -1,4 +1,4 @@
-"""T1 Always-thinking models (K2.7 Code; K3): thinking, reasoning_effort and the pinned sampling overrides are dropped, stop/seed/logprobs/max_tokens stay, tool_choice other than auto/none becomes auto; on every other model the sampling overrides are kept. CONTRACT.md T1."""
+"""T1 always-thinking models: K2.7 Code (and K3) drop thinking, reasoning_effort and the pinned sampling fields; keep stop/seed/logprobs/max_tokens; tool_choice -> auto. Contract: docs/contract.md#t1."""
 
 from harness.suite import conformance_test
 

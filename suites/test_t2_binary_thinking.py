@@ -1,4 +1,4 @@
-"""T2 Binary thinking: /think off -> disabled, any other level -> enabled, a configured params.thinking (object, boolean or word) wins, and with neither the request's own thinking is left. CONTRACT.md T2."""
+"""T2 binary thinking: binary thinking from /think and configured params.thinking (objects, booleans, words). Contract: docs/contract.md#t2."""
 
 from harness.suite import conformance_test
 

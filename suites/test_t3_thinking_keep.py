@@ -1,4 +1,4 @@
-"""T3 thinking.keep: forwarded only for moonshot/kimi-k2.6 and only with thinking enabled, normalized to 'all'; stripped everywhere else. CONTRACT.md T3."""
+"""T3 thinking.keep: thinking.keep only for moonshot/kimi-k2.6, only when enabled, normalized to "all". Contract: docs/contract.md#t3."""
 
 from harness.suite import conformance_test
 

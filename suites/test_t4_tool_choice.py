@@ -1,4 +1,4 @@
-"""T4 tool_choice under thinking: with thinking enabled only auto/none go out; required becomes auto; a pinned tool is kept and thinking disabled instead. CONTRACT.md T4."""
+"""T4 tool_choice under thinking: under thinking only auto/none; required -> auto; a pinned tool disables thinking. Contract: docs/contract.md#t4."""
 
 from harness.suite import conformance_test
 

@@ -1,4 +1,4 @@
-"""T5 reasoning_content in history: with thinking enabled every assistant tool-call message carries reasoning_content; given reasoning is never changed; nothing is added with thinking off. CONTRACT.md T5."""
+"""T5 reasoning_content in history: assistant tool-call messages carry reasoning_content when thinking is on. Contract: docs/contract.md#t5."""
 
 from harness.suite import conformance_test
 

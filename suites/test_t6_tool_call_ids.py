@@ -1,4 +1,4 @@
-"""T6 Tool-call ids: after sanitization all ids are unique, the first occurrence of a native functions.<name>:<n> id is unchanged, each tool result still points at its own call, duplicates become deterministic call_* ids (strict policy: [A-Za-z0-9]{1,40}); ids agree with the reference modulo a consistent renaming. CONTRACT.md T6."""
+"""T6 tool-call id sanitization: tool-call ids unique, first native id kept, results follow their call, duplicates -> deterministic call_* (compared to the reference modulo renaming). Contract: docs/contract.md#t6."""
 
 from harness.suite import conformance_test
 

@@ -1,4 +1,4 @@
-"""T6b Extra body: a configured extra_body is merged into the body and T1-T5 still hold on what goes out on the wire. CONTRACT.md T6b."""
+"""T6b extra body: a configured extra_body cannot smuggle a rule violation out. Contract: docs/contract.md#t6b."""
 
 from harness.suite import conformance_test
 

@@ -1,4 +1,4 @@
-"""T7 Compat flags: maxTokensField, supportsDeveloperRole, supportsReasoningEffort and supportsStore shape the body; Moonshot defaults: max_tokens, no developer role, no store, no reasoning_effort. CONTRACT.md T7."""
+"""T7 compat flags: compat flags: maxTokensField, developer role, reasoning_effort (D3), store. Contract: docs/contract.md#t7."""
 
 from harness.suite import conformance_test
 

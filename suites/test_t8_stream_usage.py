@@ -1,4 +1,4 @@
-"""T8 Streaming usage: a streamed request to a native Moonshot endpoint carries stream_options.include_usage=true, whatever the provider id; elsewhere stream_options pass through. CONTRACT.md T8."""
+"""T8 streaming usage: stream_options.include_usage on native Moonshot endpoints, matched by endpoint. Contract: docs/contract.md#t8."""
 
 from harness.suite import conformance_test
 

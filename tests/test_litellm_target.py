@@ -1,7 +1,7 @@
 """The `litellm` target: LiteLLM's Moonshot provider driven in process (skipped without litellm).
 
 Checks the case -> litellm.completion mapping, that requests are captured without network, and
-that every entry of harness/divergences/litellm.json still reproduces on its minimal case.
+that every entry of harness/divergences/litellm.yaml still reproduces on its minimal case.
 """
 
 from __future__ import annotations
@@ -14,11 +14,8 @@ import pytest
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm is imported: no cost-map fetch
 pytest.importorskip("litellm")
 
-from harness.catalog import builtin  # noqa: E402
-from harness.contract import compare, properties  # noqa: E402
-from harness.contract.case import context  # noqa: E402
 from harness.contract.divergences import Divergences  # noqa: E402
-from harness.suite import Conformance  # noqa: E402
+from harness.divergence_check import replay  # noqa: E402
 from harness.targets import NotExpressible, create  # noqa: E402
 
 HI = {"role": "user", "content": "hi"}
@@ -79,31 +76,11 @@ def test_kimi_coding_models_not_applicable(litellm_target):
     assert "errors" not in caps.rules and "T9" not in caps.rules and caps.why_not["T9"]
 
 
-def _problem(target, rule: str, case: dict) -> str | None:
-    """What the suite engine would report for this case (harness/suite.py Conformance.run)."""
-    conformance = Conformance(builtin())
-    out = target.transform(case)
-    try:
-        if rule == "idempotence":
-            conformance._idempotence(target, case, out)
-        else:
-            properties.check(rule, case, context(case), out)
-    except AssertionError as e:
-        return f"{rule} property: {e}"
-    if rule != "idempotence":
-        diff = compare.agreement(rule, out, conformance.reference.transform(case))
-        if diff:
-            return f"{rule}: {target.name} disagrees with the reference\n{diff}"
-    return None
-
-
-ENTRIES = list(Divergences.for_target("litellm"))
+ENTRIES = [d for d in Divergences.for_target("litellm") if d.observer == "harness"]
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.id for e in ENTRIES])
 def test_known_divergence_still_reproduces(litellm_target, entry):
-    problem = _problem(litellm_target, entry.rule, entry.case)
-    assert problem is not None, f"{entry.id}: the minimal case no longer diverges — remove or update the entry"
-    assert entry.matches(entry.rule, entry.case, problem), f"{entry.id}: its failure pattern misses:\n{problem}"
-    found = Divergences.for_target("litellm").match(entry.rule, entry.case, problem)
-    assert found is not None
+    result = replay(entry, litellm_target)
+    assert result.still_diverges, f"{entry.id}: the minimal case no longer diverges: remove or update the entry"
+    assert not result.coverage.uncovered, f"{entry.id}: violations no entry covers: {result.coverage.uncovered}"

@@ -77,7 +77,12 @@ def test_base_class_suite_in_another_project(pytester):
     pytester.makepyfile(test_mine=SUBCLASS.replace("    test_t3_thinking_keep = ", "    # ").replace(
         "python:tests.mutants:t3_keep_everywhere", "reference"))
     result = run(pytester, "-q")
-    result.assert_outcomes(passed=12)
+    # every rule of the registry: one test per transformation rule and for T9 (one model), one per bad case
+    from harness import rules
+    from harness.suite import BAD_CASES
+
+    bad = len(json.loads(BAD_CASES.read_text())["cases"])
+    result.assert_outcomes(passed=len(rules.transform_rules()) + 1 + bad)
 
 
 def test_base_class_known_failure_is_an_xfail(pytester):
@@ -93,6 +98,18 @@ def test_base_class_strict_xfail_fails_when_fixed(pytester):
     result = run(pytester, "-q", "-k", "thinking_keep")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*XPASS(strict)*"])
+
+
+@pytest.mark.parametrize("override", ["None", "ConformanceSuite.test_t4_tool_choice",
+                                      "pytest.mark.xfail(reason='x', strict=True)(ConformanceSuite.test_t4_tool_choice)",
+                                      "ConformanceSuite.known_failure('T4', reason='wrong rule')"])
+def test_base_class_refuses_any_other_override(override):
+    """Only known_failure(<its own rule>) may replace a standard test: not None, not a copy, not a
+    hand-made xfail, not another rule's known failure."""
+    from harness.testing import ConformanceSuite
+
+    with pytest.raises(TypeError, match="overrides a standard conformance test"):
+        type("TestMine", (ConformanceSuite,), {"test_t3_thinking_keep": eval(override)})
 
 
 def test_base_class_cannot_silently_drop_a_test(pytester):

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.contract.case import context
-from harness.contract.properties import CHECKS, check
+from harness import rules
+from harness.judge import judge
 from harness.errors import CaseError
 from harness.generation.strategies import cases
 from harness.reference import transform
@@ -206,5 +207,6 @@ def test_reference_satisfies_every_property(data):
                                        "kimi/kimi-k2p5", "moonshot/kimi-k2-turbo"]))
     case = data.draw(cases(model))
     out = transform(case)
-    for rule in [*CHECKS, "T6b"]:
-        check(rule, case, context(case), out)
+    for rule in rules.transform_rules():
+        verdict = judge(rule.id, case, out, transform=transform)
+        assert verdict.ok, verdict.text()

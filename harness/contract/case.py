@@ -69,7 +69,7 @@ class Context:
     base_url: str
     custom_provider: bool
     compat: dict[str, Any]
-    tool_call_ids: str  # T6 policy: moonshot | strict | none
+    tool_call_ids: str  # T6 policy: moonshot | strict | unique (D1) | none
     streaming_usage: bool  # T8: the endpoint declares streaming-usage compatibility
 
     @property
@@ -100,7 +100,9 @@ def context(case: dict[str, Any], catalog: Catalog | None = None) -> Context:
     if "supportsUsageInStreaming" in compat:
         streaming_usage = compat["supportsUsageInStreaming"]
     if is_custom:
-        policy = "strict" if custom.get("sanitizeToolCallIds") else "none"
+        # D1: a duplicated id never reaches a native Moonshot endpoint (matched by endpoint, as
+        # T8); the strict character reduction stays the provider's own choice.
+        policy = "strict" if custom.get("sanitizeToolCallIds") else ("unique" if native else "none")
     else:
         policy = provider.tool_call_ids
     return Context(

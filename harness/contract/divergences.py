@@ -1,22 +1,32 @@
 """Known divergences: where a real implementation (or the upstream API) disagrees with the
-contract, written down as data with its evidence (`harness/divergences/<target>.json`).
+contract, written down as data with its evidence (`harness/divergences/<target>.yaml`, shared
+behaviour in `shared.yaml`, minimal cases in `cases/`).
 
-A listed divergence turns a matching failure into an expected one; a separate strict test
-replays each entry's minimal case and fails when it stops diverging, so the files stay true.
+An entry covers a violation by structure — its `rules`, `checks`, optional `path` (a JSON
+pointer prefix) and `when` conditions on the case — never by the wording of a message. Every
+violation of a case must be covered by exactly one entry of its target.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from harness.contract.verdict import Violation
+from harness.errors import HarnessError
+
 DIR = Path(__file__).resolve().parent.parent / "divergences"
-SCHEMA = DIR / "known-divergences.schema.json"
+SCHEMA = DIR / "divergences.schema.json"
+SHARED = "shared"
 _MISSING = object()
+
+
+class DivergenceFileError(HarnessError):
+    """A divergence file (or a minimal case it names) is missing, malformed or fails its schema."""
 
 
 def _resolve(obj: Any, parts: list[str]) -> list[Any]:
@@ -34,39 +44,65 @@ def _resolve(obj: Any, parts: list[str]) -> list[Any]:
     return _resolve(value, rest)
 
 
-def _holds(cond: dict[str, Any], case: dict[str, Any]) -> bool:
+_OPS = {
+    "present": lambda v, want: True,
+    "equals": lambda v, want: v == want,
+    "in": lambda v, want: v in want,
+    "matches": lambda v, want: isinstance(v, str) and re.search(want, v) is not None,
+    "lower-equals": lambda v, want: isinstance(v, str) and v.strip().lower() == want,
+}
+
+
+def holds(cond: dict[str, Any], case: dict[str, Any]) -> bool:
+    """One `when` condition on a case (its values, never a failure text)."""
     values = _resolve(case, cond["path"].split("."))
-    op, want = cond.get("op", "present"), cond.get("value")
+    op = cond.get("op", "present")
     if op == "absent":
         return all(v is _MISSING for v in values)
-    present = [v for v in values if v is not _MISSING]
-    tests = {
-        "present": lambda v: True,
-        "equals": lambda v: v == want,
-        "in": lambda v: v in want,
-        "matches": lambda v: isinstance(v, str) and re.search(want, v) is not None,
-        "lower-equals": lambda v: isinstance(v, str) and v.strip().lower() == want,
-    }
-    return any(tests[op](v) for v in present)
+    return any(_OPS[op](v, cond.get("value")) for v in values if v is not _MISSING)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
 @dataclass(frozen=True)
 class Divergence:
     id: str
-    rule: str
-    data: dict[str, Any]
-
-    def matches(self, rule: str, case: dict[str, Any], failure: str) -> bool:
-        if rule != self.rule and rule not in self.data.get("also_rules", []):
-            return False
-        if not all(_holds(c, case) for c in self.data.get("when", [])):
-            return False
-        pattern = self.data.get("failure")
-        return pattern is None or re.search(pattern, failure, re.S) is not None
+    targets: tuple[str, ...]
+    rules: frozenset[str]
+    checks: frozenset[str]
+    path: str | None
+    when: tuple[dict[str, Any], ...]
+    observer: str
+    case: dict[str, Any]
+    data: dict[str, Any] = field(compare=False, repr=False)
+    file: str = ""
 
     @property
-    def case(self) -> dict[str, Any]:
-        return self.data["case"]
+    def rule(self) -> str:
+        """The entry's first rule (where its minimal case is replayed)."""
+        return self.data["rules"][0]
+
+    def applies(self, case: dict[str, Any]) -> bool:
+        return all(holds(c, case) for c in self.when)
+
+    def covers(self, v: Violation, case: dict[str, Any]) -> bool:
+        return (v.rule in self.rules and v.check in self.checks
+                and (self.path is None or _under(v.path, self.path)) and self.applies(case))
+
+
+@dataclass
+class Coverage:
+    """How a verdict's violations meet a target's entries."""
+
+    covered: list[tuple[Violation, Divergence]] = field(default_factory=list)
+    uncovered: list[Violation] = field(default_factory=list)
+    overlapping: list[tuple[Violation, list[Divergence]]] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[str]:
+        return sorted({d.id for _, d in self.covered})
 
 
 class Divergences:
@@ -74,27 +110,75 @@ class Divergences:
         self.entries = entries
 
     @classmethod
-    def for_target(cls, target_name: str) -> "Divergences":
-        return cls(list(_load(target_name.split(":", 1)[0])))
+    def for_target(cls, target_name: str) -> Divergences:
+        base = target_name.split(":", 1)[0]
+        return cls([d for d in _load_all() if base in d.targets])
 
-    def match(self, rule: str, case: dict[str, Any], failure: str) -> Divergence | None:
-        return next((d for d in self.entries if d.matches(rule, case, failure)), None)
+    def cover(self, violations: list[Violation], case: dict[str, Any]) -> Coverage:
+        result = Coverage()
+        for v in violations:
+            found = [d for d in self.entries if d.covers(v, case)]
+            if not found:
+                result.uncovered.append(v)
+            else:
+                result.covered.append((v, found[0]))
+                if len(found) > 1:
+                    result.overlapping.append((v, found))
+        return result
 
     def __iter__(self):
         return iter(self.entries)
 
 
 @cache
-def _load(name: str) -> tuple[Divergence, ...]:
-    path = DIR / f"{name}.json"
-    if not path.exists():
-        return ()
-    data = json.loads(path.read_text())
-    import jsonschema
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA.read_text())
 
-    jsonschema.validate(data, json.loads(SCHEMA.read_text()))
-    return tuple(Divergence(e["id"], e["rule"], e) for e in data["divergences"])
+
+def _fail(path: Path, msg: str):
+    raise DivergenceFileError(f"{path}: {msg}")
+
+
+def load_file(path: Path) -> list[Divergence]:
+    import jsonschema
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        _fail(path, f"cannot be read ({e})")
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        _fail(path, f"is not valid YAML{f' (line {mark.line + 1})' if mark else ''}: {getattr(e, 'problem', e)}")
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(data))
+    if error is not None:
+        where = "/".join(map(str, error.absolute_path)) or "top level"
+        _fail(path, f"fails its schema at {where}: {error.message}")
+    default_targets = [data["target"]] if data.get("target") else []
+    entries = []
+    for e in data["entries"]:
+        case_path = path.parent / e["case"]
+        try:
+            case = json.loads(case_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            _fail(path, f"entry {e['id']!r}: its minimal case {e['case']} cannot be read ({err})")
+        entries.append(Divergence(
+            id=e["id"], targets=tuple(e.get("targets") or default_targets), rules=frozenset(e["rules"]),
+            checks=frozenset(e["checks"]), path=e.get("path"), when=tuple(e.get("when") or ()),
+            observer=e.get("observer", "harness"), case=case, data=e, file=str(path)))
+    return entries
+
+
+@cache
+def _load_all() -> tuple[Divergence, ...]:
+    entries = [d for p in all_files() for d in load_file(p)]
+    seen: set[str] = set()
+    for d in entries:
+        if d.id in seen:
+            raise DivergenceFileError(f"{d.file}: divergence id {d.id!r} is used twice")
+        seen.add(d.id)
+    return tuple(entries)
 
 
 def all_files() -> list[Path]:
-    return sorted(p for p in DIR.glob("*.json") if p != SCHEMA)
+    return sorted(DIR.glob("*.yaml"))

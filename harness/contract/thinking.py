@@ -32,12 +32,11 @@ def level_type(level: str | None) -> str | None:
 
 
 def effective(mode: str, body: dict[str, Any], default: str | None) -> str | None:
-    """Whether the upstream will think for this body: always/effort models always do; a binary
-    model follows `thinking.type`, else its server default; `none` models are unknown."""
+    """Whether the upstream will think for this body: always/effort models always do; other
+    models follow the outbound `thinking.type` (D2: on Kimi Coding too), else the catalog's
+    default — models that reason by default think without a `thinking` field (D4); None: unknown."""
     if mode in ("always", "effort"):
         return "enabled"
-    if mode != "binary":
-        return None
     thinking = body.get("thinking")
     if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "disabled"):
         return thinking["type"]

@@ -13,6 +13,8 @@ counted per raw id across the transcript; the first occurrence of a native id (o
 first 24 hex of sha256("<id>:<occurrence>:<attempt>"). Tool results follow their call FIFO per
 raw id. Policy `strict` (a custom provider with `sanitizeToolCallIds: true`): the same
 reduction, native ids still kept on first occurrence, duplicates numbered (`getweather02`).
+Policy `unique` (D1: a custom provider id on a native Moonshot endpoint without
+`sanitizeToolCallIds`): every first occurrence kept as it is, later ones -> `call_<24 hex>`.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class _Renamer:
         self.last: dict[str, str] = {}
 
     def _first(self, raw: str) -> str:
+        if self.policy == "unique":
+            return raw if raw not in self.used else self._later(raw, 1)
         if is_native(raw) or (self.policy == "moonshot" and OPENAI.match(raw)):
             if raw not in self.used:
                 return raw
@@ -59,7 +63,7 @@ class _Renamer:
 
     def _later(self, raw: str, occurrence: int) -> str:
         for attempt in range(1000):
-            if self.policy == "moonshot":
+            if self.policy in ("moonshot", "unique"):
                 new = "call_" + _sha(f"{raw}:{occurrence}:{attempt}")[:24]
             else:
                 suffix = str(occurrence) + ("" if attempt == 0 else f"x{attempt}")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.rules.t7_compat import level_effort
+
 RULE = "T7"
 TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
 
@@ -30,5 +32,11 @@ def apply(case: dict[str, Any], ctx, body: dict[str, Any]) -> None:
                 message["role"] = "system"
     if not compat.get("supportsReasoningEffort", False):
         body.pop("reasoning_effort", None)
+    applies, effort = level_effort(case, ctx)
+    if applies:  # D3: the /think level as the OpenAI-compatible field's values
+        if effort is None:
+            body.pop("reasoning_effort", None)
+        else:
+            body["reasoning_effort"] = effort
     if not compat.get("supportsStore", False):
         body.pop("store", None)

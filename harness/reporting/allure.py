@@ -72,8 +72,14 @@ def contains_secret(text: str | bytes) -> bool:
 # ----------------------------------------------------------------------------------- data
 @lru_cache(maxsize=1)
 def rule_info() -> dict[str, dict[str, str]]:
+    """Titles and severities: the rule registry's, then rules.json's for report areas that are
+    not rules (catalog, input modalities, gaps, live)."""
+    from harness import rules
+
     data = json.loads((Path(__file__).with_name("rules.json")).read_text(encoding="utf-8"))
-    return {k: v for k, v in data.items() if not k.startswith("$")}
+    info = {k: v for k, v in data.items() if not k.startswith("$")}
+    info.update({r.id: {"title": r.title, "severity": r.severity} for r in rules.all_rules()})
+    return info
 
 
 def feature_title(rule: str) -> str:
@@ -170,16 +176,13 @@ def _severity_level(name: str):
 # ----------------------------------------------------------------------------------- report
 def on_report(item, call, report) -> None:
     """Attachments for a finished phase (case, outbound, reference, diff, Hypothesis blob)."""
-    conformance = getattr(item, "funcargs", {}).get("conformance")
-    if call.when == "setup" and conformance is not None:
-        conformance.last = None  # a session fixture: forget the previous test's example
     if call.when == "call":
         for div in sorted({v for k, v in report.user_properties if k == "divergence"}):
             _divergence_label(div)
     if not report.failed:
         return
     try:
-        _attach_failure(item, call, report, conformance)
+        _attach_failure(item, call, report)
     except Exception as e:  # a report problem must never hide the test's own failure
         _attach(f"could not build the report attachments: {type(e).__name__}: {e}", "report error",
                 _types().TEXT)
@@ -198,9 +201,11 @@ def _divergence_label(div: str) -> None:
     allure.dynamic.tag(f"divergence:{div}")
 
 
-def _attach_failure(item, call, report, conformance) -> None:
+def _attach_failure(item, call, report) -> None:
+    from harness.pytest_state import OUTCOME
+
     T = _types()
-    outcome = getattr(conformance, "last", None) if conformance is not None else None
+    outcome = item.stash.get(OUTCOME, None)
     rule = _marker_arg(item, "rule")
     if outcome is not None and (rule is None or outcome.rule == rule):
         _attach(_dumps(outcome.case), "case", T.JSON)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness import rules
 from harness.errors import TargetError
 
-ALL_RULES = frozenset({"routing", "T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7", "T8", "T9", "idempotence", "passthrough", "errors"})
+ALL_RULES = frozenset(rules.ids())  # the registry's rules; a target names the ones it cannot express
 TRANSFORM_ONLY = ALL_RULES - {"T9"}  # targets that turn cases into requests and nothing else
 # Case inputs a target may or may not be able to express; generation draws only expressible ones.
 ALL_FEATURES = frozenset({
@@ -28,6 +29,7 @@ ALL_FEATURES = frozenset({
     "stream",             # stream: true
     "store",              # the `store` field
     "reasoning_effort",   # the request's own reasoning_effort
+    "content_parts",      # message content as an array of parts (D5: opaque, passed through)
 })
 
 

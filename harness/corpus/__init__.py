@@ -1,0 +1,73 @@
+"""The committed corpus: edge cases every run replays before it generates anything.
+
+`harness/corpus/<rule>.yaml` holds the edge cases deep searches found (each with why it is
+there); every known divergence's minimal case joins the corpus of the rules it names. A CI run
+with the derandomized profile therefore still meets everything a deep random search once met.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+
+DIR = Path(__file__).resolve().parent
+
+
+class CorpusError(HarnessError):
+    """A corpus file is malformed."""
+
+
+@cache
+def corpus(rule: str) -> tuple[tuple[str, str], ...]:
+    """(why, case as canonical JSON) for `rule`: its corpus file, then divergence minimal cases."""
+    import yaml
+
+    found: list[tuple[str, str]] = []
+    path = DIR / f"{rule}.yaml"
+    if path.is_file():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            items = [(c["why"], c["case"]) for c in data.get("cases", [])]
+        except (yaml.YAMLError, KeyError, TypeError) as e:
+            raise CorpusError(f"{path}: malformed corpus file ({type(e).__name__}: {e})") from None
+        found += [(f"corpus: {why.strip()}", json.dumps(case, sort_keys=True)) for why, case in items]
+    from harness.contract.divergences import _load_all
+
+    for d in _load_all():
+        if rule in d.rules:
+            found.append((f"minimal case of divergence {d.id}", json.dumps(d.case, sort_keys=True)))
+    unique = dict((case, why) for why, case in reversed(found))
+    return tuple((why, case) for case, why in reversed(list(unique.items())))
+
+
+def adapt(case: dict[str, Any], model: str) -> dict[str, Any]:
+    """The same case for another model (its ref replaced; the rest as recorded)."""
+    case = copy.deepcopy(case)
+    case["model"] = model
+    return case
+
+
+def seed_cases(rule: str, model: str, catalog=None, extra=()) -> list[tuple[str, dict[str, Any]]]:
+    """The cases a (rule, model) test replays first, adapted to `model`; invalid ones dropped."""
+    from harness.contract.case import context
+    from harness.errors import CaseError
+
+    seeds: list[tuple[str, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for why, raw in [*corpus(rule), *((why, json.dumps(c, sort_keys=True)) for why, c in extra)]:
+        case = adapt(json.loads(raw), model)
+        key = json.dumps(case, sort_keys=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            context(case, catalog)
+        except CaseError:
+            continue  # e.g. a feature the model's provider cannot take
+        seeds.append((why, case))
+    return seeds

@@ -1,0 +1,41 @@
+"""Which expressible features a case uses — so replayed cases (corpus, divergence minimal cases)
+reach only targets that can express them, exactly as generation does for drawn cases."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_USUAL_ID = re.compile(r"^(functions\.[^\s:]+:\d+|[A-Za-z_]+[:_]\d+|call_[A-Za-z0-9_-]+)$")
+_SAMPLING = ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "max_tokens", "stop", "seed")
+
+
+def case_features(case: dict[str, Any]) -> set[str]:
+    used: set[str] = set()
+    request, params = case.get("request") or {}, case.get("params") or {}
+    if "thinking" in case:
+        used.add("thinking_level")
+    if "thinking" in params:
+        used.add("configured_thinking")
+    if "extra_body" in params:
+        used.add("extra_body")
+    if any(k in params for k in _SAMPLING):
+        used.add("params_sampling")
+    provider = case.get("provider") or {}
+    if provider and (provider.get("id") != case["model"].split("/", 1)[0] or set(provider) - {"id", "baseUrl"}):
+        used.add("custom_provider")
+    if provider.get("compat"):
+        used.add("compat")
+    for key, feature in (("thinking", "request_thinking"), ("stream", "stream"), ("store", "store"),
+                         ("reasoning_effort", "reasoning_effort")):
+        if key in request:
+            used.add(feature)
+    for m in request.get("messages") or []:
+        if m.get("role") == "developer":
+            used.add("developer_role")
+        ids = [c.get("id", "") for c in m.get("tool_calls") or []] + ([m["tool_call_id"]] if "tool_call_id" in m else [])
+        if any(not _USUAL_ID.match(str(i)) for i in ids):
+            used.add("odd_tool_ids")
+        if isinstance(m.get("content"), list):
+            used.add("content_parts")
+    return used

@@ -1,0 +1,40 @@
+"""Idempotence and determinism: the same case gives the same request; transforming the outbound
+body again changes nothing (tool-call ids compared modulo renaming, as T6 does)."""
+
+from __future__ import annotations
+
+import json
+
+from harness.rules._common import id_sequence
+from harness.rules._rule import Check, Rule
+
+
+def _without_ids(body):
+    body = json.loads(json.dumps(body))
+    for m in body.get("messages") or []:
+        for call in m.get("tool_calls") or []:
+            call.pop("id", None)
+        m.pop("tool_call_id", None)
+    return body
+
+
+def _checks(c: Check):
+    if c.transform is None:
+        return
+    again = c.transform(c.case)
+    if id_sequence(again) != id_sequence(c.out) or again["body"] != c.body:
+        yield c.violation("idempotence.deterministic", "/body", "the same case gave two different requests",
+                          c.body, again["body"])
+        return
+    twice = c.transform({**c.case, "request": c.body})
+    if _without_ids(twice["body"]) != _without_ids(c.body):
+        yield c.violation("idempotence.idempotent", "/body", "transforming the outbound body again changed it",
+                          c.body, twice["body"])
+
+
+RULE = Rule(
+    id="idempotence", title="idempotence", section="idempotence", order=95, severity="minor",
+    summary="the transformation is deterministic and idempotent",
+    test_name="test_idempotence", sources=("oc",), checks=(_checks,),
+    extra={"agreement": False},  # a property of the target alone
+)
