@@ -34,7 +34,7 @@ def _status(record: dict[str, Any]) -> str:
 
 def cause(record: dict[str, Any]) -> str:
     checks = sorted({str(v.get("check")) for v in record.get("violations") or [] if v.get("check")})
-    return ", ".join(checks) or "—"
+    return ", ".join(checks) or str(record.get("outcome") or "—")  # no verdict recorded: how it ended
 
 
 def version_change(before: dict[str, Any] | None, now: dict[str, Any] | None) -> str:
@@ -59,7 +59,7 @@ class Summary:
 
     def changed_versions(self, target: str) -> str:
         before = self.previous.versions.get(target) if self.previous else None
-        return version_change(before, self.current.versions.get(target)) if before else ""
+        return version_change(before, self.current.versions.get(target, {})) if before else ""
 
 
 def _divergences(rs: ResultsSet) -> Counter:
