@@ -332,3 +332,12 @@ def test_terminal_summary_at_the_end_of_a_suite_run(pytester, results_dir, monke
     result.stdout.fnmatch_lines(["*= kimi-conformance summary =*", "*T3.keep-gate*: 1 test(s)*"])
     assert "## kimi-conformance summary" in step.read_text()
     assert (pytester.path / "res" / "summary.md").is_file() == results_dir
+
+
+def test_a_bad_results_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "results-x.json").write_text('{"target": "x"}')
+    assert runs.load_optional(tmp_path) is None
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "results-x.json is not a results file" in err
+    with pytest.raises(ValueError, match="results-x.json"):
+        runs.load([tmp_path])

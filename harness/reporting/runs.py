@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,10 +121,12 @@ def load(inputs: Iterable[str | Path]) -> ResultsSet:
 
 
 def load_optional(directory: Path | None) -> ResultsSet | None:
-    """The set of a results directory, or None when there is none (or it holds no results)."""
+    """The set of a results directory, or None when there is none (or it holds no results); a
+    directory that cannot be read says so in one line (the report still builds without it)."""
     if directory is None or not directory.is_dir() or not any(directory.glob("results-*.json")):
         return None
     try:
         return load([directory])
-    except (OSError, ValueError):
+    except (OSError, ValueError) as e:
+        print(f"[report] results in {directory} left out: {e}", file=sys.stderr)
         return None
