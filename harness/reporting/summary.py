@@ -129,56 +129,41 @@ def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> 
         f"{s.fixed_tests} test(s) fixed; now {n['FAIL']} failing, {n['pass']} passed, {n['div']} known "
         f"divergence, {n['n/a']} n/a, {n['skip']} skipped."
     )
-    out += ["", headline, "", "### Regressions", ""]
+    out += ["", headline]
     inline: dict[str, dict[str, Any]] = {}
+    rows: list[str] = []
+    # a new version of a target is the first suspect: say so before the list
+    for t in sorted({str(r.get("target")) for r in s.regressions}):
+        if s.changed_versions(t):
+            rows += [f"{t} changed since the previous run: **{s.changed_versions(t)}**", ""]
     if s.regressions:
-        # a new version of a target is the first suspect: say so before the list
-        for t in sorted({str(r.get("target")) for r in s.regressions}):
-            if s.changed_versions(t):
-                out += [f"{t} changed since the previous run: **{s.changed_versions(t)}**", ""]
-        out += ["| test | target | rule | model | cause | minimal case |", "|---|---|---|---|---|---|"]
-        for rec in s.regressions[:MAX_ROWS]:
-            case = rec.get("minimal_case") or {}
-            link = "—"
-            if case:
-                cid = case_id(case)
-                inline[cid] = case
-                link = f"[{cid}]({case_prefix}/{cid}.json)" if cases == "link" else f"`{cid}`"
-            out.append(
-                "| "
-                + " | ".join(
-                    _cell(c)
-                    for c in (
-                        _test(rec),
-                        rec.get("target"),
-                        rec.get("rule") or "—",
-                        rec.get("model") or "—",
-                        cause(rec),
-                        link,
-                    )
-                )
-                + " |"
-            )
-        if len(s.regressions) > MAX_ROWS:
-            out.append(f"\n… and {len(s.regressions) - MAX_ROWS} more (see the report).")
-    else:
-        out.append("none" if prev is not None else "none (nothing to compare with)")
-    for title, rows in (("New divergences", s.new_divergences), ("Fixed divergences", s.fixed_divergences)):
-        out += ["", f"### {title}", ""]
-        out += [f"- {t}: `{d}` ({k} test(s))" for t, d, k in rows] or ["none"]
-    out += ["", "### Not-applicable changes", ""]
-    out += [
-        f"- {t} {rule}: {change} ({k} test(s)){': ' + reason if reason else ''}"
-        for t, rule, change, reason, k in s.na_changes
-    ] or ["none"]
-    out += ["", "### Failing now, by cause", ""]
-    out += [f"- `{c}`: {k} test(s), e.g. {first}" for c, k, first in s.failing[:MAX_ROWS]] or ["none"]
-    out += ["", "### Targets", "", "| target | versions | since the previous run |", "|---|---|---|"]
+        rows += ["| test | target | rule | model | cause | minimal case |", "|---|---|---|---|---|---|"]
+    for rec in s.regressions[:MAX_ROWS]:
+        case, link = rec.get("minimal_case") or {}, "—"
+        if case:
+            cid = case_id(case)
+            inline[cid] = case
+            link = f"[{cid}]({case_prefix}/{cid}.json)" if cases == "link" else f"`{cid}`"
+        cells = (_test(rec), rec.get("target"), rec.get("rule") or "—", rec.get("model") or "—", cause(rec), link)
+        rows.append("| " + " | ".join(map(_cell, cells)) + " |")
+    if len(s.regressions) > MAX_ROWS:
+        rows += ["", f"… and {len(s.regressions) - MAX_ROWS} more (see the report)."]
+    out += _section("Regressions", rows, "none" if prev is not None else "none (nothing to compare with)")
+    out += _section("New divergences", [f"- {t}: `{d}` ({k} test(s))" for t, d, k in s.new_divergences])
+    out += _section("Fixed divergences", [f"- {t}: `{d}` ({k} test(s))" for t, d, k in s.fixed_divergences])
+    na = [
+        f"- {t} {rule}: {change} ({k} test(s)){': ' + why if why else ''}" for t, rule, change, why, k in s.na_changes
+    ]
+    out += _section("Not-applicable changes", na)
+    out += _section(
+        "Failing now, by cause", [f"- `{c}`: {k} test(s), e.g. {first}" for c, k, first in s.failing[:MAX_ROWS]]
+    )
+    rows = ["| target | versions | since the previous run |", "|---|---|---|"]
     for t in cur.targets:
         versions = ", ".join(f"{k} {v}" for k, v in sorted((cur.versions.get(t) or {}).items())) or "—"
-        was = prev.versions.get(t) if prev else None
-        change = s.changed_versions(t) or ("unchanged" if was else "—")
-        out.append(f"| {_cell(t)} | {_cell(versions)} | {_cell(change)} |")
+        change = s.changed_versions(t) or ("unchanged" if prev and prev.versions.get(t) else "—")
+        rows.append(f"| {_cell(t)} | {_cell(versions)} | {_cell(change)} |")
+    out += _section("Targets", rows if cur.targets else [])
     if cases == "inline" and inline:
         out += ["", "### Minimal cases", ""]
         for cid, case in inline.items():
@@ -192,6 +177,11 @@ def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> 
                 "</details>",
             ]
     return _scrub("\n".join(out) + "\n")
+
+
+def _section(title: str, rows: list[str], empty: str = "none") -> list[str]:
+    """A section; an empty one is a single line, so a quiet run has a short summary."""
+    return ["", f"### {title}", "", *rows] if rows else ["", f"### {title}: {empty}"]
 
 
 def _scrub(text: str) -> str:
