@@ -138,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="results directories or files (default reports/results)")
     p.add_argument("--markdown", metavar="PATH", help="also write the Markdown report here (e.g. reports/matrix.md)")
     p.set_defaults(func=cmd_matrix)
+
+    # a light module: the work it does is imported when the command runs
+    from harness.reporting.summary import add_compare_command
+
+    add_compare_command(sub)
     return parser
 
 

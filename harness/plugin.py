@@ -44,10 +44,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "provenance(kind): where a cassette was recorded: emulator or live")
     if config.getoption("catalog") or config.getoption("model"):
         selected_models(config)  # a bad --catalog or --model is a usage error now, not at collection
-    if config.getoption("results_dir"):
-        from harness.reporting.results import ResultsWriter
+    # files with --results-dir; in memory only without it, for the end-of-run summary
+    from harness.reporting.results import ResultsWriter
 
-        config._kimi_results = ResultsWriter(config.getoption("results_dir"))
+    config._kimi_results = ResultsWriter(config.getoption("results_dir"))
     _wire_configure(config)
 
 
@@ -202,13 +202,19 @@ def conformance(request: pytest.FixtureRequest, catalog):
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     writer = getattr(session.config, "_kimi_results", None)
-    if writer is not None:
+    if writer is not None and (writer.directory or any(r.rule for r in writer.records.values())):
         from harness import __version__
         from harness.suite import target_versions
 
         cat = _catalog(session.config)
         writer.write({"harness": __version__, "catalog": cat.version,
                       "targets": target_versions(session.config)})
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    from harness.reporting.summary import terminal_summary
+
+    terminal_summary(config, terminalreporter)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

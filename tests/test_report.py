@@ -186,15 +186,19 @@ def _tools_or_skip():
     return chromium
 
 
-def _report_run(tmp: Path, target: str) -> int:
+def _report_run(tmp: Path, target: str | None) -> int:
+    """A suite run into Allure results (none when `target` is None: build again), then the build."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_STORAGE"))}
+    env.pop("GITHUB_STEP_SUMMARY", None)
     cmd = [sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-q", "--no-header",
-           "--model", "moonshot/kimi-k2.6", "-k", "t3 or t7", "--target", target,
+           "--model", "moonshot/kimi-k2.6", "-k", "t3 or t7", "--target", str(target),
            "--alluredir", str(tmp / "allure-results"), "--clean-alluredir", "--results-dir", str(tmp / "results")]
-    subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if target is not None:
+        subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     build = subprocess.run([sys.executable, "-m", "harness.reporting.build", "--results", str(tmp / "allure-results"),
                             "--out", str(tmp / "allure-report"), "--history", str(tmp / "history.jsonl"),
-                            "--matrix", str(tmp / "matrix.md"), "--fail-on-failures"],
+                            "--matrix", str(tmp / "matrix.md"), "--results-dir", str(tmp / "results"),
+                            "--summary", str(tmp / "summary.md"), "--fail-on-failures"],
                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert build.returncode in (0, 1), build.stdout + build.stderr
     return build.returncode
@@ -231,6 +235,15 @@ def test_two_runs_show_the_regression(tmp_path):
 
     assert set(leaves(reg_root)) == broken
     assert {r["name"] for r in json.loads((report / "regressions.json").read_text())} == broken
+    summary_md = (tmp_path / "summary.md").read_text()
+    assert f"**{len(broken)} regression(s)**" in summary_md and "kimi-conformance-summary-link" in (
+        report / "index.html").read_text()
+
+    # building again for the same run: the same regressions, not "0 regression(s)"; one history line per run
+    assert _report_run(tmp_path, None) == 1
+    assert {r["name"] for r in json.loads((report / "regressions.json").read_text())} == broken
+    assert (tmp_path / "summary.md").read_text() == summary_md
+    assert len((tmp_path / "history.jsonl").read_text().splitlines()) == 2
 
     # diffs attached to each regression; no key anywhere
     for p in (report / "data" / "test-results").glob("*.json"):

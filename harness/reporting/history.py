@@ -12,6 +12,12 @@ itself, from the last entry of the history file (JSON lines, one run per line, n
   not a regression: it says nothing about the implementation;
 * a regression gets the labels `regression=true` and `tag=regression`, which the report's
   "Regressions" category matches (harness.reporting.categories).
+
+History is keyed by run (harness.reporting.runs): each line the build adds is tagged
+`"kimi": {"runId", "targets": {name: versions}, "results": [...]}`. Building the report again for
+the same run replaces that run's line instead of adding one, and "the previous run" is always the
+newest line of a *different* run with the *same target names* — so a second build shows the same
+regressions as the first, and a run of other targets is never compared with this one.
 """
 
 from __future__ import annotations
@@ -49,21 +55,80 @@ def allure3_history_id(result: dict[str, Any]) -> str | None:
     return f"{case_id}.{_md5(joined)}"
 
 
-def previous_run(history_path: str | Path) -> dict[str, Any] | None:
-    """The newest entry of an Allure 3 history file (None when there is none)."""
+KIMI = "kimi"  # our tag on a history line: the run id, targets and versions, a results snapshot
+
+
+def entries(history_path: str | Path) -> list[dict[str, Any]]:
+    """The lines of an Allure 3 history file, oldest first (unreadable lines left out)."""
     path = Path(history_path)
     if not path.is_file():
-        return None
-    last = None
+        return []
+    found = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             try:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if last is None or entry.get("timestamp", 0) >= last.get("timestamp", 0):
-                last = entry
-    return last
+            if isinstance(entry, dict):
+                found.append(entry)
+    return sorted(found, key=lambda e: e.get("timestamp", 0) or 0)  # stable: file order on ties
+
+
+def run_of(entry: dict[str, Any]) -> str | None:
+    tag = entry.get(KIMI)
+    return str(tag.get("runId")) if isinstance(tag, dict) and tag.get("runId") else None
+
+
+def previous_run(history_path: str | Path, run_id: str | None = None,
+                 targets: list[str] | None = None) -> dict[str, Any] | None:
+    """The entry to compare a run with: the newest line of another run with the same target names
+    (an untagged line, from before runs were keyed, only when no tagged line fits). Without
+    `run_id`, simply the newest line."""
+    lines = entries(history_path)
+    if run_id is None:
+        return lines[-1] if lines else None
+    untagged = None
+    for entry in reversed(lines):
+        rid = run_of(entry)
+        if rid is None:
+            untagged = untagged or entry
+        elif rid != run_id and (targets is None or sorted(entry[KIMI].get("targets") or {}) == sorted(targets)):
+            return entry
+    return untagged
+
+
+def without_run(history_path: str | Path, run_id: str, dest: Path) -> set[str]:
+    """Copy the history to `dest` without the lines of `run_id` (a rebuild replaces its line);
+    return the uuids kept, so the line Allure appends can be told apart."""
+    kept = [e for e in entries(history_path) if run_of(e) != run_id]
+    dest.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kept), encoding="utf-8")
+    return {str(e.get("uuid")) for e in kept}
+
+
+def tag_new_lines(history_path: Path, known_uuids: set[str], tag: dict[str, Any]) -> int:
+    """Tag the lines Allure added (uuid not known before) with this run; return how many."""
+    lines, n = entries(history_path), 0
+    for entry in lines:
+        if str(entry.get("uuid")) not in known_uuids:
+            entry[KIMI] = tag
+            n += 1
+    history_path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in lines), encoding="utf-8")
+    return n
+
+
+def allure_run(results_dir: str | Path) -> tuple[str, list[str]]:
+    """Run id and target names from Allure results alone (no --results-dir files): a digest of
+    each test's history id and status, and the `target` parameters."""
+    from harness.reporting.runs import digest
+
+    pairs: list[tuple[Any, Any]] = []
+    targets: set[str] = set()
+    for _, result in latest_results(results_dir).values():
+        pairs.append((allure3_history_id(result) or result.get("fullName"), result.get("status")))
+        targets.update(str(p.get("value", "")).strip("'") for p in result.get("parameters") or []
+                       if p.get("name") == "target")
+    return digest(sorted(pairs, key=str)), sorted(targets)
 
 
 def _index(entry: dict[str, Any]) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
@@ -94,12 +159,13 @@ def latest_results(results_dir: str | Path) -> dict[tuple[str, str], tuple[Path,
     return latest
 
 
-def mark_regressions(results_dir: str | Path, history_path: str | Path) -> list[dict[str, str]]:
-    """Label this run's regressions in place; return them (name, fullName, historyId, status)."""
-    entry = previous_run(history_path)
-    if entry is None:
-        return []
-    by_id, by_name = _index(entry)
+def mark_regressions(results_dir: str | Path, history_path: str | Path, run_id: str | None = None,
+                     targets: list[str] | None = None) -> list[dict[str, str]]:
+    """Label this run's regressions in place, against `previous_run(history_path, run_id, targets)`;
+    return them (name, fullName, historyId, status)."""
+    entry = previous_run(history_path, run_id, targets)
+    # no previous run: nothing regressed, but labels from an earlier build still go
+    by_id, by_name = _index(entry) if entry is not None else ({}, {})
     found = []
     for path, result in latest_results(results_dir).values():
         labels = [l for l in result.get("labels") or []

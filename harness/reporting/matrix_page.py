@@ -106,4 +106,23 @@ def add_matrix(out: Path, md: str | None) -> bool:
     return True
 
 
+def add_page(out: Path, md: str, stem: str, label: str, *, right_px: int, files: Path | None = None) -> None:
+    """Another Markdown page of the report (`<stem>.md` / `.html`), linked from every page's corner;
+    `files` (a directory) is copied beside it for the page's relative links."""
+    import shutil
+
+    (out / f"{stem}.md").write_text(scrub(md), encoding="utf-8")
+    (out / f"{stem}.html").write_text(scrub(markdown_to_html(md, title=label)), encoding="utf-8")
+    if files is not None and files.is_dir():
+        shutil.copytree(files, out / files.name, dirs_exist_ok=True)
+    index, link_id = out / "index.html", f"kimi-conformance-{stem}-link"
+    text = index.read_text(encoding="utf-8")
+    if link_id not in text:
+        link = (f'<a id="{link_id}" href="{stem}.html" style="position:fixed;right:{right_px}px;bottom:12px;'
+                'z-index:2147483646;background:#3d7eff;color:#fff;padding:6px 12px;border-radius:6px;'
+                f'font:13px Arial,Helvetica,sans-serif;text-decoration:none;box-shadow:0 1px 4px rgba(0,0,0,.25)">'
+                f'{html.escape(label)}</a>\n')
+        index.write_text(text.replace("</body>", link + "</body>", 1), encoding="utf-8")
+
+
 # ----------------------------------------------------------------------------------- build

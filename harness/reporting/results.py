@@ -3,6 +3,12 @@
 One record per test: target, rule, model, outcome (passed / failed / skipped), the skip reason
 ("not applicable: ..."), the known divergences it met, and the cassette provenance for wire
 tests. `kimi-conformance matrix` reads these files.
+
+A failing test also carries the verdict as data: `violations` (harness.contract.verdict.Violation
+as dicts: rule, check, path, expected, actual, message) and its `minimal_case`, both taken from
+`report.user_properties`. Each file carries its `run_id` (harness.reporting.runs) and its target's
+`versions`; when a file is replaced by a different run, the old one moves to `previous/` so the
+summary at the end of the next run can say what changed.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from harness.reporting import runs
 
 
 @dataclass
@@ -26,6 +34,24 @@ class Record:
     reason: str = ""
     divergences: list[str] = field(default_factory=list)
     provenance: str | None = None
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    minimal_case: dict[str, Any] = field(default_factory=dict)
+
+
+def _as_dict(value: Any) -> Any:
+    to_json = getattr(value, "to_json", None)  # a Violation object rather than its dict
+    return to_json() if callable(to_json) else value
+
+
+def _verdict(user_properties) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    violations: list[dict[str, Any]] = []
+    case: dict[str, Any] = {}
+    for key, value in user_properties:
+        if key == "violations" and isinstance(value, (list, tuple)):
+            violations += [v for v in map(_as_dict, value) if isinstance(v, dict)]
+        elif key == "minimal_case" and isinstance(value, dict):
+            case = value
+    return violations, case
 
 
 def record_for(item, report) -> Record:
@@ -39,6 +65,7 @@ def record_for(item, report) -> Record:
     outcome = report.outcome
     if hasattr(report, "wasxfail"):
         outcome = "xfailed" if report.skipped else "xpassed"
+    violations, minimal_case = _verdict(report.user_properties)
     target = params.get("target_name")
     if target is not None:
         from harness.targets import split_alias
@@ -54,13 +81,19 @@ def record_for(item, report) -> Record:
         reason=reason,
         divergences=[v for k, v in report.user_properties if k == "divergence"],
         provenance=prov.args[0] if prov else None,
+        violations=violations,
+        minimal_case=minimal_case,
     )
 
 
 class ResultsWriter:
-    def __init__(self, directory: str | Path):
-        self.directory = Path(directory)
+    def __init__(self, directory: str | Path | None):
+        # None: records kept in memory only (the end-of-run summary), no files written
+        self.directory = Path(directory) if directory is not None else None
         self.records: dict[str, Record] = {}
+        self.written: list[Path] = []  # this session's files
+        self.previous: list[Path] = []  # the previous different run of each, where there is one
+        self.meta: dict[str, Any] = {}
 
     def add(self, item, report) -> None:
         # Keep the most telling phase: a setup skip or error, else the call.
@@ -68,19 +101,50 @@ class ResultsWriter:
                 report.when == "teardown" and report.failed):
             self.records[item.nodeid] = record_for(item, report)
 
-    def write(self, meta: dict[str, Any]) -> Path | None:
-        if not self.records:
-            return None
-        self.directory.mkdir(parents=True, exist_ok=True)
+    def payloads(self, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """One results file's content per target (file slug -> data), with its versions and run id."""
         by_target: dict[str, list[dict]] = {}
         for rec in self.records.values():
-            by_target.setdefault(rec.target or "_", []).append(asdict(rec))
-        last = None
+            by_target.setdefault(rec.target or runs.NO_TARGET, []).append(asdict(rec))
+        out = {}
         for target, recs in by_target.items():
             slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in target)[:80]
+            data = {**meta, "target": target, "results": recs}
+            data["versions"] = runs.target_versions(data, target)
+            data["run_id"] = runs.file_run_id(target, data["versions"], recs)
+            out[slug] = data
+        return out
+
+    def write(self, meta: dict[str, Any]) -> Path | None:
+        self.meta = meta
+        if not self.records or self.directory is None:
+            return None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        last = None
+        for slug, data in self.payloads(meta).items():
             last = self.directory / f"results-{slug}.json"
-            _atomic_write(last, json.dumps({**meta, "target": target, "results": recs}, indent=1))
+            previous = self._keep_previous(last, data["run_id"])
+            _atomic_write(last, json.dumps(data, indent=1))
+            self.written.append(last)
+            if previous is not None:
+                self.previous.append(previous)
         return last
+
+    @staticmethod
+    def _keep_previous(path: Path, run_id: str) -> Path | None:
+        """Move a different run's file to previous/; return the previous run's file, if any."""
+        kept = path.parent / runs.PREVIOUS_DIR / path.name
+        if path.is_file():
+            try:
+                old = json.loads(path.read_text(encoding="utf-8"))
+                old_id = old.get("run_id") or runs.file_run_id(
+                    str(old.get("target")), runs.target_versions(old, str(old.get("target"))), old["results"])
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                old_id = None  # unreadable: not a run to compare with
+            if old_id is not None and old_id != run_id:
+                kept.parent.mkdir(exist_ok=True)
+                os.replace(path, kept)
+        return kept if kept.is_file() else None
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -1,0 +1,279 @@
+"""The summary first: what changed between two results sets, as short Markdown.
+
+Sections: regressions (test, target, rule, model, cause = the failing checks of its structured
+violations, a link to its minimal case), new and fixed known divergences, not-applicable changes,
+the targets and their versions (a version that changed since the previous run is named in the
+regressions too: "openclaw 2026.9.6 → 2026.10.1"), and what fails now, by cause.
+
+Shown at the end of every suite run (pytest_terminal_summary, `<results-dir>/summary.md`), by the
+report build (`reports/summary.md`, linked from the report's overview) and by
+`kimi-conformance compare RESULTS_A RESULTS_B`; appended to `$GITHUB_STEP_SUMMARY` when set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.reporting.runs import NO_TARGET, ResultsSet, digest
+
+CASES_DIR = "minimal-cases"
+MAX_ROWS = 30  # a summary stays short; the report has the rest
+
+
+def _status(record: dict[str, Any]) -> str:
+    from harness.reporting.matrix import classify
+
+    return classify(record)
+
+
+def cause(record: dict[str, Any]) -> str:
+    checks = sorted({str(v.get("check")) for v in record.get("violations") or [] if v.get("check")})
+    return ", ".join(checks) or str(record.get("outcome") or "—")  # no verdict recorded: how it ended
+
+
+def version_change(before: dict[str, Any] | None, now: dict[str, Any] | None) -> str:
+    """ "openclaw 2026.9.6 → 2026.10.1" for each component whose version changed ("" when none)."""
+    if before is None or now is None:
+        return ""
+    keys = sorted(set(before) | set(now))
+    return ", ".join(f"{k} {before.get(k, '—')} → {now.get(k, '—')}" for k in keys if before.get(k) != now.get(k))
+
+
+@dataclass
+class Summary:
+    current: ResultsSet
+    previous: ResultsSet | None
+    regressions: list[dict[str, Any]] = field(default_factory=list)
+    fixed_tests: int = 0
+    new_divergences: list[tuple[str, str, int]] = field(default_factory=list)  # target, id, tests
+    fixed_divergences: list[tuple[str, str, int]] = field(default_factory=list)
+    na_changes: list[tuple[str, str, str, str, int]] = field(default_factory=list)  # target, rule, change, reason, n
+    failing: list[tuple[str, int, str]] = field(default_factory=list)  # cause, tests, first test
+    counts: Counter = field(default_factory=Counter)
+
+    def changed_versions(self, target: str) -> str:
+        before = self.previous.versions.get(target) if self.previous else None
+        return version_change(before, self.current.versions.get(target, {})) if before else ""
+
+
+def _divergences(rs: ResultsSet) -> Counter:
+    return Counter((t, d) for (t, _), r in rs.records.items() for d in r.get("divergences") or [])
+
+
+def compare(previous: ResultsSet | None, current: ResultsSet) -> Summary:
+    s = Summary(current=current, previous=previous)
+    before = previous.records if previous else {}
+    na: Counter = Counter()
+    causes: dict[str, list[str]] = {}
+    for key, rec in sorted(current.records.items()):
+        now = _status(rec)
+        s.counts[now] += 1
+        if now == "FAIL":
+            causes.setdefault(cause(rec), []).append(_test(rec))
+        old_rec = before.get(key)
+        if old_rec is None:
+            continue
+        old = _status(old_rec)
+        if old in ("pass", "div") and now == "FAIL":
+            s.regressions.append(rec)
+        elif old == "FAIL" and now in ("pass", "div"):
+            s.fixed_tests += 1
+        if (old == "n/a") != (now == "n/a") and key[0] != NO_TARGET:
+            became = now == "n/a"
+            reason = str((rec if became else old_rec).get("reason") or "").removeprefix("not applicable: ")
+            na[(key[0], str(rec.get("rule") or "—"), "now n/a" if became else "applicable again", reason)] += 1
+    if previous is not None:
+        new, old_divs = _divergences(current), _divergences(previous)
+        s.new_divergences = [(t, d, n) for (t, d), n in sorted(new.items()) if (t, d) not in old_divs]
+        s.fixed_divergences = [
+            (t, d, n) for (t, d), n in sorted(old_divs.items()) if (t, d) not in new and t in current.targets
+        ]
+    s.na_changes = [(*k, n) for k, n in sorted(na.items())]
+    s.failing = sorted(((c, len(tests), tests[0]) for c, tests in causes.items()), key=lambda x: (-x[1], x[0]))
+    return s
+
+
+def _test(rec: dict[str, Any]) -> str:
+    return str(rec.get("nodeid", "")).split("::")[-1]
+
+
+def case_id(case: dict[str, Any]) -> str:
+    return digest(case)[:12]
+
+
+# ------------------------------------------------------------------------------ rendering
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> str:
+    """Markdown. cases="link": a minimal case is a link `case_prefix/<id>.json` (written by
+    write()); "inline": its JSON in a <details> block under the table (GitHub step summary)."""
+    cur, prev = s.current, s.previous
+    out = ["## kimi-conformance summary", ""]
+    targets = ", ".join(cur.targets) or "none"
+    if prev is None:
+        out.append(f"Run `{cur.run_id}` (targets: {targets}); no previous run of these targets to compare with.")
+    else:
+        out.append(f"Run `{cur.run_id}` compared with `{prev.run_id}` (targets: {targets}).")
+    n = s.counts
+    headline = (
+        f"**{len(s.regressions)} regression(s)**, {len(s.new_divergences)} new and "
+        f"{len(s.fixed_divergences)} fixed divergence(s), {len(s.na_changes)} not-applicable change(s), "
+        f"{s.fixed_tests} test(s) fixed; now {n['FAIL']} failing, {n['pass']} passed, {n['div']} known "
+        f"divergence, {n['n/a']} n/a, {n['skip']} skipped."
+    )
+    out += ["", headline]
+    inline: dict[str, dict[str, Any]] = {}
+    rows: list[str] = []
+    # a new version of a target is the first suspect: say so before the list
+    for t in sorted({str(r.get("target")) for r in s.regressions}):
+        if s.changed_versions(t):
+            rows += [f"{t} changed since the previous run: **{s.changed_versions(t)}**", ""]
+    if s.regressions:
+        rows += ["| test | target | rule | model | cause | minimal case |", "|---|---|---|---|---|---|"]
+    for rec in s.regressions[:MAX_ROWS]:
+        case, link = rec.get("minimal_case") or {}, "—"
+        if case:
+            cid = case_id(case)
+            inline[cid] = case
+            link = f"[{cid}]({case_prefix}/{cid}.json)" if cases == "link" else f"`{cid}`"
+        cells = (_test(rec), rec.get("target"), rec.get("rule") or "—", rec.get("model") or "—", cause(rec), link)
+        rows.append("| " + " | ".join(map(_cell, cells)) + " |")
+    if len(s.regressions) > MAX_ROWS:
+        rows += ["", f"… and {len(s.regressions) - MAX_ROWS} more (see the report)."]
+    out += _section("Regressions", rows, "none" if prev is not None else "none (nothing to compare with)")
+    out += _section("New divergences", [f"- {t}: `{d}` ({k} test(s))" for t, d, k in s.new_divergences])
+    out += _section("Fixed divergences", [f"- {t}: `{d}` ({k} test(s))" for t, d, k in s.fixed_divergences])
+    na = [
+        f"- {t} {rule}: {change} ({k} test(s)){': ' + why if why else ''}" for t, rule, change, why, k in s.na_changes
+    ]
+    out += _section("Not-applicable changes", na)
+    out += _section(
+        "Failing now, by cause", [f"- `{c}`: {k} test(s), e.g. {first}" for c, k, first in s.failing[:MAX_ROWS]]
+    )
+    rows = ["| target | versions | since the previous run |", "|---|---|---|"]
+    for t in cur.targets:
+        versions = ", ".join(f"{k} {v}" for k, v in sorted((cur.versions.get(t) or {}).items())) or "—"
+        change = s.changed_versions(t) or ("unchanged" if prev and prev.versions.get(t) else "—")
+        rows.append(f"| {_cell(t)} | {_cell(versions)} | {_cell(change)} |")
+    out += _section("Targets", rows if cur.targets else [])
+    if cases == "inline" and inline:
+        out += ["", "### Minimal cases", ""]
+        for cid, case in inline.items():
+            out += [
+                f"<details><summary>{cid}</summary>",
+                "",
+                "```json",
+                json.dumps(case, indent=1, ensure_ascii=False),
+                "```",
+                "",
+                "</details>",
+            ]
+    return _scrub("\n".join(out) + "\n")
+
+
+def _section(title: str, rows: list[str], empty: str = "none") -> list[str]:
+    """A section; an empty one is a single line, so a quiet run has a short summary."""
+    return ["", f"### {title}", "", *rows] if rows else ["", f"### {title}: {empty}"]
+
+
+def _scrub(text: str) -> str:
+    # no key reaches a summary, a log or a case file
+    from harness.reporting.allure import scrub
+
+    return scrub(text)
+
+
+# ------------------------------------------------------------------------------ outputs
+def write(s: Summary, path: Path) -> str:
+    """`path` (Markdown) and the regressions' minimal cases beside it in minimal-cases/."""
+    md = render(s)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cases = {case_id(r["minimal_case"]): r["minimal_case"] for r in s.regressions[:MAX_ROWS] if r.get("minimal_case")}
+    for stale in (path.parent / CASES_DIR).glob("*.json"):  # cases of an earlier summary
+        stale.unlink()
+    if cases:
+        (path.parent / CASES_DIR).mkdir(exist_ok=True)
+    for cid, case in cases.items():
+        (path.parent / CASES_DIR / f"{cid}.json").write_text(
+            _scrub(json.dumps(case, indent=1, ensure_ascii=False)), encoding="utf-8"
+        )
+    path.write_text(md, encoding="utf-8")
+    return md
+
+
+def append_step_summary(s: Summary, environ: dict[str, str] | None = None) -> bool:
+    """Append to $GITHUB_STEP_SUMMARY (when set); the same run appended again replaces its block."""
+    target = (os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return False
+    begin, end = f"<!-- kimi-conformance {s.current.run_id} -->", f"<!-- /kimi-conformance {s.current.run_id} -->"
+    block = f"{begin}\n{render(s, cases='inline')}{end}\n"
+    path = Path(target)
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if begin in text and end in text:
+        head, _, rest = text.partition(begin)
+        text = head + block + rest.partition(end + "\n")[2]
+    else:
+        text += ("\n" if text and not text.endswith("\n") else "") + block
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def terminal_summary(config, terminalreporter) -> None:
+    """pytest_terminal_summary: this session's results against the previous run of its targets."""
+    from harness.reporting import runs
+
+    writer = getattr(config, "_kimi_results", None)
+    if writer is None or not any(r.rule for r in writer.records.values()):
+        return
+    try:
+        current = runs.from_files([("session", d) for d in writer.payloads(getattr(writer, "meta", {})).values()])
+        previous = runs.load(writer.previous) if writer.previous else None
+    except (OSError, ValueError) as e:
+        terminalreporter.write_line(f"kimi-conformance summary: {e}")
+        return
+    s = compare(previous, current)
+    if writer.directory is not None:
+        md = write(s, writer.directory / "summary.md")
+        md = md.replace(f"]({CASES_DIR}/", f"]({writer.directory / CASES_DIR}/")
+    else:
+        md = render(s)
+    terminalreporter.write_sep("=", "kimi-conformance summary")
+    for line in md.splitlines()[1:]:
+        terminalreporter.write_line(line)
+    append_step_summary(s)
+
+
+# ------------------------------------------------------------------------------ compare
+def compare_main(a: list[str], b: list[str], markdown: str | None = None, stream=None) -> int:
+    from harness.reporting import runs
+
+    try:
+        s = compare(runs.load(a), runs.load(b))
+    except (OSError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(write(s, Path(markdown)) if markdown else render(s), end="", file=stream or sys.stdout)
+    append_step_summary(s)
+    return 0
+
+
+def add_compare_command(sub) -> None:
+    """`kimi-conformance compare RESULTS_A RESULTS_B` (the CLI wiring, kept here)."""
+    p = sub.add_parser(
+        "compare",
+        help="what changed from results set A to results set B (regressions, "
+        "divergences, n/a changes, target versions) as a Markdown summary",
+    )
+    p.add_argument("a", metavar="RESULTS_A", help="the earlier results: a --results-dir directory or a results file")
+    p.add_argument("b", metavar="RESULTS_B", help="the later results: a --results-dir directory or a results file")
+    p.add_argument("--markdown", metavar="PATH", help="also write the summary here (minimal cases beside it)")
+    p.set_defaults(func=lambda args: compare_main([args.a], [args.b], markdown=args.markdown))
