@@ -16,6 +16,7 @@ from harness.contract.intended import intended_body
 from harness.reference import transform as reference
 
 MUTANTS: dict[str, str] = {}  # name -> the bug it carries, prefixed by the rule it breaks
+CHECKS: dict[str, str] = {}  # name -> the check id that must name the bug (where one check does)
 SUITE_MODULES = {
     "T1": "test_t1_always_thinking.py", "T2": "test_t2_binary_thinking.py", "T3": "test_t3_thinking_keep.py",
     "T4": "test_t4_tool_choice.py", "T5": "test_t5_reasoning_content.py", "T6": "test_t6_tool_call_ids.py",
@@ -30,9 +31,11 @@ def suite_module(name: str) -> str:
     return SUITE_MODULES[MUTANTS[name].split(":")[0]]
 
 
-def mutant(bug: str):
+def mutant(bug: str, check: str | None = None):
     def register(fn: Callable) -> Callable:
         MUTANTS[fn.__name__] = bug
+        if check:
+            CHECKS[fn.__name__] = check
         return fn
 
     return register
@@ -328,4 +331,52 @@ def accepts_malformed(case):
                 "body": dict(case.get("request") or {}) if isinstance(case, dict) else {}}
 
 
-__all__ = sorted(MUTANTS) + ["MUTANTS", "suite_module"]
+# ------------------------------------------------------------------ contract decisions D1-D5
+@mutant("T6: a custom provider id on a native host sends duplicate ids (D1)", check="T6.unique")
+def d1_custom_native_dupes_kept(case):
+    out = reference(case)
+    ctx = context(case)
+    if ctx.tool_call_ids == "unique":  # put the raw ids back
+        for m, raw in zip(out["body"]["messages"], intended_body(case, ctx)["messages"]):
+            for call, raw_call in zip(m.get("tool_calls") or [], raw.get("tool_calls") or []):
+                call["id"] = raw_call["id"]
+            if "tool_call_id" in raw:
+                m["tool_call_id"] = raw["tool_call_id"]
+    return out
+
+
+@mutant("T4: Kimi Coding keeps tool_choice 'required' under enabled thinking (D2)", check="T4.incompatible-under-thinking")
+def d2_kimi_required_kept(case):
+    def fix(body, ctx, intended):
+        if ctx.thinking_mode == "none" and intended.get("tool_choice") == "required" and ctx.model.thinking.get("default") is None:
+            body["tool_choice"] = "required"
+    return _post(case, fix)
+
+
+@mutant("T7: the /think level goes out verbatim as reasoning_effort (D3)", check="T7.reasoning-effort-level")
+def d3_level_verbatim(case):
+    def fix(body, ctx, intended):
+        level = case.get("thinking")
+        if ctx.thinking_mode in ("binary", "none") and ctx.compat.get("supportsReasoningEffort") and level not in (None, "off"):
+            body["reasoning_effort"] = level
+    return _post(case, fix)
+
+
+@mutant("T4: a model thinking by default keeps 'required' without a thinking field (D4)", check="T4.incompatible-under-thinking")
+def d4_default_thinking_ignored(case):
+    def fix(body, ctx, intended):
+        if intended.get("tool_choice") == "required" and "thinking" not in body and ctx.thinking_mode in ("binary", "none"):
+            body["tool_choice"] = "required"
+    return _post(case, fix)
+
+
+@mutant("pass-through: message content tidied (whitespace stripped, D5)", check="passthrough.content")
+def d5_content_tidied(case):
+    out = reference(case)
+    for m in out["body"].get("messages") or []:
+        if isinstance(m.get("content"), str):
+            m["content"] = m["content"].strip()
+    return out
+
+
+__all__ = sorted(MUTANTS) + ["CHECKS", "MUTANTS", "suite_module"]

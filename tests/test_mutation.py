@@ -9,27 +9,34 @@ test by accident. The mutation score is printed at the end of the session.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.mutants import MUTANTS, suite_module
+from harness import rules
+from tests.mutants import CHECKS, MUTANTS, suite_module
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS: dict[str, tuple[int, str]] = {}
 
 
-def _run(name: str) -> tuple[int, str]:
-    cmd = [sys.executable, "-m", "pytest", f"suites/{suite_module(name)}", "-x", "-q", "-p", "no:cacheprovider",
-           "--hypothesis-profile=mutation", f"--target=python:tests.mutants:{name}", "-o", "addopts="]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=900)
+def _run(name: str) -> tuple[int, str, list[dict]]:
+    with tempfile.TemporaryDirectory() as results:
+        cmd = [sys.executable, "-m", "pytest", f"suites/{suite_module(name)}", "-x", "-q", "-p", "no:cacheprovider",
+               "--hypothesis-profile=mutation", f"--target=python:tests.mutants:{name}", "-o", "addopts=",
+               "--results-dir", results]
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=900)
+        violations = [v for f in Path(results).glob("results-*.json")
+                      for r in json.loads(f.read_text())["results"] for v in r.get("violations") or []]
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))]
-    return proc.returncode, (lines[0] if lines else proc.stdout[-300:])
+    return proc.returncode, (lines[0] if lines else proc.stdout[-300:]), violations
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +56,13 @@ def test_there_are_enough_mutants():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MUTANTS))
 def test_suite_catches_mutant(name, mutation_results):
-    code, first_failure = mutation_results[name]
+    code, first_failure, violations = mutation_results[name]
     # 1 = tests failed. 0 would mean the bug went unnoticed; 2-4 a usage or collection error.
     assert code == 1, f"mutant {name} ({MUTANTS[name]}) was not caught: exit {code}\n{first_failure}"
     assert first_failure.startswith("FAILED"), first_failure
+    # Caught for the right reason, read from the structured verdict (never from message text).
+    rule = MUTANTS[name].split(":")[0].replace("pass-through", "passthrough")
+    if rule in rules.ids() and rules.get(rule).kind == "transform":
+        assert any(v["rule"] == rule for v in violations), f"{name}: no {rule} violation recorded: {violations}"
+    if name in CHECKS:
+        assert any(v["check"] == CHECKS[name] for v in violations), f"{name}: not named by {CHECKS[name]}: {violations}"

@@ -19,7 +19,17 @@ from harness.targets.base import ALL_FEATURES
 NATIVE_HOSTS = ("https://api.moonshot.ai/v1", "https://api.moonshot.cn/v1")
 OTHER_HOSTS = ("https://gateway.example.test/v1", "http://127.0.0.1:8080/v1")
 TOOL_NAMES = ("read", "get_weather", "search")
-TEXT = st.sampled_from(["hi", "go on", "what is the weather?", "再来一次", "", "Reply exactly: OK"])
+# D5: content is opaque, so draw it as users write it: padded, empty, non-BMP, multi-line.
+TEXT = st.sampled_from(["hi", "go on", "what is the weather?", "再来一次", "", "Reply exactly: OK",
+                        "  padded  ", "\ttab first", "trailing newline\n", "😀 non-BMP 𝕂", "a\r\nb"])
+
+
+def content(features: frozenset[str]) -> st.SearchStrategy[Any]:
+    """A user message's content: text, or (when the target can express it) an array of parts."""
+    if "content_parts" not in features:
+        return TEXT
+    parts = st.lists(st.builds(lambda t: {"type": "text", "text": t}, TEXT), min_size=1, max_size=2)
+    return st.one_of(TEXT, TEXT, parts)
 
 
 def _tool(name: str) -> dict[str, Any]:
@@ -44,7 +54,7 @@ def history(draw, features: frozenset[str], min_turns: int = 0) -> list[dict[str
     if draw(st.booleans()):
         role = draw(st.sampled_from(["system", "developer"])) if "developer_role" in features else "system"
         messages.append({"role": role, "content": "You are Kimi."})
-    messages.append({"role": "user", "content": draw(TEXT)})
+    messages.append({"role": "user", "content": draw(content(features))})
     ids = tool_ids("odd_tool_ids" in features)
     for _ in range(draw(st.integers(min_turns, 3))):
         calls = [
