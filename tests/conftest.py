@@ -1,15 +1,17 @@
 def pytest_terminal_summary(terminalreporter):
-    from tests.test_mutation import MUTANTS, RESULTS
+    from tests.test_mutation import MUTANTS, RESULTS, SUITE_RESULTS
 
-    if not RESULTS:
+    results = {**RESULTS, **SUITE_RESULTS}
+    if not results:
         return
-    caught = sorted(n for n, (code, _) in RESULTS.items() if code == 1)
     tr = terminalreporter
     tr.section("mutation score")
-    for name in sorted(RESULTS):
-        code, first = RESULTS[name]
+    for name in sorted(results):
+        code, first, violations = results[name]
         verdict = "caught  " if code == 1 else "MISSED  "
         tr.write_line(f"{verdict}{name:32} {MUTANTS[name]}")
         if code == 1:
-            tr.write_line(f"          by {first.removeprefix('FAILED ')[:150]}")
-    tr.write_line(f"mutation score: {len(caught)}/{len(RESULTS)} = {100 * len(caught) / len(RESULTS):.0f}%")
+            how = sorted({v["check"] for v in violations}) or [first.removeprefix("FAILED ")[:150]]
+            tr.write_line(f"          by {', '.join(how)}")
+    caught = [n for n, (code, *_) in results.items() if code == 1]
+    tr.write_line(f"mutation score: {len(caught)}/{len(results)} = {100 * len(caught) / len(results):.0f}%")

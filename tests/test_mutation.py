@@ -1,10 +1,11 @@
 """The suites must fail on broken implementations: one mutant per bug, each must be caught.
 
-Each mutant runs its rule's own suite module as a separate pytest process, with the
-derandomized `mutation` profile (the `ci` profile without shrinking: a catch is reproducible and
-cheap), stopping at the first failure. Being caught by the rule's own module is the stronger
-claim: the rule's properties (or its agreement with the reference) see the bug, not some other
-test by accident. The mutation score is printed at the end of the session.
+Every mutant is judged in process by its own rule — the suites' judge, the same checks and the
+same agreement with the reference — on a fixed corpus (tests/mutation_corpus.py: the committed
+seeds plus derandomized cases per model), and counts as caught only by a violation of its rule
+(and of its named check where one is given), read from the structured verdict. A few mutants
+also run their rule's suite module as a real pytest process, proving the suites wire it up.
+The mutation score is printed at the end of the session.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from harness import rules
 from tests.mutants import CHECKS, MUTANTS, suite_module
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS: dict[str, tuple[int, str]] = {}
+RESULTS: dict[str, tuple[int, str, list]] = {}  # in-process verdicts, for the mutation score
+SUITE_RESULTS: dict[str, tuple[int, str, list]] = {}  # through pytest processes
 
 
 def _run(name: str) -> tuple[int, str, list[dict]]:
@@ -41,10 +43,10 @@ def _run(name: str) -> tuple[int, str, list[dict]]:
 
 @pytest.fixture(scope="session")
 def mutation_results():
-    if not RESULTS:
+    if not SUITE_RESULTS:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            RESULTS.update(zip(MUTANTS, pool.map(_run, MUTANTS)))
-    return RESULTS
+            SUITE_RESULTS.update(zip(THROUGH_SUITES, pool.map(_run, THROUGH_SUITES)))
+    return SUITE_RESULTS
 
 
 def test_there_are_enough_mutants():
@@ -53,8 +55,49 @@ def test_there_are_enough_mutants():
     assert {"T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7", "T8", "routing", "errors"} <= rules
 
 
+def _judged(name: str) -> list[dict]:
+    """Violations of the mutant's own rule over the fixed corpus (stops at the first catch)."""
+    from harness.errors import CaseError
+    from harness.judge import judge
+    from harness.reference import transform as reference
+    from tests import mutants
+    from tests.mutation_corpus import fixed_cases
+
+    mutant = getattr(mutants, name)
+    rule = MUTANTS[name].split(":")[0].replace("pass-through", "passthrough")
+    if rule not in rules.ids() or rules.get(rule).kind != "transform":
+        return []
+    for case in fixed_cases(rule):
+        try:
+            out = mutant(case)
+        except CaseError:
+            continue
+        found = [v.to_json() for v in judge(rule, case, out, reference=reference, transform=mutant).violations]
+        if found and (name not in CHECKS or any(v["check"] == CHECKS[name] for v in found)):
+            return found
+    return []
+
+
+IN_PROCESS = sorted(n for n in MUTANTS if not MUTANTS[n].startswith(("robustness", "errors")))
+
+
+@pytest.mark.parametrize("name", IN_PROCESS)
+def test_rule_catches_mutant(name):
+    violations = _judged(name)
+    rule = MUTANTS[name].split(":")[0].replace("pass-through", "passthrough")
+    RESULTS[name] = (1 if violations else 0, "", violations)
+    assert violations, f"mutant {name} ({MUTANTS[name]}) was not caught by {rule} on the fixed corpus"
+    assert all(v["rule"] == rule for v in violations)
+    if name in CHECKS:
+        assert any(v["check"] == CHECKS[name] for v in violations), f"{name}: not named by {CHECKS[name]}"
+
+
+# Through real pytest processes: one mutant per kind of suite (property, bad cases, robustness).
+THROUGH_SUITES = ["t4_required_kept", "d5_content_tidied", "accepts_malformed", "crashes_on_tools"]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(MUTANTS))
+@pytest.mark.parametrize("name", THROUGH_SUITES)
 def test_suite_catches_mutant(name, mutation_results):
     code, first_failure, violations = mutation_results[name]
     # 1 = tests failed. 0 would mean the bug went unnoticed; 2-4 a usage or collection error.

@@ -45,10 +45,19 @@ def corpus(rule: str) -> tuple[tuple[str, str], ...]:
     return tuple((why, case) for case, why in reversed(list(unique.items())))
 
 
-def adapt(case: dict[str, Any], model: str) -> dict[str, Any]:
-    """The same case for another model (its ref replaced; the rest as recorded)."""
+def adapt(case: dict[str, Any], model: str, catalog=None) -> dict[str, Any]:
+    """The same case for another model: its ref replaced, unless it is already another spelling
+    of that model (an alias or legacy ref is the point of a routing case); the rest as recorded."""
+    from harness.catalog import builtin
+    from harness.errors import CatalogError
+
     case = copy.deepcopy(case)
-    case["model"] = model
+    try:
+        same = (catalog or builtin()).resolve(case["model"]).ref == model
+    except (CatalogError, KeyError, TypeError):
+        same = False
+    if not same:
+        case["model"] = model
     return case
 
 
@@ -60,7 +69,7 @@ def seed_cases(rule: str, model: str, catalog=None, extra=()) -> list[tuple[str,
     seeds: list[tuple[str, dict[str, Any]]] = []
     seen: set[str] = set()
     for why, raw in [*corpus(rule), *((why, json.dumps(c, sort_keys=True)) for why, c in extra)]:
-        case = adapt(json.loads(raw), model)
+        case = adapt(json.loads(raw), model, catalog)
         key = json.dumps(case, sort_keys=True)
         if key in seen:
             continue

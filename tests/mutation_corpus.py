@@ -1,0 +1,35 @@
+"""A fixed corpus for the mutation tests: every rule's committed seeds plus cases drawn once,
+derandomized, per (rule, model) with the rule's own generation focus — the same judge the
+suites use, without a Hypothesis search and a pytest process per mutant."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+
+from harness import rules
+from harness.catalog import builtin
+from harness.corpus import seed_cases
+from harness.generation.strategies import cases
+
+PER_MODEL = 8
+
+
+@cache
+def fixed_cases(rule_id: str) -> tuple[dict[str, Any], ...]:
+    rule = rules.get(rule_id)
+    catalog = builtin()
+    found: list[dict[str, Any]] = []
+    for model in [m.ref for m in catalog.models(include_retired=True)]:
+        found += [case for _, case in seed_cases(rule_id, model, catalog)]
+
+        @settings(max_examples=PER_MODEL, derandomize=True, database=None, deadline=None,
+                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @given(cases(model, require=rule.focus))
+        def collect(case):
+            found.append(case)
+
+        collect()
+    return tuple(found)
