@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import CaseError, TargetError, TargetProtocolError, TargetUnavailable
+from harness.errors import (
+    CaseError,
+    TargetError,
+    TargetProtocolError,
+    TargetUnavailable,
+)
 from harness.targets import NotExpressible, create, split_alias
 
 SCRIPT = Path(__file__).parent / "fixtures" / "jsonl_target.py"

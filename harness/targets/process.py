@@ -22,18 +22,25 @@ import queue
 import re
 import subprocess
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from harness.cassettes.scrub import contains_secret, scrub_text
-from harness.errors import (CaseError, TargetError, TargetExited, TargetProtocolError, TargetTimeout,
-                            TargetUnavailable)
+from harness.errors import (
+    CaseError,
+    TargetError,
+    TargetExited,
+    TargetProtocolError,
+    TargetTimeout,
+    TargetUnavailable,
+)
 from harness.targets.base import NotExpressible
 
 PROTOCOL = 2
 NOT_JSON = object()  # what _read gives for a line that does not parse
 # Dropped by name (MOONSHOT_KEY, GITHUB_TOKEN, ...) and by value: anything shaped like a key.
-SECRET_ENV = re.compile(r"(API_?KEY|_KEY$|^KEY$|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.I)
+SECRET_ENV = re.compile(r"(API_?KEY|_KEY$|^KEY$|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.IGNORECASE)
 
 
 def scrubbed_env(extra: dict[str, str] | None = None) -> dict[str, str]:

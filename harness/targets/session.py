@@ -12,13 +12,19 @@ State lives in `config.stash` (a `pytest.StashKey`), never on the config object 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from harness.cassettes.scrub import scrub_text
-from harness.errors import TargetBroken, TargetError, TargetUnavailable, TargetUnresponsive
+from harness.errors import (
+    TargetBroken,
+    TargetError,
+    TargetUnavailable,
+    TargetUnresponsive,
+)
 from harness.targets import Target, create, split_alias
 
 DEFAULT_MAX_TIMEOUTS = 3
@@ -34,7 +40,7 @@ class Entry:
     reported: bool = False  # the one error naming the cause has been raised
     started: bool = False
     misses: int = 0  # consecutive cases that timed out or lost the process
-    guarded: "GuardedTarget | None" = None
+    guarded: GuardedTarget | None = None
 
     @property
     def alias(self) -> str:
