@@ -37,6 +37,17 @@ def scrub_report(report: Any) -> None:
             setattr(report, key, scrub_text(getattr(report, key)))
 
 
+def scrub_exception(error: BaseException) -> None:
+    """Redact the message of an exception (and of the ones it groups) in place."""
+    if any(isinstance(a, str) and contains_secret(a) for a in error.args):
+        try:
+            error.args = tuple(scrub_text(a) if isinstance(a, str) else a for a in error.args)
+        except (AttributeError, TypeError):  # an exception type with read-only args
+            pass
+    for inner in getattr(error, "exceptions", ()) or ():
+        scrub_exception(inner)
+
+
 class ReportScrubber:
     """Registered by the plugin; trylast makes these the innermost wrappers."""
 
@@ -44,6 +55,8 @@ class ReportScrubber:
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         scrub_report(outcome.get_result())
+        if call.excinfo is not None:  # allure-pytest reads the exception itself, not the report
+            scrub_exception(call.excinfo.value)
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_make_collect_report(self, collector):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from harness.cassettes.scrub import scrub_text
 from harness.errors import TargetError
 from harness.targets.base import TRANSFORM_ONLY, Capabilities, Target, check_outbound
 from harness.targets.process import JsonLinesProcess
@@ -22,7 +23,7 @@ class CommandTarget(Target):
     capabilities = Capabilities(rules=TRANSFORM_ONLY, why_not={"T9": "a transform-only target reports no usage"})
 
     def __init__(self, command: str, timeout: float = 30.0):
-        self.name = f"command:{command}"
+        self.name = scrub_text(f"command:{command}")  # its errors name it: a key in argv stays out
         argv = shlex.split(command)
         if not argv:
             raise TargetError("command target wants a command line, got nothing")
