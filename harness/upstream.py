@@ -73,7 +73,7 @@ class GuardedTransport(httpx.BaseTransport):
         response.stream = _Bounded(response.stream, self, url, started)  # type: ignore[assignment]
         return response
 
-    def _fail(self, url: str, error: Exception, started: float, *, final: bool) -> NoReturn:
+    def _fail(self, url: str, error: httpx.TransportError, started: float, *, final: bool) -> NoReturn:
         message = scrub_text(f"upstream {url}: {type(error).__name__} after {time.monotonic() - started:.1f}s: {error}")
         self.health.failed(self.base_url, message, final=final)
         raise type(error)(message, request=getattr(error, "_request", None)) from None

@@ -163,7 +163,8 @@ class JsonLinesProcess:
                 f"{{\"id\": {msg_id}, \"ok\": ...}} (target protocol {PROTOCOL}; process restarted)")
         if answer["ok"]:
             return answer.get("result")
-        error = answer.get("error") if isinstance(answer.get("error"), dict) else {"message": answer.get("error")}
+        raw_error = answer.get("error")
+        error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {"message": raw_error}
         kind, message = error.get("type"), str(error.get("message", "no message"))
         if kind == "unsupported":
             raise NotExpressible(f"{self.name}: {message}")

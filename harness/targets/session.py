@@ -103,14 +103,7 @@ class GuardedTarget(Target):
 
     def __init__(self, inner: Target, entry: Entry, max_misses: int):
         self.inner, self._entry, self._max = inner, entry, max_misses
-
-    @property  # type: ignore[override]
-    def name(self) -> str:
-        return self.inner.name
-
-    @property  # type: ignore[override]
-    def capabilities(self):
-        return self.inner.capabilities
+        self.name, self.capabilities = inner.name, inner.capabilities
 
     def __getattr__(self, attr: str) -> Any:  # the rest of a target's own API (start, process, ...)
         if attr == "inner":  # not set yet (copy, pickle): no recursion
