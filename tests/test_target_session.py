@@ -1,6 +1,7 @@
 """A run ends fast when a target is gone, and a target that answers out of turn fails every test
 it touches (harness.targets.session, the target protocol's id pairing)."""
 
+import json
 import shutil
 import sys
 import time
@@ -89,3 +90,12 @@ def test_a_target_one_line_behind_fails_every_test_it_touches(suites, mode):
 def test_the_same_target_answering_in_turn_passes(suites):
     result = run(suites, "suites/test_t3_thinking_keep.py", "--target", jsonl("ok"), "--model", "moonshot/kimi-k2.6")
     result.assert_outcomes(passed=1)
+
+
+def test_not_run_tests_are_recorded_with_their_cause(suites, tmp_path):
+    out = tmp_path / "res"
+    run(suites, SUITE, "--target", "gw=command:/nope/gw", "--results-dir", str(out))
+    records = json.loads((out / "results-gw.json").read_text())["results"]
+    outcomes = sorted({(r["outcome"], r["reason"].split(":")[0]) for r in records})
+    assert outcomes == [("failed", ""), ("skipped", "not run")], outcomes  # the one error: its setup failed
+    assert all("cannot start '/nope/gw'" in r["reason"] for r in records if r["outcome"] == "skipped")

@@ -187,7 +187,9 @@ def target_versions(config: pytest.Config) -> dict[str, dict[str, str]]:
     registry = config.stash.get(REGISTRY, None)
     if registry is None:
         return {}
-    return {name: e.target.versions() for name, e in registry.entries.items() if e.target is not None}
+    # A broken target is not started again just to ask its versions.
+    return {name: e.target.versions() if e.cause is None else {"error": e.cause[:200]}
+            for name, e in registry.entries.items() if e.target is not None}
 
 
 def close_targets(config: pytest.Config) -> None:
