@@ -23,3 +23,23 @@ class TargetError(HarnessError):
 
 class TargetUnavailable(TargetError):
     """A target cannot run here (not installed); the message says how to install it."""
+
+
+class TargetProtocolError(TargetError):
+    """A target answered a line that is not the awaited answer (wrong id, not JSON, wrong shape)."""
+
+
+class TargetUnresponsive(TargetError):
+    """A target process timed out or died: N of these in a row mark the target broken."""
+
+
+class TargetTimeout(TargetUnresponsive):
+    """A target did not answer within its timeout."""
+
+
+class TargetExited(TargetUnresponsive):
+    """A target process exited (or closed its input) before answering."""
+
+
+class TargetBroken(TargetError):
+    """A target was marked broken for this session; its remaining cases are not run."""

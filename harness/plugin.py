@@ -25,11 +25,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="only these model refs (any spelling the catalog resolves). Repeatable.")
     group.addoption("--skip-retired", action="store_true", default=False,
                     help="leave out models the catalog marks retired")
-    group.addoption("--target-timeout", type=float, default=30.0, metavar="SECONDS",
+    group.addoption("--target-timeout", type=_positive(float), default=30.0, metavar="SECONDS",
                     help="per-case timeout for process targets (default 30)")
+    group.addoption("--target-max-timeouts", type=_positive(int), default=3, metavar="N",
+                    help="mark a target broken after N consecutive timeouts (or lost processes) and end "
+                         "its remaining tests at once, reported as not run (default 3)")
     group.addoption("--results-dir", default=None, metavar="DIR",
                     help="write per-test conformance results (JSON, per target) here, for `kimi-conformance matrix`")
     _wire_addoptions(group)
+
+
+def _positive(kind):
+    """An argparse type: a number > 0, else a usage error naming the option's value."""
+    import argparse
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's own plugin loads --hypothesis-profile
@@ -49,6 +69,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config._kimi_results = ResultsWriter(config.getoption("results_dir"))
     _wire_configure(config)
+    _targets_configure(config)
+
+
+def _targets_configure(config: pytest.Config) -> None:
+    """The session's targets (harness.targets.session) and the scrubbing of every report."""
+    from harness.reporting.scrubbing import ReportScrubber
+    from harness.targets import session
+
+    session.install(config, lambda: {"catalog": _catalog(config), "timeout": config.getoption("target_timeout")})
+    config.pluginmanager.register(session.SessionHooks(), "kimi-conformance-targets")
+    config.pluginmanager.register(ReportScrubber(), "kimi-conformance-scrubber")
 
 
 def _allure_active(config: pytest.Config) -> bool:
@@ -69,6 +100,9 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     conformance = getattr(item, "funcargs", {}).get("conformance")
     if conformance is not None and call.when == "call":
         _record_verdict(item, call, report, conformance)
+        from harness.reporting.scrubbing import scrub_report
+
+        scrub_report(report)  # the verdict's properties quote what the target answered: no key
     if conformance is not None and call.when in ("setup", "teardown"):
         conformance.hits.clear()
         conformance.last = None  # a session fixture: forget the previous test's example
@@ -143,11 +177,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     config = metafunc.config
     suite_cls = _suite_class(metafunc)
     if "target_name" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "target_name"):
+        from harness.cassettes.scrub import scrub_text
         from harness.targets import split_alias
 
-        # A ConformanceSuite subclass names its own target; plain suites take --target.
+        # A ConformanceSuite subclass names its own target; plain suites take --target. A key in
+        # a spec must not reach a test id (terminal, junit, allure, results).
         names = [suite_cls.target] if suite_cls is not None else selected_targets(config)
-        metafunc.parametrize("target_name", names, ids=[split_alias(n)[0] for n in names], scope="session")
+        metafunc.parametrize("target_name", names, ids=[scrub_text(split_alias(n)[0]) for n in names],
+                             scope="session")
     if "model" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "model"):
         models = selected_models(config)
         if suite_cls is not None and suite_cls.models:
@@ -166,7 +203,7 @@ def _suite_class(metafunc: pytest.Metafunc):
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A rule a target cannot express is reported as not applicable (skipped), never passed."""
-    from harness.suite import not_applicable_reason
+    from harness.targets.session import not_applicable_reason
 
     for item in items:
         marker = item.get_closest_marker("rule")
@@ -187,7 +224,7 @@ def catalog(request: pytest.FixtureRequest):
 
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest, target_name: str):
-    from harness.suite import open_target
+    from harness.targets.session import open_target
 
     return open_target(request.config, target_name)
 
@@ -204,7 +241,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     writer = getattr(session.config, "_kimi_results", None)
     if writer is not None and (writer.directory or any(r.rule for r in writer.records.values())):
         from harness import __version__
-        from harness.suite import target_versions
+        from harness.targets.session import target_versions
 
         cat = _catalog(session.config)
         writer.write({"harness": __version__, "catalog": cat.version,
@@ -218,7 +255,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    from harness.suite import close_targets
+    from harness.targets.session import close_targets
 
     close_targets(config)
     _wire_unconfigure(config)

@@ -18,60 +18,14 @@ from hypothesis import strategies as st
 
 from harness import rules
 from harness.engine import Conformance, ConformanceFailure, Outcome
-from harness.errors import CaseError, TargetError, TargetUnavailable
-from harness.targets import NotExpressible, Target, create
+from harness.errors import CaseError, TargetError
+from harness.targets import NotExpressible, Target
 
-__all__ = ["Conformance", "ConformanceFailure", "Outcome", "conformance_test", "open_target"]
+# The session's targets live in harness.targets.session; re-exported for old imports.
+from harness.targets.session import close_targets, not_applicable_reason, open_target, target_versions
 
-
-# ------------------------------------------------------------------------------- targets
-def _registry(config) -> dict[str, Any]:
-    if not hasattr(config, "_kimi_targets"):
-        config._kimi_targets = {}
-    return config._kimi_targets
-
-
-def open_target(config, name: str) -> Target:
-    """One instance per target for the whole session (workers start once)."""
-    registry = _registry(config)
-    if name not in registry:
-        from harness.plugin import _catalog
-
-        try:
-            registry[name] = create(name, catalog=_catalog(config), timeout=config.getoption("target_timeout"))
-        except TargetUnavailable as e:
-            registry[name] = e
-    found = registry[name]
-    if isinstance(found, Exception):
-        pytest.fail(f"target {name!r} is not available: {found}", pytrace=False)
-    return found
-
-
-def target_versions(config) -> dict[str, dict[str, str]]:
-    return {name: t.versions() for name, t in _registry(config).items() if isinstance(t, Target)}
-
-
-def close_targets(config) -> None:
-    for target in _registry(config).values():
-        if isinstance(target, Target):
-            target.close()
-
-
-def not_applicable_reason(config, target_name: str, rule: str, model: str | None) -> str | None:
-    """Why `rule` cannot be checked on this target (and model), from its declared capabilities."""
-    registry = _registry(config)
-    target = registry.get(target_name)
-    if target is None:
-        try:
-            target = open_target(config, target_name)
-        except BaseException:  # reported by the first test that uses it
-            return None
-    caps = target.capabilities
-    if not caps.supports(rule):
-        return caps.why_not.get(rule, f"{target.name} cannot express rule {rule}")
-    if model is not None and model in caps.models_not_applicable:
-        return caps.models_not_applicable[model]
-    return None
+__all__ = ["Conformance", "ConformanceFailure", "Outcome", "close_targets", "conformance_test", "not_applicable_reason",
+           "open_target", "target_versions"]
 
 
 # ------------------------------------------------------------------------------- tests

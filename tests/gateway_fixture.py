@@ -3,7 +3,8 @@
 - the conformant one applies the contract (`harness.reference.transform`) to what it receives —
   the request, plus the case configuration from the `X-Kimi-Conformance-Case` header — and
   forwards the result to its upstream;
-- the broken one forwards the request verbatim (model name included).
+- the broken one forwards the request verbatim (model name included);
+- the stale one is conformant but answers each request with the previous request's answer.
 
 Both relay the upstream's answer (status, content type, body) to the caller.
 `python -m tests.gateway_fixture --upstream http://127.0.0.1:8765/v1 [--port N] [--broken]`.
@@ -64,7 +65,10 @@ class _Handler(BaseHTTPRequestHandler):
                                               "authorization": "Bearer sk-upstream-key-of-the-gateway"})
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
-                self._reply(resp.status, resp.headers.get("content-type", "application/json"), resp.read())
+                answer = (resp.status, resp.headers.get("content-type", "application/json"), resp.read())
+                if self.server.stale:  # hand back the previous exchange's answer
+                    answer, self.server.previous = self.server.previous or answer, answer
+                self._reply(*answer)
         except urllib.error.HTTPError as e:
             self._reply(e.code, "application/json", e.read())
         except OSError as e:
@@ -74,10 +78,12 @@ class _Handler(BaseHTTPRequestHandler):
 class Gateway(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, upstream: str, broken: bool = False, port: int = 0):
+    def __init__(self, upstream: str, broken: bool = False, port: int = 0, stale: bool = False):
         super().__init__(("127.0.0.1", port), _Handler)
         self.upstream = upstream
         self.broken = broken
+        self.stale = stale
+        self.previous: tuple | None = None
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property

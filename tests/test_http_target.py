@@ -96,6 +96,23 @@ def test_http_target_captures_what_the_gateway_forwards(gateway_target):
     assert CASE_HEADER.lower() not in out["headers"]
 
 
+def test_http_target_pairs_the_gateways_answer_with_its_capture(monkeypatch):
+    """A gateway answering with another exchange's answer is a protocol error naming both ids."""
+    from harness.errors import TargetProtocolError
+
+    port = free_port()
+    gw = Gateway(f"http://127.0.0.1:{port}/v1", stale=True).start()
+    monkeypatch.setenv("KIMI_CONFORMANCE_CAPTURE_PORT", str(port))
+    target = create(f"http:{gw.url}", timeout=10.0)
+    try:
+        assert target.transform(CASE)["method"] == "POST"  # the first answer is its own
+        with pytest.raises(TargetProtocolError, match="carries chatcmpl-kc-1, but .* answered as chatcmpl-kc-2"):
+            target.transform(CASE)
+    finally:
+        target.close()
+        gw.stop()
+
+
 def test_http_target_sends_ref_and_config_header(gateway_target):
     target, _ = gateway_target
     body, headers = target.request_for(CASE)

@@ -22,6 +22,7 @@ import pytest
 from harness.cassettes import provenance as prov
 from harness.cassettes import scenarios as sc
 from harness.cassettes import scrub
+from harness.upstream import UpstreamHealth
 from harness.live import (Budget, BudgetExceeded, RetryPolicy, WireClient, WireResponse, budget_prices,
                           catalog_prices, find_key, missing_key_reason)
 
@@ -40,6 +41,9 @@ class WireSettings:
     endpoint: str = "international"
     budget: Budget | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # online runs: transport errors name the URL, requests have a total deadline, a gone upstream
+    # ends the remaining wire sessions at once (harness.upstream)
+    upstream_health: UpstreamHealth = field(default_factory=UpstreamHealth)
 
     @property
     def online(self) -> bool:
@@ -125,6 +129,9 @@ class WireSession:
                             f"give --upstream-kimi URL (or run with --live and "
                             f"{' or '.join(model.provider.auth_env)})")
             self.base_url = upstream or canonical
+            gone = s.upstream_health.not_run_reason(self.base_url)
+            if gone:
+                pytest.skip(gone)
             found = find_key(model.provider.auth_env)
             if s.live and found is None:
                 pytest.skip(missing_key_reason(model.provider.auth_env, model.provider.id))
@@ -132,7 +139,9 @@ class WireSession:
             if s.record_mode != "none":
                 self.cassette = CassetteSession(self.path, mode=s.record_mode, upstream_base=self.base_url,
                                                 canonical_base=canonical)
-        self.client = WireClient(self.base_url, self.key, budget=s.budget if s.online else None, retry=s.retry)
+        transport = s.upstream_health.transport(self.base_url) if s.online else None
+        self.client = WireClient(self.base_url, self.key, budget=s.budget if s.online else None, retry=s.retry,
+                                 transport=transport)
         if self.cassette is not None:
             self.cassette.__enter__()
             if self.provenance is None:

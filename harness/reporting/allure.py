@@ -111,7 +111,8 @@ def volatile(value: Any) -> bool:
 def _alias(spec: str) -> tuple[str, str]:
     from harness.targets import split_alias
 
-    return split_alias(spec)
+    alias, implementation = split_alias(spec)
+    return scrub_text(alias), scrub_text(implementation)  # a key inside a target spec stays out
 
 
 def _dumps(obj: Any) -> str:
@@ -152,7 +153,7 @@ def on_setup(item) -> None:
         alias, implementation = _alias(str(spec))
         allure.dynamic.parameter("target", alias)
         # the raw pytest param: its value is the full spec, which changes with the implementation
-        allure.dynamic.parameter("target_name", str(spec), excluded=True, mode=ParameterMode.HIDDEN)
+        allure.dynamic.parameter("target_name", scrub_text(str(spec)), excluded=True, mode=ParameterMode.HIDDEN)
         allure.dynamic.parameter("implementation", implementation, excluded=True)
     if model is not None:
         allure.dynamic.parameter("model", str(model))

@@ -221,10 +221,13 @@ def main(inputs: list[str], markdown: str | None = None, stream=None) -> int:
     if not matrix.cells:
         print(f"error: no conformance results in {', '.join(map(str, inputs))}", file=sys.stderr)
         return 2
-    print(matrix.render_terminal(), file=stream)
+    from harness.cassettes.scrub import scrub_text
+
+    # Results files written before scrubbing (or by hand) may still name a key: never print it.
+    print(scrub_text(matrix.render_terminal()), file=stream)
     if markdown:
         path = Path(markdown)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(matrix.render_markdown(), encoding="utf-8")
+        path.write_text(scrub_text(matrix.render_markdown()), encoding="utf-8")
         print(f"\nwrote {path}", file=stream)
     return 0

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.cassettes.scrub import scrub_obj, scrub_text
 from harness.reporting import runs
 
 
@@ -70,7 +71,7 @@ def record_for(item, report) -> Record:
     if target is not None:
         from harness.targets import split_alias
 
-        target = split_alias(target)[0]
+        target = scrub_text(split_alias(target)[0])
     return Record(
         nodeid=item.nodeid,
         target=target,
@@ -109,7 +110,9 @@ class ResultsWriter:
         out = {}
         for target, recs in by_target.items():
             slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in target)[:80]
-            data = {**meta, "target": target, "results": recs}
+            # A key in a target spec (its name, its versions) or in what it answered (a violation's
+            # actual value) never reaches a results file or the summary made from it.
+            data = scrub_obj({**meta, "target": target, "results": recs})
             data["versions"] = runs.target_versions(data, target)
             data["run_id"] = runs.file_run_id(target, data["versions"], recs)
             out[slug] = data

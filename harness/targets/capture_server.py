@@ -32,6 +32,7 @@ class Captured:
     path: str
     headers: dict[str, str]
     body: Any  # parsed JSON, or the raw text when it is not JSON
+    seq: int = 0  # capture number, also in the completion id it is answered with (chatcmpl-kc-N)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,19 +48,25 @@ def redact(headers: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def completion(model: str) -> dict[str, Any]:
+def completion_id(seq: int) -> str:
+    """The id a capture is answered with: a gateway that passes the upstream's id through lets
+    the harness pair its answer with the capture (harness.targets.http_gateway)."""
+    return f"chatcmpl-kc-{seq}"
+
+
+def completion(model: str, cid: str = "chatcmpl-capture") -> dict[str, Any]:
     """A minimal non-streamed Moonshot chat completion (shape of the real-captures)."""
     return {
-        "id": "chatcmpl-capture", "object": "chat.completion", "created": int(time.time()), "model": model,
+        "id": cid, "object": "chat.completion", "created": int(time.time()), "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": "OK"}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
 
 
-def stream_chunks(model: str, include_usage: bool) -> list[dict[str, Any]]:
+def stream_chunks(model: str, include_usage: bool, cid: str = "chatcmpl-capture") -> list[dict[str, Any]]:
     """Moonshot's stream: role+content, then the finish chunk carrying `choices[0].usage`, then,
     with include_usage, the trailing `{"choices": [], "usage"}` chunk (CONTRACT T9)."""
-    base = {"id": "chatcmpl-capture", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
+    base = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
     usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
     chunks = [
         {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "OK"}, "finish_reason": None}]},
@@ -119,14 +126,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         body = self._read_body()
-        self.server.record(Captured("POST", self.path, redact(dict(self.headers.items())), body))
+        cid = completion_id(self.server.record(Captured("POST", self.path, redact(dict(self.headers.items())), body)))
         model = body.get("model", "unknown") if isinstance(body, dict) else "unknown"
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "resource_not_found_error"}})
             return
         if isinstance(body, dict) and body.get("stream"):
             include = bool((body.get("stream_options") or {}).get("include_usage")) if isinstance(body.get("stream_options"), dict) else False
-            payload = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in stream_chunks(model, include))
+            payload = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in stream_chunks(model, include, cid))
             payload += b"data: [DONE]\n\n"
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
@@ -134,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload)
         else:
-            self._send_json(200, completion(model))
+            self._send_json(200, completion(model, cid))
 
 
 class _Server(ThreadingHTTPServer):
@@ -146,13 +153,17 @@ class _Server(ThreadingHTTPServer):
         self.captured: list[Captured] = []
         self.cond = threading.Condition()
         self.on_capture = on_capture
+        self._seq = 0
 
-    def record(self, item: Captured) -> None:
+    def record(self, item: Captured) -> int:
         with self.cond:
+            self._seq += 1
+            item.seq = self._seq
             self.captured.append(item)
             self.cond.notify_all()
         if self.on_capture:
             self.on_capture(item)
+        return item.seq
 
 
 class CaptureServer:

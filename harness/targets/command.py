@@ -1,9 +1,11 @@
-"""`command:CMD` — any executable speaking JSON lines.
+"""`command:CMD` — any executable speaking the target protocol in JSON lines.
 
-Protocol: one case per line on stdin; one line per case on stdout, either the outbound request
-(`{"method", "url", "headers", "body"}`) or `{"error": {"type": "case_error", "message": ...}}`
-for a case it rejects as invalid (any other error type counts as a crash). The process is kept
-running for the whole session; each case has a timeout (`--target-timeout`).
+Protocol (version 2, README "The case / target protocol"): one request per line on stdin,
+`{"protocol": 2, "id": N, "op": "transform", "case": CASE}`; one answer per line on stdout echoing
+the id, `{"id": N, "ok": true, "result": OUTBOUND}` or `{"id": N, "ok": false, "error": {"type":
+"case_error" | "unsupported" | "crash", "message": ...}}`. A line without the awaited id is a
+protocol error (harness.targets.process). The process is kept running for the whole session;
+each case has a timeout (`--target-timeout`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from harness.errors import CaseError, TargetError
+from harness.cassettes.scrub import scrub_text
+from harness.errors import TargetError
 from harness.targets.base import TRANSFORM_ONLY, Capabilities, Target, check_outbound
 from harness.targets.process import JsonLinesProcess
 
@@ -20,20 +23,21 @@ class CommandTarget(Target):
     capabilities = Capabilities(rules=TRANSFORM_ONLY, why_not={"T9": "a transform-only target reports no usage"})
 
     def __init__(self, command: str, timeout: float = 30.0):
-        self.name = f"command:{command}"
+        self.name = scrub_text(f"command:{command}")  # its errors name it: a key in argv stays out
         argv = shlex.split(command)
         if not argv:
             raise TargetError("command target wants a command line, got nothing")
         self._process = JsonLinesProcess(argv, name=self.name, timeout=timeout)
 
+    def start(self) -> None:
+        """Start the process now (otherwise the first case does): a missing executable is then
+        one error for the session, before any test runs."""
+        with self._process._lock:
+            if self._process._proc is None:
+                self._process._start()
+
     def transform(self, case: dict[str, Any]) -> dict[str, Any]:
-        answer = self._process.request(case)
-        if isinstance(answer, dict) and "error" in answer and "body" not in answer:
-            error = answer["error"] if isinstance(answer["error"], dict) else {"message": str(answer["error"])}
-            if error.get("type") == "case_error":
-                raise CaseError(error.get("message", "rejected"))
-            raise TargetError(f"{self.name}: {error.get('type', 'error')}: {error.get('message', '')}")
-        return check_outbound(answer, self.name)
+        return check_outbound(self._process.call("transform", "a case", case=case), self.name)
 
     def close(self) -> None:
         self._process.close()

@@ -35,13 +35,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import Any
 
-from harness.errors import TargetError, TargetUnavailable
+from harness.errors import TargetError, TargetProtocolError, TargetUnavailable
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible, Target, check_outbound
 
 CASE_HEADER = "X-Kimi-Conformance-Case"
+PAIRING_ID = re.compile(rb"chatcmpl-kc-[0-9]+")
 HOP_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "transfer-encoding",
                          CASE_HEADER.lower()})
 ERRORS_WHY = "the capture server always answers 200: the gateway's handling of upstream errors is not driven"
@@ -127,6 +129,7 @@ class HttpGatewayTarget(Target):
         if len(got) > 1:
             raise TargetError(f"gateway {self.url} sent {len(got)} upstream requests for one case")
         captured = got[0]
+        self._check_pairing(answer, captured.seq)
         if not isinstance(captured.body, dict):
             raise TargetError(f"gateway forwarded a body that is not a JSON object: {captured.body!r:.200}")
         path = captured.path.split("?", 1)[0]
@@ -137,6 +140,19 @@ class HttpGatewayTarget(Target):
             "headers": {k: v for k, v in captured.headers.items() if k not in HOP_HEADERS},
             "body": captured.body,
         }, self.name)
+
+    def _check_pairing(self, answer: bytes, seq: int) -> None:
+        """The capture server answers capture N with id chatcmpl-kc-N; a gateway that passes the
+        upstream id through must hand back this case's N, or the capture belongs to another
+        request (a late forward of an earlier case). Gateways that rewrite ids pair by count."""
+        from harness.targets.capture_server import completion_id
+
+        ids = set(PAIRING_ID.findall(answer))
+        if ids and ids != {completion_id(seq).encode()}:
+            raise TargetProtocolError(
+                f"gateway {self.url}: its answer carries {b', '.join(sorted(ids)).decode()}, but the request "
+                f"captured for this case was answered as {completion_id(seq)}: answer and capture are not "
+                f"the same exchange")
 
     def versions(self) -> dict[str, str]:
         return {"gateway": self.url}

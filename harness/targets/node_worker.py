@@ -3,8 +3,9 @@
 The worker speaks JSON lines (see `harness/targets/node/openclaw/worker.mjs`):
 
 * on start-up one line ``{"ready": true, "versions": {...}}``;
-* ``{"id", "op": "transform", "case"}`` -> ``{"id", "ok": true, "result": OUTBOUND}``;
-* ``{"id", "op": "usage", "model", "cost", "chunks"}`` -> ``{"id", "ok": true, "result": USAGE}``;
+* then the target protocol of harness.targets.process, answers paired by id:
+  ``{"protocol", "id", "op": "transform", "case"}`` -> ``{"id", "ok": true, "result": OUTBOUND}``;
+* ``{"protocol", "id", "op": "usage", "model", "cost", "chunks"}`` -> ``{"id", "ok": true, "result": USAGE}``;
 * a failure is ``{"id", "ok": false, "error": {"type", "message"}}`` with type
   ``case_error`` (-> CaseError), ``unsupported`` (-> NotExpressible: the engine rejects the
   example) or ``crash`` (-> TargetError).
@@ -16,7 +17,6 @@ kills it and the next case starts a fresh one.
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import tempfile
@@ -26,7 +26,7 @@ from typing import Any
 from harness.errors import CaseError, TargetError, TargetUnavailable
 from harness.targets.base import NotExpressible, Target, check_outbound
 from harness.targets.node import install as node_install
-from harness.targets.process import JsonLinesProcess, scrubbed_env
+from harness.targets.process import PROTOCOL, JsonLinesProcess, scrubbed_env
 
 DEFAULT_TIMEOUT = 30.0
 STARTUP_TIMEOUT = 180.0
@@ -75,35 +75,27 @@ class NodeWorkerTarget(Target):
             name=f"{self.node_target} worker", timeout=timeout, cwd=self.cache_dir, env=env,
             startup_line=True, startup_timeout=STARTUP_TIMEOUT,
         )
-        self._ids = itertools.count(1)
         self._versions: dict[str, str] | None = None
         self.starts = 0
 
     # -- protocol ----------------------------------------------------------------------
     def _call(self, op: str, what: str, **fields: Any) -> Any:
-        msg_id = next(self._ids)
         before = self.process.hello
-        answer = self.process.request({"id": msg_id, "op": op, **fields}, what)
-        if self.process.hello is not before:  # (re)started: check the ready line
-            self._on_start(self.process.hello)
-        if not isinstance(answer, dict) or answer.get("id") != msg_id or "ok" not in answer:
-            self.process._restart()
-            raise TargetError(f"{self.name}: answered outside the protocol (expected id {msg_id}): {str(answer)[:300]}")
-        if answer["ok"] is True:
-            return answer.get("result")
-        error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
-        kind, message = error.get("type"), str(error.get("message", "no message"))
-        if kind == "unsupported":
-            raise NotExpressible(f"{self.name}: {message}")
-        if kind == "case_error":
-            raise CaseError(f"{self.name}: {message}")
-        tail = self.process.stderr_tail(5)
-        raise TargetError(f"{self.name}: {kind or 'error'}: {message}" + (f"\n{tail}" if tail else ""))
+        try:
+            return self.process.call(op, what, **fields)
+        finally:
+            if self.process.hello is not before and self.process.hello is not None:  # (re)started
+                self._on_start(self.process.hello)
 
     def _on_start(self, hello: Any) -> None:
         if not isinstance(hello, dict) or hello.get("ready") is not True or not isinstance(hello.get("versions"), dict):
             self.process._restart()
             raise TargetError(f"{self.name}: the worker's first line is not a ready line: {str(hello)[:300]}")
+        if hello.get("protocol") != PROTOCOL:
+            self.process._restart()
+            raise TargetError(f"{self.name}: the worker speaks target protocol {hello.get('protocol')!r}, "
+                              f"the harness {PROTOCOL}: reinstall (python -m harness.targets.node.install "
+                              f"{self.node_target})")
         versions = {str(k): str(v) for k, v in hello["versions"].items()}
         got = versions.get(self.package)
         if got is not None and got != self.version:

@@ -4,29 +4,54 @@ Shared by the `command:` target and the Node worker targets. The child is starte
 kept for the session (a process per case is what made the proof of concept slow); a timeout or
 a crash restarts it for the next case. Provider keys are removed from the child's environment:
 a target turns cases into requests and never needs one.
+
+The target protocol (version `PROTOCOL`, README "The case / target protocol"): every line sent
+is `{"protocol", "id", "op", ...}`, every answer echoes the id: `{"id", "ok": true, "result"}` or
+`{"id", "ok": false, "error": {"type", "message"}}`. Answers are paired with requests by id, never
+taken as "the next line": a line that is not the awaited answer (a banner, a late or repeated
+answer) is a protocol error that names both and restarts the process, so nothing stale is judged.
 """
 
 from __future__ import annotations
 
 import collections
+import itertools
 import json
 import os
 import queue
 import re
 import subprocess
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from harness.errors import TargetError
+from harness.cassettes.scrub import contains_secret, scrub_text
+from harness.errors import (
+    CaseError,
+    TargetError,
+    TargetExited,
+    TargetProtocolError,
+    TargetTimeout,
+    TargetUnavailable,
+)
+from harness.targets.base import NotExpressible
 
-SECRET_ENV = re.compile(r"(API_KEY|TOKEN|SECRET)", re.I)
+PROTOCOL = 2
+NOT_JSON = object()  # what _read gives for a line that does not parse
+# Dropped by name (MOONSHOT_KEY, GITHUB_TOKEN, ...) and by value: anything shaped like a key.
+SECRET_ENV = re.compile(r"(API_?KEY|_KEY$|^KEY$|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.IGNORECASE)
 
 
 def scrubbed_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not SECRET_ENV.search(k)}
+    env = {k: v for k, v in os.environ.items() if not SECRET_ENV.search(k) and not contains_secret(v)}
     env.update(extra or {})
     return env
+
+
+def _clip(line: str, n: int = 300) -> str:
+    line = scrub_text(line.rstrip("\n"))
+    return repr(line if len(line) <= n else line[:n] + "...")
 
 
 class JsonLinesProcess:
@@ -45,6 +70,7 @@ class JsonLinesProcess:
         self._lines: queue.Queue = queue.Queue()
         self._stderr: collections.deque[str] = collections.deque(maxlen=40)
         self._lock = threading.Lock()
+        self._ids = itertools.count(1)  # never reused: a late answer from a killed process cannot match
 
     # -- lifecycle -----------------------------------------------------------------------
     def _start(self) -> None:
@@ -54,13 +80,16 @@ class JsonLinesProcess:
                 text=True, encoding="utf-8", bufsize=1, cwd=self.cwd, env=self.env,
             )
         except OSError as e:
-            raise TargetError(f"{self.name}: cannot start {self.argv[0]!r}: {e}") from None
+            raise TargetUnavailable(f"{self.name}: cannot start {self.argv[0]!r}: {e}") from None
         self._lines = queue.Queue()
         proc = self._proc
         threading.Thread(target=self._pump, args=(proc.stdout, self._lines), daemon=True).start()
         threading.Thread(target=self._drain, args=(proc.stderr,), daemon=True).start()
         if self.startup_line:
-            self.hello = self._read(self.startup_timeout, "start-up")
+            line, self.hello = self._read(self.startup_timeout, "start-up")
+            if self.hello is NOT_JSON:
+                self._restart()
+                raise TargetProtocolError(f"{self.name}: its start-up line is not JSON: {_clip(line)}")
 
     @staticmethod
     def _pump(stream, lines: queue.Queue) -> None:
@@ -93,23 +122,24 @@ class JsonLinesProcess:
     def stderr_tail(self, n: int = 10) -> str:
         return "\n".join(list(self._stderr)[-n:])
 
-    def _read(self, timeout: float, what: str) -> Any:
+    def _read(self, timeout: float, what: str) -> tuple[str, Any]:
+        """The next line, raw and parsed."""
         try:
             line = self._lines.get(timeout=timeout)
         except queue.Empty:
             self._restart()
-            raise TargetError(f"{self.name}: no answer to {what} within {timeout:g}s (restarted)") from None
+            raise TargetTimeout(f"{self.name}: no answer to {what} within {timeout:g}s (restarted)") from None
         if line is None:
             code = self._proc.poll() if self._proc else None
             self._proc = None
-            raise TargetError(f"{self.name}: the process exited (code {code}) during {what}\n{self.stderr_tail()}")
+            raise TargetExited(f"{self.name}: the process exited (code {code}) during {what}\n{self.stderr_tail()}")
         try:
-            return json.loads(line)
+            return line, json.loads(line)
         except json.JSONDecodeError:
-            self._restart()
-            raise TargetError(f"{self.name}: answered a line that is not JSON: {line[:200]!r}") from None
+            return line, NOT_JSON
 
-    def request(self, message: Any, what: str = "a case") -> Any:
+    def request(self, message: Any, what: str = "a case") -> tuple[str, Any]:
+        """Send one line, return the next answer line (raw, parsed); no pairing (see `call`)."""
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._start()
@@ -118,5 +148,27 @@ class JsonLinesProcess:
                 self._proc.stdin.flush()
             except (BrokenPipeError, OSError):
                 self._proc = None
-                raise TargetError(f"{self.name}: the process closed its input\n{self.stderr_tail()}") from None
+                raise TargetExited(f"{self.name}: the process closed its input\n{self.stderr_tail()}") from None
             return self._read(self.timeout, what)
+
+    def call(self, op: str, what: str = "a case", **fields: Any) -> Any:
+        """One request of the target protocol: its result, or the error it answered, typed."""
+        msg_id = next(self._ids)
+        line, answer = self.request({"protocol": PROTOCOL, "id": msg_id, "op": op, **fields}, what)
+        if not isinstance(answer, dict) or answer.get("id") != msg_id or not isinstance(answer.get("ok"), bool):
+            self._restart()
+            raise TargetProtocolError(
+                f"{self.name}: protocol error: sent {what} with id {msg_id} (op {op!r}), the answer line was "
+                f"{_clip(line)}{' (not JSON)' if answer is NOT_JSON else ''}; expected "
+                f"{{\"id\": {msg_id}, \"ok\": ...}} (target protocol {PROTOCOL}; process restarted)")
+        if answer["ok"]:
+            return answer.get("result")
+        raw_error = answer.get("error")
+        error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {"message": raw_error}
+        kind, message = error.get("type"), str(error.get("message", "no message"))
+        if kind == "unsupported":
+            raise NotExpressible(f"{self.name}: {message}")
+        if kind == "case_error":
+            raise CaseError(f"{self.name}: {message}")
+        tail = self.stderr_tail(5)
+        raise TargetError(f"{self.name}: {kind or 'error'}: {message}" + (f"\n{tail}" if tail else ""))

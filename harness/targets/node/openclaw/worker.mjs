@@ -1,7 +1,8 @@
 // kimi-conformance worker for the REAL OpenClaw (npm openclaw@2026.9.6).
 //
 // Protocol (JSON lines): start as `node worker.mjs` with cwd = the install dir. One line
-// {"ready": true, "versions": {...}} on stdout, then exactly one stdout line per stdin line:
+// {"ready": true, "protocol": 2, "versions": {...}} on stdout, then exactly one stdout line per stdin
+// line, echoing its id (kimi-conformance target protocol 2; the harness pairs answers by id):
 //   {"id", "op": "transform", "case"}            -> {"id", "ok": true, "result": OUTBOUND} | {"id", "ok": false, "error"}
 //   {"id", "op": "usage", "model", "cost", "chunks"} -> {"id", "ok": true, "result": <OpenClaw usage>}
 // Everything else (OpenClaw's logs, console.*) goes to stderr.
@@ -415,4 +416,4 @@ rl.on("line", (line) => {
 rl.on("close", () => {
   chain.then(() => { server.close(); process.exit(0); });
 });
-emit({ ready: true, versions: { openclaw: openclawVersion, node: process.versions.node } });
+emit({ ready: true, protocol: 2, versions: { openclaw: openclawVersion, node: process.versions.node } });

@@ -1,8 +1,8 @@
 // kimi-conformance worker for the REAL @mariozechner/pi-ai (npm, pinned in package.json).
 //
 // Protocol (JSON lines), the same as the OpenClaw worker: start as `node worker.mjs` with
-// cwd = the install dir. One line {"ready": true, "versions": {...}} on stdout, then exactly
-// one stdout line per stdin line:
+// cwd = the install dir. One line {"ready": true, "protocol": 2, "versions": {...}} on stdout, then
+// exactly one stdout line per stdin line, echoing its id (target protocol 2, paired by id):
 //   {"id", "op": "transform", "case"}               -> {"id", "ok": true, "result": OUTBOUND} | {"id", "ok": false, "error"}
 //   {"id", "op": "usage", "model", "cost", "chunks"} -> {"id", "ok": true, "result": <pi-ai usage>}
 // error.type: "case_error" (malformed case), "unsupported" (pi-ai cannot express it), "crash".
@@ -316,4 +316,4 @@ const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity 
 let chain = Promise.resolve();
 rl.on("line", (line) => { if (line.trim()) chain = chain.then(() => handle(line)); });
 rl.on("close", () => { chain.then(() => { server.close(); process.exit(0); }); });
-emit({ ready: true, versions: { "@mariozechner/pi-ai": piVersion, node: process.versions.node } });
+emit({ ready: true, protocol: 2, versions: { "@mariozechner/pi-ai": piVersion, node: process.versions.node } });
