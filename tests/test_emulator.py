@@ -13,9 +13,10 @@ import pytest
 
 from harness.emulator import Emulator, FixedClock
 from harness.emulator.rules import load_rules
+from harness.wire.captures import SHIPPED
 
 REPO = Path(__file__).resolve().parents[1]
-CAPTURES = REPO.parent / "shared" / "real-captures"
+CAPTURES = SHIPPED
 VERCEL = CAPTURES / "vercel-ai-moonshotai"
 KEY = "sk-test-key"
 RULES = {r["id"]: r for r in load_rules()["rules"]}
@@ -154,8 +155,6 @@ CAPTURED_ERRORS = {
 @pytest.mark.parametrize("name", sorted(CAPTURED_ERRORS))
 def test_error_bodies_equal_captures(name):
     path = VERCEL / name
-    if not path.exists():
-        pytest.skip("captures absent")
     r, _ = send({"body": CAPTURED_ERRORS[name]})
     assert r.json() == json.loads(path.read_text())
 
@@ -248,8 +247,6 @@ def events(r):
 @pytest.mark.parametrize("name", sorted(NONSTREAM))
 def test_response_shape_matches_capture(name):
     path = VERCEL / name
-    if not path.exists():
-        pytest.skip("captures absent")
     body, twice = NONSTREAM[name]
     assert shape(run(body, twice).json()) == shape(json.loads(path.read_text()))
 
@@ -257,8 +254,6 @@ def test_response_shape_matches_capture(name):
 @pytest.mark.parametrize("name", sorted(STREAM))
 def test_stream_shape_matches_capture(name):
     path = VERCEL / name
-    if not path.exists():
-        pytest.skip("captures absent")
     body, twice = STREAM[name]
     stream_opts = {"include_usage": True} if "choice-usage" not in name else {}
     got = events(run({**body, "stream": True, "stream_options": stream_opts}, twice))
@@ -269,8 +264,6 @@ def test_stream_shape_matches_capture(name):
 def test_kosong_final_chunk_and_moonpalace_n2_shapes():
     kosong = CAPTURES / "kimi-cli-kosong" / "kimi-k2-turbo-preview-final-chunk.json"
     moon = CAPTURES / "moonpalace" / "moonshot-v1-128k-n2-toolcall-stream.chunks.jsonl"
-    if not (kosong.exists() and moon.exists()):
-        pytest.skip("captures absent")
     got = events(run(chat("kimi-k2-turbo", user("Reply exactly: hi"), stream=True), True))
     assert shape(got[-1]) == shape(json.loads(kosong.read_text()))
     got = events(run(chat("moonshot-v1-128k", n=2, tools=[tool("search", ["query"])], stream=True), False))
