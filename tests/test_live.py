@@ -155,7 +155,7 @@ def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
     models = [a for ref in refs for a in ("--model", ref)]
     with Emulator() as emu:
         # --upstream only: the Kimi Coding stand-in is derived (<emulator>/v1 -> <emulator>/coding/v1)
-        r = pytest_run("suites/wire", "--live", "--upstream", emu.base_url, "--record-mode=rewrite",
+        r = pytest_run("suites/wire", "--live", "--upstream", emu.base_url, "--kimi-record-mode=rewrite",
                        f"--cassette-dir={tmp_path}", *models, env=env_without_keys(
                            MOONSHOT_API_KEY="sk-fake-live-000000", KIMI_API_KEY="sk-fake-kimi-000000"))
         paths = {(q["service"], q["body"]["model"]) for q in emu.requests if q["method"] == "POST"}
@@ -170,10 +170,10 @@ def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
     assert {provenance.read(p).source for p in written} == {"emulator"}
     assert not any("sk-" in p.read_text() for p in written)
     # and what was recorded replays offline with the network blocked
-    r = pytest_run("suites/wire", f"--cassette-dir={tmp_path}", "--block-network", *models)
+    r = pytest_run("suites/wire", f"--cassette-dir={tmp_path}", "--kimi-block-network", *models)
     assert r.returncode == 0, r.stdout[-3000:]
 
 
 def test_record_mode_needs_an_upstream():
-    r = pytest_run("suites/wire", "--record-mode=rewrite", "--collect-only")
+    r = pytest_run("suites/wire", "--kimi-record-mode=rewrite", "--collect-only")
     assert r.returncode != 0 and "give --live or --upstream" in r.stderr + r.stdout

@@ -1,7 +1,7 @@
 """(Re)record every wire cassette: `python -m harness.cassettes.record [pytest args]`.
 
 Starts the emulator on a free loopback port, runs the wire suites with
-`--record-mode=rewrite --upstream <emulator>/v1 --upstream-kimi <emulator>/coding/v1` (Moonshot
+`--kimi-record-mode=rewrite --upstream <emulator>/v1 --upstream-kimi <emulator>/coding/v1` (Moonshot
 and Kimi Coding; cassettes say `provenance: emulator`), then
 prints what it wrote. `--live` records from the real API instead (needs the API keys; the
 cassettes then say `live`). Extra arguments go to pytest (e.g. `--model moonshot/kimi-k2.6`).
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"emulator at {emulator.base_url} (Moonshot) and {emulator.coding_base_url} (Kimi Coding)",
               flush=True)
     cmd = [sys.executable, "-m", "pytest", str(REPO / "suites" / "wire"), "-q", "-p", "no:cacheprovider",
-           "--record-mode=rewrite", *extra, *argv]
+           "--kimi-record-mode=rewrite", *extra, *argv]
     print("running:", " ".join(cmd), flush=True)
     try:
         code = subprocess.call(cmd, cwd=REPO) if emulator is None else _run_with_emulator(cmd)
