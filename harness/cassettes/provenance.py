@@ -1,4 +1,4 @@
-"""Where a cassette was recorded: `emulator` or `live` (CONTRACT: only the real API may say live).
+"""Where a cassette was recorded: `emulator` or `live` (only the real API may say live: docs/contract.md#sources).
 
 The kind is decided from what was observed, never from a flag alone: a loopback upstream or a
 response carrying the emulator's marker (`Server: kimi-emulator…`) is the emulator, whatever

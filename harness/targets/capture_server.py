@@ -48,7 +48,7 @@ def redact(headers: dict[str, str]) -> dict[str, str]:
 
 
 def completion(model: str) -> dict[str, Any]:
-    """A minimal non-streamed Moonshot chat completion (shape of the real-captures)."""
+    """A minimal non-streamed Moonshot chat completion (shape of the real captures, harness/wire/real_captures)."""
     return {
         "id": "chatcmpl-capture", "object": "chat.completion", "created": int(time.time()), "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": "OK"}, "finish_reason": "stop"}],
@@ -58,7 +58,7 @@ def completion(model: str) -> dict[str, Any]:
 
 def stream_chunks(model: str, include_usage: bool) -> list[dict[str, Any]]:
     """Moonshot's stream: role+content, then the finish chunk carrying `choices[0].usage`, then,
-    with include_usage, the trailing `{"choices": [], "usage"}` chunk (CONTRACT T9)."""
+    with include_usage, the trailing `{"choices": [], "usage"}` chunk (docs/contract.md#t9)."""
     base = {"id": "chatcmpl-capture", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
     usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
     chunks = [

@@ -29,7 +29,7 @@ def test_wire(wire, model, scenario, record_property):
 
 
 def test_cost_worked_example(catalog):
-    """CONTRACT §2 T9: K2.6, 600 uncached input, 100 output, 400 cache-read tokens -> 0.001034 USD."""
+    """docs/contract.md#t9: K2.6, 600 uncached input, 100 output, 400 cache-read tokens -> 0.001034 USD."""
     from harness.cassettes.runner import check_cost
     from harness.wire.usage import parse_usage
 
