@@ -18,16 +18,17 @@ import shutil
 import socket
 import socketserver
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 CHROMIUM_ARGS = [
     "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--disable-default-apps", "--no-default-browser-check", "--disable-extensions",
-    "--disable-features=NetworkTimeServiceQuerying,Translate,OptimizationHints,MediaRouter,"
-    "InterestFeedContentSuggestions,AutofillServerCommunication",
+    ("--disable-features=NetworkTimeServiceQuerying,Translate,OptimizationHints,MediaRouter,"
+     "InterestFeedContentSuggestions,AutofillServerCommunication"),
     "--disable-domain-reliability", "--metrics-recording-only", "--no-pings", "--mute-audio", "--hide-scrollbars",
     # Chromium's own background traffic (component updater, GAIA, variations) goes to a closed
     # loopback port, so nothing is even attempted outside

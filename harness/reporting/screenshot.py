@@ -28,7 +28,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.reporting.browser import TrapProxy, click_text, find_chromium, offline_browser, serve
+from harness.reporting.browser import (
+    TrapProxy,
+    click_text,
+    find_chromium,
+    offline_browser,
+    serve,
+)
 
 
 def wait_for(page: Any, expr: str, timeout: float = 20, what: str = "") -> Any:
