@@ -51,3 +51,10 @@ def test_nothing_outside_ci_refers_to_a_sibling_folder():
             for n, line in enumerate(f.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
             if sibling.search(line)]
     assert hits == []
+
+
+def test_every_rule_of_the_registry_links_to_its_section():
+    from harness.rules import all_rules
+
+    missing = {r.id: r.section for r in all_rules() if r.section not in anchors()}
+    assert missing == {}
