@@ -19,6 +19,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if "-h" in argv or "--help" in argv:  # the recorder's own help, not pytest's
+        print(__doc__.strip() + "\n\nusage: python -m harness.cassettes.record [--live] [--cassette-dir=DIR] "
+              "[pytest options, e.g. --model REF]\n  --live              record from the real APIs "
+              "(MOONSHOT_API_KEY / KIMI_API_KEY)\n  --cassette-dir=DIR  where cassettes are written "
+              "(default: cassettes/)\nThe cassettes of real provenance (cassettes/real/) are built from "
+              "the shipped captures instead: python -m harness.cassettes.real")
+        return 0
     cassette_dir = REPO / "cassettes"
     for a in argv:
         if a.startswith("--cassette-dir="):
