@@ -104,33 +104,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("catalog", help="list the model catalog as a table")
     p.add_argument("--catalog", help="a user catalog (or openclaw.json) merged over the built-in one")
-    p.add_argument("--skip-retired", action="store_true")
+    p.add_argument("--skip-retired", action="store_true", help="leave out models the catalog marks retired")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_catalog)
 
     p = sub.add_parser("resolve", help="resolve model refs (aliases, legacy refs) to canonical refs")
-    p.add_argument("refs", nargs="+")
-    p.add_argument("--catalog")
+    p.add_argument("refs", nargs="+", metavar="REF", help="model refs in any spelling: alias, legacy ref, provider prefix")
+    p.add_argument("--catalog", help="a user catalog (or openclaw.json) merged over the built-in one")
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser("transform", help="run one case (JSON file, or - for stdin) through a target")
-    p.add_argument("case")
-    p.add_argument("--target", default="reference")
-    p.add_argument("--lines", action="store_true", help="input holds one case per line")
-    p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("case", help="the case: a JSON file (docs: README, the case / target protocol), or - for stdin")
+    p.add_argument("--target", default="reference",
+                   help="the target: reference (default), python:MODULE:CALLABLE, command:CMD, openclaw, pi-ai, "
+                        "litellm, http:URL (as pytest --target)")
+    p.add_argument("--lines", action="store_true", help="input holds one case per line; one request per line out")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="per-case timeout for process targets (default 30)")
     p.set_defaults(func=cmd_transform)
 
-    p = sub.add_parser("validate-captures", help="schema-check a directory of captures or cassettes",
-                       add_help=False)
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = sub.add_parser("validate-captures", add_help=False,
+                       help="schema-check captures or cassettes (default: the real captures shipped with the "
+                            "package); `validate-captures --help` for its options")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="PATH and options of validate-captures")
     p.set_defaults(func=cmd_validate_captures)
 
     p = sub.add_parser("emulator", help="the Moonshot emulator: `emulator serve --port N`")
     esub = p.add_subparsers(dest="action", required=True)
-    s = esub.add_parser("serve", help="serve a Moonshot-compatible API on 127.0.0.1")
-    s.add_argument("--port", type=int, default=0)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--rpm", type=int, default=None)
+    s = esub.add_parser("serve", help="serve a Moonshot-compatible API on 127.0.0.1",
+                        description="Serve the emulated Moonshot API (/v1) and Kimi Coding API (/coding/v1) on "
+                                    "127.0.0.1 until Ctrl-C; prints both base URLs. Requests need "
+                                    "`Authorization: Bearer sk-...` (any sk- key): without one the answer is the "
+                                    "API's 401 invalid_authentication_error.")
+    s.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: a free one, printed)")
+    s.add_argument("--seed", type=int, default=0, help="seed of ids and generated text: same seed, same bytes")
+    s.add_argument("--rpm", type=int, default=None, metavar="N",
+                   help="answer 429 rate_limit_reached_error past N requests per minute (default: no limit)")
     s.set_defaults(func=cmd_emulator)
 
     p = sub.add_parser("matrix", help="conformance matrix (target x rule x model) from --results-dir files")

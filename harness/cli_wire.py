@@ -1,4 +1,5 @@
-"""`kimi-conformance validate-captures DIR`: schema-check recorded Moonshot traffic."""
+"""`kimi-conformance validate-captures [PATH]`: schema-check recorded Moonshot traffic
+(default: the real captures shipped with the package)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from harness.wire.captures import validate_path
+from harness.wire.captures import SHIPPED, validate_path
 
 
 def validate_captures_main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -17,7 +18,9 @@ def validate_captures_main(argv: Sequence[str] | None = None, out: TextIO | None
         prog="kimi-conformance validate-captures",
         description="Validate captured Moonshot request/response/stream/error bodies against the wire schemas.",
     )
-    parser.add_argument("path", help="capture file or directory (searched recursively)")
+    parser.add_argument("path", nargs="?", default=str(SHIPPED),
+                        help="capture file or directory, searched recursively (default: the real captures "
+                             "shipped with kimi-conformance, harness/wire/real_captures)")
     parser.add_argument("--all-errors", action="store_true", help="list every error of a failing file, not only the first")
     args = parser.parse_args(list(argv) if argv is not None else None)
 

@@ -1,4 +1,4 @@
-"""Block outbound network access, loopback excepted (`--block-network`, and replay mode).
+"""Block outbound network access, loopback excepted (`--kimi-block-network`, and replay mode).
 
 Patches `socket.socket.connect` / `connect_ex` and `socket.getaddrinfo`, so any attempt to
 reach a non-loopback host fails at once with an error naming the host — instead of a silent
@@ -27,7 +27,7 @@ class NetworkBlocked(OSError):
         super().__init__(
             f"network access to {where} is blocked by kimi-conformance"
             f"{' (' + why + ')' if why else ''}: only loopback hosts (e.g. the emulator) are reachable. "
-            "Replay runs read cassettes; to talk to a real endpoint use --live (and --record-mode to re-record).")
+            "Replay runs read cassettes; to talk to a real endpoint use --live (and --kimi-record-mode to re-record).")
         self.host, self.port = host, port
 
 

@@ -272,7 +272,7 @@ RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 
 
 def _wire_addoptions(group) -> None:
-    group.addoption("--record-mode", default="none", choices=RECORD_MODES,
+    group.addoption("--kimi-record-mode", default="none", choices=RECORD_MODES,
                     help="cassettes: none = replay only (default); once / new_episodes / all / rewrite "
                          "record from --live or --upstream (rewrite: fresh cassettes, replaced atomically)")
     group.addoption("--live", action="store_true", default=False,
@@ -287,7 +287,7 @@ def _wire_addoptions(group) -> None:
                          "from --upstream, http://127.0.0.1:N/v1 -> http://127.0.0.1:N/coding/v1)")
     group.addoption("--endpoint", default="international", choices=("international", "china"),
                     help="Moonshot endpoint of --live runs (china = https://api.moonshot.cn/v1)")
-    group.addoption("--block-network", action="store_true", default=False,
+    group.addoption("--kimi-block-network", action="store_true", default=False,
                     help="block every non-loopback connection for the whole session (replayed wire tests "
                          "always run blocked)")
     group.addoption("--budget-usd", type=float, default=0.50, metavar="USD",
@@ -298,15 +298,15 @@ def _wire_addoptions(group) -> None:
 
 
 def _wire_configure(config: pytest.Config) -> None:
-    if config.getoption("record_mode", "none") != "none" and not (
+    if config.getoption("kimi_record_mode", "none") != "none" and not (
             config.getoption("live", False) or config.getoption("upstream", None)):
-        raise pytest.UsageError("--record-mode other than none records real traffic: give --live or --upstream URL")
+        raise pytest.UsageError("--kimi-record-mode other than none records real traffic: give --live or --upstream URL")
     if config.getoption("upstream_kimi", None) and not config.getoption("upstream", None):
         raise pytest.UsageError("--upstream-kimi goes with --upstream (the Moonshot stand-in)")
-    if config.getoption("block_network", False):
+    if config.getoption("kimi_block_network", False):
         from harness import network
 
-        network.block("--block-network")
+        network.block("--kimi-block-network")
         config._kimi_network_blocked = True
 
 
@@ -330,7 +330,7 @@ def wire_settings_for(config: pytest.Config):
         cassette_dir = config.getoption("cassette_dir") or (Path(str(config.rootpath)) / "cassettes")
         settings = config._kimi_wire = WireSettings(
             catalog=_catalog(config), cassette_dir=Path(cassette_dir),
-            record_mode=config.getoption("record_mode"), live=config.getoption("live"),
+            record_mode=config.getoption("kimi_record_mode"), live=config.getoption("live"),
             upstream=config.getoption("upstream"), upstream_kimi=config.getoption("upstream_kimi"),
             endpoint=config.getoption("endpoint"),
             budget=Budget(Decimal(str(config.getoption("budget_usd")))))

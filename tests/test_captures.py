@@ -8,16 +8,15 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 
 from harness.cli_wire import validate_captures_main
-from harness.wire.captures import load_units, parse_sse_lines, validate_file, validate_path
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CAPTURES = SHARED / "real-captures"
-pytestmark = pytest.mark.skipif(
-    not CAPTURES.is_dir(), reason=f"real captures not found at {CAPTURES} (expected ../shared/real-captures beside the repo)"
+from harness.wire.captures import SHIPPED as CAPTURES
+from harness.wire.captures import (
+    load_units,
+    parse_sse_lines,
+    validate_file,
+    validate_path,
 )
 
 
@@ -226,6 +225,18 @@ def test_cli_on_real_captures():
     assert out.splitlines()[-1] == f"validate-captures: {passed} passed, 0 failed, {skipped} skipped"
     assert any(line.startswith("SKIP  ") and "README.md" in line for line in out.splitlines())
     assert len(out.splitlines()) == len(results) + 1
+
+
+def test_cli_defaults_to_the_shipped_captures_and_each_source_has_provenance():
+    rc, out = run_cli()
+    assert rc == 0 and out == run_cli(str(CAPTURES))[1]
+    sources = sorted(p for p in CAPTURES.iterdir() if p.is_dir())
+    assert [p.name for p in sources] == ["fantasy-openrouter", "kimi-cli-kosong", "moonpalace", "vercel-ai-moonshotai"]
+    for src in sources:
+        notes = (src / "PROVENANCE.md").read_text()
+        for field in ("Source repository", "Licence", "What answered"):
+            assert f"**{field}" in notes, f"{src.name}/PROVENANCE.md lacks {field}"
+        assert "github.com/" in notes and ("commit" in notes.lower())
 
 
 def test_cli_reports_failures_with_file_and_json_path(tmp_path):

@@ -197,7 +197,12 @@ def test_provenance_classification_is_by_observation():
     assert provenance.classify("https://api.moonshot.ai/v1", live_hosts=hosts, emulator_marker_seen=False) == "live"
     assert provenance.classify("https://proxy.example/v1", live_hosts=hosts, emulator_marker_seen=False) == "upstream"
     with pytest.raises(ValueError):
-        provenance.Provenance("real", "m", "s")
+        provenance.Provenance("real", "m", "s")  # real only with the capture it was built from
+    with pytest.raises(ValueError):
+        provenance.Provenance("recorded", "m", "s")
+    p = provenance.Provenance("real", "m", "s", capture="src/f.json", origin="github.com/o/r@abc", request="captured")
+    assert provenance.Provenance.from_dict(p.to_dict()) == p
+    assert "capture" not in provenance.Provenance("emulator", "m", "s").to_dict()
 
 
 def test_recording_against_emulator_with_live_flag_says_emulator(tmp_path, emulator, monkeypatch):
@@ -252,8 +257,11 @@ def test_committed_cassettes_are_clean_small_and_valid():
         text = f.read_text()
         assert "sk-" not in text, f"{f} contains 'sk-'"
         p = provenance.read(f)
-        assert p is not None and p.source in ("emulator", "live"), f"{f}: provenance {p}"
         rel = f.relative_to(CASSETTES)
+        if rel.parts[0] == "real":  # built from a real capture (tests/test_real_cassettes.py)
+            assert p is not None and p.source == "real" and p.scenario == f.stem, f"{f}: provenance {p}"
+            continue
+        assert p is not None and p.source in ("emulator", "live"), f"{f}: provenance {p}"
         assert p.model == f"{rel.parts[0]}/{rel.parts[1]}" and p.scenario == f.stem
     bad = [r for r in validate_path(CASSETTES) if r.ok is False]
     assert not bad, "\n".join(f"{r.file}: {r.errors[:3]}" for r in bad)

@@ -1,4 +1,4 @@
-"""The catalog: data validated by its schema, every ref of CONTRACT.md section 1 resolving."""
+"""The catalog: data validated by its schema, every ref of docs/contract.md#catalog resolving."""
 
 import json
 
@@ -8,7 +8,7 @@ from harness import catalog
 from harness.errors import CatalogError
 from harness.reference import transform
 
-# Every ref CONTRACT.md section 1 names, with what it must resolve to.
+# Every ref docs/contract.md#catalog names, with what it must resolve to.
 CONTRACT_REFS = {
     "moonshot/kimi-k2.6": "moonshot/kimi-k2.6",
     "moonshot/kimi-k2.7-code": "moonshot/kimi-k2.7-code",

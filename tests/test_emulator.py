@@ -1,4 +1,5 @@
-"""Tests of the Moonshot emulator: rules (driven by rules.json), shapes vs real captures, streaming."""
+"""Tests of the Moonshot emulator: rules (driven by rules.json), streaming, the Kimi Coding service.
+Shapes and error texts against real answers: tests/test_real_cassettes.py."""
 from __future__ import annotations
 
 import json
@@ -15,8 +16,6 @@ from harness.emulator import Emulator, FixedClock
 from harness.emulator.rules import load_rules
 
 REPO = Path(__file__).resolve().parents[1]
-CAPTURES = REPO.parent / "shared" / "real-captures"
-VERCEL = CAPTURES / "vercel-ai-moonshotai"
 KEY = "sk-test-key"
 RULES = {r["id"]: r for r in load_rules()["rules"]}
 ACCEPTED = {a["id"] for a in load_rules()["accepted"]}
@@ -140,24 +139,8 @@ def test_rule_compliant_passes(rule_id):
     assert r.status_code == 200, r.text
 
 
-CAPTURED_ERRORS = {
-    "moonshotai-error-live-message-only.json": chat("issue-19552-invalid-model"),
-    "moonshotai-error-without-code-live.json": chat("definitely-not-a-real-moonshot-model"),
-    "moonshotai-k2.7-disabled-thinking-error.json": chat("kimi-k2.7-code", thinking={"type": "disabled"}),
-    "moonshotai-required-tool-choice-error.json": chat(tools=[tool()], tool_choice="required"),
-    "moonshotai-kimi-k3-temperature-rejection.json": chat("kimi-k3", temperature=0.5),
-    "moonshotai-unsupported-sampling-error.json": chat("kimi-k2.5", thinking={"type": "disabled"}, temperature=0.5),
-    "moonshotai-unsupported-svg-error.json": chat(messages=image_msg(SVG_TEXT)),
-}
-
-
-@pytest.mark.parametrize("name", sorted(CAPTURED_ERRORS))
-def test_error_bodies_equal_captures(name):
-    path = VERCEL / name
-    if not path.exists():
-        pytest.skip("captures absent")
-    r, _ = send({"body": CAPTURED_ERRORS[name]})
-    assert r.json() == json.loads(path.read_text())
+# Error bodies and response/stream shapes against the real answers: tests/test_real_cassettes.py
+# (driven by harness/cassettes/real_cassettes.yaml).
 
 
 # --- accepted behaviours (rules.json "accepted") --------------------------------------
@@ -190,47 +173,9 @@ def test_accepted(acc_id):
     assert ACCEPTED_TESTS[acc_id]()
 
 
-# --- shapes vs real captures ------------------------------------------------------------
-
-def shape(v):
-    if isinstance(v, dict):
-        return {k: shape(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [shape(v[0])] if v else []
-    return type(v).__name__
-
-
-def sig(chunk) -> str:
-    return json.dumps(shape(chunk), sort_keys=True)
-
-
-def collapse(seq):
-    return [s for i, s in enumerate(seq) if i == 0 or s != seq[i - 1]]
-
+# --- helpers --------------------------------------------------------------------------------
 
 WEATHER = [tool("get_weather", ["city"])]
-NONSTREAM = {  # capture -> (request, send it twice so the prompt cache hits)
-    "moonshotai-k2.7-tool-choice-omitted.json": (chat("kimi-k2.7-code", user("Call the ping tool."), tools=[tool()]), False),
-    "moonshotai-k3-required-tool-choice.json": (chat("kimi-k3", tools=[tool()], tool_choice="required"), False),
-    "moonshotai-metadata-live.json": (chat("kimi-k3", user("Weather in Paris?"), tools=WEATHER), False),
-    "moonshotai-k2.6-tool-choice-omitted.json": (chat("kimi-k2.6", tools=[tool()], max_tokens=10), False),
-    "moonshotai-issue-19544-accepted.json": (chat("kimi-k3", user("Reply exactly: {}")), False),
-    "moonshotai-usage-live.json": (chat("kimi-k3", user("Reply exactly: OK")), True),
-    "issue-19311-kimi-k3-live-2026-08-24.json": (chat("kimi-k3", user("17*19?")), True),
-    "moonshotai-file-reference-live.json": (chat("kimi-k2.6", image_msg(PNG)), True),
-    "moonshotai-kimi-k3-default-sampling.json": (chat("kimi-k3", user("Reply exactly: OK"), max_tokens=20), True),
-    "moonshotai-max-completion-tokens.json": (chat("moonshot-v1-8k", user("Reply exactly: OK")), False),
-    "moonshotai-v1-structured-output.json": (chat("moonshot-v1-8k"), True),
-}
-STREAM = {  # capture -> (request, twice)
-    "moonshotai-metadata-live.chunks.txt": (chat("kimi-k3", tools=WEATHER), True),
-    "moonshotai-usage-live.chunks.txt": (chat("kimi-k3", user("Reply exactly: OK")), True),
-    "moonshotai-stream-explicit-tool-call-index.chunks.txt": (chat("kimi-k2.5", tools=[tool("weather", ["location"])]), False),
-    "moonshotai-stream-choice-usage.chunks.txt": (chat("kimi-k2.5", user("Reply exactly: OK.")), False),
-    "moonshotai-max-completion-tokens.chunks.txt": (chat("moonshot-v1-8k", user("Reply exactly: OK")), False),
-}
-
-
 def run(body, twice, emu=None):
     emu = emu or Emulator()
     with emu, httpx.Client(base_url=emu.base_url, headers={"Authorization": f"Bearer {KEY}"}, verify=False) as c:
@@ -243,42 +188,6 @@ def events(r):
     lines = [ln for ln in r.text.split("\n\n") if ln]
     assert lines[-1] == "data: [DONE]"
     return [json.loads(ln.removeprefix("data: ")) for ln in lines[:-1]]
-
-
-@pytest.mark.parametrize("name", sorted(NONSTREAM))
-def test_response_shape_matches_capture(name):
-    path = VERCEL / name
-    if not path.exists():
-        pytest.skip("captures absent")
-    body, twice = NONSTREAM[name]
-    assert shape(run(body, twice).json()) == shape(json.loads(path.read_text()))
-
-
-@pytest.mark.parametrize("name", sorted(STREAM))
-def test_stream_shape_matches_capture(name):
-    path = VERCEL / name
-    if not path.exists():
-        pytest.skip("captures absent")
-    body, twice = STREAM[name]
-    stream_opts = {"include_usage": True} if "choice-usage" not in name else {}
-    got = events(run({**body, "stream": True, "stream_options": stream_opts}, twice))
-    want = [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()]
-    assert collapse([sig(c) for c in got]) == collapse([sig(c) for c in want])
-
-
-def test_kosong_final_chunk_and_moonpalace_n2_shapes():
-    kosong = CAPTURES / "kimi-cli-kosong" / "kimi-k2-turbo-preview-final-chunk.json"
-    moon = CAPTURES / "moonpalace" / "moonshot-v1-128k-n2-toolcall-stream.chunks.jsonl"
-    if not (kosong.exists() and moon.exists()):
-        pytest.skip("captures absent")
-    got = events(run(chat("kimi-k2-turbo", user("Reply exactly: hi"), stream=True), True))
-    assert shape(got[-1]) == shape(json.loads(kosong.read_text()))
-    got = events(run(chat("moonshot-v1-128k", n=2, tools=[tool("search", ["query"])], stream=True), False))
-    want = [json.loads(ln) for ln in moon.read_text().splitlines() if ln.strip()]
-    # the 2024 moonpalace capture predates system_fingerprint (the 2026 moonshot-v1-8k one has it)
-    assert {sig({k: v for k, v in c.items() if k != "system_fingerprint"}) for c in got} == {sig(c) for c in want}
-    assert [c["choices"][0]["delta"]["tool_calls"][0]["id"] for c in got if "id" in
-            (c["choices"][0]["delta"].get("tool_calls") or [{}])[0]] == ["search:0", "search:0"]
 
 
 # --- behaviour ------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_find_key_order_and_reason():
 
 
 def test_live_without_key_skips_naming_the_variable():
-    r = pytest_run("suites/wire", "--live", "--model", "moonshot/kimi-k2.6", "-k", "plain or stream",
+    r = pytest_run("suites/wire", "--live", "--model", "moonshot/kimi-k2.6", "-k", "(plain or stream) and not test_real",
                    env=env_without_keys())
     assert r.returncode == 0, r.stdout[-2000:]
     assert "skipped" in r.stdout and "passed" not in r.stdout.splitlines()[-1]
@@ -49,7 +49,7 @@ def test_live_without_key_skips_naming_the_variable():
 def test_live_kimi_coding_without_key_skips_naming_its_variables():
     """kimi/ models go live with KIMI_API_KEY (then KIMICODE_API_KEY); absent, they skip saying so —
     a MOONSHOT_API_KEY does not stand in (separate providers, keys not interchangeable)."""
-    r = pytest_run("suites/wire", "--live", "--model", "kimi/kimi-for-coding", "-k", "plain or stream",
+    r = pytest_run("suites/wire", "--live", "--model", "kimi/kimi-for-coding", "-k", "(plain or stream) and not test_real",
                    env=env_without_keys(MOONSHOT_API_KEY="sk-fake-moonshot-000000"))
     assert r.returncode == 0, r.stdout[-2000:]
     assert "skipped" in r.stdout and "passed" not in r.stdout.splitlines()[-1]
@@ -137,8 +137,10 @@ def test_budget_accounts_actual_cost():
 
 def test_budget_stops_the_run_cleanly():
     with Emulator() as emu:
+        # the real cassettes (suites/wire/test_real.py) are offline replays, not part of the budget
         r = pytest_run("suites/wire", "--live", "--upstream", emu.base_url, "--budget-usd", "0.0000001",
-                       "--model", "moonshot/kimi-k2.6", env=env_without_keys(MOONSHOT_API_KEY="sk-fake-000000"))
+                       "--model", "moonshot/kimi-k2.6", "-k", "not test_real",
+                       env=env_without_keys(MOONSHOT_API_KEY="sk-fake-000000"))
     assert r.returncode == 0, r.stdout[-3000:]
     assert "cost budget reached" in r.stdout
     assert " passed" not in r.stdout.splitlines()[-1] or "1 passed" in r.stdout.splitlines()[-1]  # only the offline worked example
@@ -155,7 +157,7 @@ def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
     models = [a for ref in refs for a in ("--model", ref)]
     with Emulator() as emu:
         # --upstream only: the Kimi Coding stand-in is derived (<emulator>/v1 -> <emulator>/coding/v1)
-        r = pytest_run("suites/wire", "--live", "--upstream", emu.base_url, "--record-mode=rewrite",
+        r = pytest_run("suites/wire", "--live", "--upstream", emu.base_url, "--kimi-record-mode=rewrite",
                        f"--cassette-dir={tmp_path}", *models, env=env_without_keys(
                            MOONSHOT_API_KEY="sk-fake-live-000000", KIMI_API_KEY="sk-fake-kimi-000000"))
         paths = {(q["service"], q["body"]["model"]) for q in emu.requests if q["method"] == "POST"}
@@ -170,10 +172,10 @@ def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
     assert {provenance.read(p).source for p in written} == {"emulator"}
     assert not any("sk-" in p.read_text() for p in written)
     # and what was recorded replays offline with the network blocked
-    r = pytest_run("suites/wire", f"--cassette-dir={tmp_path}", "--block-network", *models)
+    r = pytest_run("suites/wire", f"--cassette-dir={tmp_path}", "--kimi-block-network", *models)
     assert r.returncode == 0, r.stdout[-3000:]
 
 
 def test_record_mode_needs_an_upstream():
-    r = pytest_run("suites/wire", "--record-mode=rewrite", "--collect-only")
+    r = pytest_run("suites/wire", "--kimi-record-mode=rewrite", "--collect-only")
     assert r.returncode != 0 and "give --live or --upstream" in r.stderr + r.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from harness.cli import main as cli_main
 from harness.reporting import matrix
@@ -97,8 +98,34 @@ def test_cli_matrix_without_results(tmp_path, capsys):
 
 
 def test_targetless_records_get_their_own_column(tmp_path):
-    write(tmp_path, "_", "_", [{**rec(None, "catalog", None), "target": None}])
+    write(tmp_path, "_", "_", [{**rec(None, "catalog", None), "target": None}])  # files of older versions
     write(tmp_path, "t", "t", [rec("t", "T1", "m")])
+    write(tmp_path, "wire_real", "wire: real", [{**rec("wire: real", "T9", "*"), "provenance": "real"}])
+    write(tmp_path, "wire_emulator", "wire: emulator", [{**rec("wire: emulator", "T9", "m"), "provenance": "emulator"}])
     m = matrix.load([tmp_path])
-    assert m.targets == ["t", matrix.NO_TARGET]
-    assert m.summary(matrix.NO_TARGET, "catalog") == "1/1 pass"
+    assert m.targets == ["t", "wire: emulator", "wire: real", matrix.HARNESS]
+    assert m.summary(matrix.HARNESS, "catalog") == "1/1 pass"
+    assert m.summary("wire: real", "T9") == "1/1 pass"
+    md = m.render_markdown()
+    assert "(no target)" not in md and "`wire: real`" in md and "`harness`" in md
+
+
+def test_results_files_name_the_wire_provenance_and_the_harness_column():
+    from harness.reporting.matrix import column_for
+
+    assert column_for("wire", "real") == "wire: real" and column_for("wire", "emulator") == "wire: emulator"
+    assert column_for("wire", None) == "harness" and column_for("catalog", None) == "harness"
+
+
+def test_a_suite_run_writes_one_results_file_per_column(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "pytest", "suites/wire", "-q", "-p", "no:cacheprovider",
+                        "--model", "moonshot/kimi-k2.6", "--results-dir", str(tmp_path)],
+                       cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=600, check=False)
+    assert r.returncode == 0, r.stdout[-2000:]
+    names = sorted(p.name for p in tmp_path.glob("*.json"))
+    assert names == ["results-harness.json", "results-wire-emulator.json", "results-wire-real.json"]
+    m = matrix.load([tmp_path])
+    assert m.targets == ["wire: emulator", "wire: real", "harness"]

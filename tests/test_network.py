@@ -61,7 +61,7 @@ def test_probe_blocked_when_asked():
 
 def test_block_network_option_blocks_the_session():
     env = {**os.environ, "KIMI_NETWORK_PROBE": "1"}
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--block-network",
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--kimi-block-network",
                         "tests/test_network.py::test_probe_blocked_when_asked"],
                        cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout[-2000:]

@@ -21,7 +21,7 @@ def run(pytester, *args):
     """Run pytest inside the sandbox the way an installed plugin would be loaded."""
     from importlib.metadata import entry_points
 
-    installed = any(ep.value == "harness.plugin" for ep in entry_points(group="pytest11"))
+    installed = any(ep.value in ("kimi_conformance.plugin", "harness.plugin") for ep in entry_points(group="pytest11"))
     extra = () if installed else ("-p", "harness.plugin")
     # importlib mode: the outer run may have imported suites/ modules under the same names.
     return pytester.runpytest(*args, *extra, "-p", "no:cacheprovider", "--hypothesis-profile=mutation",

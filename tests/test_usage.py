@@ -6,20 +6,15 @@ from __future__ import annotations
 import copy
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from harness.wire.captures import SHIPPED as CAPTURES
 from harness.wire.captures import load_units, skip_reason
 from harness.wire.usage import Cost, Usage, estimate_cost, parse_usage, usage_from_dict
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CAPTURES = SHARED / "real-captures"
-needs_captures = pytest.mark.skipif(
-    not CAPTURES.is_dir(), reason=f"real captures not found at {CAPTURES} (expected ../shared/real-captures beside the repo)"
-)
 K26 = {"input": 0.95, "output": 4.00, "cache_read": 0.16, "unit": "usd_per_mtok"}  # floats on purpose
 
 
@@ -136,7 +131,6 @@ def check_cost(parser):
 CHECKS = [check_capture_numbers, check_no_double_count, check_top_level_cached, check_reasoning, check_cost]
 
 
-@needs_captures
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
 def test_reference_parser_passes(check):
     check(parse_usage)
@@ -215,7 +209,6 @@ BROKEN = [
 ]
 
 
-@needs_captures
 @pytest.mark.parametrize("parser,check", BROKEN, ids=lambda f: f.__name__)
 def test_checks_catch_divergent_parser(parser, check):
     with pytest.raises(AssertionError):
@@ -225,7 +218,6 @@ def test_checks_catch_divergent_parser(parser, check):
 # --- parse_usage on each shape ---------------------------------------------------------------
 
 
-@needs_captures
 def test_stream_shapes_and_sources():
     meta = stream("moonshotai-metadata-live.chunks.txt")
     assert parse_usage(meta).source == "stream.trailing"

@@ -9,19 +9,19 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from harness.wire.captures import SHIPPED as CAPTURES
 from harness.wire.captures import load_units, skip_reason
-from harness.wire.schemas import KINDS, SCHEMA_DIR, WireSchemaError, iter_errors, load_schema, validate
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CAPTURES = SHARED / "real-captures"
-needs_captures = pytest.mark.skipif(
-    not CAPTURES.is_dir(), reason=f"real captures not found at {CAPTURES} (expected ../shared/real-captures beside the repo)"
+from harness.wire.schemas import (
+    KINDS,
+    SCHEMA_DIR,
+    WireSchemaError,
+    iter_errors,
+    load_schema,
+    validate,
 )
 
 
 def capture_files() -> list[Path]:
-    if not CAPTURES.is_dir():
-        return []
     return sorted(p for p in CAPTURES.rglob("*") if p.is_file() and skip_reason(p) is None)
 
 
@@ -64,7 +64,6 @@ def test_usage_schema_is_shared_by_reference():
 # --- every real capture is accepted ---------------------------------------------------
 
 
-@needs_captures
 @pytest.mark.parametrize("kind", ["response", "error", "chunk", "request"])
 def test_real_captures_validate(kind):
     pairs = units_of(kind)
@@ -73,7 +72,6 @@ def test_real_captures_validate(kind):
         assert list(iter_errors(kind, u.payload)) == [], f"{f.name} {u.root}"
 
 
-@needs_captures
 def test_every_real_stream_chunk_validates():
     streams = units_of("stream")
     assert len(streams) >= 6
@@ -121,7 +119,6 @@ RESPONSE_CASES = [
 ]
 
 
-@needs_captures
 @pytest.mark.parametrize("path,value,where,msg", RESPONSE_CASES)
 def test_corrupted_response_is_rejected(path, value, where, msg):
     good = _one("moonshotai-k2.7-tool-choice-omitted.json")
@@ -137,7 +134,6 @@ def _stream(name: str) -> list:
     return [json.loads(line) for line in next(CAPTURES.rglob(name)).read_text().splitlines() if line.strip()]
 
 
-@needs_captures
 def test_corrupted_chunks_are_rejected():
     chunks = _stream("moonshotai-metadata-live.chunks.txt")
     finish, trailing, tool = chunks[-2], chunks[-1], chunks[-4]
@@ -160,7 +156,6 @@ def test_corrupted_chunks_are_rejected():
         assert any(e.path == where and msg in e.message for e in errors), (path, errors)
 
 
-@needs_captures
 def test_corrupted_error_bodies_are_rejected():
     good = _one("moonshotai-required-tool-choice-error.json")
     cases = [
@@ -176,7 +171,6 @@ def test_corrupted_error_bodies_are_rejected():
         assert any(e.path == where and msg in e.message for e in errors), (path, errors)
 
 
-@needs_captures
 def test_corrupted_requests_are_rejected():
     (f, unit), *_ = [p for p in units_of("request") if "tool_calls" in json.dumps(p[1].payload)]
     good = unit.payload

@@ -1,9 +1,11 @@
-"""Where a cassette was recorded: `emulator` or `live` (CONTRACT: only the real API may say live).
+"""Where a cassette came from: `emulator`, `live`, `upstream` or `real`.
 
-The kind is decided from what was observed, never from a flag alone: a loopback upstream or a
-response carrying the emulator's marker (`Server: kimi-emulator…`) is the emulator, whatever
+The recorded kinds are decided from what was observed, never from a flag alone: a loopback upstream
+or a response carrying the emulator's marker (`Server: kimi-emulator…`) is the emulator, whatever
 `--live` says; `live` needs a non-loopback host that is one of the catalog's endpoints and no
-emulator marker on any recorded response.
+emulator marker on any recorded response (only the real API may say live: docs/contract.md#sources).
+`real` is never recorded by the harness: it marks a cassette built from a public real capture
+(harness/cassettes/real.py), with the capture, its origin and whether the request was captured too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
 EMULATOR_SERVER_PREFIX = "kimi-emulator"
-KINDS = ("emulator", "live", "upstream")
+KINDS = ("emulator", "live", "upstream", "real")
+_EXTRA = ("capture", "origin", "request")  # real cassettes only: omitted when empty
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -50,31 +53,39 @@ def classify(upstream_url: str, *, live_hosts: Iterable[str], emulator_marker_se
 
 @dataclass
 class Provenance:
-    source: str  # emulator | live | upstream
+    source: str  # emulator | live | upstream | real
     model: str
     scenario: str
     recorded: str = field(default_factory=lambda: _dt.date.today().isoformat())
     harness: str = ""
     endpoint: str = ""  # the canonical base URL the cassette's requests are stored under
     upstream_host: str = ""  # where the requests really went (loopback for the emulator)
+    capture: str = ""  # real: the capture file, relative to harness/wire/real_captures
+    origin: str = ""  # real: repository@commit the capture was taken from
+    request: str = ""  # real: `captured` or `reconstructed` (the capture holds only the answer)
 
     def __post_init__(self):
         if self.source not in KINDS:
             raise ValueError(f"provenance source must be one of {KINDS}, got {self.source!r}")
+        if self.source == "real" and not (self.capture and self.origin):
+            # a recording run can never claim `real`: only a cassette built from a named capture can
+            raise ValueError("provenance `real` needs the capture it was built from and its origin")
         if not self.harness:
             from harness import __version__
 
             self.harness = __version__
 
     def to_dict(self) -> dict[str, str]:
-        return {"source": self.source, "model": self.model, "scenario": self.scenario,
-                "recorded": self.recorded, "harness": self.harness, "endpoint": self.endpoint,
-                "upstream_host": self.upstream_host}
+        out = {"source": self.source, "model": self.model, "scenario": self.scenario,
+               "recorded": self.recorded, "harness": self.harness, "endpoint": self.endpoint,
+               "upstream_host": self.upstream_host}
+        out.update({k: getattr(self, k) for k in _EXTRA if getattr(self, k)})
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Provenance":
         return cls(**{k: str(d.get(k, "")) for k in ("source", "model", "scenario", "recorded",
-                                                      "harness", "endpoint", "upstream_host")})
+                                                      "harness", "endpoint", "upstream_host", *_EXTRA)})
 
     def label(self) -> str:
         return f"{self.source} ({self.model}, {self.recorded}, harness {self.harness})"

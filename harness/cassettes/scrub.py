@@ -1,6 +1,6 @@
 """Keep secrets out of cassettes, logs and reports. Pure functions, no vcrpy.
 
-Moonshot / Kimi keys start with `sk-` (CONTRACT §1). Any such string in a header or a body is
+Moonshot / Kimi keys start with `sk-` (docs/contract.md#catalog). Any such string in a header or a body is
 replaced by `<redacted:api-key>` — a marker without the `sk-` prefix, so `grep -r "sk-"
 cassettes/` stays empty. Credential headers are redacted, per-request noise headers dropped.
 """

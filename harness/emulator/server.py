@@ -75,7 +75,7 @@ class Emulator:
     seed: varies ids/texts deterministically; rpm: per-key requests per minute (None = unlimited);
     clock: callable -> epoch seconds (default FixedClock); prompt_cache: report cached tokens for
     message prefixes already seen; retry_after: seconds announced on RPM 429s;
-    reject_empty_reasoning: treat reasoning_content "" as missing (CONTRACT §6 open question).
+    reject_empty_reasoning: treat reasoning_content "" as missing (docs/contract.md#gaps open question).
     """
 
     def __init__(self, *, api_keys: Iterable[str] | None = None, revoked_keys: Iterable[str] = (),

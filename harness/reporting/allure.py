@@ -136,8 +136,8 @@ def on_setup(item) -> None:
     rules = list(dict.fromkeys(str(m.args[0]) for m in item.iter_markers("rule") if m.args))
     area = _marker_arg(item, "area")
     provenance = _marker_arg(item, "provenance")
-    if area:
-        allure.dynamic.epic(area)
+    if area:  # wire tests group by where their cassette came from: real captures apart from the emulator's
+        allure.dynamic.epic(f"{area} ({provenance})" if area == "wire" and provenance else area)
     for rule in rules:  # a wire scenario can check several rules: one feature each
         allure.dynamic.feature(feature_title(rule))
         allure.dynamic.label("rule", rule)

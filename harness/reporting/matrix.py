@@ -9,6 +9,12 @@ A cell is one of
 - `—`     not run.
 Several tests for the same target, rule and model fold into the worst of their cells.
 
+Columns are targets (the systems under test: `reference`, `openclaw`, `pi-ai`, `litellm`, your
+`--target`), then the wire columns — the API as the cassettes hold it: `wire: emulator` (recorded
+from the harness's emulator), `wire: real` (built from public captures of the real API),
+`wire: live` (recorded from the real API with your key) — and `harness` (checks of the harness's
+own computations that need no target). Rows are the contract's rules (docs/contract.md).
+
 `kimi-conformance matrix [RESULTS_DIR_OR_FILES...] [--markdown reports/matrix.md]` prints the
 summary (rule rows x target columns, aggregated over models: `19/19 pass`, `2 div`, `1 FAIL`,
 `n/a`) and writes the Markdown report: that summary plus, per target, a rule x model table.
@@ -27,8 +33,23 @@ SEVERITY = {NOT_RUN: 0, NA: 1, SKIP: 2, PASS: 3, DIV: 4, FAIL: 5}
 RULE_ORDER = ("routing", "T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7", "T8", "T9",
               "idempotence", "passthrough", "errors")
 ANY_MODEL = "*"
-NO_TARGET = "(no target)"  # results.py files tests that run against no target (wire, catalog) under "_"
+HARNESS = "harness"  # tests with no target and no cassette (column_for)
+WIRE_PREFIX = "wire: "  # wire columns: the provenance of the cassettes (emulator, real, live)
+COLUMN_NOTE = (
+    "Columns: each target is a system under test; `wire: emulator`, `wire: real`, `wire: live` are "
+    "the wire suites against cassettes recorded from the harness's emulator, built from public "
+    "captures of the real API, and recorded from the real API; `harness` holds checks of the "
+    "harness's own computations that need no target. Rules: docs/contract.md."
+)
 
+
+
+def column_for(area: str | None, provenance: str | None) -> str:
+    """The column of a test without a target: the wire suites' is their cassette's provenance
+    (`wire: emulator`, `wire: real`, `wire: live`); anything else is `harness`."""
+    if area == "wire" and provenance:
+        return f"wire: {provenance}"
+    return HARNESS
 
 def classify(record: dict[str, Any]) -> str:
     outcome, reason = record.get("outcome"), str(record.get("reason") or "")
@@ -71,7 +92,10 @@ class Matrix:
 
     @property
     def targets(self) -> list[str]:
-        return sorted({t for t, _, _ in self.cells}, key=lambda t: (t == NO_TARGET, t != "reference", t))
+        def order(t: str) -> tuple:
+            return (t == HARNESS, t.startswith(WIRE_PREFIX), t != "reference", t)
+
+        return sorted({t for t, _, _ in self.cells}, key=order)
 
     @property
     def rules(self) -> list[str]:
@@ -124,6 +148,7 @@ class Matrix:
         out = ["# Conformance matrix", "",
                "Cells: `pass`; `div` — passes only through listed known divergences; `FAIL`; "
                "`n/a` — not applicable to the target (reason below); `—` — not run.", "",
+               COLUMN_NOTE, "",
                "## Summary (over models)", ""]
         out += _md_table(["rule", *self.targets],
                          [[rule, *(self.summary(t, rule) for t in self.targets)] for rule in self.rules]
@@ -199,7 +224,8 @@ def load(inputs: Iterable[str | Path]) -> Matrix:
             raise ValueError(f"{path} is not a results file (no `results` list)")
         for rec in data["results"]:
             target = rec.get("target") or data.get("target")
-            target = NO_TARGET if target in (None, "_") else target
+            if target in (None, "_"):  # no target: its column
+                target = column_for(rec.get("area"), rec.get("provenance"))
             records[(target, rec.get("nodeid", ""))] = {**rec, "target": target}
             versions = (data.get("targets") or {}).get(target)
             if versions:

@@ -9,6 +9,12 @@ as dicts: rule, check, path, expected, actual, message) and its `minimal_case`, 
 `report.user_properties`. Each file carries its `run_id` (harness.reporting.runs) and its target's
 `versions`; when a file is replaced by a different run, the old one moves to `previous/` so the
 summary at the end of the next run can say what changed.
+
+A test that runs against no target keeps `target: null`, but is filed — and shown in the matrix —
+under a named column (`column_for`): the wire suites check the API as a cassette holds it, so their
+column is the cassette's provenance — `wire: emulator`, `wire: real` (built from a real capture),
+`wire: live`; anything else is `harness` (the harness's own computations, e.g. the T9 worked
+example). Files are `results-<target or column>.json` (`results-wire-real.json`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any
 
 from harness.cassettes.scrub import scrub_obj, scrub_text
 from harness.reporting import runs
+from harness.reporting.matrix import column_for
 
 
 @dataclass
@@ -104,12 +111,13 @@ class ResultsWriter:
 
     def payloads(self, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """One results file's content per target (file slug -> data), with its versions and run id."""
-        by_target: dict[str, list[dict]] = {}
+        by_file: dict[str, tuple[str, list[dict]]] = {}
         for rec in self.records.values():
-            by_target.setdefault(rec.target or runs.NO_TARGET, []).append(asdict(rec))
+            column = rec.target or column_for(rec.area, rec.provenance)
+            by_file.setdefault(column, (rec.target or runs.NO_TARGET, []))[1].append(asdict(rec))
         out = {}
-        for target, recs in by_target.items():
-            slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in target)[:80]
+        for column, (target, recs) in by_file.items():
+            slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in column.replace(": ", "-"))[:80]
             # A key in a target spec (its name, its versions) or in what it answered (a violation's
             # actual value) never reaches a results file or the summary made from it.
             data = scrub_obj({**meta, "target": target, "results": recs})

@@ -3,17 +3,15 @@
     python -m harness.reporting.screenshot [--report reports/allure-report] [--shots reports/screenshots]
                                            [--chromium /usr/bin/chromium] [--expect-regressions N]
 
-What it does, with nothing but the standard library and Debian's `chromium`:
+What it does, with Playwright for Python driving the system's Chromium (harness/reporting/browser.py;
+`executable_path`, no browser download):
 
 * serves the report from a loopback HTTP server (127.0.0.1, random port) — the Awesome report
   loads its data with fetch(), which file:// does not allow;
-* starts Chromium headless with a fresh profile, background networking / component updates /
-  sync off, QUIC off, `--host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE
-  127.0.0.1"` (no name resolves but loopback) and `--proxy-server` pointing at a loopback *trap*
-  proxy that records and refuses every request for an outside host (Chromium sends page *and*
-  browser-level requests there; loopback bypasses it);
-* drives it over the DevTools protocol on a pipe (`--remote-debugging-pipe`, no websocket
-  library, no Playwright), logging every network request of the page;
+* launches Chromium headless with background networking / component updates / sync off, QUIC off,
+  no name resolving but loopback, and a loopback *trap* proxy that records and refuses every
+  request Chromium itself sends to an outside host; in the page every request is routed
+  (`context.route`): the report's origin goes through, anything else is refused and recorded;
 * checks and screenshots: the overview (`overview.png`), the categories tree with the regression
   category (`categories.png`), a failing test with its `diff` attachment opened (`failure-diff.png`),
   the history trend charts (`trend.png`), and the matrix page when the report links one (`matrix.png`);
@@ -25,14 +23,37 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from harness.reporting.chromium import CDP, Page, TrapProxy, click_text, find_chromium, serve
+from harness.reporting.browser import (
+    TrapProxy,
+    click_text,
+    find_chromium,
+    offline_browser,
+    serve,
+)
+
+
+def wait_for(page: Any, expr: str, timeout: float = 20, what: str = "") -> Any:
+    """Wait until the JS expression is truthy; AssertionError naming `what` when it never is."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return page.wait_for_function(expr, timeout=timeout * 1000).json_value()
+    except PlaywrightTimeout:
+        raise AssertionError(f"timed out waiting for {what or expr[:80]}") from None
+
+
+def text_of(page: Any) -> str:
+    return page.evaluate("document.body ? document.body.innerText : ''") or ""
+
+
+def shot(page: Any, path: Path, full: bool = False) -> Path:
+    page.screenshot(path=str(path), full_page=full)
+    return path
 
 
 def _failing_result(report: Path) -> dict | None:
@@ -68,93 +89,88 @@ def run(report: Path, shots: Path, chromium: str, expect_regressions: int | None
     server, port = serve(report)
     origin = f"http://127.0.0.1:{port}"
     trap = TrapProxy()
-    profile = Path(tempfile.mkdtemp(prefix="kimi-chromium-"))
-    cdp = None
     t0 = time.monotonic()
     try:
-        cdp = CDP(chromium, profile, trap.port)
-        page = Page(cdp)
-        loaded = "document.querySelector('#app') && document.querySelector('#app').innerText.trim().length > 50"
-
-        # 1. overview
-        page.goto(f"{origin}/index.html")
-        page.wait_for(loaded, what="the report app to render")
-        time.sleep(1.0)
-        text = page.text()
-        summary["checks"]["overview"] = {"has_title": "kimi-conformance" in text,
-                                         "mentions_failed": "failed" in text.lower() or "Failed" in text}
-        summary["screenshots"]["overview"] = str(page.screenshot(shots / "overview.png"))
-
-        # 2. categories (regressions)
-        page.goto(f"{origin}/index.html#/categories")
-        page.wait_for("document.body.innerText.includes('Regressions') || document.body.innerText.includes('Product errors')"
-                      " || document.body.innerText.includes('Known divergences')", what="the categories tab")
-        time.sleep(0.5)
-        text = page.text()
-        summary["checks"]["categories"] = {"regressions_category": "Regressions (passed in the previous run" in text}
-        if expect_regressions is not None and expect_regressions > 0:
-            click_text(page, "Regressions (passed in the previous run, fail now)")
+        with offline_browser(chromium, origin, trap) as (page, guard):
+            _visit(page, origin, report, shots, summary, expect_regressions)
             time.sleep(0.5)
-        summary["screenshots"]["categories"] = str(page.screenshot(shots / "categories.png"))
-
-        # 3. a failing test with its diff attachment (Attachments tab -> "diff")
-        failing = _failing_result(report)
-        if failing is not None:
-            page.goto(f"{origin}/index.html#/{failing['id']}")
-            page.wait_for(f"document.body.innerText.includes({json.dumps(failing['name'])})", what="the failing test page")
-            time.sleep(0.5)
-            click_text(page, "Attachments")
-            time.sleep(0.5)
-            opened = click_text(page, "diff")
-            got = False
-            if opened:
-                try:  # this line is only in the diff attachment, not in the error message
-                    got = page.wait_for("document.body.innerText.includes('Whole request, unified diff')", timeout=8,
-                                        what="the diff attachment content")
-                except AssertionError:
-                    got = False
-                page.eval("""(() => { const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-                    let n; while ((n = w.nextNode())) { if (n.nodeValue.includes('What the rule compares')) {
-                    n.parentElement.scrollIntoView({block: 'start'}); window.scrollBy(0, -120); return true; } }
-                    return false; })()""")
-                time.sleep(0.3)
-            summary["checks"]["failure"] = {"test": failing["name"], "diff_clicked": opened, "diff_visible": bool(got)}
-            summary["screenshots"]["failure-diff"] = str(page.screenshot(shots / "failure-diff.png"))
-        else:
-            summary["checks"]["failure"] = {"test": None}
-
-        # 4. history trend
-        page.goto(f"{origin}/index.html#/charts")
-        page.wait_for("document.querySelectorAll('svg').length > 2", what="the charts")
-        time.sleep(1.5)
-        text = page.text()
-        summary["checks"]["trend"] = {"trend_title": "Status dynamics" in text or "trend" in text.lower(),
-                                      "history_points": _history_points(report),
-                                      "svg_charts": page.eval("document.querySelectorAll('svg path').length")}
-        summary["screenshots"]["trend"] = str(page.screenshot(shots / "trend.png", full=True))
-
-        # 5. the matrix page, if linked
-        if (report / "matrix.html").is_file():
-            page.goto(f"{origin}/matrix.html")
-            page.wait_for("document.body && document.body.innerText.length > 10", what="the matrix page")
-            summary["checks"]["matrix"] = {"linked_from_index": "matrix.html" in (report / "index.html").read_text()}
-            summary["screenshots"]["matrix"] = str(page.screenshot(shots / "matrix.png", full=True))
-
-        time.sleep(0.5)
-        every = page.requests()
-        summary["requests"] = len(every)
-        summary["outside_requests"] = sorted({u for u in every if not (
-            u.startswith(origin + "/") or u.startswith(("data:", "blob:", "about:", "chrome-error:")))})
+            summary["requests"] = len(guard.requests)
+            summary["outside_requests"] = sorted(set(guard.refused))
     finally:
-        if cdp is not None:
-            cdp.close()
         server.shutdown()
         trap.close()
-        shutil.rmtree(profile, ignore_errors=True)
     summary["proxy_trap_hits"] = trap.hits
     summary["seconds"] = round(time.monotonic() - t0, 1)
     (shots / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary
+
+
+def _visit(page: Any, origin: str, report: Path, shots: Path, summary: dict, expect_regressions: int | None) -> None:
+    loaded = "document.querySelector('#app') && document.querySelector('#app').innerText.trim().length > 50"
+
+    # 1. overview
+    page.goto(f"{origin}/index.html")
+    wait_for(page, loaded, what="the report app to render")
+    time.sleep(1.0)
+    text = text_of(page)
+    summary["checks"]["overview"] = {"has_title": "kimi-conformance" in text,
+                                     "mentions_failed": "failed" in text.lower() or "Failed" in text}
+    summary["screenshots"]["overview"] = str(shot(page, shots / "overview.png"))
+
+    # 2. categories (regressions)
+    page.goto(f"{origin}/index.html#/categories")
+    wait_for(page, "document.body.innerText.includes('Regressions') || document.body.innerText.includes('Product errors')"
+             " || document.body.innerText.includes('Known divergences')", what="the categories tab")
+    time.sleep(0.5)
+    text = text_of(page)
+    summary["checks"]["categories"] = {"regressions_category": "Regressions (passed in the previous run" in text}
+    if expect_regressions is not None and expect_regressions > 0:
+        click_text(page, "Regressions (passed in the previous run, fail now)")
+        time.sleep(0.5)
+    summary["screenshots"]["categories"] = str(shot(page, shots / "categories.png"))
+
+    # 3. a failing test with its diff attachment (Attachments tab -> "diff")
+    failing = _failing_result(report)
+    if failing is not None:
+        page.goto(f"{origin}/index.html#/{failing['id']}")
+        wait_for(page, f"document.body.innerText.includes({json.dumps(failing['name'])})", what="the failing test page")
+        time.sleep(0.5)
+        click_text(page, "Attachments")
+        time.sleep(0.5)
+        opened = click_text(page, "diff")
+        got = False
+        if opened:
+            try:  # this line is only in the diff attachment, not in the error message
+                got = wait_for(page, "document.body.innerText.includes('Whole request, unified diff')", timeout=8,
+                               what="the diff attachment content")
+            except AssertionError:
+                got = False
+            page.evaluate("""(() => { const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+                let n; while ((n = w.nextNode())) { if (n.nodeValue.includes('What the rule compares')) {
+                n.parentElement.scrollIntoView({block: 'start'}); window.scrollBy(0, -120); return true; } }
+                return false; })()""")
+            time.sleep(0.3)
+        summary["checks"]["failure"] = {"test": failing["name"], "diff_clicked": opened, "diff_visible": bool(got)}
+        summary["screenshots"]["failure-diff"] = str(shot(page, shots / "failure-diff.png"))
+    else:
+        summary["checks"]["failure"] = {"test": None}
+
+    # 4. history trend
+    page.goto(f"{origin}/index.html#/charts")
+    wait_for(page, "document.querySelectorAll('svg').length > 2", what="the charts")
+    time.sleep(1.5)
+    text = text_of(page)
+    summary["checks"]["trend"] = {"trend_title": "Status dynamics" in text or "trend" in text.lower(),
+                                  "history_points": _history_points(report),
+                                  "svg_charts": page.evaluate("document.querySelectorAll('svg path').length")}
+    summary["screenshots"]["trend"] = str(shot(page, shots / "trend.png", full=True))
+
+    # 5. the matrix page, if linked
+    if (report / "matrix.html").is_file():
+        page.goto(f"{origin}/matrix.html")
+        wait_for(page, "document.body && document.body.innerText.length > 10", what="the matrix page")
+        summary["checks"]["matrix"] = {"linked_from_index": "matrix.html" in (report / "index.html").read_text()}
+        summary["screenshots"]["matrix"] = str(shot(page, shots / "matrix.png", full=True))
 
 
 def problems(summary: dict, expect_regressions: int | None = None) -> list[str]:

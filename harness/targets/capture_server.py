@@ -55,7 +55,7 @@ def completion_id(seq: int) -> str:
 
 
 def completion(model: str, cid: str = "chatcmpl-capture") -> dict[str, Any]:
-    """A minimal non-streamed Moonshot chat completion (shape of the real-captures)."""
+    """A minimal non-streamed Moonshot chat completion (shape of the real captures, harness/wire/real_captures)."""
     return {
         "id": cid, "object": "chat.completion", "created": int(time.time()), "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": "OK"}, "finish_reason": "stop"}],
@@ -65,7 +65,7 @@ def completion(model: str, cid: str = "chatcmpl-capture") -> dict[str, Any]:
 
 def stream_chunks(model: str, include_usage: bool, cid: str = "chatcmpl-capture") -> list[dict[str, Any]]:
     """Moonshot's stream: role+content, then the finish chunk carrying `choices[0].usage`, then,
-    with include_usage, the trailing `{"choices": [], "usage"}` chunk (CONTRACT T9)."""
+    with include_usage, the trailing `{"choices": [], "usage"}` chunk (docs/contract.md#t9)."""
     base = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
     usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
     chunks = [

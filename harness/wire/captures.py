@@ -19,6 +19,10 @@ import yaml
 
 from .schemas import WireError, iter_errors
 
+# The real captures ship inside the package (one folder per source, each with its PROVENANCE.md):
+# tests, the wire suites and `validate-captures` read them from here, in a checkout and a wheel alike.
+SHIPPED = Path(__file__).resolve().parent / "real_captures"
+
 STREAM_SUFFIXES = (".chunks.txt", ".chunks.jsonl", ".jsonl", ".sse")
 YAML_SUFFIXES = (".yaml", ".yml")
 

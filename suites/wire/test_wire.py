@@ -1,7 +1,7 @@
 """Wire suites: the contract against the API, per catalog model and scenario.
 
 Each test replays a cassette (default, network blocked) or talks to --upstream / the real API
-(--live), and records with --record-mode. For every scenario the request the reference builds is
+(--live), and records with --kimi-record-mode. For every scenario the request the reference builds is
 accepted (200) and, where a rule forbids the untransformed request, the raw one is rejected with
 the documented error (scenarios.json). Every response is schema-checked, its usage priced at the
 catalog rates (T9), streams checked for T8/T9 usage shapes.
@@ -29,7 +29,7 @@ def test_wire(wire, model, scenario, record_property):
 
 
 def test_cost_worked_example(catalog):
-    """CONTRACT §2 T9: K2.6, 600 uncached input, 100 output, 400 cache-read tokens -> 0.001034 USD."""
+    """docs/contract.md#t9: K2.6, 600 uncached input, 100 output, 400 cache-read tokens -> 0.001034 USD."""
     from harness.cassettes.runner import check_cost
     from harness.wire.usage import parse_usage
 

@@ -1,0 +1,54 @@
+"""kimi-conformance's own import name, with a guard against a shadowed `harness`.
+
+The implementation lives in the package `harness`, a generic name: in a user's environment
+another package or folder called `harness` (earlier on sys.path) could stand in its place. This
+package has a name nobody else uses; the pytest plugin and the command line enter through it, and
+it checks first that `harness` is really kimi-conformance's (`shadowing_problem`), failing with one
+line instead of a confusing traceback.
+
+    from kimi_conformance import ConformanceSuite   # same object as harness.testing.ConformanceSuite
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DISTRIBUTION = "kimi-conformance"
+_PUBLIC = {"ConformanceSuite": "harness.testing", "CaseError": "harness.errors"}
+
+
+def shadowing_problem() -> str | None:
+    """One line saying why `harness` is not kimi-conformance's, or None when it is."""
+    try:
+        import harness
+    except Exception as e:  # a broken install or a `harness` that fails to import
+        return f"kimi-conformance: cannot import its package `harness` ({type(e).__name__}: {e}); reinstall kimi-conformance"
+    if getattr(harness, "DISTRIBUTION", None) != DISTRIBUTION:
+        where = getattr(harness, "__file__", None) or list(getattr(harness, "__path__", []))
+        return (f"kimi-conformance: the module `harness` imported from {where} is not kimi-conformance's — another "
+                "package or folder named `harness` shadows it; rename it or use a separate virtualenv")
+    return None
+
+
+def check() -> None:
+    """Raise ImportError with `shadowing_problem`'s line when `harness` is not ours."""
+    problem = shadowing_problem()
+    if problem:
+        raise ImportError(problem)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        import importlib
+
+        check()
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    if name == "__version__":
+        check()
+        import harness
+
+        return harness.__version__
+    raise AttributeError(f"module 'kimi_conformance' has no attribute {name!r}")
+
+
+__all__ = ["DISTRIBUTION", "shadowing_problem", "check", *_PUBLIC]
