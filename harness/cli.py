@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.reporting.summary import add_compare_command
 
     add_compare_command(sub)
+    from harness.rules._cli import add_rules_command
+
+    add_rules_command(sub)
     return parser
 
 
