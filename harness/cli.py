@@ -23,6 +23,8 @@ def cmd_catalog(args) -> int:
     from harness import catalog as catalog_mod
 
     cat = catalog_mod.load(args.catalog)
+    for w in cat.warnings:
+        print(f"warning: {w}", file=sys.stderr)
     models = cat.models(include_retired=not args.skip_retired)
     if args.json:
         print(json.dumps([{"ref": m.ref, "name": m.name, "status": m.status, "thinking": m.thinking_mode,
@@ -103,14 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("catalog", help="list the model catalog as a table")
-    p.add_argument("--catalog", help="a user catalog (or openclaw.json) merged over the built-in one")
+    p.add_argument("--catalog", "--config", dest="catalog", metavar="PATH",
+                   help="a user catalog or OpenClaw / nix-openclaw config (JSON or JSON5) merged over the built-in one")
     p.add_argument("--skip-retired", action="store_true", help="leave out models the catalog marks retired")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_catalog)
 
     p = sub.add_parser("resolve", help="resolve model refs (aliases, legacy refs) to canonical refs")
     p.add_argument("refs", nargs="+", metavar="REF", help="model refs in any spelling: alias, legacy ref, provider prefix")
-    p.add_argument("--catalog", help="a user catalog (or openclaw.json) merged over the built-in one")
+    p.add_argument("--catalog", "--config", dest="catalog", metavar="PATH",
+                   help="a user catalog or OpenClaw / nix-openclaw config (JSON or JSON5) merged over the built-in one")
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser("transform", help="run one case (JSON file, or - for stdin) through a target")
@@ -155,12 +159,22 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.rules._cli import add_rules_command
 
     add_rules_command(sub)
+
+    from harness.cli_online import add_parsers
+
+    add_parsers(sub)  # websearch, smoke
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from harness.errors import HarnessError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except HarnessError as e:  # bad input (a catalog, a ref, a missing key): one line, never a traceback
+        print(f"kimi-conformance {args.command}: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

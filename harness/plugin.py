@@ -19,8 +19,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--target", action="append", default=None, metavar="NAME",
                     help="system under test: reference (default), python:MODULE:CALLABLE, command:CMD, "
                          "openclaw, pi-ai, litellm, http:URL. Repeatable: results are per target.")
-    group.addoption("--catalog", default=None, metavar="PATH",
-                    help="a catalog (or openclaw.json) merged over the built-in one (mode: merge) or replacing it")
+    group.addoption("--catalog", "--config", dest="catalog", default=None, metavar="PATH",
+                    help="a catalog or an OpenClaw / nix-openclaw config (JSON or JSON5; ${VAR} from the "
+                         "environment, apiKeyFile, agents.defaults aliases) merged over the built-in one "
+                         "(mode: merge) or replacing it; keys in it never reach a report")
     group.addoption("--model", action="append", default=None, metavar="REF",
                     help="only these model refs (any spelling the catalog resolves). Repeatable.")
     group.addoption("--skip-retired", action="store_true", default=False,
@@ -145,6 +147,8 @@ def _catalog(config: pytest.Config):
         except Exception as e:  # a bad --catalog is a usage error, not 100 failing tests
             raise pytest.UsageError(str(e)) from None
         config._kimi_catalog = cached
+        for warning in cached.warnings:  # e.g. cost figures that look per-1K
+            config.issue_config_time_warning(pytest.PytestConfigWarning(warning), stacklevel=2)
     return cached
 
 

@@ -104,6 +104,8 @@ class Catalog:
         self.data = data
         self.origin = origin
         self.version = data["version"]
+        self.primary: str | None = None  # agents.defaults.model.primary of a user config, resolved
+        self.warnings: list[str] = []  # e.g. cost figures that look per-1K
         self.providers = {pid: Provider(pid, p) for pid, p in data["providers"].items()}
         self._models: dict[str, Model] = {}
         self._refs: dict[str, str] = {}  # any accepted spelling -> canonical ref
@@ -224,46 +226,25 @@ def _deep_update(dst: dict, src: dict) -> None:
             dst[k] = copy.deepcopy(v)
 
 
-def _from_openclaw_config(data: dict[str, Any]) -> dict[str, Any]:
-    """Accept an openclaw.json (its `models` section) as a user catalog.
+def load(path: str | Path | None = None, environ=None) -> Catalog:
+    """The built-in catalog, or a user catalog / OpenClaw config (JSON or JSON5) merged over it
+    or replacing it (`mode`). Keys in the file never reach the catalog: see `user_config`."""
+    from harness.catalog import user_config
 
-    API keys in it are dropped on purpose: the catalog never carries a secret.
-    """
-    section = data["models"]
-    providers = {}
-    for pid, prov in section.get("providers", {}).items():
-        prov = {k: v for k, v in prov.items() if k not in ("apiKey", "apiKeyFile", "auth")}
-        models = []
-        for m in prov.get("models", []):
-            m = {k: v for k, v in m.items() if k not in ("api",)}
-            if "cost" in m:
-                m["cost"] = {"unit": "usd_per_mtok", **m["cost"]}  # OpenClaw prices are per 1M tokens
-            models.append(m)
-        prov["models"] = models
-        if prov.pop("sanitizeToolCallIds", False):
-            prov["toolCallIds"] = "strict"
-        providers[pid] = prov
-    return {"mode": section.get("mode", "merge"), "version": "openclaw-config", "providers": providers}
-
-
-def load(path: str | Path | None = None) -> Catalog:
-    """The built-in catalog, or a user catalog merged over it / replacing it (`mode`)."""
     builtin = json.loads(BUILTIN_PATH.read_text())
     if path is None:
         return Catalog(builtin)
     path = Path(path)
-    try:
-        user = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise CatalogError(f"catalog file not found: {path}") from None
-    except json.JSONDecodeError as e:
-        raise CatalogError(f"{path}: not valid JSON ({e})") from None
-    if not isinstance(user, dict):
-        raise CatalogError(f"{path}: a catalog is a JSON object")
-    if "models" in user and "providers" not in user:
-        user = _from_openclaw_config(user)
+    cfg = user_config.parse(path, environ)
+    user = cfg.catalog
     if user.get("mode", "merge") == "replace":
-        return Catalog(user, origin=str(path))
+        cat = Catalog(user, origin=str(path))
+    else:
+        cat = Catalog(merge(builtin, _with_defaults(user, builtin, path)), origin=f"built-in + {path}")
+    return _apply_agents(cat, cfg)
+
+
+def _with_defaults(user: dict[str, Any], builtin: dict[str, Any], path: Path) -> dict[str, Any]:
     for pid, prov in user.get("providers", {}).items():
         known = builtin["providers"].get(pid)
         if known is None:
@@ -284,7 +265,28 @@ def load(path: str | Path | None = None) -> Catalog:
             m.setdefault("status", "current")
             m.setdefault("thinking", {"mode": "binary" if rules else "none"})
             m.setdefault("source", [f"user catalog {path.name}"])
-    return Catalog(merge(builtin, user), origin=f"built-in + {path}")
+    return user
+
+
+def _apply_agents(cat: Catalog, cfg) -> Catalog:
+    """`agents.defaults` of an OpenClaw config: aliases into the catalog, the primary model noted."""
+    from harness.catalog.user_config import qualify
+
+    if cfg.aliases:
+        data = copy.deepcopy(cat.data)
+        for alias, target in cfg.aliases.items():
+            try:
+                data.setdefault("aliases", {})[alias] = cat.resolve(qualify(target, cfg, cat.accepted_refs())).ref
+            except CatalogError as e:
+                raise CatalogError(f"{cfg.path}: model alias {alias!r}: {e}") from None
+        cat = Catalog(data, origin=cat.origin)
+    if cfg.primary:
+        try:
+            cat.primary = cat.resolve(qualify(cfg.primary, cfg, cat.accepted_refs())).ref
+        except CatalogError as e:
+            raise CatalogError(f"{cfg.path}: agents.defaults.model.primary: {e}") from None
+    cat.warnings = list(cfg.warnings)
+    return cat
 
 
 @cache

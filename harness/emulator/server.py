@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
-from . import rules
+from . import rules, websearch
 from .responses import Completion, dumps, prompt_tokens
 
 DEFAULT_EPOCH = 1787685097  # created of a real capture (moonshotai-k2.7-tool-choice-omitted.json)
@@ -195,6 +195,9 @@ class Emulator:
             seq, self._seq = self._seq, self._seq + 1
             cached = self._cached_tokens(model, body)
         comp = Completion(model, body, seed=self.seed, created=int(self.clock()), seq=seq, cached=cached)
+        comp, err = websearch.play(comp, model, body, self.seed)  # $web_search round trip (T10)
+        if err:
+            return _json_reply(*err)
         if body.get("stream") is True:
             events = [b"data: " + dumps(c).encode() + b"\n\n" for c in comp.chunks()]
             events.append(b"data: [DONE]\n\n")
