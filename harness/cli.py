@@ -20,11 +20,9 @@ def _price(cost: dict) -> str:
 
 
 def cmd_catalog(args) -> int:
-    from harness import catalog as catalog_mod
+    from harness.cli_online import load_catalog
 
-    cat = catalog_mod.load(args.catalog)
-    for w in cat.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    cat = load_catalog(args.catalog)
     models = cat.models(include_retired=not args.skip_retired)
     if args.json:
         print(json.dumps([{"ref": m.ref, "name": m.name, "status": m.status, "thinking": m.thinking_mode,
@@ -48,10 +46,10 @@ def cmd_catalog(args) -> int:
 
 
 def cmd_resolve(args) -> int:
-    from harness import catalog as catalog_mod
+    from harness.cli_online import load_catalog
     from harness.errors import CatalogError
 
-    cat = catalog_mod.load(args.catalog)
+    cat = load_catalog(args.catalog)
     status = 0
     for ref in args.refs:
         try:

@@ -51,6 +51,27 @@ def endpoint_settings(args, catalog) -> Iterator[Any]:
             emulator.stop()
 
 
+def base_url(settings, model) -> str:
+    """--upstream's stand-in, else the provider's base URL as the catalog (or config) gives it;
+    `--endpoint china` picks Moonshot's China endpoint."""
+    up = settings.upstream_for(model)
+    if up:
+        return up
+    if settings.endpoint != "international":
+        return settings.canonical_base(model)
+    return model.provider.base_url.rstrip("/")
+
+
+def load_catalog(path):
+    """The catalog of a command; a user config's warnings (per-1K cost figures) go to stderr."""
+    from harness import catalog as catalog_mod
+
+    cat = catalog_mod.load(path)
+    for w in cat.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return cat
+
+
 def key_for(provider, args, secrets, env_names=None) -> str:
     """The key of a run: the emulator placeholder unless --live; then the environment, then the config."""
     from harness.live import find_key, missing_key_reason
@@ -75,15 +96,15 @@ def _secrets(args):
 
 
 # ------------------------------------------------------------------------------ websearch
-def websearch_main(args, out: TextIO = sys.stdout) -> int:
-    from harness import catalog as catalog_mod
+def websearch_main(args, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    import httpx
+
     from harness import websearch
     from harness.live import WireClient
     from harness.wire.websearch_cost import WebSearchPricing
 
-    cat = catalog_mod.load(args.catalog)
-    for w in cat.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    cat = load_catalog(args.catalog)
     ws = websearch.settings(cat)
     model = cat.resolve(args.model or f"moonshot/{ws.get('defaultModel', 'kimi-k2.6')}")
     if model.provider.id != "moonshot" or model.id not in ws["models"]:
@@ -94,7 +115,7 @@ def websearch_main(args, out: TextIO = sys.stdout) -> int:
     if args.live and secrets.get("webSearch"):
         secrets["moonshot"] = secrets["webSearch"]  # webSearch.apiKey wins in OpenClaw's precedence
     with endpoint_settings(args, cat) as (settings, emulated):
-        base = settings.upstream_for(model) or settings.canonical_base(model)
+        base = base_url(settings, model)
         key = (
             EMULATOR_KEY
             if not args.live
@@ -104,8 +125,11 @@ def websearch_main(args, out: TextIO = sys.stdout) -> int:
                 else key_for(model.provider, args, secrets, ws.get("authEnv"))
             )
         )
-        with WireClient(base, key, timeout=args.timeout) as client:
-            run = websearch.run(client, model, cat, args.query)
+        try:
+            with WireClient(base, key, timeout=args.timeout) as client:
+                run = websearch.run(client, model, cat, args.query)
+        except httpx.HTTPError as e:
+            raise UsageProblem(f"{base}: {type(e).__name__}: {e}") from None
     label = f"{base} (emulator, in-process)" if emulated else base
     for line in websearch.describe(run, model, label, WebSearchPricing.from_catalog(cat)):
         print(line, file=out)
@@ -141,16 +165,23 @@ def smoke_case(model) -> dict[str, Any]:
 
 def smoke_one(settings, model, key: str, catalog, *, timeout: float = 60.0) -> dict[str, Any]:
     """One smoke request; the facts printed (and asserted by suites/wire/test_smoke.py)."""
+    import httpx
+
     from harness.cassettes import scrub
-    from harness.live import WireClient, budget_prices
+    from harness.live import BudgetExceeded, WireClient, budget_prices
     from harness.reference import transform
     from harness.reference.t9_usage_cost import usage_and_cost
 
-    base = settings.upstream_for(model) or settings.canonical_base(model)
+    base = base_url(settings, model)
     body = transform(smoke_case(model), catalog)["body"]
-    with WireClient(base, key, budget=settings.budget, timeout=timeout) as client:
-        r = client.chat(body, prices=budget_prices(model, catalog) if settings.budget else None)
-    fact: dict[str, Any] = {"provider": model.provider.id, "model": model.id, "endpoint": base, "status": r.status}
+    fact: dict[str, Any] = {"provider": model.provider.id, "model": model.id, "endpoint": base}
+    try:
+        with WireClient(base, key, budget=settings.budget, timeout=timeout) as client:
+            r = client.chat(body, prices=budget_prices(model, catalog) if settings.budget else None)
+    except (httpx.HTTPError, BudgetExceeded) as e:
+        fact["error"] = scrub.scrub_text(f"{type(e).__name__}: {e}")
+        return fact
+    fact["status"] = r.status
     if r.status != 200 or not isinstance(r.json, dict):
         err = (r.json or {}).get("error", {}) if isinstance(r.json, dict) else {}
         fact["error"] = scrub.scrub_text(f"HTTP {r.status} {err.get('type', '')}: {err.get('message') or r.text[:200]}")
@@ -179,15 +210,13 @@ def smoke_line(fact: dict[str, Any], cost: dict[str, Any]) -> str:
     return f"{head}\n  {ok}  answer: {fact['answer']!r}  {usage}"
 
 
-def smoke_main(args, out: TextIO = sys.stdout) -> int:
+def smoke_main(args, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     from decimal import Decimal
 
-    from harness import catalog as catalog_mod
     from harness.live import Budget
 
-    cat = catalog_mod.load(args.catalog)
-    for w in cat.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    cat = load_catalog(args.catalog)
     models = [cat.resolve(ref) for ref in args.model] if args.model else default_models(cat)
     secrets = _secrets(args)
     status = 0

@@ -52,7 +52,7 @@ def first_and_follow_up(emu, model="kimi-k2.6", thinking=None, query="kimi news"
 
 
 def test_round_trip_ends_with_stop_and_counts_search_tokens_as_prompt(emu):
-    body, first, follow = first_and_follow_up(emu)
+    _body, first, follow = first_and_follow_up(emu)
     choice = first["choices"][0]
     call = choice["message"]["tool_calls"][0]
     assert choice["finish_reason"] == "tool_calls"
@@ -107,7 +107,7 @@ def test_a_tool_message_that_is_not_the_arguments_is_rejected(emu, tamper):
 
 
 def test_streamed_call_is_builtin_and_reference_history_is_accepted(emu):
-    body, first, follow = first_and_follow_up(emu)
+    body, _first, follow = first_and_follow_up(emu)
     status, chunks = post(emu, body, stream=True)
     assert status == 200
     typed = [tc for c in chunks for ch in c["choices"] for tc in ch["delta"].get("tool_calls") or [] if "type" in tc]

@@ -110,8 +110,10 @@ def per_1k_warnings(path: Path, where: str, model: Mapping[str, Any]) -> list[st
     was = ", ".join(f"{k} {v:g}" for k, v in small.items())
     per_m = ", ".join(f"{k} {v * 1000:g}" for k, v in small.items())
     return [
-        f"{path}: {where} ({model.get('id', '?')}) cost {was} looks like USD per 1K tokens, but cost "
-        f"fields are USD per million tokens; per million that would be {per_m}. Priced as written."
+        (
+            f"{path}: {where} ({model.get('id', '?')}) cost {was} looks like USD per 1K tokens, but cost "
+            f"fields are USD per million tokens; per million that would be {per_m}. Priced as written."
+        )
     ]
 
 

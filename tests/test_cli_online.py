@@ -1,0 +1,118 @@
+"""`kimi-conformance websearch` and `kimi-conformance smoke` against the emulator (in-process,
+--upstream, and --live pointed at a loopback emulator through a config), keys never printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.emulator import Emulator
+
+REPO = Path(__file__).resolve().parents[1]
+CANARY = "sk-canary-online-0123456789abcdef"
+KEY_VARS = ("KIMI_API_KEY", "MOONSHOT_API_KEY", "KIMICODE_API_KEY")
+
+
+@pytest.fixture
+def no_keys(monkeypatch):
+    for name in KEY_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_websearch_in_process_emulator(no_keys, capsys):
+    assert main(["websearch", "latest kimi news"]) == 0
+    out = capsys.readouterr().out
+    assert "(emulator, in-process)" in out and "finish_reason: stop" in out
+    assert 'answer:    Emulated web search for "latest kimi news"' in out
+    assert "citations: (none returned)" in out
+    assert "$web_search call(s) x $0.005" in out and "$0.004" in out
+
+
+def test_websearch_live_without_a_key_is_one_line_and_exit_2(no_keys, capsys):
+    assert main(["websearch", "q", "--live"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines() == [
+        "kimi-conformance websearch: live run needs an API key for provider moonshot: set KIMI_API_KEY or MOONSHOT_API_KEY"
+    ]
+
+
+def test_websearch_rejects_a_model_without_web_search(no_keys, capsys):
+    assert main(["websearch", "q", "--model", "kimi/kimi-for-coding"]) == 2
+    assert "is catalogued for moonshot/" in capsys.readouterr().err
+
+
+def live_config(tmp_path, emu, **moonshot):
+    """A config whose catalog endpoints are the loopback emulator: --live without leaving the host."""
+    cfg = {
+        "models": {
+            "providers": {
+                "moonshot": {"baseUrl": emu.base_url, "models": [], **moonshot},
+                "kimi": {"baseUrl": emu.coding_base_url, "models": []},
+            }
+        }
+    }
+    p = tmp_path / "openclaw.json"
+    p.write_text(json.dumps(cfg))
+    return p
+
+
+def test_live_keys_come_from_env_or_config_and_are_never_printed(no_keys, tmp_path, monkeypatch, capsys):
+    with Emulator(api_keys=[CANARY]) as emu:
+        cfg = live_config(tmp_path, emu, apiKey=CANARY)  # moonshot key only in the config
+        monkeypatch.setenv("KIMI_API_KEY", CANARY)  # kimi (and web search) key from the environment
+        assert main(["smoke", "--live", "--config", str(cfg)]) == 0
+        assert main(["websearch", "news", "--live", "--config", str(cfg)]) == 0
+        sent = [r["headers"].get("Authorization") or r["headers"].get("authorization") for r in emu.requests]
+    out = capsys.readouterr()
+    assert out.out.count("answer: 'KIMI_LIVE_OK'") == 2 and "finish_reason: stop" in out.out
+    assert CANARY not in out.out + out.err
+    assert sent and all(s == "Bearer [REDACTED]" for s in sent)  # the emulator accepted the canary key
+
+
+def test_smoke_reports_a_wrong_answer(no_keys, capsys, monkeypatch):
+    from harness import cli_online
+
+    monkeypatch.setattr(cli_online, "SMOKE_PROMPT", "Reply exactly: SOMETHING_ELSE")
+    assert main(["smoke", "--model", "moonshot/kimi-k2.6"]) == 1
+    assert "FAIL  answer: 'SOMETHING_ELSE'" in capsys.readouterr().out
+
+
+def test_smoke_against_a_running_emulator():
+    """Done-when of issue 11: against `kimi-conformance emulator serve`, smoke --upstream prints
+    KIMI_LIVE_OK per provider (moonshot -> kimi-k2.6, kimi -> kimi-for-coding)."""
+    env = {k: v for k, v in os.environ.items() if k not in KEY_VARS}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "emulator", "serve", "--port", "0"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = server.stdout.readline().strip()
+        assert base.startswith("http://127.0.0.1:") and base.endswith("/v1")
+        r = subprocess.run(
+            [sys.executable, "-m", "harness.cli", "smoke", "--upstream", base],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[:2] == ["moonshot", "kimi-k2.6"] and lines[0].split()[2] == base
+    assert lines[2].split()[:2] == ["kimi", "kimi-for-coding"] and lines[2].split()[2].endswith("/coding/v1")
+    assert r.stdout.count("OK    answer: 'KIMI_LIVE_OK'") == 2
+    assert "estimated cost $" in r.stdout and "usage: input" in r.stdout
