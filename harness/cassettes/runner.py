@@ -363,6 +363,10 @@ def run_scenario(ws: WireSession, sid: str) -> ScenarioResult:
         if raw and "error" in raw:
             raw = {**raw, "params": {"id": cid}}
         step(f"repeated id {cid} (raw)", case3, "raw", raw)
+    elif kind == "web_search":
+        from harness.cassettes.websearch_scenario import run_web_search
+
+        result.cost += run_web_search(step, case, ws, s)
     else:
         raise ValueError(f"unknown scenario kind {kind!r}")
     return result

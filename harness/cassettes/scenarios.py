@@ -41,6 +41,7 @@ class ModelFacts:
     fixed_sampling: bool
     tool_ids: str
     override_reason: str | None = None
+    web_search: bool = False  # the catalog lists the model under its provider's webSearch.models (T10)
 
 
 def facts(model) -> ModelFacts:
@@ -58,6 +59,7 @@ def facts(model) -> ModelFacts:
         fixed_sampling=bool(thinking.get("fixedSampling")) and mode != "none",
         tool_ids=model.provider.tool_call_ids,
         override_reason=override.get("reason"),
+        web_search=model.id in (model.provider.data.get("webSearch") or {}).get("models", {}),
     )
 
 
@@ -78,6 +80,8 @@ def matches(when: dict[str, Any] | None, f: ModelFacts) -> bool:
         if key == "models" and f.ref not in want:
             return False
         if key == "tool_ids" and f.tool_ids not in want:
+            return False
+        if key == "web_search" and f.web_search != want:
             return False
     return True
 
