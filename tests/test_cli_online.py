@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.cli_online import EMULATOR_KEY
 from harness.emulator import Emulator
 
 REPO = Path(__file__).resolve().parents[1]
@@ -117,3 +118,41 @@ def test_smoke_against_a_running_emulator():
     assert lines[2].split()[:2] == ["kimi", "kimi-for-coding"] and lines[2].split()[2].endswith("/coding/v1")
     assert r.stdout.count("OK    answer: 'KIMI_LIVE_OK'") == 2
     assert "estimated cost $" in r.stdout and "usage: input" in r.stdout
+
+
+def run_smoke_suite(*args, env_extra=None):
+    env = {k: v for k, v in os.environ.items() if k not in KEY_VARS}
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "suites/wire/test_smoke.py", "-q", "-rs", "-p", "no:cacheprovider", *args],
+        check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_smoke_suite_runs_against_upstream_and_skips_clearly_otherwise(tmp_path):
+    offline = run_smoke_suite()
+    assert offline.returncode == 0 and "2 skipped" in offline.stdout
+    assert "give --live (MOONSHOT_API_KEY / KIMI_API_KEY) or --upstream URL" in offline.stdout
+    no_keys = run_smoke_suite("--live")
+    assert "set MOONSHOT_API_KEY or KIMI_API_KEY" in no_keys.stdout and "2 skipped" in no_keys.stdout
+    with Emulator(api_keys=[CANARY, EMULATOR_KEY]) as emu:
+        online = run_smoke_suite("--upstream", emu.base_url, "--junitxml", str(tmp_path / "j.xml"))
+        assert online.returncode == 0 and "2 passed" in online.stdout, online.stdout + online.stderr
+        # --live with the canary key, the catalog endpoints pointed at the emulator by a config
+        cfg = live_config(tmp_path, emu)
+        live = run_smoke_suite(
+            "--live",
+            "--config",
+            str(cfg),
+            "--junitxml",
+            str(tmp_path / "l.xml"),
+            env_extra={"MOONSHOT_API_KEY": CANARY, "KIMI_API_KEY": CANARY},
+        )
+    assert live.returncode == 0 and "2 passed" in live.stdout, live.stdout + live.stderr
+    for text in (live.stdout, live.stderr, (tmp_path / "l.xml").read_text()):
+        assert CANARY not in text

@@ -1,0 +1,51 @@
+"""The live smoke test of the documents (CONTRACT §5): `Reply exactly: KIMI_LIVE_OK`, thinking off,
+to each provider's default model (moonshot -> kimi-k2.6, kimi -> kimi-for-coding, or the config's
+`agents.defaults.model.primary` for its provider; `--model` picks others). The answer must be
+exactly KIMI_LIVE_OK; usage is normalized and priced at the catalog rates (T9).
+
+Runs only online: `--live` (keys from the environment, then from the `--config` file; skipped
+naming the variables without one) or `--upstream URL` (e.g. the emulator). Offline it is skipped.
+"""
+
+import pytest
+
+pytestmark = pytest.mark.area("live")
+
+
+def pytest_generate_tests(metafunc):
+    if "smoke_ref" not in metafunc.fixturenames:
+        return
+    from harness.cli_online import default_models
+    from harness.plugin import _catalog
+
+    cat = _catalog(metafunc.config)
+    wanted = metafunc.config.getoption("model")
+    refs = [cat.resolve(r).ref for r in wanted] if wanted else [m.ref for m in default_models(cat)]
+    metafunc.parametrize("smoke_ref", refs)
+
+
+def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
+    from harness.catalog.user_config import Secrets, parse
+    from harness.cli_online import EMULATOR_KEY, SMOKE_ANSWER, smoke_one
+    from harness.live import find_key, missing_key_reason
+
+    if not wire_settings.online:
+        pytest.skip("the smoke test talks to an API: give --live (MOONSHOT_API_KEY / KIMI_API_KEY) or --upstream URL")
+    model = catalog.resolve(smoke_ref)
+    if wire_settings.upstream and wire_settings.upstream_for(model) is None:
+        pytest.skip(f"--upstream stands in for moonshot and kimi only, not {model.provider.id}")
+    key = EMULATOR_KEY
+    if wire_settings.live:
+        config_path = request.config.getoption("catalog")
+        secrets = parse(config_path).secrets if config_path else Secrets()
+        found = find_key(model.provider.auth_env)
+        key = found[1] if found else secrets.get(model.provider.id)
+        if not key:
+            pytest.skip(missing_key_reason(model.provider.auth_env, model.provider.id))
+    fact = smoke_one(wire_settings, model, key, catalog)
+    record_property("smoke", fact)  # provider, model, endpoint, answer, usage: never the key
+    assert "error" not in fact, fact["error"]
+    assert fact["answer"] == SMOKE_ANSWER, f"{model.ref} answered {fact['answer']!r}"
+    usage = fact["usage"]
+    if usage is not None:  # "when Moonshot returns usage" (CONTRACT §5)
+        assert usage["totalTokens"] > 0 and usage["cost"]["total"] >= 0
