@@ -9,6 +9,7 @@ key is one line and exit status 2.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,13 +73,13 @@ def load_catalog(path):
     return cat
 
 
-def key_for(provider, args, secrets, env_names=None) -> str:
+def key_for(provider, args, secrets) -> str:
     """The key of a run: the emulator placeholder unless --live; then the environment, then the config."""
     from harness.live import find_key, missing_key_reason
 
     if not args.live:
         return EMULATOR_KEY
-    names = list(env_names or provider.auth_env)
+    names = list(provider.auth_env)
     found = find_key(names)
     if found:
         return found[1]
@@ -89,10 +90,10 @@ def key_for(provider, args, secrets, env_names=None) -> str:
     )
 
 
-def _secrets(args):
-    from harness.catalog.user_config import Secrets, parse
+def _user_config(args):
+    from harness.catalog.user_config import UserConfig, parse
 
-    return parse(args.catalog).secrets if args.catalog else Secrets()
+    return parse(args.catalog) if args.catalog else UserConfig(Path("-"), {})
 
 
 # ------------------------------------------------------------------------------ websearch
@@ -101,30 +102,26 @@ def websearch_main(args, out: TextIO | None = None) -> int:
     import httpx
 
     from harness import websearch
-    from harness.live import WireClient
+    from harness.live import WireClient, missing_key_reason
     from harness.wire.websearch_cost import WebSearchPricing
 
     cat = load_catalog(args.catalog)
     ws = websearch.settings(cat)
-    model = cat.resolve(args.model or f"moonshot/{ws.get('defaultModel', 'kimi-k2.6')}")
+    cfg = _user_config(args)
+    model = cat.resolve(args.model or f"moonshot/{cfg.web_search.get('model') or ws.get('defaultModel', 'kimi-k2.6')}")
     if model.provider.id != "moonshot" or model.id not in ws["models"]:
         raise UsageProblem(
             f"--model {model.ref}: $web_search is catalogued for moonshot/{', moonshot/'.join(sorted(ws['models']))}"
         )
-    secrets = _secrets(args)
-    if args.live and secrets.get("webSearch"):
-        secrets["moonshot"] = secrets["webSearch"]  # webSearch.apiKey wins in OpenClaw's precedence
     with endpoint_settings(args, cat) as (settings, emulated):
-        base = base_url(settings, model)
-        key = (
-            EMULATOR_KEY
-            if not args.live
-            else (
-                secrets["webSearch"]
-                if secrets.get("webSearch")
-                else key_for(model.provider, args, secrets, ws.get("authEnv"))
-            )
-        )
+        key = EMULATOR_KEY
+        if args.live:
+            base = websearch.live_endpoint(cfg.web_search, cat.providers["moonshot"].base_url)
+            key = websearch.live_key(cfg.secrets.get("webSearch"), os.environ, ws.get("authEnv", ()))
+            if not key:
+                raise UsageProblem(missing_key_reason(ws.get("authEnv", ()), "moonshot (web search)"))
+        else:
+            base = base_url(settings, model)
         try:
             with WireClient(base, key, timeout=args.timeout) as client:
                 run = websearch.run(client, model, cat, args.query)
@@ -218,7 +215,7 @@ def smoke_main(args, out: TextIO | None = None) -> int:
 
     cat = load_catalog(args.catalog)
     models = [cat.resolve(ref) for ref in args.model] if args.model else default_models(cat)
-    secrets = _secrets(args)
+    secrets = _user_config(args).secrets
     status = 0
     with endpoint_settings(args, cat) as (settings, emulated):
         settings.budget = Budget(Decimal(str(args.budget_usd)))

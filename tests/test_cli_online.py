@@ -41,7 +41,7 @@ def test_websearch_live_without_a_key_is_one_line_and_exit_2(no_keys, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.strip().splitlines() == [
-        "kimi-conformance websearch: live run needs an API key for provider moonshot: set KIMI_API_KEY or MOONSHOT_API_KEY"
+        "kimi-conformance websearch: live run needs an API key for provider moonshot (web search): set KIMI_API_KEY or MOONSHOT_API_KEY"
     ]
 
 
@@ -50,15 +50,17 @@ def test_websearch_rejects_a_model_without_web_search(no_keys, capsys):
     assert "is catalogued for moonshot/" in capsys.readouterr().err
 
 
-def live_config(tmp_path, emu, **moonshot):
+def live_config(tmp_path, emu, web_search_key=None, **moonshot):
     """A config whose catalog endpoints are the loopback emulator: --live without leaving the host."""
+    ws = {"baseUrl": emu.base_url + "/", **({"apiKey": web_search_key} if web_search_key else {})}
     cfg = {
         "models": {
             "providers": {
                 "moonshot": {"baseUrl": emu.base_url, "models": [], **moonshot},
                 "kimi": {"baseUrl": emu.coding_base_url, "models": []},
             }
-        }
+        },
+        "plugins": {"entries": {"moonshot": {"config": {"webSearch": ws}}}},
     }
     p = tmp_path / "openclaw.json"
     p.write_text(json.dumps(cfg))
@@ -76,6 +78,29 @@ def test_live_keys_come_from_env_or_config_and_are_never_printed(no_keys, tmp_pa
     assert out.out.count("answer: 'KIMI_LIVE_OK'") == 2 and "finish_reason: stop" in out.out
     assert CANARY not in out.out + out.err
     assert sent and all(s == "Bearer [REDACTED]" for s in sent)  # the emulator accepted the canary key
+
+
+def test_websearch_live_key_from_the_config_wins(no_keys, tmp_path, monkeypatch, capsys):
+    """OpenClaw: webSearch.apiKey, else KIMI_API_KEY, else MOONSHOT_API_KEY; baseUrl from webSearch."""
+    monkeypatch.setenv("KIMI_API_KEY", "sk-wrong-key-from-env")
+    with Emulator(api_keys=[CANARY]) as emu:
+        cfg = live_config(tmp_path, emu, web_search_key=CANARY)
+        assert main(["websearch", "news", "--live", "--config", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert f"endpoint:  {emu.base_url}\n" in out and CANARY not in out
+
+
+def test_web_search_precedence():
+    from harness.websearch import live_endpoint, live_key
+
+    assert live_endpoint({"baseUrl": "https://x.test/v1/"}, "https://api.moonshot.cn/v1") == "https://x.test/v1"
+    assert live_endpoint({}, "https://api.moonshot.cn/v1/") == "https://api.moonshot.cn/v1"
+    assert live_endpoint({}, "https://proxy.test/v1") == "https://api.moonshot.ai/v1"
+    names = ("KIMI_API_KEY", "MOONSHOT_API_KEY")
+    assert live_key("sk-cfg", {"KIMI_API_KEY": "sk-k"}, names) == "sk-cfg"
+    assert live_key(None, {"KIMI_API_KEY": " ", "MOONSHOT_API_KEY": "sk-m"}, names) == "sk-m"
+    assert live_key(None, {"KIMI_API_KEY": "sk-k", "MOONSHOT_API_KEY": "sk-m"}, names) == "sk-k"
+    assert live_key(None, {}, names) is None
 
 
 def test_smoke_reports_a_wrong_answer(no_keys, capsys, monkeypatch):

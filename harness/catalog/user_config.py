@@ -47,6 +47,7 @@ class UserConfig:
     primary: str | None = None  # as written (a ref, alias or bare id)
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> target as written
     warnings: list[str] = field(default_factory=list)
+    web_search: dict[str, str] = field(default_factory=dict)  # plugins...webSearch baseUrl / model
     secrets: Secrets = field(default_factory=Secrets, repr=False)
 
 
@@ -60,7 +61,13 @@ def read_file(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as first:
-        import json5  # JSON5 is what OpenClaw configs are written in
+        try:
+            import json5  # JSON5 is what OpenClaw configs are written in
+        except ImportError:
+            raise CatalogError(
+                f"{path}: not valid JSON ({first.msg} at line {first.lineno}); reading it as "
+                "JSON5 needs the json5 package (pip install json5)"
+            ) from None
 
         try:
             return json5.loads(text)
@@ -181,6 +188,8 @@ def parse(path: str | Path, environ: Mapping[str, str] | None = None) -> UserCon
     )
     if isinstance(ws, dict) and isinstance(ws.get("apiKey"), str) and ws["apiKey"]:
         cfg.secrets["webSearch"] = ws["apiKey"]
+    if isinstance(ws, dict):
+        cfg.web_search = {k: ws[k] for k in ("baseUrl", "model") if isinstance(ws.get(k), str) and ws[k]}
     return cfg
 
 
