@@ -117,9 +117,10 @@ def websearch_main(args, out: TextIO | None = None) -> int:
         key = EMULATOR_KEY
         if args.live:
             base = websearch.live_endpoint(cfg.web_search, cat.providers["moonshot"].base_url)
-            key = websearch.live_key(cfg.secrets.get("webSearch"), os.environ, ws.get("authEnv", ()))
-            if not key:
+            found = websearch.live_key(cfg.secrets.get("webSearch"), os.environ, ws.get("authEnv", ()))
+            if found is None:
                 raise UsageProblem(missing_key_reason(ws.get("authEnv", ()), "moonshot (web search)"))
+            key = found
         else:
             base = base_url(settings, model)
         try:

@@ -202,7 +202,8 @@ def check_round_trip(case, ctx, out, intended) -> list[Violation]:
                     "reasoning_content of a $web_search turn is kept",
                 )
             )
-        calls = a.get("tool_calls") if isinstance(a.get("tool_calls"), list) else []
+        own = a.get("tool_calls")
+        calls: list[Any] = own if isinstance(own, list) else []
         got = calls[j] if j < len(calls) and isinstance(calls[j], dict) else {}
         want = b["tool_calls"][j]
         for key in ("type", "function"):

@@ -116,7 +116,7 @@ def _typed(obj: dict) -> dict:
     return obj
 
 
-def play(comp: Completion, model: dict, body: dict, seed: int) -> tuple[Any, tuple[int, dict] | None]:
+def play(comp: Completion, model: Any, body: dict, seed: int) -> tuple[Any, tuple[int, dict] | None]:
     """(the completion to send, or an error) for a request; untouched without the builtin."""
     if not has_builtin(body):
         return comp, None

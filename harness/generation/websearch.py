@@ -109,7 +109,7 @@ def web_search_cases(
 ) -> dict[str, Any]:
     """A valid case for `model_ref` whose request carries `$web_search` (see the module doc).
     `web_search_facts` is the model's catalog `webSearch.models` entry ({"thinking": ...})."""
-    tools = [dict(WEB_SEARCH_TOOL, function=dict(WEB_SEARCH_TOOL["function"]))]
+    tools: list[dict[str, Any]] = [json.loads(json.dumps(WEB_SEARCH_TOOL))]
     if draw(st.booleans()):
         extra = [
             _function_tool(n)
