@@ -178,3 +178,18 @@ def test_cost_of_a_round_trip():
         assert c.per_response[0] == Decimal(100 * 0.95 + 20 * 4).quantize(Decimal("1.00")) / 10**6 + Decimal(per_call)
     # a final answer alone is never charged the per-call fee
     assert web_search_cost([final], prices, WebSearchPricing(Decimal("0.005"))).call_charge == 0
+
+
+def test_cases_for_a_catalog_model():
+    from harness.generation.websearch import cases_for
+
+    cat = builtin()
+    assert cases_for(cat.resolve("kimi/kimi-for-coding")) is None
+    assert cases_for(cat.resolve("moonshot/kimi-k2.7-code")) is None  # not catalogued for $web_search
+
+    @settings(max_examples=10, deadline=None)
+    @given(case=cases_for(cat.resolve("moonshot/kimi-k2.5")))
+    def drawn(case):
+        assert case["model"] == "moonshot/kimi-k2.5" and case["thinking"] == "off"
+
+    drawn()

@@ -138,3 +138,10 @@ def web_search_cases(
             "sanitizeToolCallIds": draw(st.booleans()),
         }
     return case
+
+
+def cases_for(model, features: frozenset[str] = ALL_FEATURES) -> st.SearchStrategy[dict[str, Any]] | None:
+    """The T10 strategy for a catalog `Model`, or None when its provider's catalog `webSearch`
+    section does not list it (T10 is then not applicable to that model)."""
+    facts = ((model.provider.data.get("webSearch") or {}).get("models") or {}).get(model.id)
+    return None if facts is None else web_search_cases(model.ref, facts, features)

@@ -9,7 +9,7 @@ naming the variables without one) or `--upstream URL` (e.g. the emulator). Offli
 
 import pytest
 
-pytestmark = pytest.mark.area("live")
+pytestmark = [pytest.mark.area("live"), pytest.mark.rule("live")]  # rules.json: "live smoke test"
 
 
 def pytest_generate_tests(metafunc):
