@@ -176,7 +176,10 @@ def smoke_one(settings, model, key: str, catalog, *, timeout: float = 60.0) -> d
     try:
         with WireClient(base, key, budget=settings.budget, timeout=timeout) as client:
             r = client.chat(body, prices=budget_prices(model, catalog) if settings.budget else None)
-    except (httpx.HTTPError, BudgetExceeded) as e:
+    except BudgetExceeded as e:  # not a failure of the API: the run stops spending
+        fact["skipped"] = str(e)
+        return fact
+    except httpx.HTTPError as e:
         fact["error"] = scrub.scrub_text(f"{type(e).__name__}: {e}")
         return fact
     fact["status"] = r.status
@@ -237,6 +240,10 @@ def smoke_main(args, out: TextIO | None = None) -> int:
                 status = max(status, 2)
                 continue
             fact = smoke_one(settings, model, key, cat, timeout=args.timeout)
+            if "skipped" in fact:
+                print(f"{model.provider.id:<10} {model.id:<22} skipped: {fact['skipped']}", file=out)
+                status = max(status, 2)
+                continue
             print(smoke_line(fact, model.cost), file=out)
             if fact.get("answer") != SMOKE_ANSWER:
                 status = 1 if status != 2 else 2
