@@ -116,7 +116,8 @@ def websearch_main(args, out: TextIO | None = None) -> int:
     with endpoint_settings(args, cat) as (settings, emulated):
         key = EMULATOR_KEY
         if args.live:
-            base = websearch.live_endpoint(cfg.web_search, cat.providers["moonshot"].base_url)
+            native = settings.canonical_base(model) if args.endpoint == "china" else model.provider.base_url
+            base = websearch.live_endpoint(cfg.web_search, native)
             found = websearch.live_key(cfg.secrets.get("webSearch"), os.environ, ws.get("authEnv", ()))
             if found is None:
                 raise UsageProblem(missing_key_reason(ws.get("authEnv", ()), "moonshot (web search)"))

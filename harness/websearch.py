@@ -109,6 +109,8 @@ def run(client, model, catalog, query: str) -> SearchRun:
         if r.status != 200 or not isinstance(r.json, dict):
             err = (r.json or {}).get("error", {}) if isinstance(r.json, dict) else {}
             out.error = scrub.scrub_text(f"HTTP {r.status}: {err.get('type', '')} {err.get('message') or r.text[:200]}")
+            if r.status == 401:  # as OpenClaw's hint: keys are per region
+                out.error += " (a key from platform.moonshot.cn works only on api.moonshot.cn, and .ai keys on .ai)"
             break
         out.responses.append(r.json)
         choice = r.json["choices"][0]

@@ -181,3 +181,16 @@ def test_smoke_suite_runs_against_upstream_and_skips_clearly_otherwise(tmp_path)
     assert live.returncode == 0 and "2 passed" in live.stdout, live.stdout + live.stderr
     for text in (live.stdout, live.stderr, (tmp_path / "l.xml").read_text()):
         assert CANARY not in text
+
+
+def test_websearch_auth_error_is_reported_with_the_region_hint(no_keys, tmp_path, monkeypatch, capsys):
+    wrong = "sk-canary-wrong-region-0123456789"
+    monkeypatch.setenv("MOONSHOT_API_KEY", wrong)
+    with Emulator(api_keys=[CANARY]) as emu:
+        assert main(["websearch", "news", "--live", "--config", str(live_config(tmp_path, emu))]) == 1
+    out = capsys.readouterr()
+    assert (
+        "error:     HTTP 401: invalid_authentication_error Invalid Authentication (a key from platform.moonshot.cn"
+        in out.out
+    )
+    assert wrong not in out.out + out.err
