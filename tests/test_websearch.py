@@ -193,3 +193,20 @@ def test_cases_for_a_catalog_model():
         assert case["model"] == "moonshot/kimi-k2.5" and case["thinking"] == "off"
 
     drawn()
+
+
+def test_registry_shape():
+    """The lead's registry calls checks with a harness.rules Check and agrees on `project`."""
+    from harness.contract.websearch_checks import project, registry_check
+    from harness.rules import Check
+
+    case = round_trip_case()
+    ctx = context(case)
+    out = transform(case)
+    assert registry_check(Check("T10", case, ctx, out, intended_body(case, ctx))) == []
+    out["body"]["messages"][2]["content"] = "{}"
+    [v] = registry_check(Check("T10", case, ctx, out, intended_body(case, ctx)))
+    assert (v.rule, v.check, v.path) == ("T10", "T10.result-unchanged", "/body/messages/2/content")
+    fields = project(transform(case))
+    assert fields["/body/messages/2/name"] == "$web_search" and fields["/body/tools"][1] == WEB_SEARCH_TOOL
+    assert not any(k.endswith(("/id", "tool_call_id")) for k in fields)

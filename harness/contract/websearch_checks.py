@@ -26,38 +26,38 @@ from typing import Any
 
 from harness.contract.thinking import effective
 from harness.contract.verdict import _ABSENT, Violation, pointer
+from harness.contract.websearch_history import (
+    RULE,
+    WEB_SEARCH,
+    has_web_search,
+    is_web_search_call,
+    is_web_search_tool,
+    round_trip_violations,
+    violation,
+    web_search_models,
+    web_search_pairs,
+)
 
-RULE = "T10"
-WEB_SEARCH = "$web_search"
+__all__ = [
+    "RULE",
+    "WEB_SEARCH",
+    "check_t10",
+    "has_web_search",
+    "is_web_search_call",
+    "is_web_search_tool",
+    "project",
+    "registry_check",
+    "round_trip_violations",
+    "strict_reduction",
+    "web_search_models",
+]
+
 STRICT_ID = re.compile(r"^[A-Za-z0-9]{1,40}$")
-
-
-def is_web_search_tool(tool: Any) -> bool:
-    return (
-        isinstance(tool, dict)
-        and tool.get("type") == "builtin_function"
-        and isinstance(tool.get("function"), dict)
-        and tool["function"].get("name") == WEB_SEARCH
-    )
-
-
-def is_web_search_call(call: Any) -> bool:
-    return (
-        isinstance(call, dict) and isinstance(call.get("function"), dict) and call["function"].get("name") == WEB_SEARCH
-    )
-
-
-def has_web_search(body: dict[str, Any]) -> bool:
-    return any(is_web_search_tool(t) for t in body.get("tools") or [])
 
 
 def strict_reduction(tool_call_id: str) -> str:
     """T6's strict reduction: [A-Za-z0-9] only, at most 40 characters ($web_search:1 -> websearch1)."""
     return re.sub(r"[^A-Za-z0-9]", "", tool_call_id)[:40]
-
-
-def _v(check: str, path: str, expected: Any, actual: Any, message: str) -> Violation:
-    return Violation(RULE, f"{RULE}.{check}", path, expected, actual, message)
 
 
 # ------------------------------------------------------------------------------ request shape
@@ -67,7 +67,7 @@ def check_tools(case, ctx, out, intended) -> list[Violation]:
         return []
     if not isinstance(got, list):
         return [
-            _v(
+            violation(
                 "tools-unchanged",
                 pointer("body", "tools"),
                 want,
@@ -79,7 +79,7 @@ def check_tools(case, ctx, out, intended) -> list[Violation]:
         if i >= len(got) or got[i] != tool:
             kind = "builtin-unchanged" if is_web_search_tool(tool) else "tools-unchanged"
             return [
-                _v(
+                violation(
                     kind,
                     pointer("body", "tools", i),
                     tool,
@@ -87,14 +87,14 @@ def check_tools(case, ctx, out, intended) -> list[Violation]:
                     f"tools[{i}] must pass unchanged next to $web_search",
                 )
             ]
-    return [_v("tools-unchanged", pointer("body", "tools"), want, got, "tools were added next to $web_search")]
+    return [violation("tools-unchanged", pointer("body", "tools"), want, got, "tools were added next to $web_search")]
 
 
 def check_tool_choice(case, ctx, out, intended) -> list[Violation]:
     tc = out["body"].get("tool_choice")
     if isinstance(tc, dict) and (tc.get("function") or {}).get("name") == WEB_SEARCH:
         return [
-            _v(
+            violation(
                 "not-pinned",
                 pointer("body", "tool_choice"),
                 None,
@@ -106,85 +106,16 @@ def check_tool_choice(case, ctx, out, intended) -> list[Violation]:
 
 
 # ------------------------------------------------------------------------------ round trip
-def _pairs(messages: list[dict]) -> list[tuple[int, int, int | None]]:
-    """(assistant index, call index, tool-result index or None) of every $web_search call,
-    results paired with their call FIFO per id, as the contract pairs them (T6)."""
-    waiting: dict[str, list[tuple[int, int]]] = {}
-    out: list[tuple[int, int, int | None]] = []
-    slot: dict[tuple[int, int], int] = {}
-    for i, m in enumerate(messages):
-        if not isinstance(m, dict):
-            continue
-        if m.get("role") == "assistant":
-            for j, c in enumerate(m.get("tool_calls") or []):
-                if isinstance(c, dict):
-                    waiting.setdefault(str(c.get("id")), []).append((i, j))
-                    if is_web_search_call(c):
-                        slot[(i, j)] = len(out)
-                        out.append((i, j, None))
-        elif m.get("role") == "tool":
-            q = waiting.get(str(m.get("tool_call_id")))
-            if q:
-                i0, j0 = q.pop(0)
-                if (i0, j0) in slot:
-                    out[slot[(i0, j0)]] = (i0, j0, i)
-    return out
-
-
-def round_trip_violations(messages: list[dict], where: str = "body") -> list[Violation]:
-    """The documented round-trip shape of one message list: every `$web_search` call answered
-    by a tool message with its id, named `$web_search`, whose content is the call's arguments."""
-    found = []
-    for i, j, r in _pairs(messages):
-        call = messages[i]["tool_calls"][j]
-        if r is None:
-            continue  # an unanswered call ends a history (the next request answers it)
-        result = messages[r]
-        path = pointer(where, "messages", r)
-        if result.get("tool_call_id") != call.get("id"):
-            found.append(
-                _v(
-                    "result-id",
-                    path + "/tool_call_id",
-                    call.get("id"),
-                    result.get("tool_call_id"),
-                    "the tool message answers the $web_search call by its id",
-                )
-            )
-        if result.get("name") != WEB_SEARCH:
-            found.append(
-                _v(
-                    "result-name",
-                    path + "/name",
-                    WEB_SEARCH,
-                    result.get("name", _ABSENT),
-                    "the tool message answering $web_search is named $web_search",
-                )
-            )
-        args = call["function"].get("arguments")
-        if result.get("content") != args:
-            found.append(
-                _v(
-                    "result-content",
-                    path + "/content",
-                    args,
-                    result.get("content", _ABSENT),
-                    "the tool message's content is the call's arguments, byte for byte",
-                )
-            )
-    return found
-
-
 def check_round_trip(case, ctx, out, intended) -> list[Violation]:
     before, after = intended.get("messages") or [], out["body"].get("messages") or []
     found: list[Violation] = []
-    for i, j, r in _pairs(before):
+    for i, j, r in web_search_pairs(before):
         a = after[i] if i < len(after) and isinstance(after[i], dict) else {}
         b, path = before[i], pointer("body", "messages", i)
         for key in ("role", "content"):
             if a.get(key, _ABSENT) != b.get(key, _ABSENT):
                 found.append(
-                    _v(
+                    violation(
                         "assistant-unchanged",
                         f"{path}/{key}",
                         b.get(key, _ABSENT),
@@ -194,7 +125,7 @@ def check_round_trip(case, ctx, out, intended) -> list[Violation]:
                 )
         if isinstance(b.get("reasoning_content"), str) and a.get("reasoning_content") != b["reasoning_content"]:
             found.append(
-                _v(
+                violation(
                     "reasoning-kept",
                     f"{path}/reasoning_content",
                     b["reasoning_content"],
@@ -209,7 +140,7 @@ def check_round_trip(case, ctx, out, intended) -> list[Violation]:
         for key in ("type", "function"):
             if got.get(key, _ABSENT) != want.get(key, _ABSENT):
                 found.append(
-                    _v(
+                    violation(
                         "call-unchanged",
                         f"{path}/tool_calls/{j}/{key}",
                         want.get(key, _ABSENT),
@@ -222,7 +153,7 @@ def check_round_trip(case, ctx, out, intended) -> list[Violation]:
             for key in ("role", "name", "content"):
                 if ra.get(key, _ABSENT) != before[r].get(key, _ABSENT):
                     found.append(
-                        _v(
+                        violation(
                             "result-unchanged",
                             pointer("body", "messages", r, key),
                             before[r].get(key, _ABSENT),
@@ -254,12 +185,12 @@ def check_ids(case, ctx, out, intended) -> list[Violation]:
             path = pointer("body", "messages", i, "tool_calls", j, "id")
             if is_web_search_call(call) and seen[raw] == 1:
                 if ctx.tool_call_ids == "none" and new != raw:
-                    found.append(_v("id-kept", path, raw, new, f"provider {ctx.provider_id} sanitizes no ids"))
+                    found.append(violation("id-kept", path, raw, new, f"provider {ctx.provider_id} sanitizes no ids"))
                 elif ctx.tool_call_ids in ("moonshot", "strict"):
                     want = strict_reduction(raw)
                     if want and want not in used and new != want:
                         found.append(
-                            _v(
+                            violation(
                                 "id-strict",
                                 path,
                                 want,
@@ -269,18 +200,13 @@ def check_ids(case, ctx, out, intended) -> list[Violation]:
                         )
                     elif not STRICT_ID.match(new):
                         found.append(
-                            _v("id-strict", path, None, new, "a $web_search id is reduced to [A-Za-z0-9]{1,40}")
+                            violation("id-strict", path, None, new, "a $web_search id is reduced to [A-Za-z0-9]{1,40}")
                         )
             used.add(new)
     return found
 
 
 # ------------------------------------------------------------------------------ thinking
-def web_search_models(provider) -> dict[str, dict[str, Any]]:
-    """The catalog's `webSearch.models` of a provider: model id -> {thinking, source}."""
-    return (provider.data.get("webSearch") or {}).get("models", {})
-
-
 def check_thinking(case, ctx, out, intended) -> list[Violation]:
     if not has_web_search(out["body"]) or ctx.custom_provider:
         return []
@@ -290,7 +216,7 @@ def check_thinking(case, ctx, out, intended) -> list[Violation]:
     state = effective(ctx.thinking_mode, out["body"], ctx.model.thinking.get("default"))
     if facts["thinking"] == "disabled" and state == "enabled":
         return [
-            _v(
+            violation(
                 "thinking-disabled",
                 pointer("body", "thinking"),
                 {"type": "disabled"},
@@ -314,4 +240,27 @@ def check_t10(case, ctx, out, intended) -> list[Violation]:
     found: list[Violation] = []
     for check in CHECKS:
         found += check(case, ctx, out, intended)
+    return found
+
+
+# ------------------------------------------------------------------------------ registry shape
+def registry_check(c) -> list[Violation]:
+    """The rule registry's check shape: `harness.rules.Check` (case, ctx, out, intended) -> Violations."""
+    return check_t10(c.case, c.ctx, c.out, c.intended)
+
+
+def project(out: dict[str, Any]) -> dict[str, Any]:
+    """Fields T10 governs, by JSON pointer, for agreement with the reference: the tools list,
+    tool_choice, and every `$web_search` call and result except ids (T6 compares those modulo
+    renaming)."""
+    body = out["body"]
+    found: dict[str, Any] = {pointer("body", k): body.get(k, _ABSENT) for k in ("tools", "tool_choice")}
+    msgs = body.get("messages") or []
+    for i, j, r in web_search_pairs(msgs):
+        call = msgs[i]["tool_calls"][j]
+        found[pointer("body", "messages", i, "tool_calls", j, "function")] = call.get("function")
+        found[pointer("body", "messages", i, "tool_calls", j, "type")] = call.get("type", _ABSENT)
+        if r is not None:
+            for key in ("name", "content"):
+                found[pointer("body", "messages", r, key)] = msgs[r].get(key, _ABSENT)
     return found
