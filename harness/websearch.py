@@ -1,4 +1,4 @@
-"""One Kimi web search round trip as OpenClaw's Kimi web search provider runs it (CONTRACT §4).
+"""One Kimi web search round trip as OpenClaw's Kimi web search provider runs it (docs/contract.md#t10-web-search).
 
 `POST {base}/chat/completions` with `{model, messages: [{role: user, content: query}], tools:
 [$web_search builtin]}` (thinking disabled where the catalog's `webSearch.models` says the model

@@ -1,4 +1,4 @@
-"""The emulator plays Moonshot's $web_search round trip (CONTRACT §4) deterministically."""
+"""The emulator plays Moonshot's $web_search round trip (docs/contract.md#t10-web-search) deterministically."""
 
 from __future__ import annotations
 

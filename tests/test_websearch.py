@@ -73,7 +73,7 @@ def test_each_check_can_fail(mutate, check):
 
 
 def test_ids_follow_openclaw_strict_reduction():
-    """CONTRACT T6 [oc]: under the Moonshot policy `$web_search:1` goes out as `websearch1`."""
+    """docs/contract.md#t6 [oc]: under the Moonshot policy `$web_search:1` goes out as `websearch1`."""
     out = transform(round_trip_case())
     msgs = out["body"]["messages"]
     assert msgs[1]["tool_calls"][0]["id"] == "websearch1" and msgs[2]["tool_call_id"] == "websearch1"

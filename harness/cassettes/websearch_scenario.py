@@ -1,4 +1,4 @@
-"""The `web_search` wire scenario (T10, CONTRACT §4): one `$web_search` round trip on the wire.
+"""The `web_search` wire scenario (T10, docs/contract.md#t10-web-search): one `$web_search` round trip on the wire.
 
 Each request is the reference's transformation of the growing case (so T1-T9 hold on it, and
 T6 reduces `$web_search:0` to `websearch0` in call and result alike); every outbound body is

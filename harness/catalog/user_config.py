@@ -1,4 +1,4 @@
-"""User catalogs and OpenClaw / nix-openclaw configs as users write them (CONTRACT §1).
+"""User catalogs and OpenClaw / nix-openclaw configs as users write them (docs/contract.md#catalog).
 
 A `--catalog` / `--config` file is JSON or JSON5 (OpenClaw's own config format). Before it is
 read as a catalog:

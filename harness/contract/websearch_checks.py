@@ -1,6 +1,6 @@
 """T10 Kimi web search: properties of an outbound request that carries Moonshot's `$web_search`.
 
-CONTRACT §4 and research/websearch.md [doc/oc]:
+docs/contract.md#t10-web-search [doc/oc/wire-docs]:
 - the builtin tool `{"type": "builtin_function", "function": {"name": "$web_search"}}` passes
   unchanged and may be mixed with `function` tools (the full list goes out on every request);
 - no `tool_choice` pins it (OpenClaw's provider sends none);

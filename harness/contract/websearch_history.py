@@ -1,4 +1,4 @@
-"""The documented shape of a Kimi web search history (CONTRACT §4, research/websearch.md).
+"""The documented shape of a Kimi web search history (docs/contract.md#t10-web-search).
 
 Shared by the T10 checks of outbound requests (`websearch_checks`), the wire scenario, the
 emulator's tests and the `websearch` command: which tools and calls are `$web_search`, how its

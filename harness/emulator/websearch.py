@@ -1,4 +1,4 @@
-"""The emulator's side of Moonshot's `$web_search` round trip (CONTRACT §4, research/websearch.md).
+"""The emulator's side of Moonshot's `$web_search` round trip (docs/contract.md#t10-web-search).
 
 [doc] A request whose tools hold `{"type": "builtin_function", "function": {"name": "$web_search"}}`
 is answered with `finish_reason: "tool_calls"` and a `$web_search` call whose arguments are a

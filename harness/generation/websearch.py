@@ -1,7 +1,7 @@
 """Hypothesis strategies for T10 (Kimi web search): cases carrying the `$web_search` builtin.
 
 `web_search_cases(model_ref, web_search_facts, features)` draws what a web search client sends
-(CONTRACT §4, research/websearch.md): the builtin tool alone or mixed with function tools in
+(docs/contract.md#t10-web-search): the builtin tool alone or mixed with function tools in
 any order, no tool_choice or a compatible one, and histories holding 0-3 finished or pending
 search rounds — the assistant message with a `$web_search:N` call (type `builtin_function` or
 `function`, with or without `reasoning_content`), then the `tool` message named `$web_search`

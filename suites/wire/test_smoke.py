@@ -1,4 +1,4 @@
-"""The live smoke test of the documents (CONTRACT §5): `Reply exactly: KIMI_LIVE_OK`, thinking off,
+"""The live smoke test of the documents (docs/contract.md#smoke): `Reply exactly: KIMI_LIVE_OK`, thinking off,
 to each provider's default model (moonshot -> kimi-k2.6, kimi -> kimi-for-coding, or the config's
 `agents.defaults.model.primary` for its provider; `--model` picks others). The answer must be
 exactly KIMI_LIVE_OK; usage is normalized and priced at the catalog rates (T9).
@@ -54,5 +54,5 @@ def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
     assert "error" not in fact, fact["error"]
     assert fact["answer"] == SMOKE_ANSWER, f"{model.ref} answered {fact['answer']!r}"
     usage = fact["usage"]
-    if usage is not None:  # "when Moonshot returns usage" (CONTRACT §5)
+    if usage is not None:  # "when Moonshot returns usage" (docs/contract.md#smoke)
         assert usage["totalTokens"] > 0 and usage["cost"]["total"] >= 0
