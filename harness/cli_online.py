@@ -253,14 +253,25 @@ def smoke_main(args, out: TextIO | None = None) -> int:
 
 def add_parsers(sub) -> None:
     p = sub.add_parser("websearch", help="one Kimi $web_search round trip: answer, citations, cost")
-    p.add_argument("query")
+    p.add_argument("query", help="what to search for (sent as the user message)")
     p.add_argument("--model", help="a Moonshot model with $web_search (default: the catalog's webSearch.defaultModel)")
     _online_options(p)
     p.set_defaults(func=lambda a: websearch_main(a))
 
     p = sub.add_parser("smoke", help="'Reply exactly: KIMI_LIVE_OK' to each provider's default model")
-    p.add_argument("--model", action="append", help="these model refs instead of each provider's default (repeatable)")
-    p.add_argument("--budget-usd", type=float, default=0.05, help="estimated-spend limit (default 0.05)")
+    p.add_argument(
+        "--model",
+        action="append",
+        metavar="REF",
+        help="these model refs instead of each provider's default (repeatable)",
+    )
+    p.add_argument(
+        "--budget-usd",
+        type=float,
+        default=0.05,
+        metavar="USD",
+        help="estimated-spend limit of the run (default 0.05); a request that could pass it is skipped",
+    )
     _online_options(p)
     p.set_defaults(func=lambda a: smoke_main(a))
 
@@ -276,5 +287,10 @@ def _online_options(p) -> None:
         metavar="PATH",
         help="a catalog or OpenClaw / nix-openclaw config (JSON or JSON5)",
     )
-    p.add_argument("--endpoint", default="international", choices=("international", "china"))
-    p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument(
+        "--endpoint",
+        default="international",
+        choices=("international", "china"),
+        help="Moonshot endpoint of --live runs (china = https://api.moonshot.cn/v1)",
+    )
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="per-request timeout (default 60)")
