@@ -80,7 +80,10 @@ def test_deterministic_ids_and_counts(emu):
     _, a, _ = first_and_follow_up(emu, query="same query")
     _, b, _ = first_and_follow_up(emu, query="same query")
     _, c, _ = first_and_follow_up(emu, query="other query")
-    args = lambda r: r["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+
+    def args(r):
+        return r["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+
     assert args(a) == args(b) != args(c)
     assert ews.search_id(1, "q") != ews.search_id(0, "q")
 

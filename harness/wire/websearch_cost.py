@@ -87,7 +87,12 @@ def web_search_cost(responses: Iterable[Any], prices: Mapping[str, Any], pricing
             for k in parts:
                 parts[k] += getattr(c, k)
         per_response.append((c.total if c else Decimal(0)) + pricing.per_call * len(ws_calls))
-    tokens = Cost(parts["input"], parts["output"], parts["cache_read"], parts["cache_write"],
-                  total=sum(parts.values(), Decimal(0)))
+    tokens = Cost(
+        parts["input"],
+        parts["output"],
+        parts["cache_read"],
+        parts["cache_write"],
+        total=sum(parts.values(), Decimal(0)),
+    )
     charge = pricing.per_call * calls
     return WebSearchCost(calls, stokens, tokens, charge, tokens.total + charge, per_response)
