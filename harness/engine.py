@@ -165,7 +165,7 @@ class Conformance:
             self.last = Outcome(rule, target.name, seeded.case, seeded.outbound, seeded.verdict, None, seeded.origin)
             raise ConformanceFailure(seeded.rule, seeded.target, model, seeded.case, seeded.verdict,
                                      seeded.uncovered, seeded.outbound, seeded.origin)
-        case = self.draw(data, target, model, require)
+        case = self.draw(data, target, model, require, rule)
         try:
             outcome = self.check(rule, target, case)
         except NotExpressible:
@@ -185,10 +185,16 @@ class Conformance:
         if outcome.case not in cases:
             cases.append(outcome.case)
 
-    def draw(self, data, target: Target, model: str, require=()) -> dict[str, Any]:
+    def draw(self, data, target: Target, model: str, require=(), rule: str | None = None) -> dict[str, Any]:
+        from harness import rules
         from harness.generation.strategies import cases
 
         caps = target.capabilities
+        own = rules.get(rule).strategy if rule else None
+        if own is not None:  # the rule draws its own cases (web search)
+            case = data.draw(own(self.catalog.resolve(model), caps.features), label="case")
+            case["request"].update(caps.request_defaults)
+            return case
         return data.draw(cases(model, caps.features, require=tuple(require), spellings=self.spellings(model),
                                request_defaults=caps.request_defaults), label="case")
 

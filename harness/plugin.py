@@ -69,7 +69,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # files with --results-dir; in memory only without it, for the end-of-run summary
     from harness.reporting.results import ResultsWriter
 
-    config._kimi_results = ResultsWriter(config.getoption("results_dir"))
+    from harness.pytest_state import RESULTS
+
+    config.stash[RESULTS] = ResultsWriter(config.getoption("results_dir"))
     _wire_configure(config)
     _targets_configure(config)
 
@@ -112,7 +114,9 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         from harness.reporting import allure
 
         allure.on_report(item, call, report)
-    writer = getattr(item.config, "_kimi_results", None)
+    from harness.pytest_state import RESULTS
+
+    writer = item.config.stash.get(RESULTS, None)
     if writer is not None:
         writer.add(item, report)
 
@@ -138,18 +142,9 @@ def _record_verdict(item: pytest.Item, call, report, conformance) -> None:
 
 # ---------------------------------------------------------------------------- parametrization
 def _catalog(config: pytest.Config):
-    cached = getattr(config, "_kimi_catalog", None)
-    if cached is None:
-        from harness import catalog
+    from harness.pytest_state import catalog
 
-        try:
-            cached = catalog.load(config.getoption("catalog"))
-        except Exception as e:  # a bad --catalog is a usage error, not 100 failing tests
-            raise pytest.UsageError(str(e)) from None
-        config._kimi_catalog = cached
-        for warning in cached.warnings:  # e.g. cost figures that look per-1K
-            config.issue_config_time_warning(pytest.PytestConfigWarning(warning), stacklevel=2)
-    return cached
+    return catalog(config)
 
 
 def selected_models(config: pytest.Config) -> list[str]:
@@ -242,7 +237,9 @@ def conformance(request: pytest.FixtureRequest, catalog):
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    writer = getattr(session.config, "_kimi_results", None)
+    from harness.pytest_state import RESULTS
+
+    writer = session.config.stash.get(RESULTS, None)
     if writer is not None and (writer.directory or any(r.rule for r in writer.records.values())):
         from harness import __version__
         from harness.targets.session import target_versions

@@ -8,3 +8,23 @@ from typing import Any
 import pytest
 
 OUTCOME: pytest.StashKey[Any] = pytest.StashKey()  # harness.engine.Outcome of the test's last example
+CATALOG: pytest.StashKey[Any] = pytest.StashKey()  # harness.catalog.Catalog of the session (--catalog)
+RESULTS: pytest.StashKey[Any] = pytest.StashKey()  # harness.reporting.results.ResultsWriter
+NETWORK_BLOCKED: pytest.StashKey[bool] = pytest.StashKey()  # --kimi-block-network is in force
+WIRE: pytest.StashKey[Any] = pytest.StashKey()  # harness.cassettes.runner.WireSettings
+
+
+def catalog(config: pytest.Config):
+    """The session's catalog: loaded once; a bad --catalog is a usage error, not 100 failing tests."""
+    cached = config.stash.get(CATALOG, None)
+    if cached is None:
+        from harness import catalog as catalog_mod
+
+        try:
+            cached = catalog_mod.load(config.getoption("catalog", None))
+        except Exception as e:
+            raise pytest.UsageError(str(e)) from None
+        config.stash[CATALOG] = cached
+        for warning in cached.warnings:  # e.g. cost figures that look per-1K
+            config.issue_config_time_warning(pytest.PytestConfigWarning(warning), stacklevel=2)
+    return cached

@@ -328,7 +328,9 @@ def environment(config) -> dict[str, str]:
     from harness.suite import target_versions
 
     env = {"harness.version": __version__, "mode": mode(config)}
-    cat = getattr(config, "_kimi_catalog", None)
+    from harness.pytest_state import CATALOG
+
+    cat = config.stash.get(CATALOG, None)
     if cat is not None:
         env["catalog.version"] = str(cat.version)
     for name, versions in sorted(target_versions(config).items()):

@@ -231,7 +231,9 @@ def terminal_summary(config, terminalreporter) -> None:
     """pytest_terminal_summary: this session's results against the previous run of its targets."""
     from harness.reporting import runs
 
-    writer = getattr(config, "_kimi_results", None)
+    from harness.pytest_state import RESULTS
+
+    writer = config.stash.get(RESULTS, None)
     if writer is None or not any(r.rule for r in writer.records.values()):
         return
     try:

@@ -57,7 +57,16 @@ class Rule:
     severity: str = "normal"
     kind: str = "transform"  # transform: case -> request; usage: T9; errors: bad cases
     reference_step: str | None = None  # module of harness.reference implementing it
+    # Cases of their own (web search): (catalog Model, features) -> a strategy, or None where the
+    # rule does not apply to that model (reported not applicable); default: harness.generation.
+    strategy: Callable[[Any, frozenset[str]], Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def not_applicable(self, model) -> str | None:
+        """Why this rule does not apply to a catalog model (None: it does)."""
+        if self.strategy is not None and self.strategy(model, frozenset()) is None:
+            return f"{self.id} ({self.title}) does not apply to {model.ref}: see {self.link}"
+        return None
 
     @property
     def link(self) -> str:

@@ -216,6 +216,12 @@ def not_applicable_reason(config: pytest.Config, target_name: str, rule: str, mo
         return caps.why_not.get(rule, f"{entry.alias} cannot express rule {rule}")
     if model is not None and model in caps.models_not_applicable:
         return caps.models_not_applicable[model]
+    if model is not None:
+        from harness import rules
+        from harness.pytest_state import catalog
+
+        if rule in rules.ids():
+            return rules.get(rule).not_applicable(catalog(config).resolve(model))
     return None
 
 
