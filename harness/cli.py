@@ -1,4 +1,9 @@
-"""`kimi-conformance` — the command line. Each subcommand imports only what it needs."""
+"""`kimi-conformance` — the command line. Each subcommand imports only what it needs.
+
+Exit codes: 0 success; 1 the check failed (a case rejected, a ref unresolved, a capture invalid);
+2 bad input (a file missing or malformed, a bad option: one line on stderr naming it);
+130 interrupted.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,12 @@ import argparse
 import json
 import sys
 from typing import Sequence
+
+EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+
+class UsageProblem(Exception):
+    """Bad input: printed as one line (`kimi-conformance COMMAND: ...`), exit code 2."""
 
 
 def _price(cost: dict) -> str:
@@ -61,22 +72,48 @@ def cmd_resolve(args) -> int:
     return status
 
 
+def _read_cases(name: str, lines: bool) -> list:
+    """The case(s) of a file (or - for stdin); a missing or malformed file is a UsageProblem."""
+    where = "<stdin>" if name == "-" else name
+    try:
+        raw = sys.stdin.read() if name == "-" else open(name, encoding="utf-8").read()
+    except FileNotFoundError:
+        raise UsageProblem(f"{where}: no such case file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageProblem(f"{where}: cannot read the case file ({e.__class__.__name__}: {e})") from None
+    texts = [(i, t) for i, t in enumerate(raw.splitlines(), 1) if t.strip()] if lines else [(None, raw)]
+    if not texts:
+        raise UsageProblem(f"{where}: empty, no case in it")
+    cases = []
+    for line, text in texts:
+        try:
+            cases.append(json.loads(text))
+        except json.JSONDecodeError as e:
+            at = f"line {line}: " if line is not None else ""
+            raise UsageProblem(f"{where}: {at}not valid JSON ({e})") from None
+    return cases
+
+
 def cmd_transform(args) -> int:
     from harness.errors import HarnessError
     from harness.targets import create
 
-    raw = sys.stdin.read() if args.case == "-" else open(args.case, encoding="utf-8").read()
+    cases = _read_cases(args.case, args.lines)
+    where = "<stdin>" if args.case == "-" else args.case
     target = create(args.target, timeout=args.timeout)
     try:
-        cases = [json.loads(line) for line in raw.splitlines() if line.strip()] if args.lines else [json.loads(raw)]
         for case in cases:
             print(json.dumps(target.transform(case), indent=None if args.lines else 2, ensure_ascii=False))
-    except (HarnessError, json.JSONDecodeError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    except HarnessError as e:
+        print(f"kimi-conformance transform: {where}: {_one_line(e)}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         target.close()
     return 0
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or e.__class__.__name__
 
 
 def cmd_validate_captures(args) -> int:
@@ -86,9 +123,14 @@ def cmd_validate_captures(args) -> int:
 
 
 def cmd_emulator(args) -> int:
+    from harness.emulator import faults
     from harness.emulator.server import serve_forever
 
-    serve_forever(args.port, seed=args.seed, rpm=args.rpm)
+    try:
+        plan = faults.load(args.faults, seed=args.seed)
+    except faults.FaultSpecError as e:
+        raise UsageProblem(f"--faults: {e}") from None
+    serve_forever(args.port, seed=args.seed, rpm=args.rpm, faults=plan)
     return 0
 
 
@@ -139,9 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
                                     "`Authorization: Bearer sk-...` (any sk- key): without one the answer is the "
                                     "API's 401 invalid_authentication_error.")
     s.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: a free one, printed)")
-    s.add_argument("--seed", type=int, default=0, help="seed of ids and generated text: same seed, same bytes")
+    s.add_argument("--seed", type=int, default=0,
+                   help="seed of ids and generated text (same seed, same bytes) and of which requests get faults")
     s.add_argument("--rpm", type=int, default=None, metavar="N",
                    help="answer 429 rate_limit_reached_error past N requests per minute (default: no limit)")
+    s.add_argument("--faults", metavar="SPEC|FILE", default=None,
+                   help='fault plan, e.g. "429:0.2,503:0.05,stall:0.01,truncate:0.02", or a file holding one '
+                        "(deterministic with --seed)")
     s.set_defaults(func=cmd_emulator)
 
     p = sub.add_parser("matrix", help="conformance matrix (target x rule x model) from --results-dir files")
@@ -170,9 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except HarnessError as e:  # bad input (a catalog, a ref, a missing key): one line, never a traceback
-        print(f"kimi-conformance {args.command}: {e}", file=sys.stderr)
-        return 2
+    except (UsageProblem, HarnessError) as e:  # bad input (a file, a catalog, a ref, a key): one line, no traceback
+        print(f"kimi-conformance {args.command}: {_one_line(e)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"kimi-conformance {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@
 one the live tests are skipped with a reason naming them. Every request first reserves its
 worst-case cost (prompt estimate + max_tokens at the catalog's prices) against a session-wide
 `Budget`; a request that could pass the budget is refused, and so is every later one — the run
-ends cleanly, the remaining tests skipped with the reason. 429s (rate limit, overload) are
-retried a bounded number of times, honouring Retry-After. Log lines are scrubbed of keys.
+ends cleanly, the remaining tests skipped with the reason. 429s (rate limit, overload) and
+5xx are retried with jittered exponential backoff, honouring Retry-After, bounded in count and in
+total wait. A body cut short or a stalled stream raises `UpstreamBroken` naming the URL: a broken
+upstream, not a rule failure. Log lines are scrubbed of keys.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import logging
 import math
 import os
+import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,6 +32,16 @@ DEFAULT_BUDGET_USD = Decimal("0.50")
 DEFAULT_MAX_OUTPUT = 4096  # assumed completion tokens of a request that sets no max_tokens
 IMAGE_TOKENS = 1500  # generous per-image prompt estimate
 RETRYABLE_429 = frozenset({"rate_limit_reached_error", "engine_overloaded_error"})
+RETRYABLE_5XX = frozenset({500, 502, 503, 504})
+
+
+class UpstreamBroken(Exception):
+    """The upstream answered but broke the transport: a body cut short, a stream cut mid-event,
+    a stall past the read timeout. Says nothing about the rules; the message names the URL."""
+
+    def __init__(self, url: str, what: str):
+        super().__init__(f"broken upstream {url}: {what}")
+        self.url, self.what = url, what
 
 
 # ------------------------------------------------------------------------------- keys
@@ -114,26 +127,39 @@ def worst_case_cost(body: Mapping[str, Any], prices: Mapping[str, Any]) -> Decim
 # ------------------------------------------------------------------------------- retries
 @dataclass
 class RetryPolicy:
-    max_retries: int = 3
-    max_wait: float = 30.0  # a Retry-After longer than this is not waited for
-    sleep: Callable[[float], None] = time.sleep
+    """429 (rate limit, overload) and 5xx are retried; everything else is final.
 
-    def delay(self, response: httpx.Response, attempt: int) -> float | None:
+    Without Retry-After the wait is "full jitter" backoff, uniform in [0, base * 2**attempt]
+    (capped at max_wait), so clients that failed together do not retry together. A Retry-After
+    above max_wait is not waited for, and the waits of one request never add up past `total`.
+    """
+
+    max_retries: int = 4
+    max_wait: float = 30.0  # a Retry-After longer than this is not waited for
+    total: float = 60.0  # bound on the summed waits of one request
+    base: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, response: httpx.Response, attempt: int, waited: float = 0.0) -> float | None:
         """Seconds to wait before retrying, or None when the response is final."""
-        if response.status_code != 429 or attempt >= self.max_retries:
+        status = response.status_code
+        if attempt >= self.max_retries or (status != 429 and status not in RETRYABLE_5XX):
             return None
+        if status == 429:
+            try:
+                etype = (response.json().get("error") or {}).get("type")
+            except (ValueError, AttributeError):
+                etype = None
+            if etype is not None and etype not in RETRYABLE_429:
+                return None  # e.g. exceeded_current_quota_error: waiting does not refill the balance
         try:
-            etype = (response.json().get("error") or {}).get("type")
-        except (ValueError, AttributeError):
-            etype = None
-        if etype is not None and etype not in RETRYABLE_429:
-            return None  # e.g. exceeded_current_quota_error: waiting does not refill the balance
-        header = response.headers.get("retry-after")
-        try:
-            wait = float(header) if header is not None else 2.0 ** attempt
-        except ValueError:
-            wait = 2.0 ** attempt
-        return wait if 0 <= wait <= self.max_wait else None
+            wait = float(response.headers["retry-after"])
+        except (KeyError, ValueError):
+            wait = self.rng.uniform(0, min(self.max_wait, self.base * 2.0 ** attempt))
+        if not 0 <= wait <= self.max_wait or waited + wait > self.total:
+            return None
+        return wait
 
 
 # ------------------------------------------------------------------------------- client
@@ -197,17 +223,17 @@ class WireClient:
             self.budget.reserve(worst_case_cost(body, prices), f"{body.get('model')} request")
         headers = {"authorization": f"Bearer {key if key is not None else self.key}",
                    "content-type": "application/json"}
-        attempt = 0
+        attempt, waited = 0, 0.0
         while True:
             result = self._send(url, body, headers)
             result.attempts = attempt + 1
-            wait = self.retry.delay(_as_httpx(result), attempt)
+            wait = self.retry.delay(_as_httpx(result), attempt, waited)
             if wait is None:
                 break
-            self.log.warning("429 from %s (%s); retry %d/%d after %.1fs", url,
+            self.log.warning("%d from %s (%s); retry %d/%d after %.2fs", result.status, url,
                              scrub.scrub_text(result.text[:200]), attempt + 1, self.retry.max_retries, wait)
             self.retry.sleep(wait)
-            attempt += 1
+            attempt, waited = attempt + 1, waited + wait
         if self.budget is not None and prices is not None:
             result.cost = self._actual_cost(result, prices)
             self.budget.spend(result.cost)
@@ -217,21 +243,37 @@ class WireClient:
         self.log.info("POST %s model=%s stream=%s", url, body.get("model"), bool(body.get("stream")))
         self.log.debug("request headers %s body %s", scrub.scrub_request_headers(headers),
                        scrub.scrub_text(json.dumps(body, ensure_ascii=False)[:2000]))
-        with self._client.stream("POST", url, json=body, headers=headers) as r:
-            out = WireResponse(r.status_code, {k.lower(): v for k, v in r.headers.items()})
-            raw, buffer = [], b""
-            for piece in r.iter_bytes():
-                out.byte_chunks += 1
-                raw.append(piece)
-                if out.streamed:
-                    events, buffer = parse_sse(buffer + piece)
+        out = None
+        try:
+            with self._client.stream("POST", url, json=body, headers=headers) as r:
+                out = WireResponse(r.status_code, {k.lower(): v for k, v in r.headers.items()})
+                raw, buffer = [], b""
+                for piece in r.iter_bytes():
+                    out.byte_chunks += 1
+                    raw.append(piece)
+                    if out.streamed:
+                        events, buffer = parse_sse(buffer + piece)
+                        out.events.extend(events)
+                if out.streamed and buffer.strip():
+                    events, _ = parse_sse(buffer + b"\n\n")
                     out.events.extend(events)
-            if out.streamed and buffer.strip():
-                events, _ = parse_sse(buffer + b"\n\n")
-                out.events.extend(events)
-            out.text = b"".join(raw).decode("utf-8", "replace")
+                out.text = b"".join(raw).decode("utf-8", "replace")
+        except (httpx.RemoteProtocolError, httpx.ReadError) as e:
+            got = f" after {len(out.events)} event(s)" if out is not None and out.streamed else ""
+            raise UpstreamBroken(url, f"response cut short{got} ({e.__class__.__name__}: {e})") from None
+        except httpx.ReadTimeout:
+            got = f" after {len(out.events)} event(s)" if out is not None and out.streamed else ""
+            raise UpstreamBroken(url, f"stalled{got}: nothing read for {self._client.timeout.read}s") from None
         if out.streamed:
-            out.chunks = [json.loads(e) for e in out.events if e != "[DONE]"]
+            out.chunks = []
+            for i, e in enumerate(out.events):
+                if e == "[DONE]":
+                    continue
+                try:
+                    out.chunks.append(json.loads(e))
+                except ValueError:
+                    raise UpstreamBroken(url, f"stream event {i + 1} of {len(out.events)} is cut or not JSON: "
+                                              f"{scrub.scrub_text(e[:80])!r}") from None
         elif out.text.strip():
             try:
                 out.json = json.loads(out.text)

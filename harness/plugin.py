@@ -282,7 +282,13 @@ def _wire_addoptions(group) -> None:
     group.addoption("--upstream", default=None, metavar="URL",
                     help="send the Moonshot wire requests to this base URL instead (e.g. the emulator: "
                          "http://127.0.0.1:N/v1); the Kimi Coding (kimi/) requests go to its sibling "
-                         "path .../coding/v1 unless --upstream-kimi says otherwise")
+                         "path .../coding/v1 unless --upstream-kimi says otherwise. `--upstream emulator` "
+                         "starts one in this process for the session")
+    group.addoption("--emulator-faults", default=None, metavar="SPEC|FILE",
+                    help='faults the --upstream emulator injects, e.g. "429:0.2,503:0.05,stall:0.01,'
+                         'truncate:0.02", or a file holding such a plan (deterministic with --emulator-seed)')
+    group.addoption("--emulator-seed", type=int, default=0, metavar="N",
+                    help="seed of the --upstream emulator: its ids and texts and which requests get faults")
     group.addoption("--upstream-kimi", default=None, metavar="URL",
                     help="send the Kimi Coding (kimi/) wire requests to this base URL (default: derived "
                          "from --upstream, http://127.0.0.1:N/v1 -> http://127.0.0.1:N/coding/v1)")
@@ -304,6 +310,11 @@ def _wire_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--kimi-record-mode other than none records real traffic: give --live or --upstream URL")
     if config.getoption("upstream_kimi", None) and not config.getoption("upstream", None):
         raise pytest.UsageError("--upstream-kimi goes with --upstream (the Moonshot stand-in)")
+    if config.getoption("upstream", None) == "emulator":
+        _start_emulator(config)
+    elif config.getoption("emulator_faults", None):
+        raise pytest.UsageError("--emulator-faults: faults are injected by the emulator this run starts; "
+                                "give --upstream emulator (or serve one: kimi-conformance emulator serve --faults)")
     if config.getoption("kimi_block_network", False):
         from harness import network
 
@@ -311,7 +322,26 @@ def _wire_configure(config: pytest.Config) -> None:
         config._kimi_network_blocked = True
 
 
+def _start_emulator(config: pytest.Config) -> None:
+    """`--upstream emulator`: an in-process emulator for the session, with the fault plan."""
+    from harness.emulator import Emulator, faults
+
+    seed = config.getoption("emulator_seed", 0)
+    try:
+        plan = faults.load(config.getoption("emulator_faults", None), seed=seed)
+    except faults.FaultSpecError as e:
+        raise pytest.UsageError(f"--emulator-faults: {e}") from None
+    emu = config._kimi_emulator = Emulator(seed=seed, faults=plan)
+    config.option.upstream = emu.start()
+    if not config.getoption("upstream_kimi", None):
+        config.option.upstream_kimi = emu.coding_base_url
+
+
 def _wire_unconfigure(config: pytest.Config) -> None:
+    emu = getattr(config, "_kimi_emulator", None)
+    if emu is not None:
+        emu.stop()
+        config._kimi_emulator = None
     if getattr(config, "_kimi_network_blocked", False):
         from harness import network
 

@@ -89,10 +89,15 @@ def test_429_retries_are_bounded_and_quota_is_not_retried():
 
 
 def test_429_without_retry_after_backs_off_and_long_waits_give_up():
+    import random
+
     sleep = FakeSleep()
-    with Emulator() as emu, WireClient(emu.base_url, "sk-test-000", retry=RetryPolicy(sleep=sleep, max_wait=5)) as c:
+    policy = RetryPolicy(sleep=sleep, max_wait=5, rng=random.Random(3))
+    with Emulator() as emu, WireClient(emu.base_url, "sk-test-000", retry=policy) as c:
         emu.inject(429, "rate_limit_reached_error", count=2)  # no Retry-After header
-        assert c.chat(BODY).status == 200 and sleep.calls == [1.0, 2.0]
+        assert c.chat(BODY).status == 200 and len(sleep.calls) == 2
+        # full jitter: uniform in [0, base * 2**attempt]
+        assert 0 <= sleep.calls[0] <= 1.0 and 0 <= sleep.calls[1] <= 2.0 and sleep.calls[0] != sleep.calls[1]
         sleep.calls.clear()
         emu.inject(429, "rate_limit_reached_error", count=1, retry_after=3600)
         assert c.chat(BODY).status == 429 and sleep.calls == []

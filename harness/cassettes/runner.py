@@ -22,9 +22,9 @@ import pytest
 from harness.cassettes import provenance as prov
 from harness.cassettes import scenarios as sc
 from harness.cassettes import scrub
+from harness.live import (Budget, BudgetExceeded, RetryPolicy, UpstreamBroken, WireClient, WireResponse,
+                          budget_prices, catalog_prices, find_key, missing_key_reason)
 from harness.upstream import UpstreamHealth
-from harness.live import (Budget, BudgetExceeded, RetryPolicy, WireClient, WireResponse, budget_prices,
-                          catalog_prices, find_key, missing_key_reason)
 
 REPLAY_KEY = "sk-kimi-conformance-replay"  # never sent anywhere: replayed requests are not matched on headers
 EMULATOR_KEY = "sk-kimi-conformance-emulator"
@@ -180,6 +180,13 @@ class WireSession:
             r = self.client.chat(body, prices=prices, key=key)
         except BudgetExceeded as e:
             pytest.skip(str(e))
+        except UpstreamBroken as e:
+            exchange["error"] = scrub.scrub_text(str(e))
+            self._note(exchange)
+            if not self.s.online:  # replayed: the cassette is what is broken
+                pytest.fail(f"cassette {self.path}: {scrub.scrub_text(e.what)}", pytrace=False)
+            # online: the upstream broke the transport; that is no verdict on the rules
+            pytest.skip(scrub.scrub_text(str(e)))
         except BaseException as e:
             exchange["error"] = scrub.scrub_text(f"{type(e).__name__}: {e}")
             self._note(exchange)

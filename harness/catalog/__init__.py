@@ -182,9 +182,16 @@ def validate(data: Any, origin: str = "catalog") -> None:
 
     errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
     if errors:
-        lines = [f"  at {_json_path(e.path)}: {e.message}" for e in errors[:10]]
-        more = f"\n  ... and {len(errors) - 10} more" if len(errors) > 10 else ""
-        raise CatalogError(f"{origin} is not a valid catalog:\n" + "\n".join(lines) + more)
+        # one line: the first error names where; the count says how much more is wrong
+        first = errors[0]
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise CatalogError(f"{origin} is not a valid catalog: at {_json_path(first.path)}: "
+                           f"{_short(first.message)}{more}")
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _json_path(path) -> str:
@@ -237,11 +244,34 @@ def load(path: str | Path | None = None, environ=None) -> Catalog:
     path = Path(path)
     cfg = user_config.parse(path, environ)
     user = cfg.catalog
+    _check_shape(user, path)  # named mistakes, not a KeyError from inside the merge
     if user.get("mode", "merge") == "replace":
         cat = Catalog(user, origin=str(path))
     else:
         cat = Catalog(merge(builtin, _with_defaults(user, builtin, path)), origin=f"built-in + {path}")
     return _apply_agents(cat, cfg)
+
+
+def _check_shape(user: dict[str, Any], path: Path) -> None:
+    """The shape the merge relies on, checked first so a mistake is named, not a KeyError."""
+    def kind(v: Any) -> str:
+        names = {dict: "an object", list: "a list", str: "a string"}
+        return next((n for t, n in names.items() if isinstance(v, t)), type(v).__name__)
+
+    provs = user.get("providers", {})
+    if not isinstance(provs, dict):
+        raise CatalogError(f"{path}: `providers` must be an object keyed by provider id, got {kind(provs)}")
+    for pid, prov in provs.items():
+        if not isinstance(prov, dict):
+            raise CatalogError(f"{path}: providers.{pid} must be an object, got {kind(prov)}")
+        models = prov.get("models", [])
+        if not isinstance(models, list):
+            raise CatalogError(f"{path}: providers.{pid}.models must be a list, got {kind(models)}")
+        for i, m in enumerate(models):
+            if not isinstance(m, dict) or not isinstance(m.get("id"), str):
+                raise CatalogError(f"{path}: providers.{pid}.models[{i}] must be an object with a string `id`")
+    if not isinstance(user.get("aliases", {}), dict):
+        raise CatalogError(f"{path}: `aliases` must be an object (alias -> ref)")
 
 
 def _with_defaults(user: dict[str, Any], builtin: dict[str, Any], path: Path) -> dict[str, Any]:

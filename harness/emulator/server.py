@@ -4,20 +4,22 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
-import socket
+import sys
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
-from . import rules, websearch
+from . import faults as faults_mod
+from . import rules, transport, websearch
 from .responses import Completion, dumps, prompt_tokens
 
 DEFAULT_EPOCH = 1787685097  # created of a real capture (moonshotai-k2.7-tool-choice-omitted.json)
 WINDOW = 60.0
+REQUEST_LOG = 1000  # requests kept for inspection (newest); memory stays flat under load
+MEMO = 10_000  # distinct requests / prompt prefixes remembered (oldest forgotten first)
 
 
 class FixedClock:
@@ -41,6 +43,7 @@ class Reply:
     status: int
     headers: dict
     body: bytes | list  # bytes, or a list of SSE events (bytes) sent as separate chunks
+    fault: str | None = None  # "stall" | "truncate": how the transport misbehaves (faults.py)
 
 
 def _json_reply(status: int, obj: dict, headers: dict | None = None) -> Reply:
@@ -75,13 +78,19 @@ class Emulator:
     seed: varies ids/texts deterministically; rpm: per-key requests per minute (None = unlimited);
     clock: callable -> epoch seconds (default FixedClock); prompt_cache: report cached tokens for
     message prefixes already seen; retry_after: seconds announced on RPM 429s;
-    reject_empty_reasoning: treat reasoning_content "" as missing (docs/contract.md#gaps open question).
+    reject_empty_reasoning: treat reasoning_content "" as missing (docs/contract.md#gaps open question);
+    faults: a faults.FaultPlan (429 / 5xx / stall / truncate at given rates, seeded);
+    request_log: how many recent requests `requests` keeps.
+
+    Ids and texts derive from (seed, request body, how often that body was seen), not from
+    arrival order or the clock: re-recording an unchanged interaction gives identical bytes.
     """
 
     def __init__(self, *, api_keys: Iterable[str] | None = None, revoked_keys: Iterable[str] = (),
                  seed: int = 0, rpm: int | None = None, clock: Callable[[], float] | None = None,
                  prompt_cache: bool = True, retry_after: int = 1,
-                 reject_empty_reasoning: bool = False, host: str = "127.0.0.1"):
+                 reject_empty_reasoning: bool = False, host: str = "127.0.0.1",
+                 faults: faults_mod.FaultPlan | None = None, request_log: int = REQUEST_LOG):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the emulator binds to loopback only")
         self.api_keys = set(api_keys) if api_keys is not None else None
@@ -91,16 +100,25 @@ class Emulator:
         self.prompt_cache = prompt_cache
         self.options = {"reject_empty_reasoning": reject_empty_reasoning}
         self.host = host
-        self.requests: list[dict] = []
+        self.faults = faults or faults_mod.FaultPlan(seed=seed)
+        self._log: deque[dict] = deque(maxlen=request_log)
+        self.served = 0  # requests handled since start/reset (the log keeps only the newest)
         self._lock = threading.Lock()
         self._injected: deque = deque()
         self._hits: dict[str, deque] = {}
-        self._cache: set[str] = set()
-        self._seq = 0
-        self._httpd: ThreadingHTTPServer | None = None
+        self._cache: OrderedDict[str, None] = OrderedDict()
+        self._seen: OrderedDict[bytes, int] = OrderedDict()
+        self._stopping = threading.Event()
+        self._httpd: transport.Server | None = None
         self._thread: threading.Thread | None = None
         self.base_url: str | None = None
         self.coding_base_url: str | None = None
+
+    @property
+    def requests(self) -> list[dict]:
+        """The newest `request_log` requests (a copy), oldest first; `served` counts them all."""
+        with self._lock:
+            return list(self._log)
 
     # --- control -------------------------------------------------------------------
     def inject(self, status: int, error_type: str, message: str | None = None, count: int = 1,
@@ -113,11 +131,12 @@ class Emulator:
 
     def reset(self) -> None:
         with self._lock:
-            self.requests.clear()
+            self._log.clear()
             self._injected.clear()
             self._hits.clear()
             self._cache.clear()
-            self._seq = 0
+            self._seen.clear()
+            self.served = 0
 
     # --- request handling (transport independent) ----------------------------------
     def handle(self, method: str, target: str, headers: dict, raw: bytes) -> Reply:
@@ -129,12 +148,38 @@ class Emulator:
         service, _ = rules.service_for_path(path)
         record = {"method": method, "path": path, "service": service, "headers": _redact(headers), "body": body}
         with self._lock:
-            self.requests.append(record)
-        reply = self._dispatch(method, path, headers, body, raw)
+            self._log.append(record)
+            self.served += 1
+            occurrence = self._occurrence(method, path, raw)
+        fault = self.faults.draw(method, path, raw, occurrence)
+        if fault is not None and fault.isdigit():
+            reply = self._fault_reply(int(fault))
+        else:
+            reply = self._dispatch(method, path, headers, body, raw, occurrence)
+            reply.fault = fault
         record["status"] = reply.status
+        if reply.fault:
+            record["fault"] = reply.fault
         return reply
 
-    def _dispatch(self, method, path, headers, body, raw) -> Reply:
+    def _occurrence(self, method: str, path: str, raw: bytes) -> int:
+        """How often this exact request was seen before (called under the lock; bounded memory)."""
+        key = hashlib.sha256(b"%s %s\n" % (method.encode(), path.encode()) + raw).digest()
+        n = self._seen.pop(key, -1) + 1
+        self._seen[key] = n
+        if len(self._seen) > MEMO:
+            self._seen.popitem(last=False)
+        return n
+
+    @staticmethod
+    def _fault_reply(status: int) -> Reply:
+        if status == 429:
+            preset = rules.load_rules()["inject_presets"]["engine_overloaded_error"]
+            return _json_reply(429, rules.error_body("engine_overloaded_error", preset["message"]))
+        etype = faults_mod.SERVER_ERROR_TYPES.get(status, "server_error")
+        return _json_reply(status, rules.error_body(etype, f"injected fault: HTTP {status}"))
+
+    def _dispatch(self, method, path, headers, body, raw, occurrence: int = 0) -> Reply:
         err = rules.check_auth(headers, self.api_keys, self.revoked_keys)
         if err:
             return _json_reply(*err)
@@ -158,7 +203,7 @@ class Emulator:
                 limited = self._rate_limit(key)
                 if limited:
                     return limited
-                return self._chat(headers, body if raw else None, service)
+                return self._chat(headers, body if raw else None, service, occurrence)
         return _json_reply(*rules.error("unknown_route", method=method, path=path))
 
     @staticmethod
@@ -181,7 +226,7 @@ class Emulator:
             hits.append(now)
         return None
 
-    def _chat(self, headers: dict, body, service: str = rules.DEFAULT_SERVICE) -> Reply:
+    def _chat(self, headers: dict, body, service: str = rules.DEFAULT_SERVICE, occurrence: int = 0) -> Reply:
         err = rules.check_shape(body)
         if err:
             return _json_reply(*err)
@@ -192,9 +237,8 @@ class Emulator:
         if err:
             return _json_reply(*err)
         with self._lock:
-            seq, self._seq = self._seq, self._seq + 1
             cached = self._cached_tokens(model, body)
-        comp = Completion(model, body, seed=self.seed, created=int(self.clock()), seq=seq, cached=cached)
+        comp = Completion(model, body, seed=self.seed, created=int(self.clock()), seq=occurrence, cached=cached)
         comp, err = websearch.play(comp, model, body, self.seed)  # $web_search round trip (T10)
         if err:
             return _json_reply(*err)
@@ -212,15 +256,19 @@ class Emulator:
         keys = [hashlib.sha256(dumps([model["id"], tools, msgs[:k]]).encode()).hexdigest()
                 for k in range(1, len(msgs) + 1)]
         hit = max((k for k, h in enumerate(keys, 1) if h in self._cache), default=0)
-        self._cache.update(keys)
+        for h in keys:
+            self._cache.pop(h, None)
+            self._cache[h] = None
+        while len(self._cache) > MEMO:
+            self._cache.popitem(last=False)
         return prompt_tokens(msgs[:hit], tools) if hit else 0
 
     # --- HTTP server -----------------------------------------------------------------
     def start(self, port: int = 0) -> str:
         if self._httpd:
             return self.base_url
-        self._httpd = ThreadingHTTPServer((self.host, port), _Handler)
-        self._httpd.daemon_threads = True
+        self._stopping.clear()
+        self._httpd = transport.Server((self.host, port), transport.Handler)
         self._httpd.emulator = self
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.01}, daemon=True)
@@ -232,6 +280,7 @@ class Emulator:
 
     def stop(self) -> None:
         if self._httpd:
+            self._stopping.set()  # release stalled connections
             self._httpd.shutdown()
             self._httpd.server_close()
             self._thread.join(timeout=5)
@@ -245,52 +294,12 @@ class Emulator:
         self.stop()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "kimi-emulator"
-
-    def setup(self) -> None:
-        super().setup()
-        # small writes (headers, then one SSE event each) must not wait for delayed ACKs
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        reply = self.server.emulator.handle(method, self.path, dict(self.headers.items()), raw)
-        self.send_response(reply.status)
-        for k, v in reply.headers.items():
-            self.send_header(k, v)
-        if isinstance(reply.body, bytes):
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
-            return
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        for event in reply.body:  # one HTTP chunk per SSE event, flushed at once
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
-            self.wfile.flush()
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def log_message(self, *args) -> None:  # keep test output clean
-        pass
-
-
 def serve_forever(port: int = 0, *, seed: int = 0, rpm: int | None = None, **kwargs) -> None:
     """Serve on 127.0.0.1 with the real clock until SIGINT/SIGTERM; prints the Moonshot base URL
     first (the Kimi Coding one, its sibling .../coding/v1, on the second line)."""
     emu = Emulator(seed=seed, rpm=rpm, clock=time.time, **kwargs)
+    if emu.faults:
+        print(f"faults: {emu.faults.describe()} (seed {emu.faults.seed})", file=sys.stderr, flush=True)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
