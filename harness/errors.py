@@ -43,3 +43,8 @@ class TargetExited(TargetUnresponsive):
 
 class TargetBroken(TargetError):
     """A target was marked broken for this session; its remaining cases are not run."""
+
+
+class CassetteError(HarnessError):
+    """A cassette file cannot be used: truncated, malformed, or from a newer format version.
+    The message names the file and what is wrong, on one line."""

@@ -110,9 +110,9 @@ def test_retries_stop_at_the_total_bound_and_non_retryable_is_final():
 # ------------------------------------------------------------------------------- broken transports
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
 def test_truncated_body_is_a_broken_upstream_naming_the_url(stream):
-    with Emulator(faults=faults.parse("truncate:1")) as emu, WireClient(emu.base_url, KEY) as c:
-        with pytest.raises(UpstreamBroken) as e:
-            c.chat({**BODY, "stream": stream})
+    with Emulator(faults=faults.parse("truncate:1")) as emu, WireClient(emu.base_url, KEY) as c, \
+            pytest.raises(UpstreamBroken) as e:
+        c.chat({**BODY, "stream": stream})
     assert str(e.value).startswith(f"broken upstream {emu.base_url}/chat/completions: response cut short")
     assert emu.requests[0]["fault"] == "truncate"
 
@@ -124,9 +124,9 @@ def test_stream_cut_mid_event_is_a_broken_upstream():
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=b"".join(events))
 
-    with WireClient("https://api.moonshot.ai/v1", KEY, transport=httpx.MockTransport(handler)) as c:
-        with pytest.raises(UpstreamBroken, match=r"https://api.moonshot.ai/v1/chat/completions: stream event 2 of 2"):
-            c.chat({**BODY, "stream": True})
+    with WireClient("https://api.moonshot.ai/v1", KEY, transport=httpx.MockTransport(handler)) as c, \
+            pytest.raises(UpstreamBroken, match=r"https://api.moonshot.ai/v1/chat/completions: stream event 2 of 2"):
+        c.chat({**BODY, "stream": True})
 
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
@@ -203,7 +203,7 @@ def test_cli_serves_with_a_fault_plan():
 
 def test_cli_bad_fault_plan_is_one_line():
     r = subprocess.run([sys.executable, "-m", "harness.cli", "emulator", "serve", "--faults", "429:2"],
-                       cwd=REPO, capture_output=True, text=True, timeout=60)
+                       cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
     assert r.returncode == 2 and r.stderr.strip().splitlines() == [
         "kimi-conformance emulator: --faults: fault spec '429:2': probability of 429 must be between 0 and 1, got 2"]
 
@@ -211,7 +211,7 @@ def test_cli_bad_fault_plan_is_one_line():
 def pytest_wire(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "suites/wire",
                            "--model", "moonshot/kimi-k2.6", *args],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+                          cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
 
 
 def test_pytest_emulator_faults_retried_and_broken_streams_skipped():

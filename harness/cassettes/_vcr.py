@@ -10,8 +10,8 @@ Cassette file layout (YAML, meant to be read in review):
 
 JSON bodies are stored parsed; an SSE body is stored as text, one event per line (a YAML block
 literal). On replay an SSE body is handed to httpx as one stream chunk per event, so stream
-parsing is exercised as it is against the network. Writes are atomic: the YAML is written to a
-temporary file beside the cassette and renamed over it, so a crash never leaves half a cassette.
+parsing is exercised as it is against the network. Files are read checked and written atomically
+by harness.cassettes.files (format errors name the file; unchanged recordings keep their bytes).
 """
 
 from __future__ import annotations
@@ -19,20 +19,23 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import vcr
 import yaml
-from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
+from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.record_mode import RecordMode
 from vcr.stubs import httpx_stubs
 
 from harness.cassettes import scrub
+from harness.cassettes.files import atomic_write, read_cassette, same_recording
+from harness.cassettes.files import header_value as _header
 from harness.cassettes.provenance import has_emulator_marker
+from harness.errors import CassetteError
+
+__all__ = ["atomic_write", "read_cassette"]  # re-exported: tests and callers know them from here
 
 RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 _VCR_MODE = {"none": RecordMode.NONE, "once": RecordMode.ONCE, "new_episodes": RecordMode.NEW_EPISODES,
@@ -56,13 +59,6 @@ def _str_presenter(dumper, data: str):
 
 _Dumper.add_representer(str, _str_presenter)
 _JSON_SEPARATORS = (",", ":")
-
-
-def _header(headers: dict, name: str) -> str:
-    for k, v in (headers or {}).items():
-        if k.lower() == name:
-            return str(v[0] if isinstance(v, list) and v else v)
-    return ""
 
 
 def _as_text(body: Any) -> str | None:
@@ -123,16 +119,21 @@ class ReadableSerializer:
     @staticmethod
     def deserialize(text: str) -> dict:
         doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-        metadata = dict(doc.get("metadata") or {})
-        if "provenance" in doc:
-            metadata["provenance"] = doc["provenance"]
-        interactions = []
-        for it in doc.get("interactions") or []:
-            req = {**it["request"], "body": _unparsed(it["request"].get("body"))}
-            body = it["response"].get("body") or {}
-            resp = {**it["response"], "body": {"string": _unparsed(body) if "json" in body else body.get("string")}}
-            interactions.append({"request": req, "response": resp})
-        return {"version": doc.get("version", 1), "interactions": interactions, "metadata": metadata}
+        return _from_doc(doc)
+
+
+def _from_doc(doc: dict) -> dict:
+    """Our YAML layout -> vcrpy's cassette dict."""
+    metadata = dict(doc.get("metadata") or {})
+    if "provenance" in doc:
+        metadata["provenance"] = doc["provenance"]
+    interactions = []
+    for it in doc.get("interactions") or []:
+        req = {**it["request"], "body": _unparsed(it["request"].get("body"))}
+        body = it["response"].get("body") or {}
+        resp = {**it["response"], "body": {"string": _unparsed(body) if "json" in body else body.get("string")}}
+        interactions.append({"request": req, "response": resp})
+    return {"version": doc.get("version", 1), "interactions": interactions, "metadata": metadata}
 
 
 def dumps_cassette(data: dict) -> str:
@@ -140,23 +141,6 @@ def dumps_cassette(data: dict) -> str:
 
 
 # ------------------------------------------------------------------------------- persister
-def atomic_write(path: Path, text: str) -> None:
-    """Write text to path atomically: temp file in the same directory, fsync, os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 class AtomicPersister:
     """FilesystemPersister's reading; atomic writing. `fresh=True` ignores the file on load
     (record mode `rewrite`): the old cassette stays intact until the new one is complete."""
@@ -165,14 +149,26 @@ class AtomicPersister:
         self.fresh = fresh
 
     def load_cassette(self, cassette_path, serializer):
-        if self.fresh:
+        from vcr.serialize import deserialize
+
+        path = Path(cassette_path)
+        if self.fresh or not path.is_file() or not path.read_text(encoding="utf-8", errors="replace").strip():
             raise CassetteNotFoundError()
-        return FilesystemPersister.load_cassette(cassette_path, serializer)
+        read_cassette(path)  # format checked here, so vcrpy never sees a broken file
+        try:
+            return deserialize(path.read_text(encoding="utf-8"), serializer)
+        except Exception as e:  # noqa: BLE001 - whatever vcrpy trips on, the file is the culprit
+            raise CassetteError(f"cassette {path}: unreadable by vcrpy ({e.__class__.__name__}: "
+                                f"{' '.join(str(e).split())[:200]})") from None
 
     def save_cassette(self, cassette_path, cassette_dict, serializer):
         from vcr.serialize import serialize
 
-        atomic_write(Path(cassette_path), serialize(cassette_dict, serializer))
+        path = Path(cassette_path)
+        text = serialize(cassette_dict, serializer)
+        if path.is_file() and same_recording(path.read_text(encoding="utf-8", errors="replace"), text):
+            return  # nothing but the date would change: keep the file byte for byte
+        atomic_write(path, text)
 
 
 # ------------------------------------------------------------------------------- matching

@@ -102,11 +102,18 @@ def read(path) -> Provenance | None:
         return None
     # provenance is the first top-level key: read only up to `interactions:`
     head = []
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8", errors="replace") as f:
         for line in f:
             if line.startswith("interactions:"):
                 break
             head.append(line)
-    doc = yaml.safe_load("".join(head)) or {}
+    try:
+        doc = yaml.safe_load("".join(head)) or {}
+    except yaml.YAMLError as e:
+        from harness.errors import CassetteError
+
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise CassetteError(f"cassette {path}: provenance block is not valid YAML{where}") from None
     block = doc.get("provenance") if isinstance(doc, dict) else None
     return Provenance.from_dict(block) if isinstance(block, dict) else None

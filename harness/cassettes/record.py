@@ -1,65 +1,178 @@
-"""(Re)record every wire cassette: `python -m harness.cassettes.record [pytest args]`.
+"""(Re)record the wire cassettes: `python -m harness.cassettes.record [--live] [pytest args]`.
 
-Starts the emulator on a free loopback port, runs the wire suites with
-`--kimi-record-mode=rewrite --upstream <emulator>/v1 --upstream-kimi <emulator>/coding/v1` (Moonshot
-and Kimi Coding; cassettes say `provenance: emulator`), then
-prints what it wrote. `--live` records from the real API instead (needs the API keys; the
-cassettes then say `live`). Extra arguments go to pytest (e.g. `--model moonshot/kimi-k2.6`).
+Starts the emulator on a free loopback port and runs the wire suites in a child pytest with
+`--kimi-record-mode=rewrite --upstream <emulator>/v1 --upstream-kimi <emulator>/coding/v1` (the
+cassettes then say `provenance: emulator`); `--live` records from the real APIs instead (needs
+the API keys; the cassettes say `live`). Other arguments go to pytest (e.g. `--model REF`, `-k plain`).
+
+Then it says, per cassette, what happened: written (its content changed), unchanged (recorded
+again, identical: the file is not touched), or not written (the test failed, skipped or never
+ran). SIGINT / SIGTERM are passed on to the child; an interrupted run exits 130 / 143 and still
+reports. Exit codes: 0 all recorded; 1 a test failed; 2 bad arguments; 128+N killed by signal N.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import json
+import os
+import signal
 import subprocess
 import sys
-import time
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 
 
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    ap = argparse.ArgumentParser(
+        prog="python -m harness.cassettes.record", allow_abbrev=False,
+        description="Re-record the wire cassettes from the emulator (default) or the real APIs (--live).",
+        epilog="Any other argument is passed to pytest, e.g. --model moonshot/kimi-k2.6 or -k plain. "
+               "Exit codes: 0 all recorded; 1 a test failed; 2 bad arguments; 130/143 interrupted. "
+               "The cassettes of real provenance (cassettes/real/) are built from the shipped captures "
+               "instead: python -m harness.cassettes.real")
+    ap.add_argument("--live", action="store_true", help="record from the real APIs (MOONSHOT_API_KEY, KIMI_API_KEY)")
+    ap.add_argument("--cassette-dir", type=Path, default=REPO / "cassettes", metavar="DIR",
+                    help="where cassettes are written (default: the repository's cassettes/)")
+    return ap.parse_known_args(argv)
+
+
+def snapshot(root: Path) -> dict[Path, str]:
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*.yaml")) if p.is_file()}
+
+
+@dataclass
+class Outcome:
+    planned: dict[str, Path] = field(default_factory=dict)  # nodeid -> cassette
+    done: dict[str, tuple[str, str]] = field(default_factory=dict)  # nodeid -> (outcome, why)
+
+    @classmethod
+    def read(cls, log: Path) -> Outcome:
+        out = cls()
+        for line in log.read_text(encoding="utf-8").splitlines() if log.is_file() else []:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue  # a line cut by the interruption
+            if "plan" in e:
+                out.planned[e["plan"]] = Path(e["cassette"])
+            elif "done" in e:
+                out.done[e["done"]] = (e["outcome"], e.get("why", ""))
+        return out
+
+
+def summarize(outcome: Outcome, before: dict[Path, str], after: dict[Path, str], root: Path) -> list[str]:
+    """One line per cassette that was not simply re-recorded unchanged, and a total."""
+    def rel(p: Path) -> str:
+        return str(p.relative_to(root.parent)) if root.parent in p.parents else str(p)
+
+    lines, written, unchanged, missed = [], 0, 0, {"failed": 0, "skipped": 0, "not run": 0}
+    for nodeid, path in outcome.planned.items():
+        state, why = outcome.done.get(nodeid, ("not run", ""))
+        changed = after.get(path) is not None and after.get(path) != before.get(path)
+        if changed:
+            written += 1
+            lines.append(f"wrote        {rel(path)}")
+        elif state == "passed":
+            unchanged += 1
+        else:
+            missed[state] = missed.get(state, 0) + 1
+            lines.append(f"not written  {rel(path)}  ({state}{': ' + why if why else ''})")
+    strays = sorted(p for p in after if after[p] != before.get(p) and p not in outcome.planned.values())
+    lines += [f"wrote        {rel(p)}  (not planned by this run)" for p in strays]
+    not_written = sum(missed.values())
+    detail = ", ".join(f"{n} {k}" for k, n in missed.items() if n)
+    lines.append(f"{written + len(strays)} cassette(s) written, {unchanged} unchanged, {not_written} not written"
+                 + (f" ({detail})" if detail else "") + f" of {len(outcome.planned)} planned, in {root}")
+    return lines
+
+
+GRACE = 30.0  # seconds the child gets to end after a passed-on signal, then SIGKILL
+
+
+def _child_setup() -> None:
+    """In the child, before exec: SIGINT/SIGTERM at their defaults (a recorder started in the
+    background inherits SIGINT ignored, and would pass on a signal the child ignores); and on
+    Linux, SIGTERM if the recorder dies without passing a signal on."""
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_DFL)
+    if sys.platform == "linux":
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def run_child(cmd: list[str], env: dict[str, str]) -> tuple[int, int | None]:
+    """Run pytest; pass SIGINT/SIGTERM on (a second one kills). (exit code, signal received)."""
+    # own session: a terminal's Ctrl-C reaches the child once, through us, not twice
+    child = subprocess.Popen(cmd, cwd=REPO, env=env, start_new_session=True,
+                             preexec_fn=_child_setup)  # noqa: PLW1509 - no threads run pytest here
+    received: list[int] = []
+
+    def forward(signum, _frame):
+        received.append(signum)
+        if child.poll() is None:
+            child.send_signal(signal.SIGKILL if len(received) > 1 else signum)
+
+    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while True:
+            try:
+                code = child.wait(timeout=GRACE if received else None)
+                break
+            except subprocess.TimeoutExpired:  # a child that does not end when told to
+                child.kill()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    return code, (received[0] if received else None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if "-h" in argv or "--help" in argv:  # the recorder's own help, not pytest's
-        print(__doc__.strip() + "\n\nusage: python -m harness.cassettes.record [--live] [--cassette-dir=DIR] "
-              "[pytest options, e.g. --model REF]\n  --live              record from the real APIs "
-              "(MOONSHOT_API_KEY / KIMI_API_KEY)\n  --cassette-dir=DIR  where cassettes are written "
-              "(default: cassettes/)\nThe cassettes of real provenance (cassettes/real/) are built from "
-              "the shipped captures instead: python -m harness.cassettes.real")
-        return 0
-    cassette_dir = REPO / "cassettes"
-    for a in argv:
-        if a.startswith("--cassette-dir="):
-            cassette_dir = Path(a.split("=", 1)[1])
-    started = time.time()
-    emulator = None
-    if "--live" in argv:
-        extra = []
-    else:
+    from harness.cassettes.files import clean_temp_files
+
+    args, rest = parse_args(list(sys.argv[1:] if argv is None else argv))
+    root = args.cassette_dir.resolve()
+    stale = clean_temp_files(root) if root.is_dir() else []
+    if stale:
+        print(f"removed {len(stale)} temporary file(s) an earlier interrupted run left in {root}", flush=True)
+    before = snapshot(root) if root.is_dir() else {}
+    emulator, extra = None, ["--live"] if args.live else []
+    if not args.live:
         from harness.emulator import Emulator
 
         emulator = Emulator()
         extra = ["--upstream", emulator.start(), "--upstream-kimi", emulator.coding_base_url]
         print(f"emulator at {emulator.base_url} (Moonshot) and {emulator.coding_base_url} (Kimi Coding)",
               flush=True)
+    fd, log_name = tempfile.mkstemp(prefix="kimi-record-", suffix=".jsonl")
+    os.close(fd)
+    log = Path(log_name)
     cmd = [sys.executable, "-m", "pytest", str(REPO / "suites" / "wire"), "-q", "-p", "no:cacheprovider",
-           "--kimi-record-mode=rewrite", *extra, *argv]
+           "-p", "harness.cassettes.record_log", "--kimi-record-mode=rewrite", f"--cassette-dir={root}", *extra, *rest]
     print("running:", " ".join(cmd), flush=True)
     try:
-        code = subprocess.call(cmd, cwd=REPO) if emulator is None else _run_with_emulator(cmd)
+        code, signum = run_child(cmd, {**os.environ, "KIMI_RECORD_LOG": str(log)})
+        outcome = Outcome.read(log)
     finally:
         if emulator is not None:
             emulator.stop()
-    written = sorted(p for p in cassette_dir.rglob("*.yaml") if p.stat().st_mtime >= started - 1)
-    size = sum(p.stat().st_size for p in cassette_dir.rglob("*.yaml"))
-    for p in written:
-        print(f"wrote {p.relative_to(cassette_dir.parent) if cassette_dir.parent in p.parents else p}")
-    print(f"{len(written)} cassette(s) written; {size / 1024:.0f} KiB in {cassette_dir}")
+        log.unlink(missing_ok=True)
+        clean_temp_files(root) if root.is_dir() else None
+    for line in summarize(outcome, before, snapshot(root) if root.is_dir() else {}, root):
+        print(line)
+    if signum is not None:
+        print(f"interrupted by {signal.Signals(signum).name}: the cassettes above marked 'not written' "
+              "keep their previous content (or stay absent)", flush=True)
+        return 128 + signum
     return code
-
-
-def _run_with_emulator(cmd: list[str]) -> int:
-    # the emulator serves from this process's threads while pytest runs in a child process
-    return subprocess.call(cmd, cwd=REPO)
 
 
 if __name__ == "__main__":

@@ -118,7 +118,13 @@ class WireSession:
                 if provider_cfg.get("replay_without_cassette") == "skip":
                     pytest.skip(f"{provider_cfg['reason']}")
                 pytest.fail(msg, pytrace=False)
-            self.provenance = prov.read(self.path).to_dict() if prov.read(self.path) else None
+            from harness.errors import CassetteError
+
+            try:
+                found = prov.read(self.path)
+            except CassetteError as e:
+                pytest.fail(str(e), pytrace=False)
+            self.provenance = found.to_dict() if found else None
             self.base_url = (self.provenance or {}).get("endpoint") or canonical
             self.cassette = CassetteSession(self.path, mode="none")
         else:
@@ -143,7 +149,13 @@ class WireSession:
         self.client = WireClient(self.base_url, self.key, budget=s.budget if s.online else None, retry=s.retry,
                                  transport=transport)
         if self.cassette is not None:
-            self.cassette.__enter__()
+            from harness.errors import CassetteError
+
+            try:
+                self.cassette.__enter__()
+            except CassetteError as e:
+                self.client.close()
+                pytest.fail(str(e), pytrace=False)
             if self.provenance is None:
                 p = self.cassette.provenance()
                 self.provenance = dict(p) if p else None

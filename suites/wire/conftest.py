@@ -5,7 +5,8 @@ import pytest
 
 
 def pytest_collection_modifyitems(config, items):
-    from harness.cassettes import provenance, scenarios
+    from harness.cassettes import files, provenance, scenarios
+    from harness.errors import CassetteError
     from harness.plugin import _catalog, wire_settings_for
 
     catalog = _catalog(config)
@@ -29,7 +30,12 @@ def pytest_collection_modifyitems(config, items):
             item.user_properties.append(("catalog-override", facts.override_reason))
         settings = wire_settings_for(config)
         path = scenarios.cassette_path(settings.cassette_dir, model.ref, params["scenario"])
-        p = provenance.read(path) if not settings.online else None
+        try:
+            if not settings.online and path.is_file():
+                files.read_cassette(path)  # a truncated or newer-format cassette: one line, run stops
+            p = provenance.read(path) if not settings.online else None
+        except CassetteError as e:
+            raise pytest.UsageError(str(e)) from None
         if p is not None:
             item.add_marker(pytest.mark.provenance(p.source, model=p.model, recorded=p.recorded,
                                                    harness=p.harness))

@@ -1,0 +1,140 @@
+"""Cassette files on disk: read with the format checked, written atomically and only when changed.
+
+Reading checks the format before vcrpy sees the file: a truncated or malformed cassette, or one
+from a newer format version, is a `CassetteError` naming the file on one line — never a YAML
+traceback from inside vcrpy. Writing goes to a temporary file beside the cassette
+(`.NAME.*.tmp`, git-ignored), fsynced and renamed over it, so a crash never leaves half a
+cassette; the file keeps its mode. A recording that differs only in its provenance stamps
+(`recorded` date, `harness` version) is not written at all, so re-recording shows no diff.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.errors import CassetteError
+
+FORMAT_VERSION = 1  # the `version:` this harness writes and the newest it reads
+TMP_GLOB = ".*.tmp"  # atomic_write's temporary files
+
+
+def header_value(headers: dict, name: str) -> str:
+    for k, v in (headers or {}).items():
+        if k.lower() == name:
+            return str(v[0] if isinstance(v, list) and v else v)
+    return ""
+
+
+# ------------------------------------------------------------------------------- reading, checked
+def read_cassette(path: str | Path) -> dict:
+    """The parsed cassette document; any problem is a one-line CassetteError naming the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CassetteError(f"cassette {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise CassetteError(f"cassette {path}: cannot read ({e.__class__.__name__}: {e})") from None
+    if not text.strip():
+        raise CassetteError(f"cassette {path}: empty file (truncated?); re-record it: "
+                            "python -m harness.cassettes.record")
+    try:
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise CassetteError(f"cassette {path}: not valid YAML ({where}{problem}); truncated? "
+                            "re-record it: python -m harness.cassettes.record") from None
+    check_document(doc, path)
+    return doc
+
+
+def check_document(doc: Any, path: str | Path) -> None:
+    def bad(what: str) -> CassetteError:
+        return CassetteError(f"cassette {path}: {what}")
+
+    if not isinstance(doc, dict):
+        raise bad("not a cassette (a YAML mapping with provenance, interactions and version)")
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise bad(f"no format version (`version: {FORMAT_VERSION}` at the end); truncated?")
+    if version > FORMAT_VERSION:
+        raise bad(f"format version {version} is newer than this harness reads ({FORMAT_VERSION}); "
+                  "upgrade kimi-conformance or re-record the cassette")
+    interactions = doc.get("interactions")
+    if not isinstance(interactions, list):
+        raise bad("no `interactions` list")
+    for i, it in enumerate(interactions):
+        req = it.get("request") if isinstance(it, dict) else None
+        resp = it.get("response") if isinstance(it, dict) else None
+        if not (isinstance(req, dict) and req.get("method") and req.get("uri")):
+            raise bad(f"interaction #{i} has no request method and uri")
+        if not (isinstance(resp, dict) and isinstance(resp.get("status"), dict)
+                and isinstance(resp["status"].get("code"), int) and isinstance(resp.get("body"), dict)):
+            raise bad(f"interaction #{i} has no response status code and body")
+        if "event-stream" in header_value(resp.get("headers") or {}, "content-type"):
+            text = resp["body"].get("string")
+            if not isinstance(text, str) or not text.rstrip().endswith("data: [DONE]"):
+                last = (text or "").rstrip().rsplit("\n", 1)[-1][:60] if isinstance(text, str) else text
+                raise bad(f"interaction #{i}: event stream cut short (ends with {last!r}, not data: [DONE])")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write text to path atomically: temp file in the same directory, fsync, os.replace.
+    The file keeps its mode (mkstemp's 0600 would turn a 0644 cassette private)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+_STAMP_RE = re.compile(r"^  (?:recorded|harness): .*$", re.MULTILINE)
+
+
+def same_recording(old: str, new: str) -> bool:
+    """Equal but for the provenance stamps that say when and by which harness version."""
+    def norm(text: str) -> str:
+        head, sep, rest = text.partition("\ninteractions:")
+        return _STAMP_RE.sub("", head) + sep + rest
+
+    return norm(old) == norm(new)
+
+
+def clean_temp_files(root: str | Path) -> list[Path]:
+    """Remove temporary files an interrupted atomic_write left under root; the removed paths."""
+    removed = []
+    for p in Path(root).rglob(TMP_GLOB):
+        if p.is_file():
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(p)
+    return removed
