@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Sequence
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
@@ -76,7 +77,7 @@ def _read_cases(name: str, lines: bool) -> list:
     """The case(s) of a file (or - for stdin); a missing or malformed file is a UsageProblem."""
     where = "<stdin>" if name == "-" else name
     try:
-        raw = sys.stdin.read() if name == "-" else open(name, encoding="utf-8").read()
+        raw = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageProblem(f"{where}: no such case file") from None
     except (OSError, UnicodeDecodeError) as e:

@@ -10,7 +10,6 @@ cost against the catalog prices, stream shapes (T8/T9).
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path

@@ -182,11 +182,10 @@ def validate(data: Any, origin: str = "catalog") -> None:
 
     errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
     if errors:
-        # one line: the first error names where; the count says how much more is wrong
-        first = errors[0]
-        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise CatalogError(f"{origin} is not a valid catalog: at {_json_path(first.path)}: "
-                           f"{_short(first.message)}{more}")
+        # one line: the first few errors name where; the count says how much more is wrong
+        shown = "; ".join(f"at {_json_path(e.path)}: {_short(e.message)}" for e in errors[:3])
+        more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise CatalogError(f"{origin} is not a valid catalog: {shown}{more}")
 
 
 def _short(text: str, limit: int = 200) -> str:

@@ -184,9 +184,20 @@ def load_units(path: Path) -> tuple[str, list[Unit]]:
         try:
             doc = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise CaptureFormatError(f"invalid YAML: {exc}") from exc
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}: " if mark is not None else ""
+            problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+            raise CaptureFormatError(f"invalid YAML ({where}{problem}); truncated?") from None
         if not isinstance(doc, dict):
             raise CaptureFormatError("YAML top level is not a mapping")
+        if "provenance" in doc:  # this harness's own layout: checked as the replay checks it
+            from harness.cassettes.files import check_document
+            from harness.errors import CassetteError
+
+            try:
+                check_document(doc, path)
+            except CassetteError as e:
+                raise CaptureFormatError(str(e).removeprefix(f"cassette {path}: ")) from None
         return _cassette_units(doc)
     try:
         obj = json.loads(text)
