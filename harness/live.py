@@ -266,14 +266,14 @@ class WireClient:
             raise UpstreamBroken(url, f"stalled{got}: nothing read for {self._client.timeout.read}s") from None
         if out.streamed:
             out.chunks = []
-            for i, e in enumerate(out.events):
-                if e == "[DONE]":
+            for i, event in enumerate(out.events):
+                if event == "[DONE]":
                     continue
                 try:
-                    out.chunks.append(json.loads(e))
+                    out.chunks.append(json.loads(event))
                 except ValueError:
                     raise UpstreamBroken(url, f"stream event {i + 1} of {len(out.events)} is cut or not JSON: "
-                                              f"{scrub.scrub_text(e[:80])!r}") from None
+                                              f"{scrub.scrub_text(event[:80])!r}") from None
         elif out.text.strip():
             try:
                 out.json = json.loads(out.text)

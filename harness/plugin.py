@@ -8,8 +8,12 @@ slow down unrelated pytest runs.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from harness.emulator import Emulator
 
 GROUP = "kimi-conformance"
 
@@ -322,6 +326,9 @@ def _wire_configure(config: pytest.Config) -> None:
         config._kimi_network_blocked = True
 
 
+_EMULATOR = pytest.StashKey["Emulator"]()
+
+
 def _start_emulator(config: pytest.Config) -> None:
     """`--upstream emulator`: an in-process emulator for the session, with the fault plan."""
     from harness.emulator import Emulator, faults
@@ -331,17 +338,17 @@ def _start_emulator(config: pytest.Config) -> None:
         plan = faults.load(config.getoption("emulator_faults", None), seed=seed)
     except faults.FaultSpecError as e:
         raise pytest.UsageError(f"--emulator-faults: {e}") from None
-    emu = config._kimi_emulator = Emulator(seed=seed, faults=plan)
+    emu = config.stash[_EMULATOR] = Emulator(seed=seed, faults=plan)
     config.option.upstream = emu.start()
     if not config.getoption("upstream_kimi", None):
         config.option.upstream_kimi = emu.coding_base_url
 
 
 def _wire_unconfigure(config: pytest.Config) -> None:
-    emu = getattr(config, "_kimi_emulator", None)
+    emu = config.stash.get(_EMULATOR, None)
     if emu is not None:
         emu.stop()
-        config._kimi_emulator = None
+        del config.stash[_EMULATOR]
     if getattr(config, "_kimi_network_blocked", False):
         from harness import network
 

@@ -149,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         from harness.emulator import Emulator
 
         emulator = Emulator()
-        extra = ["--upstream", emulator.start(), "--upstream-kimi", emulator.coding_base_url]
+        base, coding = emulator.start(), emulator.coding_base_url
+        assert base and coding
+        extra = ["--upstream", base, "--upstream-kimi", coding]
         print(f"emulator at {emulator.base_url} (Moonshot) and {emulator.coding_base_url} (Kimi Coding)",
               flush=True)
     fd, log_name = tempfile.mkstemp(prefix="kimi-record-", suffix=".jsonl")

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TextIO
 
 import pytest
 
 ENV = "KIMI_RECORD_LOG"
+_LOG = pytest.StashKey[TextIO]()
 
 
 def _write(config: pytest.Config, entry: dict) -> None:
-    f = getattr(config, "_kimi_record_log", None)
+    f = config.stash.get(_LOG, None)
     if f is None:
         path = os.environ.get(ENV)
         if not path:
             return
-        f = config._kimi_record_log = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        f = config.stash[_LOG] = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
     f.write(json.dumps(entry) + "\n")
     f.flush()
 
@@ -63,7 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    f = getattr(config, "_kimi_record_log", None)
+    f = config.stash.get(_LOG, None)
     if f is not None:
         f.close()
     _CONFIG.clear()

@@ -120,10 +120,10 @@ class WireSession:
             from harness.errors import CassetteError
 
             try:
-                found = prov.read(self.path)
+                stored = prov.read(self.path)
             except CassetteError as e:
                 pytest.fail(str(e), pytrace=False)
-            self.provenance = found.to_dict() if found else None
+            self.provenance = stored.to_dict() if stored else None
             self.base_url = (self.provenance or {}).get("endpoint") or canonical
             self.cassette = CassetteSession(self.path, mode="none")
         else:

@@ -4,18 +4,21 @@ truncate) a fault plan asks for. Routing and bodies live in server.Emulator.hand
 from __future__ import annotations
 
 import socket
+from typing import Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BACKLOG = 512  # listen queue: 200+ clients connecting at once must not be refused
 
 
 class Server(ThreadingHTTPServer):
+    emulator: Any = None  # the server.Emulator whose handle() answers (set by Emulator.start)
     daemon_threads = True
     request_queue_size = BACKLOG  # socketserver's default of 5 refuses bursts of connections
     allow_reuse_address = True
 
 
 class Handler(BaseHTTPRequestHandler):
+    server: Server
     protocol_version = "HTTP/1.1"
     server_version = "kimi-emulator"
 
