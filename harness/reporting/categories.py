@@ -36,6 +36,9 @@ REGRESSIONS = "Regressions (passed in the previous run, fail now)"
 KNOWN_DIVERGENCES = "Known divergences (met, expected)"
 UPSTREAM_ERRORS = "Upstream errors"
 INFRA = "Infrastructure (network, timeouts, keys, installs)"
+# A response cut short or stalled (harness.live.UpstreamBroken): the test is skipped, not failed.
+BROKEN_UPSTREAM = "Broken upstream (response cut short or stalled; not run)"
+BROKEN_UPSTREAM_MESSAGE = r"broken upstream"
 
 
 def allure3() -> list[dict]:
@@ -52,6 +55,8 @@ def allure3() -> list[dict]:
         {"id": "known-divergences", "name": KNOWN_DIVERGENCES, "groupByMessage": False,
          "groupBy": [{"label": DIVERGENCE_LABEL}],
          "matchers": [{"labels": {DIVERGENCE_LABEL: ".+"}}]},
+        {"id": "broken-upstream", "name": BROKEN_UPSTREAM,
+         "matchers": [{"statuses": ["skipped"], "message": BROKEN_UPSTREAM_MESSAGE}]},
     ]
 
 
@@ -60,6 +65,8 @@ def allure2() -> list[dict]:
     return [
         {"name": INFRA, "matchedStatuses": ["failed", "broken"], "messageRegex": anywhere.format(INFRASTRUCTURE)},
         {"name": UPSTREAM_ERRORS, "matchedStatuses": ["failed", "broken"], "messageRegex": anywhere.format(UPSTREAM)},
+        {"name": BROKEN_UPSTREAM, "matchedStatuses": ["skipped"],
+         "messageRegex": anywhere.format(BROKEN_UPSTREAM_MESSAGE)},
     ]
 
 
