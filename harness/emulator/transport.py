@@ -4,8 +4,8 @@ truncate) a fault plan asks for. Routing and bodies live in server.Emulator.hand
 from __future__ import annotations
 
 import socket
-from typing import Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 BACKLOG = 512  # listen queue: 200+ clients connecting at once must not be refused
 
