@@ -37,11 +37,21 @@ RETRYABLE_5XX = frozenset({500, 502, 503, 504})
 
 class UpstreamBroken(Exception):
     """The upstream answered but broke the transport: a body cut short, a stream cut mid-event,
-    a stall past the read timeout. Says nothing about the rules; the message names the URL."""
+    a stall after the headers. Says nothing about the rules; the message names the URL.
+    (No answer at all — refused, hung before the headers — stays httpx's error, which
+    harness.upstream names and counts.)"""
 
     def __init__(self, url: str, what: str):
         super().__init__(f"broken upstream {url}: {what}")
         self.url, self.what = url, what
+
+
+class UpstreamCut(UpstreamBroken, httpx.RemoteProtocolError):
+    """The body ended before it was complete (also an httpx.RemoteProtocolError)."""
+
+
+class UpstreamStalled(UpstreamBroken, httpx.ReadTimeout):
+    """The body stopped arriving (also an httpx.ReadTimeout, as callers waiting on it expect)."""
 
 
 # ------------------------------------------------------------------------------- keys
@@ -258,12 +268,14 @@ class WireClient:
                     events, _ = parse_sse(buffer + b"\n\n")
                     out.events.extend(events)
                 out.text = b"".join(raw).decode("utf-8", "replace")
-        except (httpx.RemoteProtocolError, httpx.ReadError) as e:
-            got = f" after {len(out.events)} event(s)" if out is not None and out.streamed else ""
-            raise UpstreamBroken(url, f"response cut short{got} ({e.__class__.__name__}: {e})") from None
-        except httpx.ReadTimeout:
-            got = f" after {len(out.events)} event(s)" if out is not None and out.streamed else ""
-            raise UpstreamBroken(url, f"stalled{got}: nothing read for {self._client.timeout.read}s") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.ReadTimeout) as e:
+            if out is None:  # no answer at all: not ours to classify (harness.upstream names it)
+                raise
+            got = f" after {len(out.events)} event(s)" if out.streamed else ""
+            text = " ".join(str(e).split())
+            if isinstance(e, httpx.ReadTimeout):
+                raise UpstreamStalled(url, f"stalled{got}: {text or 'read timeout'}") from None
+            raise UpstreamCut(url, f"response cut short{got} ({e.__class__.__name__}: {text})") from None
         if out.streamed:
             out.chunks = []
             for i, event in enumerate(out.events):
@@ -272,7 +284,7 @@ class WireClient:
                 try:
                     out.chunks.append(json.loads(event))
                 except ValueError:
-                    raise UpstreamBroken(url, f"stream event {i + 1} of {len(out.events)} is cut or not JSON: "
+                    raise UpstreamCut(url, f"stream event {i + 1} of {len(out.events)} is cut or not JSON: "
                                               f"{scrub.scrub_text(event[:80])!r}") from None
         elif out.text.strip():
             try:

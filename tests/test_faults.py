@@ -114,6 +114,7 @@ def test_truncated_body_is_a_broken_upstream_naming_the_url(stream):
             pytest.raises(UpstreamBroken) as e:
         c.chat({**BODY, "stream": stream})
     assert str(e.value).startswith(f"broken upstream {emu.base_url}/chat/completions: response cut short")
+    assert isinstance(e.value, httpx.RemoteProtocolError)  # callers catching httpx's type still do
     assert emu.requests[0]["fault"] == "truncate"
 
 
@@ -133,8 +134,9 @@ def test_stream_cut_mid_event_is_a_broken_upstream():
 def test_stall_is_a_broken_upstream_and_stop_releases_it(stream):
     with Emulator(faults=faults.parse("stall:1")) as emu, WireClient(emu.base_url, KEY, timeout=0.5) as c:
         t0 = time.monotonic()
-        with pytest.raises(UpstreamBroken, match="stalled"):
+        with pytest.raises(UpstreamBroken, match="stalled") as e:
             c.chat({**BODY, "stream": stream})
+        assert isinstance(e.value, httpx.ReadTimeout)
         assert time.monotonic() - t0 < 5
         t0 = time.monotonic()
     assert time.monotonic() - t0 < 5  # stop() does not wait out the stall (30 s)
