@@ -326,7 +326,7 @@ def _wire_configure(config: pytest.Config) -> None:
         config._kimi_network_blocked = True
 
 
-_EMULATOR = pytest.StashKey["Emulator"]()
+_EMULATOR: pytest.StashKey[Emulator] = pytest.StashKey()
 
 
 def _start_emulator(config: pytest.Config) -> None:

@@ -157,7 +157,7 @@ class AtomicPersister:
         read_cassette(path)  # format checked here, so vcrpy never sees a broken file
         try:
             return deserialize(path.read_text(encoding="utf-8"), serializer)
-        except Exception as e:  # noqa: BLE001 - whatever vcrpy trips on, the file is the culprit
+        except Exception as e:  # whatever vcrpy trips on, the file is the culprit
             raise CassetteError(f"cassette {path}: unreadable by vcrpy ({e.__class__.__name__}: "
                                 f"{' '.join(str(e).split())[:200]})") from None
 

@@ -113,7 +113,7 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[int, int | None]:
     """Run pytest; pass SIGINT/SIGTERM on (a second one kills). (exit code, signal received)."""
     # own session: a terminal's Ctrl-C reaches the child once, through us, not twice
     child = subprocess.Popen(cmd, cwd=REPO, env=env, start_new_session=True,
-                             preexec_fn=_child_setup)  # noqa: PLW1509 - no threads run pytest here
+                             preexec_fn=_child_setup)  # the child runs no threads before exec
     received: list[int] = []
 
     def forward(signum, _frame):

@@ -21,8 +21,18 @@ import pytest
 from harness.cassettes import provenance as prov
 from harness.cassettes import scenarios as sc
 from harness.cassettes import scrub
-from harness.live import (Budget, BudgetExceeded, RetryPolicy, UpstreamBroken, WireClient, WireResponse,
-                          budget_prices, catalog_prices, find_key, missing_key_reason)
+from harness.live import (
+    Budget,
+    BudgetExceeded,
+    RetryPolicy,
+    UpstreamBroken,
+    WireClient,
+    WireResponse,
+    budget_prices,
+    catalog_prices,
+    find_key,
+    missing_key_reason,
+)
 from harness.upstream import UpstreamHealth
 
 REPLAY_KEY = "sk-kimi-conformance-replay"  # never sent anywhere: replayed requests are not matched on headers
