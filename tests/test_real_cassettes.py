@@ -206,3 +206,25 @@ def test_emulator_matches_the_real_answer(cid):
             i for _, i in real_checks.tool_call_ids(real_checks.body_of(x.response))
         ]
         assert want and [i for _, i in real_checks.tool_call_ids(got)] == want
+
+
+# --- shown apart in the report ------------------------------------------------------------------
+def test_the_report_groups_real_cassettes_apart(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "suites/wire", "-q", "-p", "no:cacheprovider",
+         "--model", "moonshot/kimi-k2.6", "-k", "usage-live or plain",
+         "--alluredir", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout[-2000:]
+    epics: dict[str, set[str]] = {}
+    for p in tmp_path.glob("*-result.json"):
+        labels = json.loads(p.read_text())["labels"]
+        epic = next(lb["value"] for lb in labels if lb["name"] == "epic")
+        prov = {lb["value"] for lb in labels if lb["name"] == "provenance"}
+        epics.setdefault(epic, set()).update(prov)
+    assert epics.get("wire (real)") == {"real"}
+    assert epics.get("wire (emulator)") == {"emulator"}
