@@ -194,12 +194,19 @@ def problems(summary: dict, expect_regressions: int | None = None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m harness.reporting.screenshot", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--report", type=Path, default=Path("reports/allure-report"))
-    ap.add_argument("--shots", type=Path, default=Path("reports/screenshots"))
+    ap.add_argument("--report", type=Path, default=Path("reports/allure-report"),
+                    help="the built report to open (default reports/allure-report)")
+    ap.add_argument("--shots", type=Path, default=Path("reports/screenshots"),
+                    help="where the screenshots and summary.json go (default reports/screenshots)")
     ap.add_argument("--chromium", default=None, help="Chromium binary (default: chromium on PATH)")
     ap.add_argument("--expect-regressions", type=int, default=None,
                     help="also require the Regressions category and a failing test's diff to show")
     args = ap.parse_args(argv)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        print("Playwright for Python is not installed: pip install 'kimi-conformance[report]'", file=sys.stderr)
+        return 2
     chromium = find_chromium(args.chromium)
     if chromium is None:
         print("chromium not found (Debian: apt-get install chromium)", file=sys.stderr)
