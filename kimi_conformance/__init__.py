@@ -21,12 +21,10 @@ def shadowing_problem() -> str | None:
     """One line saying why `harness` is not kimi-conformance's, or None when it is."""
     try:
         import harness
-    except Exception as e:  # noqa: BLE001  (a broken install or a foreign `harness` may raise anything)
+    except Exception as e:
         return f"kimi-conformance: cannot import its package `harness` ({type(e).__name__}: {e}); reinstall kimi-conformance"
     if getattr(harness, "DISTRIBUTION", None) != DISTRIBUTION:
-        where = getattr(harness, "__file__", None) or list(
-            getattr(harness, "__path__", [])
-        )
+        where = getattr(harness, "__file__", None) or list(getattr(harness, "__path__", []))
         return (
             f"kimi-conformance: the module `harness` imported from {where} is not kimi-conformance's — another "
             "package or folder named `harness` shadows it; rename it or use a separate virtualenv"

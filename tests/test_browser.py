@@ -37,10 +37,7 @@ def test_outside_requests_are_refused_and_reported(tmp_path):
             page.goto(f"{origin}/index.html")
             page.wait_for_timeout(500)
             assert page.inner_text("#t") == "local page"
-            assert (
-                browser.click_text(page, "Press me")
-                and page.get_by_text("clicked").count() == 1
-            )
+            assert browser.click_text(page, "Press me") and page.get_by_text("clicked").count() == 1
             assert not browser.click_text(page, "no such text")
             page.screenshot(path=str(tmp_path / "shot.png"))
     finally:
@@ -54,9 +51,6 @@ def test_outside_requests_are_refused_and_reported(tmp_path):
         "https://api.example.invalid/beacon",
         "https://fonts.example.invalid/font.css",
     } <= set(guard.refused)
-    assert (
-        f"{origin}/local.json" in guard.requests
-        and f"{origin}/local.json" not in guard.refused
-    )
+    assert f"{origin}/local.json" in guard.requests and f"{origin}/local.json" not in guard.refused
     assert trap.hits == [], "Chromium itself tried to reach an outside host"
     assert (tmp_path / "shot.png").stat().st_size > 1000

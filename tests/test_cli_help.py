@@ -23,8 +23,7 @@ def test_every_cli_option_has_a_help_line():
         f"{' '.join(path)} {a.option_strings or a.dest}"
         for path, p in _parsers(build_parser())
         for a in p._actions
-        if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))
-        and not (a.help or "").strip()
+        if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction)) and not (a.help or "").strip()
     ]
     assert missing == []
     commands = {" ".join(path) for path, _ in _parsers(build_parser())}
@@ -44,6 +43,4 @@ def test_record_help_is_the_recorders_own():
         check=False,
     )
     assert r.returncode == 0 and "--live" in r.stdout and "--cassette-dir" in r.stdout
-    assert (
-        "pytest" in r.stdout and "--co, --collect-only" not in r.stdout
-    )  # pytest's own help is not printed
+    assert "pytest" in r.stdout and "--co, --collect-only" not in r.stdout  # pytest's own help is not printed

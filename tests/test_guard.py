@@ -64,7 +64,4 @@ def test_cli_stops_with_one_line_when_harness_is_shadowed(tmp_path):
         check=False,
     )
     assert r.returncode == 2 and r.stdout == ""
-    assert (
-        r.stderr.startswith("error: kimi-conformance: the module `harness`")
-        and len(r.stderr.splitlines()) == 1
-    )
+    assert r.stderr.startswith("error: kimi-conformance: the module `harness`") and len(r.stderr.splitlines()) == 1

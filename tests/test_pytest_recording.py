@@ -36,17 +36,11 @@ def run(*args: str) -> subprocess.CompletedProcess:
 def test_both_plugins_load_and_no_option_name_is_shared():
     r = run("--help")
     assert r.returncode == 0, r.stderr[-2000:]
-    ours = r.stdout.split("kimi-conformance: Moonshot / Kimi provider conformance", 1)[
-        1
-    ]
+    ours = r.stdout.split("kimi-conformance: Moonshot / Kimi provider conformance", 1)[1]
     ours = ours.split("\n\n", 1)[0]
     for name in THEIRS:
-        assert f"  {name}" in r.stdout, (
-            f"pytest-recording's {name} missing: is its plugin loaded?"
-        )
-        assert f"  {name}" not in ours, (
-            f"our option group reuses pytest-recording's {name}"
-        )
+        assert f"  {name}" in r.stdout, f"pytest-recording's {name} missing: is its plugin loaded?"
+        assert f"  {name}" not in ours, f"our option group reuses pytest-recording's {name}"
     assert "--kimi-record-mode" in ours and "--kimi-block-network" in ours
 
 
@@ -55,9 +49,6 @@ def test_wire_suites_replay_with_pytest_recording_present():
     models = ("--model", "moonshot/kimi-k2.6", "--model", "kimi/kimi-for-coding")
     r = run("suites/wire", "-q", "--block-network", *models)
     last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-2000:]
-    assert (
-        r.returncode == 0
-        and " passed" in last
-        and "failed" not in last
-        and "error" not in last
-    ), r.stdout[-3000:] + r.stderr[-2000:]
+    assert r.returncode == 0 and " passed" in last and "failed" not in last and "error" not in last, (
+        r.stdout[-3000:] + r.stderr[-2000:]
+    )

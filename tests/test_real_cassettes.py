@@ -37,17 +37,11 @@ def test_every_capture_source_has_real_cassettes_and_every_real_cassette_is_list
     assert set((CASSETTES / real.REAL_DIR).rglob("*.yaml")) == listed
     for path in listed:
         p = provenance.read(path)
-        assert (
-            p is not None
-            and p.source == "real"
-            and p.request in ("captured", "reconstructed")
-        ), path
+        assert p is not None and p.source == "real" and p.request in ("captured", "reconstructed"), path
         assert (SHIPPED / p.capture).is_file() and p.origin.startswith("github.com/")
 
 
-@pytest.mark.parametrize(
-    "cid", [e["id"] for e in real.entries() if e["request"] != "capture"]
-)
+@pytest.mark.parametrize("cid", [e["id"] for e in real.entries() if e["request"] != "capture"])
 def test_replayed_answer_is_the_captured_answer(cid):
     e = real.entry(cid)
     (x,) = replayed(cid)
@@ -56,12 +50,8 @@ def test_replayed_answer_is_the_captured_answer(cid):
         if capture.suffix == ".json":
             assert x.response.chunks == [json.loads(capture.read_text())]
         else:
-            assert x.response.chunks == [
-                json.loads(ln) for ln in capture.read_text().splitlines() if ln.strip()
-            ]
-        assert x.response.byte_chunks > 1 or len(x.response.chunks) == 1, (
-            "replayed event by event"
-        )
+            assert x.response.chunks == [json.loads(ln) for ln in capture.read_text().splitlines() if ln.strip()]
+        assert x.response.byte_chunks > 1 or len(x.response.chunks) == 1, "replayed event by event"
     else:
         assert x.response.json == json.loads(capture.read_text())
     assert x.response.status == e["status"]
@@ -71,14 +61,8 @@ def test_go_vcr_requests_and_answers_are_the_captured_ones():
     e = real.entry("multi-tool-streaming-kimi-k2-moonshotai")
     doc = yaml.safe_load((SHIPPED / e["source"] / e["captures"][0]).read_text())
     exchanges = replayed(e["id"])
-    assert [x.request for x in exchanges] == [
-        json.loads(i["request"]["body"]) for i in doc["interactions"]
-    ]
-    ids = [
-        i
-        for x in exchanges
-        for _, i in real_checks.tool_call_ids(real_checks.body_of(x.response))
-    ]
+    assert [x.request for x in exchanges] == [json.loads(i["request"]["body"]) for i in doc["interactions"]]
+    ids = [i for x in exchanges for _, i in real_checks.tool_call_ids(real_checks.body_of(x.response))]
     assert ids == ["add:0", "multiply:1"]
 
 
@@ -96,9 +80,7 @@ def test_unmodified_real_answers_pass_their_checks():
 
 def test_a_missing_trailing_usage_chunk_is_a_t8_violation():
     def drop(xs):
-        xs[0].response.chunks = [
-            c for c in xs[0].response.chunks if c.get("choices") != []
-        ]
+        xs[0].response.chunks = [c for c in xs[0].response.chunks if c.get("choices") != []]
 
     assert "T8.trailing-usage" in _checks("usage-live-stream", drop)
 
@@ -128,9 +110,7 @@ def test_an_error_table_that_disagrees_with_the_real_text_is_a_violation():
 
 def test_a_tool_call_id_of_an_unlisted_form_is_a_t6_violation():
     def rename(xs):
-        xs[0].response.json["choices"][0]["message"]["tool_calls"][0]["id"] = (
-            "toolu_01X|y"
-        )
+        xs[0].response.json["choices"][0]["message"]["tool_calls"][0]["id"] = "toolu_01X|y"
 
     assert "T6.upstream-id-form" in _checks("metadata-live", rename)
 
@@ -145,9 +125,7 @@ def shape(v):
 
 
 def sig(chunk, ignore=()) -> str:
-    return json.dumps(
-        shape({k: v for k, v in chunk.items() if k not in ignore}), sort_keys=True
-    )
+    return json.dumps(shape({k: v for k, v in chunk.items() if k not in ignore}), sort_keys=True)
 
 
 def collapse(seq):
@@ -165,9 +143,7 @@ def emulator_answer(e: dict):
             timeout=10,
         ) as c,
     ):
-        for _ in range(
-            2 if how.get("twice") else 1
-        ):  # twice: the prompt cache hits, cached tokens appear
+        for _ in range(2 if how.get("twice") else 1):  # twice: the prompt cache hits, cached tokens appear
             r = c.post("/chat/completions", json=body)
     if "event-stream" not in r.headers.get("content-type", ""):
         return r.status_code, r.json()
@@ -188,23 +164,15 @@ def test_emulator_matches_the_real_answer(cid):
     elif mode == "shape":
         assert shape(got) == shape(x.response.json)
     elif mode == "stream":
-        assert collapse([sig(c) for c in got]) == collapse(
-            [sig(c) for c in x.response.chunks]
-        )
+        assert collapse([sig(c) for c in got]) == collapse([sig(c) for c in x.response.chunks])
     elif mode == "stream-set":
-        assert {sig(c, ignore) for c in got} == {
-            sig(c, ignore) for c in x.response.chunks
-        }
+        assert {sig(c, ignore) for c in got} == {sig(c, ignore) for c in x.response.chunks}
     elif mode == "last-chunk":
         assert shape(got[-1]) == shape(x.response.chunks[-1])
     else:
         pytest.fail(f"{cid}: unknown emulator comparison {mode!r} in {real.SPEC.name}")
-    if (
-        "tool_call_ids" in e["checks"]
-    ):  # the emulator gives the ids the real API gave for the same tool
-        want = [
-            i for _, i in real_checks.tool_call_ids(real_checks.body_of(x.response))
-        ]
+    if "tool_call_ids" in e["checks"]:  # the emulator gives the ids the real API gave for the same tool
+        want = [i for _, i in real_checks.tool_call_ids(real_checks.body_of(x.response))]
         assert want and [i for _, i in real_checks.tool_call_ids(got)] == want
 
 

@@ -22,9 +22,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
-pytest.importorskip(
-    "build", reason="the wheel check needs `build` (tox -e wheel installs it)"
-)
+pytest.importorskip("build", reason="the wheel check needs `build` (tox -e wheel installs it)")
 
 CASE = {
     "model": "moonshot/kimi-k2.7-code",
@@ -61,12 +59,8 @@ print(json.dumps({"file": harness.__file__, "missing": [n for n in need if not (
 
 
 def run(cmd, **kw) -> subprocess.CompletedProcess:
-    r = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=900, check=False, **kw
-    )
-    assert r.returncode == 0, (
-        f"{cmd}: exit {r.returncode}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
-    )
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, **kw)
+    assert r.returncode == 0, f"{cmd}: exit {r.returncode}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
     return r
 
 
@@ -108,22 +102,14 @@ def installed(tmp_path_factory):
 def env_outside() -> dict[str, str]:
     # nothing from the checkout or its venv may leak in
     return {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("PYTEST_")
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("PYTEST_")
     }
 
 
 def test_the_wheel_carries_every_data_file(installed):
     bin_dir, work = installed
-    probe = json.loads(
-        run(
-            [str(bin_dir / "python"), "-c", DATA_PROBE], cwd=work, env=env_outside()
-        ).stdout
-    )
-    assert str(bin_dir.parent) in probe["file"], (
-        f"harness imported from {probe['file']}, not the wheel"
-    )
+    probe = json.loads(run([str(bin_dir / "python"), "-c", DATA_PROBE], cwd=work, env=env_outside()).stdout)
+    assert str(bin_dir.parent) in probe["file"], f"harness imported from {probe['file']}, not the wheel"
     assert probe["missing"] == []
     assert probe["divergences"] and probe["captures"] >= 30
 
@@ -134,22 +120,13 @@ def test_catalog_transform_and_captures_from_the_command_line(installed):
     out = run([cli, "catalog"], cwd=work, env=env_outside()).stdout
     assert "moonshot/kimi-k2.6" in out and "kimi/kimi-for-coding" in out
     (work / "case.json").write_text(json.dumps(CASE))
-    sent = json.loads(
-        run([cli, "transform", "case.json"], cwd=work, env=env_outside()).stdout
-    )
+    sent = json.loads(run([cli, "transform", "case.json"], cwd=work, env=env_outside()).stdout)
     body = sent["body"]
     assert sent["url"] == "https://api.moonshot.ai/v1/chat/completions"
-    assert (
-        body["tool_choice"] == "auto"
-        and "temperature" not in body
-        and "thinking" not in body
-    )  # T1, T6b
+    assert body["tool_choice"] == "auto" and "temperature" not in body and "thinking" not in body  # T1, T6b
     assert body["stream_options"] == {"include_usage": True}  # T8
     out = run([cli, "validate-captures"], cwd=work, env=env_outside()).stdout
-    assert (
-        out.splitlines()[-1].startswith("validate-captures: ")
-        and " 0 failed" in out.splitlines()[-1]
-    )
+    assert out.splitlines()[-1].startswith("validate-captures: ") and " 0 failed" in out.splitlines()[-1]
 
 
 def test_the_emulator_answers_one_request(installed):
@@ -177,9 +154,7 @@ def test_the_emulator_answers_one_request(installed):
                 "Content-Type": "application/json",
                 **({"Authorization": f"Bearer {key}"} if key else {}),
             }
-            req = urllib.request.Request(
-                base + "/chat/completions", body.encode(), headers
-            )
+            req = urllib.request.Request(base + "/chat/completions", body.encode(), headers)
             try:
                 with urllib.request.urlopen(req, timeout=10) as r:
                     return r.status, json.loads(r.read())
@@ -189,9 +164,7 @@ def test_the_emulator_answers_one_request(installed):
         status, answer = post("sk-wheel-check")
         assert status == 200 and answer["choices"][0]["message"]["content"] == "OK"
         status, answer = post(None)
-        assert (
-            status == 401 and answer["error"]["type"] == "invalid_authentication_error"
-        )
+        assert status == 401 and answer["error"]["type"] == "invalid_authentication_error"
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=10)
@@ -214,6 +187,4 @@ def test_a_conformance_suite_subclass_runs_under_pytest(installed):
         env={**env_outside(), "CI": "true"},
     )
     last = r.stdout.strip().splitlines()[-1]
-    assert " passed" in last and "failed" not in last and "error" not in last, r.stdout[
-        -2000:
-    ]
+    assert " passed" in last and "failed" not in last and "error" not in last, r.stdout[-2000:]

@@ -64,17 +64,13 @@ def _capture_path(e: dict[str, Any], name: str) -> Path:
 def _commit(e: dict[str, Any], name: str) -> str:
     commit = spec()["sources"][e["source"]]["commit"]
     if commit.endswith(".json"):  # one commit per file, listed beside the captures
-        commit = json.loads(
-            (SHIPPED / e["source"] / commit).read_text(encoding="utf-8")
-        )[name]
+        commit = json.loads((SHIPPED / e["source"] / commit).read_text(encoding="utf-8"))[name]
     return commit
 
 
 def _stream_lines(path: Path) -> list[str]:
     """The chunk payloads of a capture, each line's text kept as captured."""
-    if (
-        path.suffix == ".json"
-    ):  # a single chunk (kimi-cli-kosong): compact it to one line
+    if path.suffix == ".json":  # a single chunk (kimi-cli-kosong): compact it to one line
         return [
             json.dumps(
                 json.loads(path.read_text(encoding="utf-8")),
@@ -82,17 +78,11 @@ def _stream_lines(path: Path) -> list[str]:
                 separators=(",", ":"),
             )
         ]
-    return [
-        ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()
-    ]
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
-def _interaction(
-    method: str, uri: str, request: Any, status: int, ctype: str, body: str
-) -> dict:
-    req_body = (
-        request if isinstance(request, str) else json.dumps(request, ensure_ascii=False)
-    )
+def _interaction(method: str, uri: str, request: Any, status: int, ctype: str, body: str) -> dict:
+    req_body = request if isinstance(request, str) else json.dumps(request, ensure_ascii=False)
     return {
         "request": {
             "method": method,
@@ -114,18 +104,11 @@ def _from_answer(e: dict[str, Any], base: str) -> list[dict]:
     path = _capture_path(e, name)
     streamed = bool(e["request"].get("stream"))
     if streamed:
-        body = (
-            "".join(f"data: {ln}\n\n" for ln in _stream_lines(path))
-            + "data: [DONE]\n\n"
-        )
+        body = "".join(f"data: {ln}\n\n" for ln in _stream_lines(path)) + "data: [DONE]\n\n"
         ctype = "text/event-stream"
     else:
         body, ctype = path.read_text(encoding="utf-8"), "application/json"
-    return [
-        _interaction(
-            "POST", f"{base}/chat/completions", e["request"], e["status"], ctype, body
-        )
-    ]
+    return [_interaction("POST", f"{base}/chat/completions", e["request"], e["status"], ctype, body)]
 
 
 def _from_go_vcr(e: dict[str, Any]) -> list[dict]:
@@ -224,13 +207,9 @@ def replay(e: dict[str, Any], cassette_dir: Path) -> list[Exchange]:
 
     path = cassette_path(cassette_dir, e)
     if not path.is_file():
-        raise FileNotFoundError(
-            f"no real cassette {path}: build it with python -m harness.cassettes.real"
-        )
+        raise FileNotFoundError(f"no real cassette {path}: build it with python -m harness.cassettes.real")
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    sent = [
-        (i["request"]["uri"], i["request"]["body"]["json"]) for i in doc["interactions"]
-    ]
+    sent = [(i["request"]["uri"], i["request"]["body"]["json"]) for i in doc["interactions"]]
     out = []
     session = CassetteSession(path, mode="none")
     with network.blocked("replay of a real cassette"), session:
@@ -265,9 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     stale = write_all(Path(args.cassette_dir), check=args.check)
     for p in stale:
         print(f"{'out of date' if args.check else 'wrote'}: {p}")
-    print(
-        f"{len(entries())} real cassettes, {len(stale)} {'out of date' if args.check else 'written'}"
-    )
+    print(f"{len(entries())} real cassettes, {len(stale)} {'out of date' if args.check else 'written'}")
     return 1 if (args.check and stale) else 0
 
 

@@ -111,9 +111,7 @@ class TrapProxy:
             first = conn.recv(4096).decode("latin-1", "replace").split("\r\n", 1)[0]
             if first:
                 self.hits.append(first)
-            conn.sendall(
-                b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            )
+            conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         except OSError:
             pass
         finally:
@@ -134,11 +132,7 @@ class Guard:
     refused: list[str] = field(default_factory=list)
 
     def allowed(self, url: str) -> bool:
-        return (
-            url.startswith(self.origin + "/")
-            or url == self.origin
-            or url.startswith(LOCAL_SCHEMES)
-        )
+        return url.startswith(self.origin + "/") or url == self.origin or url.startswith(LOCAL_SCHEMES)
 
     def route(self, route: Any) -> None:
         url = route.request.url
@@ -151,9 +145,7 @@ class Guard:
 
 
 @contextlib.contextmanager
-def offline_browser(
-    chromium: str, origin: str, trap: TrapProxy
-) -> Iterator[tuple[Any, Guard]]:
+def offline_browser(chromium: str, origin: str, trap: TrapProxy) -> Iterator[tuple[Any, Guard]]:
     """(page, guard): a Playwright page in the system Chromium that can reach `origin` only."""
     from playwright.sync_api import sync_playwright
 
@@ -169,9 +161,7 @@ def offline_browser(
             },
         )
         try:
-            context = browser.new_context(
-                viewport={"width": 1440, "height": 1000}, service_workers="block"
-            )
+            context = browser.new_context(viewport={"width": 1440, "height": 1000}, service_workers="block")
             context.route("**/*", guard.route)
             yield context.new_page(), guard
         finally:

@@ -58,10 +58,7 @@ def _schema(kind: str, body: Any, at: str) -> list[Violation]:
     from harness.wire.schemas import iter_errors
 
     check = "errors.schema" if kind == "error" else "T9.schema"
-    return [
-        _v(check, at + _as_pointer(e.path), kind, None, e.message)
-        for e in iter_errors(kind, body)
-    ]
+    return [_v(check, at + _as_pointer(e.path), kind, None, e.message) for e in iter_errors(kind, body)]
 
 
 def check_error(e: dict, x) -> list[Violation]:
@@ -82,9 +79,7 @@ def check_error(e: dict, x) -> list[Violation]:
             ("message", text, got.get("message")),
         ):
             if exp != act:
-                out.append(
-                    _v("errors.table", f"/response/error/{field}", exp, act, key)
-                )
+                out.append(_v("errors.table", f"/response/error/{field}", exp, act, key))
     return out
 
 
@@ -105,9 +100,7 @@ def check_response(e: dict, x) -> list[Violation]:
     if r.streamed or r.status != 200:
         return [_v("T9.non-streamed-200", "/response/status", 200, r.status)]
     usage = (r.json or {}).get("usage")
-    return _schema("response", r.json, "/response") + _usage_sane(
-        usage, "/response/usage"
-    )
+    return _schema("response", r.json, "/response") + _usage_sane(usage, "/response/usage")
 
 
 def _finish_chunks(chunks: list[dict]) -> dict[int, tuple[int, int, dict]]:
@@ -125,9 +118,7 @@ def check_stream(e: dict, x) -> list[Violation]:
     if not r.streamed or r.status != 200:
         return [_v("T9.streamed-200", "/response/status", 200, r.status)]
     if not r.events or r.events[-1] != "[DONE]":
-        out.append(
-            _v("T9.done", "/response/events", "[DONE]", (r.events or [None])[-1])
-        )
+        out.append(_v("T9.done", "/response/events", "[DONE]", (r.events or [None])[-1]))
     for i, chunk in enumerate(r.chunks):
         out += _schema("chunk", chunk, f"/response/chunks/{i}")
     finish = _finish_chunks(r.chunks)
@@ -136,17 +127,11 @@ def check_stream(e: dict, x) -> list[Violation]:
     for i, n, c in finish.values():
         at = pointer("response", "chunks", i, "choices", n, "usage")
         out += _usage_sane(c.get("usage"), at)
-    trailing = [
-        c
-        for c in r.chunks
-        if c.get("choices") == [] and isinstance(c.get("usage"), dict)
-    ]
+    trailing = [c for c in r.chunks if c.get("choices") == [] and isinstance(c.get("usage"), dict)]
     if not e.get("fragment"):
         asked = (x.request.get("stream_options") or {}).get("include_usage") is True
         if bool(trailing) != asked:
-            out.append(
-                _v("T8.trailing-usage", "/response/chunks", asked, bool(trailing))
-            )
+            out.append(_v("T8.trailing-usage", "/response/chunks", asked, bool(trailing)))
     if trailing and len(finish) == 1:
         ((_, _, c),) = finish.values()
         want, got = c.get("usage"), trailing[-1]["usage"]
@@ -158,11 +143,7 @@ def check_stream(e: dict, x) -> list[Violation]:
 def check_schema(e: dict, x) -> list[Violation]:
     r = x.response
     if r.streamed:
-        return [
-            v
-            for i, c in enumerate(r.chunks)
-            for v in _schema("chunk", c, f"/response/chunks/{i}")
-        ]
+        return [v for i, c in enumerate(r.chunks) for v in _schema("chunk", c, f"/response/chunks/{i}")]
     return _schema("response" if r.status == 200 else "error", r.json, "/response")
 
 
@@ -179,9 +160,7 @@ def tool_call_ids(body: Any) -> list[tuple[str, str]]:
             for n, c in enumerate(chunk.get("choices") or []):
                 for t, tc in enumerate((c.get("delta") or {}).get("tool_calls") or []):
                     if tc.get("id"):
-                        at = pointer(
-                            "chunks", i, "choices", n, "delta", "tool_calls", t, "id"
-                        )
+                        at = pointer("chunks", i, "choices", n, "delta", "tool_calls", t, "id")
                         found.append((at, tc["id"]))
     elif isinstance(body, dict):
         for n, c in enumerate(body.get("choices") or []):
@@ -215,12 +194,8 @@ def run(e: dict, exchanges: list) -> list[Violation]:
         for n, x in enumerate(exchanges):
             for v in CHECKS[name](e, x):
                 path = f"/exchanges/{n}{v.path}"
-                out.append(
-                    Violation(v.rule, v.check, path, v.expected, v.actual, v.message)
-                )
+                out.append(Violation(v.rule, v.check, path, v.expected, v.actual, v.message))
         ids = [i for x in exchanges for i in tool_call_ids(body_of(x.response))]
         if name == "tool_call_ids" and not ids:
-            out.append(
-                _v("T6.upstream-ids-present", "/exchanges", "a tool-call id", None)
-            )
+            out.append(_v("T6.upstream-ids-present", "/exchanges", "a tool-call id", None))
     return out

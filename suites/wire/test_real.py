@@ -23,9 +23,7 @@ CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 def _params():
     out = []
     for e in real.entries():
-        marks = [
-            pytest.mark.provenance("real", capture=f"{e['source']}/{e['captures'][0]}")
-        ]
+        marks = [pytest.mark.provenance("real", capture=f"{e['source']}/{e['captures'][0]}")]
         marks += [pytest.mark.rule(r) for r in e["rules"]]
         out.append(pytest.param(e["id"], id=f"{e['source']}/{e['id']}", marks=marks))
     return out
