@@ -21,12 +21,14 @@ def shadowing_problem() -> str | None:
     """One line saying why `harness` is not kimi-conformance's, or None when it is."""
     try:
         import harness
-    except Exception as e:  # a broken install or a `harness` that fails to import
+    except Exception as e:
         return f"kimi-conformance: cannot import its package `harness` ({type(e).__name__}: {e}); reinstall kimi-conformance"
     if getattr(harness, "DISTRIBUTION", None) != DISTRIBUTION:
         where = getattr(harness, "__file__", None) or list(getattr(harness, "__path__", []))
-        return (f"kimi-conformance: the module `harness` imported from {where} is not kimi-conformance's — another "
-                "package or folder named `harness` shadows it; rename it or use a separate virtualenv")
+        return (
+            f"kimi-conformance: the module `harness` imported from {where} is not kimi-conformance's — another "
+            "package or folder named `harness` shadows it; rename it or use a separate virtualenv"
+        )
     return None
 
 
@@ -51,4 +53,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'kimi_conformance' has no attribute {name!r}")
 
 
-__all__ = ["DISTRIBUTION", "shadowing_problem", "check", *_PUBLIC]
+__all__ = [
+    "DISTRIBUTION",
+    "CaseError",
+    "ConformanceSuite",
+    "check",
+    "shadowing_problem",
+]

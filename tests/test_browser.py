@@ -7,9 +7,15 @@ import pytest
 
 from harness.reporting import browser
 
-pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed: pip install -e '.[report]'")
+pytest.importorskip(
+    "playwright.sync_api",
+    reason="Playwright for Python is not installed: pip install -e '.[report]'",
+)
 CHROMIUM = browser.find_chromium()
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="chromium is not installed (Debian: apt-get install chromium)",
+)
 
 PAGE = """<!doctype html><html><head>
 <link rel="stylesheet" href="https://fonts.example.invalid/font.css">
@@ -39,8 +45,12 @@ def test_outside_requests_are_refused_and_reported(tmp_path):
         trap.close()
     outside = {u for u in guard.requests if not guard.allowed(u)}
     assert outside == set(guard.refused)
-    assert {"https://cdn.example.invalid/lib.js", "https://img.example.invalid/pixel.png",
-            "https://api.example.invalid/beacon", "https://fonts.example.invalid/font.css"} <= set(guard.refused)
+    assert {
+        "https://cdn.example.invalid/lib.js",
+        "https://img.example.invalid/pixel.png",
+        "https://api.example.invalid/beacon",
+        "https://fonts.example.invalid/font.css",
+    } <= set(guard.refused)
     assert f"{origin}/local.json" in guard.requests and f"{origin}/local.json" not in guard.refused
     assert trap.hits == [], "Chromium itself tried to reach an outside host"
     assert (tmp_path / "shot.png").stat().st_size > 1000

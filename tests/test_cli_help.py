@@ -19,16 +19,28 @@ def _parsers(parser: argparse.ArgumentParser, path=("kimi-conformance",)):
 
 
 def test_every_cli_option_has_a_help_line():
-    missing = [f"{' '.join(path)} {a.option_strings or a.dest}" for path, p in _parsers(build_parser())
-               for a in p._actions
-               if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction)) and not (a.help or "").strip()]
+    missing = [
+        f"{' '.join(path)} {a.option_strings or a.dest}"
+        for path, p in _parsers(build_parser())
+        for a in p._actions
+        if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction)) and not (a.help or "").strip()
+    ]
     assert missing == []
     commands = {" ".join(path) for path, _ in _parsers(build_parser())}
-    assert {"kimi-conformance catalog", "kimi-conformance emulator serve", "kimi-conformance transform"} <= commands
+    assert {
+        "kimi-conformance catalog",
+        "kimi-conformance emulator serve",
+        "kimi-conformance transform",
+    } <= commands
 
 
 def test_record_help_is_the_recorders_own():
-    r = subprocess.run([sys.executable, "-m", "harness.cassettes.record", "--help"], capture_output=True,
-                       text=True, timeout=60, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "harness.cassettes.record", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert r.returncode == 0 and "--live" in r.stdout and "--cassette-dir" in r.stdout
     assert "pytest" in r.stdout and "--co, --collect-only" not in r.stdout  # pytest's own help is not printed

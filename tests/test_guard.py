@@ -27,8 +27,24 @@ def test_our_harness_is_recognised():
 
 def test_pytest_stops_with_one_line_when_harness_is_shadowed(tmp_path):
     env, fake = _shadowed_env(tmp_path)
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--target", "reference"],
-                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--target",
+            "reference",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     out = (r.stdout + r.stderr).strip()
     assert r.returncode != 0
     assert "Traceback" not in out
@@ -37,8 +53,15 @@ def test_pytest_stops_with_one_line_when_harness_is_shadowed(tmp_path):
 
 
 def test_cli_stops_with_one_line_when_harness_is_shadowed(tmp_path):
-    env, fake = _shadowed_env(tmp_path)
-    r = subprocess.run([sys.executable, "-m", "kimi_conformance.cli", "catalog"], cwd=tmp_path, env=env,
-                       capture_output=True, text=True, timeout=60, check=False)
+    env, _fake = _shadowed_env(tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-m", "kimi_conformance.cli", "catalog"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.startswith("error: kimi-conformance: the module `harness`") and len(r.stderr.splitlines()) == 1

@@ -14,14 +14,23 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-pytest.importorskip("pytest_recording", reason="pytest-recording not installed: pip install -e '.[test]'")
+pytest.importorskip(
+    "pytest_recording",
+    reason="pytest-recording not installed: pip install -e '.[test]'",
+)
 # pytest-recording's own options (pytest_recording/plugin.py): none of ours may reuse them.
 THEIRS = ("--record-mode", "--block-network", "--allowed-hosts", "--disable-recording")
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_both_plugins_load_and_no_option_name_is_shared():
@@ -40,5 +49,6 @@ def test_wire_suites_replay_with_pytest_recording_present():
     models = ("--model", "moonshot/kimi-k2.6", "--model", "kimi/kimi-for-coding")
     r = run("suites/wire", "-q", "--block-network", *models)
     last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-2000:]
-    assert r.returncode == 0 and " passed" in last and "failed" not in last and "error" not in last, \
+    assert r.returncode == 0 and " passed" in last and "failed" not in last and "error" not in last, (
         r.stdout[-3000:] + r.stderr[-2000:]
+    )

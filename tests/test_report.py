@@ -181,6 +181,10 @@ def _tools_or_skip():
     chromium = screenshot.find_chromium()
     if chromium is None:
         pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401  (the browser check drives chromium through it)
+    except ImportError:
+        pytest.skip("Playwright for Python is not installed: pip install -e '.[report]' (tox -e report has it)")
     return chromium
 
 

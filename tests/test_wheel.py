@@ -24,19 +24,26 @@ REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 pytest.importorskip("build", reason="the wheel check needs `build` (tox -e wheel installs it)")
 
-CASE = {"model": "moonshot/kimi-k2.7-code", "thinking": "off",
-        "params": {"extra_body": {"tool_choice": "required"}},
-        "request": {"messages": [{"role": "user", "content": "hi"}], "stream": True, "temperature": 0.3}}
-SUITE = '''
+CASE = {
+    "model": "moonshot/kimi-k2.7-code",
+    "thinking": "off",
+    "params": {"extra_body": {"tool_choice": "required"}},
+    "request": {
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": True,
+        "temperature": 0.3,
+    },
+}
+SUITE = """
 from kimi_conformance import ConformanceSuite
 
 
 class TestReferenceFromTheWheel(ConformanceSuite):
     target = "reference"
     models = ["moonshot/kimi-k2.6"]
-'''
+"""
 # every kind of data file the installed harness reads at run time
-DATA_PROBE = '''
+DATA_PROBE = """
 import json, pathlib, harness
 root = pathlib.Path(harness.__file__).parent
 need = ["catalog/catalog.json", "catalog/catalog.schema.json", "wire/schemas/response.schema.json",
@@ -48,7 +55,7 @@ divergences = sorted(p.name for p in (root / "divergences").iterdir() if p.suffi
 captures = [p for p in (root / "wire" / "real_captures").rglob("*") if p.is_file()]
 print(json.dumps({"file": harness.__file__, "missing": [n for n in need if not (root / n).is_file()],
                   "divergences": divergences, "captures": len(captures)}))
-'''
+"""
 
 
 def run(cmd, **kw) -> subprocess.CompletedProcess:
@@ -61,11 +68,31 @@ def run(cmd, **kw) -> subprocess.CompletedProcess:
 def installed(tmp_path_factory):
     """(bin dir, work dir): the wheel installed into a fresh venv; work dir outside the checkout."""
     base = tmp_path_factory.mktemp("wheel")
-    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(base / "dist"), str(REPO)])
+    run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--outdir",
+            str(base / "dist"),
+            str(REPO),
+        ]
+    )
     (wheel,) = (base / "dist").glob("kimi_conformance-*.whl")
     run([sys.executable, "-m", "venv", str(base / "venv")])
     bin_dir = base / "venv" / "bin"
-    run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)])
+    run(
+        [
+            str(bin_dir / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(wheel),
+        ]
+    )
     work = base / "work"
     work.mkdir()
     assert REPO not in work.parents
@@ -74,7 +101,9 @@ def installed(tmp_path_factory):
 
 def env_outside() -> dict[str, str]:
     # nothing from the checkout or its venv may leak in
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("PYTEST_")}
+    return {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("PYTEST_")
+    }
 
 
 def test_the_wheel_carries_every_data_file(installed):
@@ -102,15 +131,29 @@ def test_catalog_transform_and_captures_from_the_command_line(installed):
 
 def test_the_emulator_answers_one_request(installed):
     bin_dir, work = installed
-    p = subprocess.Popen([str(bin_dir / "kimi-conformance"), "emulator", "serve", "--port", "0"], cwd=work,
-                         env=env_outside(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [str(bin_dir / "kimi-conformance"), "emulator", "serve", "--port", "0"],
+        cwd=work,
+        env=env_outside(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = p.stdout.readline().strip()
         assert base.startswith("http://127.0.0.1:") and base.endswith("/v1"), base
-        body = json.dumps({"model": "kimi-k2.6", "messages": [{"role": "user", "content": "Reply exactly: OK"}]})
+        body = json.dumps(
+            {
+                "model": "kimi-k2.6",
+                "messages": [{"role": "user", "content": "Reply exactly: OK"}],
+            }
+        )
 
         def post(key):
-            headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
+            headers = {
+                "Content-Type": "application/json",
+                **({"Authorization": f"Bearer {key}"} if key else {}),
+            }
             req = urllib.request.Request(base + "/chat/completions", body.encode(), headers)
             try:
                 with urllib.request.urlopen(req, timeout=10) as r:
@@ -130,7 +173,18 @@ def test_the_emulator_answers_one_request(installed):
 def test_a_conformance_suite_subclass_runs_under_pytest(installed):
     bin_dir, work = installed
     (work / "test_my_gateway.py").write_text(textwrap.dedent(SUITE))
-    r = run([str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_my_gateway.py"],
-            cwd=work, env={**env_outside(), "CI": "true"})
+    r = run(
+        [
+            str(bin_dir / "python"),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "test_my_gateway.py",
+        ],
+        cwd=work,
+        env={**env_outside(), "CI": "true"},
+    )
     last = r.stdout.strip().splitlines()[-1]
     assert " passed" in last and "failed" not in last and "error" not in last, r.stdout[-2000:]

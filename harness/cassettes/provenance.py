@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 EMULATOR_SERVER_PREFIX = "kimi-emulator"
@@ -83,7 +84,7 @@ class Provenance:
         return out
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Provenance":
+    def from_dict(cls, d: Mapping[str, Any]) -> Provenance:
         return cls(**{k: str(d.get(k, "")) for k in ("source", "model", "scenario", "recorded",
                                                       "harness", "endpoint", "upstream_host", *_EXTRA)})
 

@@ -27,7 +27,13 @@ from harness.wire.captures import SHIPPED
 
 SPEC = Path(__file__).with_name("real_cassettes.yaml")
 REAL_DIR = "real"  # cassettes/real/<source>/<id>.yaml
-_STATUS_TEXT = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
+_STATUS_TEXT = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    429: "Too Many Requests",
+}
 
 
 @cache
@@ -65,16 +71,31 @@ def _commit(e: dict[str, Any], name: str) -> str:
 def _stream_lines(path: Path) -> list[str]:
     """The chunk payloads of a capture, each line's text kept as captured."""
     if path.suffix == ".json":  # a single chunk (kimi-cli-kosong): compact it to one line
-        return [json.dumps(json.loads(path.read_text(encoding="utf-8")), ensure_ascii=False, separators=(",", ":"))]
+        return [
+            json.dumps(
+                json.loads(path.read_text(encoding="utf-8")),
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+        ]
     return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
 def _interaction(method: str, uri: str, request: Any, status: int, ctype: str, body: str) -> dict:
     req_body = request if isinstance(request, str) else json.dumps(request, ensure_ascii=False)
-    return {"request": {"method": method, "uri": uri, "body": req_body,
-                        "headers": {"content-type": ["application/json"]}},
-            "response": {"status": {"code": status, "message": _STATUS_TEXT.get(status, "")},
-                         "headers": {"content-type": [ctype]}, "body": {"string": body}}}
+    return {
+        "request": {
+            "method": method,
+            "uri": uri,
+            "body": req_body,
+            "headers": {"content-type": ["application/json"]},
+        },
+        "response": {
+            "status": {"code": status, "message": _STATUS_TEXT.get(status, "")},
+            "headers": {"content-type": [ctype]},
+            "body": {"string": body},
+        },
+    }
 
 
 def _from_answer(e: dict[str, Any], base: str) -> list[dict]:
@@ -98,7 +119,16 @@ def _from_go_vcr(e: dict[str, Any]) -> list[dict]:
     for it in doc["interactions"]:
         req, resp = it["request"], it["response"]
         ctype = (resp.get("headers") or {}).get("Content-Type", ["application/json"])[0]
-        out.append(_interaction(req["method"], req["url"], req["body"], resp["code"], ctype, resp["body"]))
+        out.append(
+            _interaction(
+                req["method"],
+                req["url"],
+                req["body"],
+                resp["code"],
+                ctype,
+                resp["body"],
+            )
+        )
     return out
 
 
@@ -124,11 +154,24 @@ def build(e: dict[str, Any]) -> str:
     first = json.loads(interactions[0]["request"]["body"])
     (name,) = e["captures"]
     prov = Provenance(
-        source="real", model=str(first.get("model", "")), scenario=e["id"], recorded=_recorded(interactions),
-        harness="-", endpoint=src["endpoint"], upstream_host=urlsplit(src["endpoint"]).hostname or "",
-        capture=f"{e['source']}/{name}", origin=f"github.com/{src['repository']}@{_commit(e, name)}",
-        request="captured" if captured else "reconstructed")
-    return dumps_cassette({"interactions": interactions, "metadata": {"provenance": prov.to_dict()}, "version": 1})
+        source="real",
+        model=str(first.get("model", "")),
+        scenario=e["id"],
+        recorded=_recorded(interactions),
+        harness="-",
+        endpoint=src["endpoint"],
+        upstream_host=urlsplit(src["endpoint"]).hostname or "",
+        capture=f"{e['source']}/{name}",
+        origin=f"github.com/{src['repository']}@{_commit(e, name)}",
+        request="captured" if captured else "reconstructed",
+    )
+    return dumps_cassette(
+        {
+            "interactions": interactions,
+            "metadata": {"provenance": prov.to_dict()},
+            "version": 1,
+        }
+    )
 
 
 def write_all(cassette_dir: Path, *, check: bool = False) -> list[Path]:
@@ -183,11 +226,20 @@ def replay(e: dict[str, Any], cassette_dir: Path) -> list[Exchange]:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m harness.cassettes.real",
-                                     description="Build the cassettes of real provenance from the shipped captures.")
-    parser.add_argument("--cassette-dir", default="cassettes", help="cassette root (default: ./cassettes)")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 when a real cassette is missing or out of date")
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.cassettes.real",
+        description="Build the cassettes of real provenance from the shipped captures.",
+    )
+    parser.add_argument(
+        "--cassette-dir",
+        default="cassettes",
+        help="cassette root (default: ./cassettes)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when a real cassette is missing or out of date",
+    )
     args = parser.parse_args(argv)
     stale = write_all(Path(args.cassette_dir), check=args.check)
     for p in stale:

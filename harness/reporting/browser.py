@@ -25,15 +25,29 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM_ARGS = [
-    "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--disable-default-apps", "--no-default-browser-check", "--disable-extensions",
-    ("--disable-features=NetworkTimeServiceQuerying,Translate,OptimizationHints,MediaRouter,"
-     "InterestFeedContentSuggestions,AutofillServerCommunication"),
-    "--disable-domain-reliability", "--metrics-recording-only", "--no-pings", "--mute-audio", "--hide-scrollbars",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--no-default-browser-check",
+    "--disable-extensions",
+    (
+        "--disable-features=NetworkTimeServiceQuerying,Translate,OptimizationHints,MediaRouter,"
+        "InterestFeedContentSuggestions,AutofillServerCommunication"
+    ),
+    "--disable-domain-reliability",
+    "--metrics-recording-only",
+    "--no-pings",
+    "--mute-audio",
+    "--hide-scrollbars",
     # Chromium's own background traffic (component updater, GAIA, variations) goes to a closed
     # loopback port, so nothing is even attempted outside
-    "--component-updater=url-source=http://127.0.0.1:9", "--gaia-url=http://127.0.0.1:9",
-    "--lso-url=http://127.0.0.1:9", "--google-apis-url=http://127.0.0.1:9",
+    "--component-updater=url-source=http://127.0.0.1:9",
+    "--gaia-url=http://127.0.0.1:9",
+    "--lso-url=http://127.0.0.1:9",
+    "--google-apis-url=http://127.0.0.1:9",
     "--variations-server-url=http://127.0.0.1:9",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
@@ -41,8 +55,14 @@ LOCAL_SCHEMES = ("data:", "blob:", "about:", "chrome-error:")
 
 
 def find_chromium(explicit: str | None = None) -> str | None:
-    for cand in (explicit, os.environ.get("KIMI_CONFORMANCE_CHROMIUM"), "chromium", "chromium-browser",
-                 "google-chrome", "/usr/bin/chromium"):
+    for cand in (
+        explicit,
+        os.environ.get("KIMI_CONFORMANCE_CHROMIUM"),
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "/usr/bin/chromium",
+    ):
         if cand and (shutil.which(cand) or Path(cand).is_file()):
             return shutil.which(cand) or cand
     return None
@@ -132,8 +152,14 @@ def offline_browser(chromium: str, origin: str, trap: TrapProxy) -> Iterator[tup
     guard = Guard(origin)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
-            proxy={"server": f"http://127.0.0.1:{trap.port}", "bypass": "127.0.0.1,localhost"})
+            executable_path=chromium,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            proxy={
+                "server": f"http://127.0.0.1:{trap.port}",
+                "bypass": "127.0.0.1,localhost",
+            },
+        )
         try:
             context = browser.new_context(viewport={"width": 1440, "height": 1000}, service_workers="block")
             context.route("**/*", guard.route)

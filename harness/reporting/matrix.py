@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 PASS, DIV, FAIL, NA, SKIP, NOT_RUN = "pass", "div", "FAIL", "n/a", "skip", "—"
 SEVERITY = {NOT_RUN: 0, NA: 1, SKIP: 2, PASS: 3, DIV: 4, FAIL: 5}

@@ -75,7 +75,10 @@ def _history_points(report: Path) -> int:
     except (OSError, ValueError):
         return 0
     for chart in (charts.get("general") or {}).values():
-        if chart.get("type") in ("trend", "statusDynamics", "status-dynamics") or "dynamics" in str(chart.get("title", "")).lower():
+        if (
+            chart.get("type") in ("trend", "statusDynamics", "status-dynamics")
+            or "dynamics" in str(chart.get("title", "")).lower()
+        ):
             for key in ("data", "items", "points", "slices"):
                 if isinstance(chart.get(key), (list, dict)):
                     return len(chart[key])
@@ -113,14 +116,20 @@ def _visit(page: Any, origin: str, report: Path, shots: Path, summary: dict, exp
     wait_for(page, loaded, what="the report app to render")
     time.sleep(1.0)
     text = text_of(page)
-    summary["checks"]["overview"] = {"has_title": "kimi-conformance" in text,
-                                     "mentions_failed": "failed" in text.lower() or "Failed" in text}
+    summary["checks"]["overview"] = {
+        "has_title": "kimi-conformance" in text,
+        "mentions_failed": "failed" in text.lower() or "Failed" in text,
+    }
     summary["screenshots"]["overview"] = str(shot(page, shots / "overview.png"))
 
     # 2. categories (regressions)
     page.goto(f"{origin}/index.html#/categories")
-    wait_for(page, "document.body.innerText.includes('Regressions') || document.body.innerText.includes('Product errors')"
-             " || document.body.innerText.includes('Known divergences')", what="the categories tab")
+    wait_for(
+        page,
+        "document.body.innerText.includes('Regressions') || document.body.innerText.includes('Product errors')"
+        " || document.body.innerText.includes('Known divergences')",
+        what="the categories tab",
+    )
     time.sleep(0.5)
     text = text_of(page)
     summary["checks"]["categories"] = {"regressions_category": "Regressions (passed in the previous run" in text}
@@ -141,8 +150,12 @@ def _visit(page: Any, origin: str, report: Path, shots: Path, summary: dict, exp
         got = False
         if opened:
             try:  # this line is only in the diff attachment, not in the error message
-                got = wait_for(page, "document.body.innerText.includes('Whole request, unified diff')", timeout=8,
-                               what="the diff attachment content")
+                got = wait_for(
+                    page,
+                    "document.body.innerText.includes('Whole request, unified diff')",
+                    timeout=8,
+                    what="the diff attachment content",
+                )
             except AssertionError:
                 got = False
             page.evaluate("""(() => { const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -160,9 +173,11 @@ def _visit(page: Any, origin: str, report: Path, shots: Path, summary: dict, exp
     wait_for(page, "document.querySelectorAll('svg').length > 2", what="the charts")
     time.sleep(1.5)
     text = text_of(page)
-    summary["checks"]["trend"] = {"trend_title": "Status dynamics" in text or "trend" in text.lower(),
-                                  "history_points": _history_points(report),
-                                  "svg_charts": page.evaluate("document.querySelectorAll('svg path').length")}
+    summary["checks"]["trend"] = {
+        "trend_title": "Status dynamics" in text or "trend" in text.lower(),
+        "history_points": _history_points(report),
+        "svg_charts": page.evaluate("document.querySelectorAll('svg path').length"),
+    }
     summary["screenshots"]["trend"] = str(shot(page, shots / "trend.png", full=True))
 
     # 5. the matrix page, if linked
@@ -194,12 +209,31 @@ def problems(summary: dict, expect_regressions: int | None = None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m harness.reporting.screenshot", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--report", type=Path, default=Path("reports/allure-report"))
-    ap.add_argument("--shots", type=Path, default=Path("reports/screenshots"))
+    ap.add_argument(
+        "--report",
+        type=Path,
+        default=Path("reports/allure-report"),
+        help="the built report to open (default reports/allure-report)",
+    )
+    ap.add_argument(
+        "--shots",
+        type=Path,
+        default=Path("reports/screenshots"),
+        help="where the screenshots and summary.json go (default reports/screenshots)",
+    )
     ap.add_argument("--chromium", default=None, help="Chromium binary (default: chromium on PATH)")
-    ap.add_argument("--expect-regressions", type=int, default=None,
-                    help="also require the Regressions category and a failing test's diff to show")
+    ap.add_argument(
+        "--expect-regressions",
+        type=int,
+        default=None,
+        help="also require the Regressions category and a failing test's diff to show",
+    )
     args = ap.parse_args(argv)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        print("Playwright for Python is not installed: pip install 'kimi-conformance[report]'", file=sys.stderr)
+        return 2
     chromium = find_chromium(args.chromium)
     if chromium is None:
         print("chromium not found (Debian: apt-get install chromium)", file=sys.stderr)

@@ -24,22 +24,41 @@ from harness.contract.verdict import Violation, pointer
 
 # functions.<name>:<n> (native), <name>:<n>, <name>_<n>, $web_search:<n> — docs/contract.md#t6
 TOOL_ID_FORM = re.compile(r"^(functions\.)?\$?[A-Za-z_][A-Za-z0-9_.-]*[:_][0-9]+$")
+# check id -> the line people read (code reads only rule, check, path, expected, actual)
+MESSAGES = {
+    "errors.status": "unexpected status",
+    "errors.table": "the harness's error table disagrees with the real answer",
+    "T9.schema": "a body the wire schemas reject",
+    "errors.schema": "an error body the wire schema rejects",
+    "T9.usage-present": "no usage where the contract puts it",
+    "T9.cached-within-prompt": "cached tokens exceed the prompt: they would be billed twice",
+    "T9.non-streamed-200": "expected a non-streamed 200",
+    "T9.streamed-200": "expected a streamed 200",
+    "T9.done": "a stream ends with [DONE]",
+    "T9.finish": "no chunk carries a finish_reason",
+    "T8.trailing-usage": "a trailing usage chunk arrives exactly when include_usage was sent",
+    "T9.trailing-equals-choice": "with one choice the trailing usage repeats the finish chunk's",
+    "T6.upstream-id-form": "a tool-call id of a form the contract does not list",
+    "T6.upstream-ids-present": "listed as tool-call evidence but carries no tool call",
+}
 
 
-def _v(rule: str, check: str, path: str, expected: Any, actual: Any, message: str) -> Violation:
-    return Violation(rule, f"{rule}.{check}", path, expected, actual, message)
+def _v(check: str, path: str, expected: Any, actual: Any, note: str = "") -> Violation:
+    message = MESSAGES[check] + (f" ({note})" if note else "")
+    return Violation(check.split(".")[0], check, path, expected, actual, message)
 
 
 def _as_pointer(json_path: str) -> str:
     """`$.choices[0].usage` -> `/choices/0/usage`."""
-    return pointer(*[p for p in re.sub(r"\[(\d+)\]", r".\1", json_path.removeprefix("$")).split(".") if p])
+    dotted = re.sub(r"\[(\d+)\]", r".\1", json_path.removeprefix("$"))
+    return pointer(*[p for p in dotted.split(".") if p])
 
 
 def _schema(kind: str, body: Any, at: str) -> list[Violation]:
     from harness.wire.schemas import iter_errors
 
-    return [_v("errors" if kind == "error" else "T9", f"{kind}-schema", at + _as_pointer(e.path), None, None,
-               f"{kind} schema: {e.message}") for e in iter_errors(kind, body)]
+    check = "errors.schema" if kind == "error" else "T9.schema"
+    return [_v(check, at + _as_pointer(e.path), kind, None, e.message) for e in iter_errors(kind, body)]
 
 
 def check_error(e: dict, x) -> list[Violation]:
@@ -47,18 +66,20 @@ def check_error(e: dict, x) -> list[Violation]:
 
     r, out = x.response, []
     if r.status != e["status"]:
-        out.append(_v("errors", "status", "/response/status", e["status"], r.status, "unexpected status"))
+        out.append(_v("errors.status", "/response/status", e["status"], r.status))
     out += _schema("error", r.json, "/response")
     key = e.get("expect_error")
     if key and isinstance(r.json, dict) and isinstance(r.json.get("error"), dict):
         want = scenarios.data()["errors"][key]
-        text = want["message"].format(model=x.request.get("model")) if "{model}" in want["message"] else want["message"]
+        text = want["message"].replace("{model}", str(x.request.get("model")))
         got = r.json["error"]
-        for field, exp, act in (("status", want["status"], r.status), ("type", want["type"], got.get("type")),
-                                ("message", text, got.get("message"))):
+        for field, exp, act in (
+            ("status", want["status"], r.status),
+            ("type", want["type"], got.get("type")),
+            ("message", text, got.get("message")),
+        ):
             if exp != act:
-                out.append(_v("errors", f"table-{field}", "/response/error/" + field, exp, act,
-                              f"the harness's error table ({key}) disagrees with the real answer"))
+                out.append(_v("errors.table", f"/response/error/{field}", exp, act, key))
     return out
 
 
@@ -67,49 +88,55 @@ def _usage_sane(usage: dict | None, at: str) -> list[Violation]:
 
     u = parse_usage(usage) if isinstance(usage, dict) else None
     if u is None:
-        return [_v("T9", "usage-present", at, "usage", usage, "no usage where the contract puts it")]
+        return [_v("T9.usage-present", at, "usage", usage)]
     if u.cached_tokens > u.prompt_tokens:
-        return [_v("T9", "cached-within-prompt", at, f"<= {u.prompt_tokens}", u.cached_tokens,
-                   "cached tokens exceed the prompt: they would be billed twice")]
+        limit = f"<= {u.prompt_tokens}"
+        return [_v("T9.cached-within-prompt", at, limit, u.cached_tokens)]
     return []
 
 
 def check_response(e: dict, x) -> list[Violation]:
     r = x.response
     if r.streamed or r.status != 200:
-        return [_v("T9", "non-streamed-200", "/response/status", 200, r.status, "expected a non-streamed 200")]
-    return _schema("response", r.json, "/response") + _usage_sane((r.json or {}).get("usage"), "/response/usage")
+        return [_v("T9.non-streamed-200", "/response/status", 200, r.status)]
+    usage = (r.json or {}).get("usage")
+    return _schema("response", r.json, "/response") + _usage_sane(usage, "/response/usage")
+
+
+def _finish_chunks(chunks: list[dict]) -> dict[int, tuple[int, int, dict]]:
+    """choice index -> (chunk number, position in choices, choice) of its finish chunk."""
+    finish = {}
+    for i, chunk in enumerate(chunks):
+        for n, c in enumerate(chunk.get("choices") or []):
+            if c.get("finish_reason"):
+                finish[c.get("index", 0)] = (i, n, c)
+    return finish
 
 
 def check_stream(e: dict, x) -> list[Violation]:
     r, out = x.response, []
     if not r.streamed or r.status != 200:
-        return [_v("T9", "streamed-200", "/response/status", 200, r.status, "expected a streamed 200")]
+        return [_v("T9.streamed-200", "/response/status", 200, r.status)]
     if not r.events or r.events[-1] != "[DONE]":
-        out.append(_v("T9", "done", "/response/events", "[DONE]", (r.events or [None])[-1], "a stream ends with [DONE]"))
+        out.append(_v("T9.done", "/response/events", "[DONE]", (r.events or [None])[-1]))
     for i, chunk in enumerate(r.chunks):
         out += _schema("chunk", chunk, f"/response/chunks/{i}")
-    finish: dict[int, tuple[int, dict]] = {}
-    for i, chunk in enumerate(r.chunks):
-        for c in chunk.get("choices") or []:
-            if c.get("finish_reason"):
-                finish[c.get("index", 0)] = (i, c)
+    finish = _finish_chunks(r.chunks)
     if not finish:
-        out.append(_v("T9", "finish", "/response/chunks", "a finish_reason", None, "no chunk carries a finish_reason"))
-    for idx, (i, c) in sorted(finish.items()):
-        n = (r.chunks[i]["choices"]).index(c)
-        out += _usage_sane(c.get("usage"), pointer("response", "chunks", i, "choices", n, "usage"))
+        out.append(_v("T9.finish", "/response/chunks", "a finish_reason", None))
+    for i, n, c in finish.values():
+        at = pointer("response", "chunks", i, "choices", n, "usage")
+        out += _usage_sane(c.get("usage"), at)
     trailing = [c for c in r.chunks if c.get("choices") == [] and isinstance(c.get("usage"), dict)]
     if not e.get("fragment"):
         asked = (x.request.get("stream_options") or {}).get("include_usage") is True
         if bool(trailing) != asked:
-            out.append(_v("T8", "trailing-usage", "/response/chunks", asked, bool(trailing),
-                          "a trailing usage chunk arrives exactly when include_usage was sent"))
+            out.append(_v("T8.trailing-usage", "/response/chunks", asked, bool(trailing)))
     if trailing and len(finish) == 1:
-        (_, (_, c)), = finish.items()
-        if c.get("usage") != trailing[-1]["usage"]:
-            out.append(_v("T9", "trailing-equals-choice", "/response/chunks", c.get("usage"), trailing[-1]["usage"],
-                          "with one choice the trailing usage repeats the finish chunk's"))
+        ((_, _, c),) = finish.values()
+        want, got = c.get("usage"), trailing[-1]["usage"]
+        if want != got:
+            out.append(_v("T9.trailing-equals-choice", "/response/chunks", want, got))
     return out
 
 
@@ -133,34 +160,42 @@ def tool_call_ids(body: Any) -> list[tuple[str, str]]:
             for n, c in enumerate(chunk.get("choices") or []):
                 for t, tc in enumerate((c.get("delta") or {}).get("tool_calls") or []):
                     if tc.get("id"):
-                        found.append((pointer("response", "chunks", i, "choices", n, "delta", "tool_calls", t, "id"),
-                                      tc["id"]))
+                        at = pointer("chunks", i, "choices", n, "delta", "tool_calls", t, "id")
+                        found.append((at, tc["id"]))
     elif isinstance(body, dict):
         for n, c in enumerate(body.get("choices") or []):
             for t, tc in enumerate((c.get("message") or {}).get("tool_calls") or []):
-                found.append((pointer("response", "choices", n, "message", "tool_calls", t, "id"), tc.get("id")))
+                at = pointer("choices", n, "message", "tool_calls", t, "id")
+                found.append((at, tc.get("id")))
     return found
 
 
 def check_tool_call_ids(e: dict, x) -> list[Violation]:
-    return [_v("T6", "upstream-id-form", at, TOOL_ID_FORM.pattern, tid, "a tool-call id of a form the contract does not list")
-            for at, tid in tool_call_ids(body_of(x.response)) if not isinstance(tid, str) or not TOOL_ID_FORM.match(tid)]
+    return [
+        _v("T6.upstream-id-form", "/response" + at, TOOL_ID_FORM.pattern, tid)
+        for at, tid in tool_call_ids(body_of(x.response))
+        if not isinstance(tid, str) or not TOOL_ID_FORM.match(tid)
+    ]
 
 
 CHECKS: dict[str, Callable[[dict, Any], list[Violation]]] = {
-    "error": check_error, "response": check_response, "stream": check_stream, "schema": check_schema,
+    "error": check_error,
+    "response": check_response,
+    "stream": check_stream,
+    "schema": check_schema,
     "tool_call_ids": check_tool_call_ids,
 }
 
 
 def run(e: dict, exchanges: list) -> list[Violation]:
-    """Every check the entry names over every exchange; `tool_call_ids` must find at least one id."""
+    """Every check the entry names over every exchange; `tool_call_ids` must find an id."""
     out: list[Violation] = []
     for name in e["checks"]:
         for n, x in enumerate(exchanges):
-            out += [Violation(v.rule, v.check, f"/exchanges/{n}{v.path}", v.expected, v.actual, v.message)
-                    for v in CHECKS[name](e, x)]
-        if name == "tool_call_ids" and not any(tool_call_ids(body_of(x.response)) for x in exchanges):
-            out.append(_v("T6", "upstream-ids-present", "/exchanges", "at least one tool-call id", None,
-                          "the cassette is listed as tool-call evidence but carries no tool call"))
+            for v in CHECKS[name](e, x):
+                path = f"/exchanges/{n}{v.path}"
+                out.append(Violation(v.rule, v.check, path, v.expected, v.actual, v.message))
+        ids = [i for x in exchanges for i in tool_call_ids(body_of(x.response))]
+        if name == "tool_call_ids" and not ids:
+            out.append(_v("T6.upstream-ids-present", "/exchanges", "a tool-call id", None))
     return out
