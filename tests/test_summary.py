@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from harness.cli import main as cli_main
+from harness.cassettes.scrub import scrub_obj
 from harness.reporting import history, runs, summary
 from harness.reporting.results import Record, ResultsWriter
 
@@ -151,7 +152,7 @@ def test_summary_sections(tmp_path):
     sections = {h: body for h, body in (part.split("\n", 1) for part in md.split("\n### ")[1:])}
     assert set(sections) >= {"Regressions", "New divergences", "Fixed divergences", "Not-applicable changes", "Targets"}
     reg = sections["Regressions"]
-    cid = summary.case_id(CASE)
+    cid = summary.case_id(scrub_obj(CASE))  # results files hold the scrubbed case
     assert f"test_T3[openclaw-{K27}]" in reg and "T3.keep-only-k2.6" in reg and K27 in reg
     assert f"[{cid}](minimal-cases/{cid}.json)" in reg
     assert "openclaw changed since the previous run: **openclaw 2026.9.6 → 2026.10.1**" in reg
@@ -308,7 +309,7 @@ def test_building_twice_shows_the_same_regressions(tmp_path, monkeypatch):
     report = tmp_path / "report"
     assert "kimi-conformance-summary-link" in (report / "index.html").read_text()
     assert (report / "summary.md").read_text() == first_md and (report / "summary.html").is_file()
-    assert (report / "minimal-cases" / f"{summary.case_id(CASE)}.json").is_file()
+    assert (report / "minimal-cases" / f"{summary.case_id(scrub_obj(CASE))}.json").is_file()
 
 
 @pytest.mark.parametrize("results_dir", [True, False])

@@ -114,7 +114,7 @@ RESPONSE_CASES = [
     (["choices", 0, "message", "tool_calls", 0, "id"], KeyError, "$.choices[0].message.tool_calls[0]", "'id' is a required"),
     (["choices", 0, "message", "tool_calls", 0, "function"], KeyError, "$.choices[0].message.tool_calls[0]", "'function' is a required"),
     (["choices", 0, "message", "tool_calls", 0, "function", "name"], "", "$.choices[0].message.tool_calls[0].function.name", "non-empty"),
-    (["choices", 0, "message", "tool_calls", 0, "type"], "tool", "$.choices[0].message.tool_calls[0].type", "was expected"),
+    (["choices", 0, "message", "tool_calls", 0, "type"], "tool", "$.choices[0].message.tool_calls[0].type", "is not one of"),
     (["choices", 0, "message", "tool_calls", 0, "extra"], 1, "$.choices[0].message.tool_calls[0]", "Additional properties"),
 ]
 
