@@ -9,7 +9,8 @@ https://api.kimi.com/coding/, x-api-key, User-Agent) [oc]; the Anthropic Message
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from harness.contract.verdict import _ABSENT, Violation, pointer
@@ -37,8 +38,15 @@ def routing(case, ctx, out) -> list[Violation]:
     if not ctx.custom_provider:
         parts = urlsplit(str(out.get("url", "")))
         if (parts.scheme, parts.hostname, parts.path) != ("https", "api.kimi.com", "/coding/v1/messages"):
-            found.append(_v("host", "/url", NATIVE_BASE + "/v1/messages", out.get("url"),
-                            "Kimi Coding's Anthropic surface is https://api.kimi.com/coding/v1/messages"))
+            found.append(
+                _v(
+                    "host",
+                    "/url",
+                    NATIVE_BASE + "/v1/messages",
+                    out.get("url"),
+                    "Kimi Coding's Anthropic surface is https://api.kimi.com/coding/v1/messages",
+                )
+            )
     return found
 
 
@@ -50,30 +58,72 @@ def auth(case, ctx, out) -> list[Violation]:
     found = []
     key = h.get("x-api-key")
     if not isinstance(key, str) or not key:
-        found.append(_v("x-api-key", "/headers/x-api-key", "<placeholder>", key if key is not None else _ABSENT,
-                        "the key goes in x-api-key (Anthropic auth)"))
+        found.append(
+            _v(
+                "x-api-key",
+                "/headers/x-api-key",
+                "<placeholder>",
+                key if key is not None else _ABSENT,
+                "the key goes in x-api-key (Anthropic auth)",
+            )
+        )
     elif contains_secret(key):
-        found.append(_v("key-leaked", "/headers/x-api-key", "<placeholder>", "<a key>",
-                        "a real-looking key reached the outbound request"))
+        found.append(
+            _v(
+                "key-leaked",
+                "/headers/x-api-key",
+                "<placeholder>",
+                "<a key>",
+                "a real-looking key reached the outbound request",
+            )
+        )
     bearer = h.get("authorization")
     if isinstance(bearer, str) and (contains_secret(bearer) or bearer.lower().startswith("bearer ")):
-        found.append(_v("no-bearer", "/headers/authorization", _ABSENT, "Bearer …",
-                        "Kimi Coding's Anthropic surface authenticates with x-api-key, not Authorization: Bearer"))
+        found.append(
+            _v(
+                "no-bearer",
+                "/headers/authorization",
+                _ABSENT,
+                "Bearer …",
+                "Kimi Coding's Anthropic surface authenticates with x-api-key, not Authorization: Bearer",
+            )
+        )
     if not h.get("anthropic-version"):
-        found.append(_v("anthropic-version", "/headers/anthropic-version", "2023-06-01", _ABSENT,
-                        "the Messages API needs an anthropic-version header"))
+        found.append(
+            _v(
+                "anthropic-version",
+                "/headers/anthropic-version",
+                "2023-06-01",
+                _ABSENT,
+                "the Messages API needs an anthropic-version header",
+            )
+        )
     if not h.get("user-agent"):
-        found.append(_v("user-agent", "/headers/user-agent", "claude-code/0.1.0", _ABSENT,
-                        "Kimi Coding admits recognized coding agents by User-Agent [oc]"))
+        found.append(
+            _v(
+                "user-agent",
+                "/headers/user-agent",
+                "claude-code/0.1.0",
+                _ABSENT,
+                "Kimi Coding admits recognized coding agents by User-Agent [oc]",
+            )
+        )
     return found
 
 
 def body_schema(case, ctx, out) -> list[Violation]:
     from harness.wire import schemas
 
-    return [_v("schema", "/body" + e.path[1:].replace(".", "/").replace("[", "/").replace("]", ""), None, None,
-               f"not an Anthropic Messages request: {e}")
-            for e in schemas.iter_errors("anthropic-request", out.get("body"))][:5]
+    return [
+        _v(
+            "schema",
+            "/body" + e.path[1:].replace(".", "/").replace("[", "/").replace("]", ""),
+            None,
+            None,
+            f"not an Anthropic Messages request: {e}",
+        )
+        for e in schemas.iter_errors("anthropic-request", out.get("body"))
+    ][:5]
 
 
 def model(case, ctx, out) -> list[Violation]:
@@ -86,18 +136,34 @@ def model(case, ctx, out) -> list[Violation]:
 def system_lifted(case, ctx, out) -> list[Violation]:
     """No system/developer role inside messages; every system text is in the top-level system."""
     body = out.get("body") or {}
-    found = [_v("system-in-messages", pointer("body", "messages", i, "role"), "user|assistant", m.get("role"),
-                "Anthropic has no system role in messages: the system prompt is the top-level `system`")
-             for i, m in enumerate(body.get("messages") or []) if isinstance(m, dict) and m.get("role") in ("system", "developer")]
+    found = [
+        _v(
+            "system-in-messages",
+            pointer("body", "messages", i, "role"),
+            "user|assistant",
+            m.get("role"),
+            "Anthropic has no system role in messages: the system prompt is the top-level `system`",
+        )
+        for i, m in enumerate(body.get("messages") or [])
+        if isinstance(m, dict) and m.get("role") in ("system", "developer")
+    ]
     system = body.get("system")
-    text = system if isinstance(system, str) else "".join(
-        b.get("text", "") for b in system or [] if isinstance(b, dict))
+    text = (
+        system if isinstance(system, str) else "".join(b.get("text", "") for b in system or [] if isinstance(b, dict))
+    )
     for m in (case.get("request") or {}).get("messages") or []:
         if m.get("role") in ("system", "developer"):
             want = m.get("content") if isinstance(m.get("content"), str) else ""
             if want and want not in text:
-                found.append(_v("system-lifted", "/body/system", want, system if system is not None else _ABSENT,
-                                "the case's system prompt is lifted into `system`"))
+                found.append(
+                    _v(
+                        "system-lifted",
+                        "/body/system",
+                        want,
+                        system if system is not None else _ABSENT,
+                        "the case's system prompt is lifted into `system`",
+                    )
+                )
     return found
 
 
@@ -116,17 +182,32 @@ def tool_pairing(case, ctx, out) -> list[Violation]:
         prev_blocks = prev.get("content") if isinstance(prev.get("content"), list) else []
         calls = {b.get("id") for b in prev_blocks if isinstance(b, dict) and b.get("type") == "tool_use"}
         if m.get("role") != "user" or prev.get("role") != "assistant":
-            found.append(_v("tool-result-turn", pointer("body", "messages", i), "a user turn after the assistant's tool_use",
-                            m.get("role"), "tool_result blocks go in the user turn that follows the tool_use"))
+            found.append(
+                _v(
+                    "tool-result-turn",
+                    pointer("body", "messages", i),
+                    "a user turn after the assistant's tool_use",
+                    m.get("role"),
+                    "tool_result blocks go in the user turn that follows the tool_use",
+                )
+            )
         for j, tid in enumerate(ids):
             if tid not in calls:
-                found.append(_v("tool-result-pairing", pointer("body", "messages", i, "content", j, "tool_use_id"),
-                                sorted(c for c in calls if isinstance(c, str)), tid,
-                                "a tool_result must name a tool_use of the preceding assistant turn"))
+                found.append(
+                    _v(
+                        "tool-result-pairing",
+                        pointer("body", "messages", i, "content", j, "tool_use_id"),
+                        sorted(c for c in calls if isinstance(c, str)),
+                        tid,
+                        "a tool_result must name a tool_use of the preceding assistant turn",
+                    )
+                )
     sent = sum(1 for m in (case.get("request") or {}).get("messages") or [] if m.get("role") == "tool")
     extra = ((case.get("params") or {}).get("extra_body") or {}).get("messages")
     if extra is None and results != sent:
-        found.append(_v("tool-results-kept", "/body/messages", sent, results, "every tool message becomes a tool_result"))
+        found.append(
+            _v("tool-results-kept", "/body/messages", sent, results, "every tool message becomes a tool_result")
+        )
     return found
 
 
@@ -134,14 +215,28 @@ def max_tokens(case, ctx, out) -> list[Violation]:
     body = out.get("body") or {}
     mt = body.get("max_tokens")
     if not isinstance(mt, int) or isinstance(mt, bool) or mt < 1:
-        return [_v("max-tokens", "/body/max_tokens", "a positive integer", mt if "max_tokens" in body else _ABSENT,
-                   "Anthropic requires max_tokens")]
+        return [
+            _v(
+                "max-tokens",
+                "/body/max_tokens",
+                "a positive integer",
+                mt if "max_tokens" in body else _ABSENT,
+                "Anthropic requires max_tokens",
+            )
+        ]
     thinking = body.get("thinking")
     if isinstance(thinking, dict) and thinking.get("type") == "enabled":
         budget = thinking.get("budget_tokens")
         if not isinstance(budget, int) or not 1024 <= budget < mt:
-            return [_v("thinking-budget", "/body/thinking/budget_tokens", f">= 1024 and < max_tokens {mt}", budget,
-                       "a thinking budget must be at least 1024 and below max_tokens")]
+            return [
+                _v(
+                    "thinking-budget",
+                    "/body/thinking/budget_tokens",
+                    f">= 1024 and < max_tokens {mt}",
+                    budget,
+                    "a thinking budget must be at least 1024 and below max_tokens",
+                )
+            ]
     return []
 
 
@@ -154,16 +249,38 @@ def thinking_compat(case, ctx, out) -> list[Violation]:
     found = []
     tc = body.get("tool_choice")
     if isinstance(tc, dict) and tc.get("type") in ("any", "tool"):
-        found.append(_v("forced-tool-under-thinking", "/body/tool_choice", {"type": "auto"}, tc,
-                        "thinking may not be enabled when tool_choice forces tool use"))
+        found.append(
+            _v(
+                "forced-tool-under-thinking",
+                "/body/tool_choice",
+                {"type": "auto"},
+                tc,
+                "thinking may not be enabled when tool_choice forces tool use",
+            )
+        )
     if "temperature" in body:
-        found.append(_v("temperature-under-thinking", "/body/temperature", _ABSENT, body["temperature"],
-                        "temperature is incompatible with thinking"))
+        found.append(
+            _v(
+                "temperature-under-thinking",
+                "/body/temperature",
+                _ABSENT,
+                body["temperature"],
+                "temperature is incompatible with thinking",
+            )
+        )
     return found
 
 
 CHECKS: tuple[Callable[..., list[Violation]], ...] = (
-    routing, auth, body_schema, model, system_lifted, tool_pairing, max_tokens, thinking_compat)
+    routing,
+    auth,
+    body_schema,
+    model,
+    system_lifted,
+    tool_pairing,
+    max_tokens,
+    thinking_compat,
+)
 
 
 def check_all(case: dict[str, Any], ctx, out: dict[str, Any]) -> list[Violation]:
@@ -206,11 +323,18 @@ def project(out: dict[str, Any]) -> dict[str, Any]:
     system = body.get("system")
     if isinstance(system, list):
         system = "\n\n".join(b.get("text", "") for b in system if isinstance(b, dict))
-    view = {"url": out.get("url"), "model": body.get("model"), "system": system or None,
-            "messages": [{"role": m.get("role"), "content": _content(m.get("content"))}
-                         for m in body.get("messages") or [] if isinstance(m, dict)],
-            "tools": [_tool(t) for t in body.get("tools") or []],
-            "thinking": body.get("thinking", {}).get("type") if isinstance(body.get("thinking"), dict) else None}
+    view = {
+        "url": out.get("url"),
+        "model": body.get("model"),
+        "system": system or None,
+        "messages": [
+            {"role": m.get("role"), "content": _content(m.get("content"))}
+            for m in body.get("messages") or []
+            if isinstance(m, dict)
+        ],
+        "tools": [_tool(t) for t in body.get("tools") or []],
+        "thinking": body.get("thinking", {}).get("type") if isinstance(body.get("thinking"), dict) else None,
+    }
     for key in ("max_tokens", "tool_choice", "temperature", "top_p", "stop_sequences"):
         view[key] = body.get(key, _ABSENT)
     return view
@@ -218,5 +342,8 @@ def project(out: dict[str, Any]) -> dict[str, Any]:
 
 def agreement(out: dict[str, Any], want: dict[str, Any]) -> list[Violation]:
     got_view, want_view = project(out), project(want)
-    return [_v("agreement", "/" + key, want_view[key], got_view[key], f"{key} differs from the reference")
-            for key in want_view if got_view.get(key) != want_view[key]]
+    return [
+        _v("agreement", "/" + key, want_view[key], got_view[key], f"{key} differs from the reference")
+        for key in want_view
+        if got_view.get(key) != want_view[key]
+    ]

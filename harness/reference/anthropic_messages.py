@@ -67,7 +67,7 @@ def _part(part: Any) -> Any:
         return copy.deepcopy(part)
     iu = part.get("image_url")
     url = iu.get("url", "") if isinstance(iu, dict) else str(iu or "")
-    m = re.match(r"^data:([^;,]+);base64,(.*)$", url, re.S)
+    m = re.match(r"^data:([^;,]+);base64,(.*)$", url, re.DOTALL)
     if m:
         return {"type": "image", "source": {"type": "base64", "media_type": m.group(1), "data": m.group(2)}}
     return {"type": "image", "source": {"type": "url", "url": url}}
@@ -104,8 +104,14 @@ def _assistant(m: dict[str, Any]) -> dict[str, Any]:
         blocks.append({"type": "text", "text": content})
     for call in calls:
         fn = call.get("function") or {}
-        blocks.append({"type": "tool_use", "id": tool_id(call.get("id")), "name": fn.get("name"),
-                       "input": _arguments(fn.get("arguments"))})
+        blocks.append(
+            {
+                "type": "tool_use",
+                "id": tool_id(call.get("id")),
+                "name": fn.get("name"),
+                "input": _arguments(fn.get("arguments")),
+            }
+        )
     return {"role": "assistant", "content": blocks}
 
 
@@ -122,8 +128,11 @@ def convert_messages(messages: list[dict[str, Any]]) -> tuple[str | None, list[d
         elif role == "assistant":
             out.append(_assistant(m))
         elif role == "tool":
-            block = {"type": "tool_result", "tool_use_id": tool_id(m.get("tool_call_id")),
-                     "content": _content(m.get("content"))}
+            block = {
+                "type": "tool_result",
+                "tool_use_id": tool_id(m.get("tool_call_id")),
+                "content": _content(m.get("content")),
+            }
             if results is None:
                 results = []
                 out.append({"role": "user", "content": results})
@@ -166,8 +175,11 @@ def _wanted_thinking(case: dict[str, Any], body: dict[str, Any]) -> tuple[str | 
     budget = BUDGETS.get(level or "", 0) if configured_type(configured) is None else 0
     if not budget:
         asked = own.get("budget_tokens") if isinstance(own, dict) else None
-        budget = asked if isinstance(asked, int) and not isinstance(asked, bool) and asked >= DEFAULT_BUDGET \
+        budget = (
+            asked
+            if isinstance(asked, int) and not isinstance(asked, bool) and asked >= DEFAULT_BUDGET
             else DEFAULT_BUDGET
+        )
     return wanted, budget
 
 
@@ -216,8 +228,12 @@ def build_body(case: dict[str, Any], ctx) -> dict[str, Any]:
 
 def headers(ctx) -> dict[str, str]:
     endpoint = ctx.model.provider.endpoint_for(ctx.base_url)
-    return {"x-api-key": KEY_PLACEHOLDER, **DEFAULT_HEADERS, **(endpoint.get("headers") or {}),
-            "content-type": "application/json"}
+    return {
+        "x-api-key": KEY_PLACEHOLDER,
+        **DEFAULT_HEADERS,
+        **(endpoint.get("headers") or {}),
+        "content-type": "application/json",
+    }
 
 
 def transform(case: dict[str, Any], ctx) -> dict[str, Any]:
