@@ -188,6 +188,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         models = selected_models(config)
         if suite_cls is not None and suite_cls.models:
             models = [_catalog(config).resolve(ref).ref for ref in suite_cls.models]
+        # A suite speaks one surface (module-level API, default chat completions): Kimi Coding's
+        # Anthropic Messages models go to the suites written for them.
+        api = getattr(metafunc.module, "API", "openai-completions")
+        models = [ref for ref in models if _catalog(config).resolve(ref).api == api]
         metafunc.parametrize("model", models)
 
 
