@@ -8,7 +8,8 @@ and the final output count on `message_delta.usage` (cumulative, last one wins).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from harness.wire.usage import Usage, _int, parse_usage
 
