@@ -21,6 +21,8 @@ catalog data, endpoint `messages`). pi-ai 0.73.1's `kimi-coding` provider uses t
   forbids `temperature` (dropped) and a forced tool choice: `any` -> `auto`, a pinned tool keeps the
   pin and turns thinking off (T4's rule on this surface, D2);
 - `max_tokens` is always present (Anthropic requires it): the caller's, else min(model max, 32000);
+- `temperature` is clamped to Anthropic's range 0..1 (a caller's OpenAI-range 1.3 would be a 400:
+  the principle of CONTRACT §7, a conformant request is one the upstream accepts);
 - `stop` -> `stop_sequences`; `top_p`, `top_k`, `metadata`, `stream` pass; OpenAI-only fields
   (`n`, penalties, `seed`, `logprobs`, `store`, `reasoning_effort`, `stream_options`, ...) are not
   Messages fields and are not sent. Message content is opaque (D5): strings and parts pass as they are,
@@ -215,8 +217,9 @@ def build_body(case: dict[str, Any], ctx) -> dict[str, Any]:
             body["tool_choice"] = {"type": "auto"}
     elif wanted == "disabled":
         body["thinking"] = {"type": "disabled"}
-    if "temperature" in src and wanted != "enabled":
-        body["temperature"] = src["temperature"]
+    temperature = src.get("temperature")
+    if isinstance(temperature, (int, float)) and not isinstance(temperature, bool) and wanted != "enabled":
+        body["temperature"] = min(max(temperature, 0), 1)  # OpenAI's 0..2 scale, Anthropic's 0..1
     stop = src.get("stop")
     if stop is not None and "stop_sequences" not in src:
         body["stop_sequences"] = [stop] if isinstance(stop, str) else copy.deepcopy(stop)
