@@ -30,13 +30,19 @@ def test_anthropic_messages(conformance, target, model, data):
 
     caps = target.capabilities
     spellings = tuple(sorted(k for k, v in conformance.catalog.accepted_refs().items() if v == model and k != model))
-    case = data.draw(cases(model, caps.features & FEATURES, spellings=spellings,
-                           request_defaults=caps.request_defaults), label="case")
+    case = data.draw(
+        cases(model, caps.features & FEATURES, spellings=spellings, request_defaults=caps.request_defaults),
+        label="case",
+    )
     out = conformance.call(target, case)
     violations = anthropic_checks.check_all(case, context(case, conformance.catalog), out)
     violations += anthropic_checks.agreement(out, conformance.reference.transform(case))
     if violations:
         problem = "\n".join(str(v) for v in violations)
-        conformance.expect_divergence(target, anthropic_checks.RULE, case,
-                                      f"{problem}\n\ncase: {json.dumps(case, ensure_ascii=False)}\n"
-                                      f"outbound body: {json.dumps(out['body'], ensure_ascii=False)}")
+        conformance.expect_divergence(
+            target,
+            anthropic_checks.RULE,
+            case,
+            f"{problem}\n\ncase: {json.dumps(case, ensure_ascii=False)}\n"
+            f"outbound body: {json.dumps(out['body'], ensure_ascii=False)}",
+        )

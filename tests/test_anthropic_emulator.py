@@ -13,8 +13,13 @@ from harness.wire import schemas
 KIMI_KEY = "sk-kimi-test-key"
 MOONSHOT_KEY = "sk-moonshot-test-key"
 HEADERS = {"anthropic-version": "2023-06-01", "user-agent": "claude-code/0.1.0"}
-TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {
-    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
 
 
 @pytest.fixture
@@ -73,8 +78,12 @@ def test_keys_are_not_interchangeable_on_either_surface(emu):
     chat = {"messages": [{"role": "user", "content": "hi"}]}
 
     def bearer(base, model, key):
-        return httpx.post(base + "/chat/completions", json={"model": model, **chat},
-                          headers={"authorization": f"Bearer {key}"}, timeout=10).status_code
+        return httpx.post(
+            base + "/chat/completions",
+            json={"model": model, **chat},
+            headers={"authorization": f"Bearer {key}"},
+            timeout=10,
+        ).status_code
 
     assert bearer(emu.base_url, "kimi-k2.6", MOONSHOT_KEY) == 200
     assert bearer(emu.base_url, "kimi-k2.6", KIMI_KEY) == 401
@@ -113,21 +122,38 @@ def test_tool_use_and_its_result_round_trip(emu):
     assert msg["stop_reason"] == "tool_use"
     call = msg["content"][0]
     assert call["type"] == "tool_use" and call["input"] == {"city": "example"}
-    history = [{"role": "user", "content": "Weather in Paris?"}, {"role": "assistant", "content": msg["content"]},
-               {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], "content": "18 C"}]}]
+    history = [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": msg["content"]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call["id"], "content": "18 C"}]},
+    ]
     second = post(emu, {**body_for(tools=[TOOL]), "messages": history})
     assert second.status_code == 200 and second.json()["content"][0]["text"] == "The tool returned: 18 C"
 
 
-@pytest.mark.parametrize("mutate,status,etype", [
-    (lambda b: b.pop("max_tokens"), 400, "invalid_request_error"),
-    (lambda b: b.update(messages=[]), 400, "invalid_request_error"),
-    (lambda b: b["messages"].insert(0, {"role": "system", "content": "x"}), 400, "invalid_request_error"),
-    (lambda b: b["messages"].extend([{"role": "assistant", "content": "ok"}, {"role": "user", "content": [
-        {"type": "tool_result", "tool_use_id": "toolu_orphan", "content": "x"}]}]), 400, "invalid_request_error"),
-    (lambda b: b.update(model="kimi-k2.6"), 404, "not_found_error"),  # a Moonshot model
-    (lambda b: b.update(model="kimi-k2-thinking"), 404, "not_found_error"),  # retired
-])
+@pytest.mark.parametrize(
+    "mutate,status,etype",
+    [
+        (lambda b: b.pop("max_tokens"), 400, "invalid_request_error"),
+        (lambda b: b.update(messages=[]), 400, "invalid_request_error"),
+        (lambda b: b["messages"].insert(0, {"role": "system", "content": "x"}), 400, "invalid_request_error"),
+        (
+            lambda b: b["messages"].extend(
+                [
+                    {"role": "assistant", "content": "ok"},
+                    {
+                        "role": "user",
+                        "content": [{"type": "tool_result", "tool_use_id": "toolu_orphan", "content": "x"}],
+                    },
+                ]
+            ),
+            400,
+            "invalid_request_error",
+        ),
+        (lambda b: b.update(model="kimi-k2.6"), 404, "not_found_error"),  # a Moonshot model
+        (lambda b: b.update(model="kimi-k2-thinking"), 404, "not_found_error"),  # retired
+    ],
+)
 def test_bad_requests_get_anthropic_errors(emu, mutate, status, etype):
     body = body_for()
     mutate(body)
@@ -146,8 +172,10 @@ def test_injected_and_rate_limit_errors_keep_anthropic_shape():
     with Emulator() as emu:
         emu.inject(529, "engine_overloaded_error")
         r = post(emu, body_for())
-        assert r.status_code == 529 and r.json() == {"type": "error", "error": {
-            "type": "overloaded_error", "message": r.json()["error"]["message"]}}
+        assert r.status_code == 529 and r.json() == {
+            "type": "error",
+            "error": {"type": "overloaded_error", "message": r.json()["error"]["message"]},
+        }
 
 
 def test_answers_are_deterministic():

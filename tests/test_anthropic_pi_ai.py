@@ -23,8 +23,14 @@ def pi_ai():
 
 
 def case(model="kimi/kimi-for-coding", level=None, **request):
-    c = {"model": model, "request": {"messages": [{"role": "system", "content": "be terse"},
-                                                  {"role": "user", "content": "hi"}], "stream": True, **request}}
+    c = {
+        "model": model,
+        "request": {
+            "messages": [{"role": "system", "content": "be terse"}, {"role": "user", "content": "hi"}],
+            "stream": True,
+            **request,
+        },
+    }
     if level:
         c["thinking"] = level
     return c
@@ -54,9 +60,16 @@ def test_what_pi_ai_sends_differently_is_caught(pi_ai):
     assert [v.path for v in checks.agreement(out, transform(c))] == ["/thinking"]
     c = case(level="low")
     c["request"]["messages"] += [
-        {"role": "assistant", "content": None, "reasoning_content": "look",
-         "tool_calls": [{"id": "functions.read:0", "type": "function", "function": {"name": "read", "arguments": "{}"}}]},
-        {"role": "tool", "tool_call_id": "functions.read:0", "content": "r"}]
+        {
+            "role": "assistant",
+            "content": None,
+            "reasoning_content": "look",
+            "tool_calls": [
+                {"id": "functions.read:0", "type": "function", "function": {"name": "read", "arguments": "{}"}}
+            ],
+        },
+        {"role": "tool", "tool_call_id": "functions.read:0", "content": "r"},
+    ]
     out = pi_ai.transform(c)
     found = {v.check for v in checks.check_all(c, context(c), out) + checks.agreement(out, transform(c))}
     assert {"anthropic.schema", "anthropic.agreement"} <= found

@@ -14,14 +14,26 @@ from harness.reference import transform
 from harness.wire import schemas
 
 ANTHROPIC_MODELS = ["kimi/kimi-for-coding", "kimi/kimi-for-coding-highspeed", "kimi/k3", "kimi/k3-256k"]
-TOOL = {"type": "function", "function": {"name": "read", "description": "read a file",
-        "parameters": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}}}
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "read",
+        "description": "read a file",
+        "parameters": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]},
+    },
+}
 HISTORY = [
     {"role": "system", "content": "You are Kimi."},
     {"role": "user", "content": "hi"},
-    {"role": "assistant", "content": "let me look", "reasoning_content": "need the tool",
-     "tool_calls": [{"id": "functions.read:0", "type": "function", "function": {"name": "read", "arguments": '{"q": "x"}'}},
-                    {"id": "call_1", "type": "function", "function": {"name": "read", "arguments": "{}"}}]},
+    {
+        "role": "assistant",
+        "content": "let me look",
+        "reasoning_content": "need the tool",
+        "tool_calls": [
+            {"id": "functions.read:0", "type": "function", "function": {"name": "read", "arguments": '{"q": "x"}'}},
+            {"id": "call_1", "type": "function", "function": {"name": "read", "arguments": "{}"}},
+        ],
+    },
     {"role": "tool", "tool_call_id": "functions.read:0", "content": "r0"},
     {"role": "tool", "tool_call_id": "call_1", "content": "r1"},
     {"role": "user", "content": "thanks"},
@@ -99,17 +111,22 @@ def test_the_body_lifts_system_converts_tools_and_pairs_results():
     assert call1["id"] == "call_1" and call1["input"] == {}
     assert body["messages"][2]["content"] == [  # both results in one user turn, ids mapped like their calls
         {"type": "tool_result", "tool_use_id": "functions_read_0", "content": "r0"},
-        {"type": "tool_result", "tool_use_id": "call_1", "content": "r1"}]
-    assert body["tools"] == [{"name": "read", "description": "read a file",
-                              "input_schema": TOOL["function"]["parameters"]}]
+        {"type": "tool_result", "tool_use_id": "call_1", "content": "r1"},
+    ]
+    assert body["tools"] == [
+        {"name": "read", "description": "read a file", "input_schema": TOOL["function"]["parameters"]}
+    ]
 
 
-@pytest.mark.parametrize("level,max_tokens,want", [
-    (None, None, {"max_tokens": 32000}),  # min(catalog max 32768, 32000), no thinking field
-    ("off", 500, {"max_tokens": 500, "thinking": {"type": "disabled"}}),
-    ("low", 500, {"max_tokens": 2548, "thinking": {"type": "enabled", "budget_tokens": 2048}}),
-    ("high", None, {"max_tokens": 32768, "thinking": {"type": "enabled", "budget_tokens": 16384}}),
-])
+@pytest.mark.parametrize(
+    "level,max_tokens,want",
+    [
+        (None, None, {"max_tokens": 32000}),  # min(catalog max 32768, 32000), no thinking field
+        ("off", 500, {"max_tokens": 500, "thinking": {"type": "disabled"}}),
+        ("low", 500, {"max_tokens": 2548, "thinking": {"type": "enabled", "budget_tokens": 2048}}),
+        ("high", None, {"max_tokens": 32768, "thinking": {"type": "enabled", "budget_tokens": 16384}}),
+    ],
+)
 def test_max_tokens_is_always_there_and_thinking_follows_the_level(level, max_tokens, want):
     request = {} if max_tokens is None else {"max_tokens": max_tokens}
     body = transform(case(level=level, **request))["body"]
@@ -131,9 +148,21 @@ def test_tool_choice_and_thinking():
 
 
 def test_openai_only_fields_do_not_go_out_and_sampling_is_mapped():
-    body = transform(case(n=1, presence_penalty=0, seed=3, logprobs=True, store=False, reasoning_effort="low",
-                          stream=True, stream_options={"include_usage": True}, stop="END", top_p=0.9,
-                          temperature=1.7))["body"]
+    body = transform(
+        case(
+            n=1,
+            presence_penalty=0,
+            seed=3,
+            logprobs=True,
+            store=False,
+            reasoning_effort="low",
+            stream=True,
+            stream_options={"include_usage": True},
+            stop="END",
+            top_p=0.9,
+            temperature=1.7,
+        )
+    )["body"]
     schemas.validate("anthropic-request", body)
     assert not {"n", "presence_penalty", "seed", "logprobs", "store", "reasoning_effort", "stream_options"} & set(body)
     assert body["stop_sequences"] == ["END"] and body["top_p"] == 0.9 and body["stream"] is True
@@ -200,8 +229,12 @@ def test_agreement_names_the_differing_field():
     found = checks.agreement(other, out)
     assert [v.path for v in found] == ["/messages"] and found[0].check == "anthropic.agreement"
     # spelling differences a faithful client may have are not disagreements
-    same = _break(out, lambda o: o["body"].update(system=[{"type": "text", "text": o["body"]["system"],
-                                                          "cache_control": {"type": "ephemeral"}}]))
+    same = _break(
+        out,
+        lambda o: o["body"].update(
+            system=[{"type": "text", "text": o["body"]["system"], "cache_control": {"type": "ephemeral"}}]
+        ),
+    )
     same["body"]["messages"][2]["content"][0]["is_error"] = False
     same["body"]["messages"][1]["content"][0]["signature"] = "abc"
     assert checks.agreement(same, out) == []

@@ -24,8 +24,12 @@ def anthropic_models():
 
 
 def test_every_anthropic_model_and_scenario_has_an_emulator_cassette():
-    assert {m.ref for m in anthropic_models()} == {"kimi/kimi-for-coding", "kimi/kimi-for-coding-highspeed",
-                                                    "kimi/k3", "kimi/k3-256k"}
+    assert {m.ref for m in anthropic_models()} == {
+        "kimi/kimi-for-coding",
+        "kimi/kimi-for-coding-highspeed",
+        "kimi/k3",
+        "kimi/k3-256k",
+    }
     for model in anthropic_models():
         for sid in anthropic_wire.scenario_ids():
             path = scenarios.cassette_path(CASSETTES, model.ref, sid)
@@ -42,17 +46,34 @@ def test_every_anthropic_model_and_scenario_has_an_emulator_cassette():
 
 
 def test_anthropic_usage_from_a_message_and_from_events():
-    msg = {"type": "message", "usage": {"input_tokens": 10, "output_tokens": 5, "cache_read_input_tokens": 4,
-                                        "cache_creation_input_tokens": 2}}
+    msg = {
+        "type": "message",
+        "usage": {
+            "input_tokens": 10,
+            "output_tokens": 5,
+            "cache_read_input_tokens": 4,
+            "cache_creation_input_tokens": 2,
+        },
+    }
     u = parse_anthropic(msg)
     assert (u.prompt_tokens, u.completion_tokens, u.cached_tokens, u.cache_write_tokens) == (16, 5, 4, 2)
-    events = [{"type": "message_start", "message": {**msg, "usage": {"input_tokens": 10, "output_tokens": 1}}},
-              {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 7}},
-              {"type": "message_stop"}]
+    events = [
+        {"type": "message_start", "message": {**msg, "usage": {"input_tokens": 10, "output_tokens": 1}}},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 7}},
+        {"type": "message_stop"},
+    ]
     u = parse_any(events)
     assert (u.prompt_tokens, u.completion_tokens, u.source) == (10, 7, "stream.events")
-    assert parse_any({"object": "chat.completion", "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 1,
-                                                                           "total_tokens": 4}}).prompt_tokens == 3
+    assert (
+        parse_any(
+            {
+                "object": "chat.completion",
+                "choices": [],
+                "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+            }
+        ).prompt_tokens
+        == 3
+    )
     assert parse_anthropic({"type": "error", "error": {}}) is None
 
 
@@ -64,13 +85,20 @@ def test_each_environment_variable_belongs_to_one_provider():
     assert key_owner(cat, "KIMICODE_API_KEY") == "kimi"
 
 
-@pytest.mark.parametrize("env,moonshot,kimi", [
-    ({"MOONSHOT_API_KEY": MOONSHOT_CANARY, "KIMI_API_KEY": KIMI_CANARY}, MOONSHOT_CANARY, KIMI_CANARY),
-    ({"KIMI_API_KEY": KIMI_CANARY}, None, KIMI_CANARY),  # never the Kimi key to api.moonshot.ai
-    ({"MOONSHOT_API_KEY": MOONSHOT_CANARY}, MOONSHOT_CANARY, None),
-    ({"MOONSHOT_API_KEY": MOONSHOT_CANARY, "KIMICODE_API_KEY": MOONSHOT_CANARY}, None, None),  # one value, two hosts
-    ({"KIMICODE_API_KEY": KIMI_CANARY}, None, KIMI_CANARY),
-])
+@pytest.mark.parametrize(
+    "env,moonshot,kimi",
+    [
+        ({"MOONSHOT_API_KEY": MOONSHOT_CANARY, "KIMI_API_KEY": KIMI_CANARY}, MOONSHOT_CANARY, KIMI_CANARY),
+        ({"KIMI_API_KEY": KIMI_CANARY}, None, KIMI_CANARY),  # never the Kimi key to api.moonshot.ai
+        ({"MOONSHOT_API_KEY": MOONSHOT_CANARY}, MOONSHOT_CANARY, None),
+        (
+            {"MOONSHOT_API_KEY": MOONSHOT_CANARY, "KIMICODE_API_KEY": MOONSHOT_CANARY},
+            None,
+            None,
+        ),  # one value, two hosts
+        ({"KIMICODE_API_KEY": KIMI_CANARY}, None, KIMI_CANARY),
+    ],
+)
 def test_a_provider_only_ever_gets_its_own_key(env, moonshot, kimi):
     cat = builtin()
     got = {pid: (provider_key(cat.providers[pid], cat, env) or (None, None))[1] for pid in ("moonshot", "kimi")}
@@ -94,8 +122,10 @@ def sent(monkeypatch):
 def _run(settings, ref, body_case):
     model = settings.catalog.resolve(ref)
     with WireSession(settings, model, "key-separation") as ws:
-        case = {"model": ref, "request": {"messages": [{"role": "user", "content": "Reply exactly: OK"}],
-                                          "max_tokens": 20, **body_case}}
+        case = {
+            "model": ref,
+            "request": {"messages": [{"role": "user", "content": "Reply exactly: OK"}], "max_tokens": 20, **body_case},
+        }
         return ws.send(transform(case, settings.catalog)["body"])
 
 
@@ -109,7 +139,9 @@ def test_the_harness_never_sends_one_providers_key_to_the_others_host(monkeypatc
         # --upstream makes the run online; keys come from the environment as under --live
         settings = WireSettings(catalog=builtin(), cassette_dir=tmp_path, upstream=emu.base_url)
         monkeypatch.setattr(settings, "live", True)
-        results = {ref: _run(settings, ref, {}) for ref in ("moonshot/kimi-k2.6", "kimi/kimi-k2p5", "kimi/kimi-for-coding")}
+        results = {
+            ref: _run(settings, ref, {}) for ref in ("moonshot/kimi-k2.6", "kimi/kimi-k2p5", "kimi/kimi-for-coding")
+        }
         assert {ref: r.status for ref, r in results.items()} == dict.fromkeys(results, 200)
         assert {q["service"] for q in emu.requests} == {"moonshot", "kimi-coding"}
     by_path = {}
@@ -119,8 +151,11 @@ def test_the_harness_never_sends_one_providers_key_to_the_others_host(monkeypatc
         by_path.setdefault(path, set()).add(key)
         if path.endswith("/v1/messages"):
             assert "authorization" not in headers and headers["user-agent"] == "claude-code/0.1.0"
-    assert by_path == {"/v1/chat/completions": {MOONSHOT_CANARY}, "/coding/v1/chat/completions": {KIMI_CANARY},
-                       "/coding/v1/messages": {KIMI_CANARY}}
+    assert by_path == {
+        "/v1/chat/completions": {MOONSHOT_CANARY},
+        "/coding/v1/chat/completions": {KIMI_CANARY},
+        "/coding/v1/messages": {KIMI_CANARY},
+    }
 
 
 def test_a_kimi_key_alone_is_never_sent_to_moonshot(monkeypatch, tmp_path, sent):
