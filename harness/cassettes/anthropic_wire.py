@@ -77,15 +77,15 @@ def _events_message(r: WireResponse, replay: bool) -> dict[str, Any]:
     blocks: dict[int, dict[str, Any]] = {}
     partial: dict[int, str] = {}
     open_blocks: set[int] = set()
-    for e in r.chunks[1:]:
-        t, i = e["type"], e.get("index")
+    for ev in r.chunks[1:]:
+        t, i = ev["type"], ev.get("index")
         if t == "content_block_start":
             assert i not in blocks, f"content block {i} started twice"
-            blocks[i] = copy.deepcopy(e["content_block"])
+            blocks[i] = copy.deepcopy(ev["content_block"])
             open_blocks.add(i)
         elif t == "content_block_delta":
             assert i in open_blocks, f"delta for content block {i} outside its start/stop"
-            d = e["delta"]
+            d = ev["delta"]
             key = {"text_delta": "text", "thinking_delta": "thinking", "signature_delta": "signature"}.get(d["type"])
             if key:
                 blocks[i][key] = blocks[i].get(key, "") + d[key]
@@ -95,8 +95,8 @@ def _events_message(r: WireResponse, replay: bool) -> dict[str, Any]:
             assert i in open_blocks, f"content block {i} stopped without a start"
             open_blocks.discard(i)
         elif t == "message_delta":
-            msg["stop_reason"] = e["delta"]["stop_reason"]
-            msg["usage"] = {**msg["usage"], **{k: v for k, v in e["usage"].items() if v is not None}}
+            msg["stop_reason"] = ev["delta"]["stop_reason"]
+            msg["usage"] = {**msg["usage"], **{k: v for k, v in ev["usage"].items() if v is not None}}
     assert not open_blocks, f"content blocks never stopped: {sorted(open_blocks)}"
     for i, text in partial.items():
         blocks[i]["input"] = json.loads(text or "{}")

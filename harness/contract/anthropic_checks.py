@@ -173,13 +173,15 @@ def tool_pairing(case, ctx, out) -> list[Violation]:
     messages = (out.get("body") or {}).get("messages") or []
     results = 0
     for i, m in enumerate(messages):
-        blocks = m.get("content") if isinstance(m, dict) and isinstance(m.get("content"), list) else []
+        content = m.get("content") if isinstance(m, dict) else None
+        blocks: list[Any] = content if isinstance(content, list) else []
         ids = [b.get("tool_use_id") for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
         results += len(ids)
         if not ids:
             continue
         prev = messages[i - 1] if i else {}
-        prev_blocks = prev.get("content") if isinstance(prev.get("content"), list) else []
+        prev_content = prev.get("content") if isinstance(prev, dict) else None
+        prev_blocks: list[Any] = prev_content if isinstance(prev_content, list) else []
         calls = {b.get("id") for b in prev_blocks if isinstance(b, dict) and b.get("type") == "tool_use"}
         if m.get("role") != "user" or prev.get("role") != "assistant":
             found.append(

@@ -104,7 +104,7 @@ def handle(emu, method: str, headers: dict, body: Any) -> tuple[int, dict, Any]:
         injected = emu._injected.popleft() if emu._injected else None
     if injected:
         status, _etype, template, retry = injected
-        values = {**rules.account_ids(key), "rpm": emu.rpm or 3, "retry_after": emu.retry_after}
+        values = {**rules.account_ids(key or ""), "rpm": emu.rpm or 3, "retry_after": emu.retry_after}
         for k, v in values.items():
             template = template.replace("{" + k + "}", str(v))
         extra = {"Retry-After": str(retry)} if retry is not None else {}
