@@ -57,7 +57,7 @@ def test_what_pi_ai_sends_differently_is_caught(pi_ai):
     c = case()
     out = pi_ai.transform(c)
     assert out["body"]["thinking"] == {"type": "disabled"}
-    assert [v.path for v in checks.agreement(out, transform(c))] == ["/thinking"]
+    assert [v.path for v in checks.agreement(out, transform(c))] == ["/body/thinking"]
     c = case(level="low")
     c["request"]["messages"] += [
         {

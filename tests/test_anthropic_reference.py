@@ -227,7 +227,7 @@ def test_agreement_names_the_differing_field():
     other = _break(out, lambda o: o["body"]["messages"][1]["content"][3].update(id="call_2"))
     other["body"]["messages"][2]["content"][1]["tool_use_id"] = "call_2"
     found = checks.agreement(other, out)
-    assert [v.path for v in found] == ["/messages"] and found[0].check == "anthropic.agreement"
+    assert [v.path for v in found] == ["/body/messages"] and found[0].check == "anthropic.agreement"
     # spelling differences a faithful client may have are not disagreements
     same = _break(
         out,

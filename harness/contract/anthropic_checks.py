@@ -345,7 +345,13 @@ def project(out: dict[str, Any]) -> dict[str, Any]:
 def agreement(out: dict[str, Any], want: dict[str, Any]) -> list[Violation]:
     got_view, want_view = project(out), project(want)
     return [
-        _v("agreement", "/" + key, want_view[key], got_view[key], f"{key} differs from the reference")
+        _v(
+            "agreement",
+            "/url" if key == "url" else pointer("body", key),
+            want_view[key],
+            got_view[key],
+            f"{key} differs from the reference",
+        )
         for key in want_view
         if got_view.get(key) != want_view[key]
     ]
