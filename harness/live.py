@@ -51,7 +51,7 @@ def key_owner(catalog, name: str) -> str | None:
 
 def provider_key(provider, catalog, environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
     """(variable, key) for one provider, never another provider's key: Moonshot and Kimi Coding
-    keys are not interchangeable (CONTRACT §1). A variable belongs to the provider listing it
+    keys are not interchangeable (docs/contract.md#catalog). A variable belongs to the provider listing it
     first (KIMI_API_KEY is Kimi Coding's first choice and only Moonshot's fallback), and a value
     another provider uses is never sent to this one's host."""
     environ = os.environ if environ is None else environ

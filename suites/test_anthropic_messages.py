@@ -4,7 +4,7 @@
 Anthropic Messages request (schema) with the system prompt lifted out, every tool_result paired with
 the tool_use before it, max_tokens present, no forced tool choice or temperature under thinking; and it
 agrees with the reference (harness/reference/anthropic_messages.py) on the fields the surface governs.
-CONTRACT.md section 1. Rule `anthropic` (harness/rules/anthropic.py, checks in
+docs/contract.md#kimi-coding-anthropic. Rule `anthropic` (harness/rules/anthropic.py, checks in
 harness/contract/anthropic_checks.py).
 """
 

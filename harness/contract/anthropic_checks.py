@@ -3,7 +3,7 @@
 Each check is `check(case, ctx, out) -> list[Violation]` (ctx: `harness.contract.case.Context`,
 out: the outbound request `{method, url, headers, body}`); `CHECKS` lists them in report order and
 `check_all` runs them. `agreement(out, want)` compares a target with the reference on the fields
-this surface governs (`project`). Sources: CONTRACT §1 (Kimi Coding: Anthropic Messages at
+this surface governs (`project`). Sources: docs/contract.md#kimi-coding-anthropic (Kimi Coding: Anthropic Messages at
 https://api.kimi.com/coding/, x-api-key, User-Agent) [oc]; the Anthropic Messages API for the shape.
 """
 

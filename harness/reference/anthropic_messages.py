@@ -1,7 +1,7 @@
 """The reference for Kimi Coding's Anthropic Messages surface: a case -> `POST {base}/v1/messages`.
 
 [oc] OpenClaw's Kimi Coding plugin speaks Anthropic Messages to https://api.kimi.com/coding/ with
-`x-api-key`, `anthropic-version` and `User-Agent: claude-code/0.1.0` (CONTRACT §1; the headers are
+`x-api-key`, `anthropic-version` and `User-Agent: claude-code/0.1.0` (docs/contract.md#kimi-coding-anthropic; the headers are
 catalog data, endpoint `messages`). pi-ai 0.73.1's `kimi-coding` provider uses the same surface
 (providers/anthropic.js); where the documents are silent the reference follows that code:
 
@@ -22,7 +22,7 @@ catalog data, endpoint `messages`). pi-ai 0.73.1's `kimi-coding` provider uses t
   pin and turns thinking off (T4's rule on this surface, D2);
 - `max_tokens` is always present (Anthropic requires it): the caller's, else min(model max, 32000);
 - `temperature` is clamped to Anthropic's range 0..1 (a caller's OpenAI-range 1.3 would be a 400:
-  the principle of CONTRACT §7, a conformant request is one the upstream accepts);
+  the principle of docs/contract.md#decisions, a conformant request is one the upstream accepts);
 - `stop` -> `stop_sequences`; `top_p`, `top_k`, `metadata`, `stream` pass; OpenAI-only fields
   (`n`, penalties, `seed`, `logprobs`, `store`, `reasoning_effort`, `stream_options`, ...) are not
   Messages fields and are not sent. Message content is opaque (D5): strings and parts pass as they are,
