@@ -31,7 +31,8 @@ log = logging.getLogger("harness.wire")
 DEFAULT_BUDGET_USD = Decimal("0.50")
 DEFAULT_MAX_OUTPUT = 4096  # assumed completion tokens of a request that sets no max_tokens
 IMAGE_TOKENS = 1500  # generous per-image prompt estimate
-RETRYABLE_429 = frozenset({"rate_limit_reached_error", "engine_overloaded_error"})
+RETRYABLE_429 = frozenset({"rate_limit_reached_error", "engine_overloaded_error",
+                           "rate_limit_error", "overloaded_error"})  # Moonshot's, Anthropic's
 RETRYABLE_5XX = frozenset({500, 502, 503, 504})
 
 
@@ -61,6 +62,28 @@ def find_key(env_names: Iterable[str], environ: Mapping[str, str] | None = None)
     for name in env_names:
         value = (environ.get(name) or "").strip()
         if value:
+            return name, value
+    return None
+
+
+def key_owner(catalog, name: str) -> str | None:
+    """The provider an environment variable belongs to: the one listing it earliest."""
+    ranks = sorted((p.auth_env.index(name), p.id) for p in catalog.providers.values() if name in p.auth_env)
+    return ranks[0][1] if ranks else None
+
+
+def provider_key(provider, catalog, environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """(variable, key) for one provider, never another provider's key: Moonshot and Kimi Coding
+    keys are not interchangeable (docs/contract.md#catalog). A variable belongs to the provider listing it
+    first (KIMI_API_KEY is Kimi Coding's first choice and only Moonshot's fallback), and a value
+    another provider uses is never sent to this one's host."""
+    environ = os.environ if environ is None else environ
+    own = [n for n in provider.auth_env if key_owner(catalog, n) == provider.id]
+    taken = {(environ.get(n) or "").strip() for p in catalog.providers.values() if p.id != provider.id
+             for n in p.auth_env if key_owner(catalog, n) == p.id} - {""}
+    for name in own:
+        value = (environ.get(name) or "").strip()
+        if value and value not in taken:
             return name, value
     return None
 
@@ -228,11 +251,23 @@ class WireClient:
 
     def chat(self, body: Mapping[str, Any], *, prices: Mapping[str, Any] | None = None,
              key: str | None = None, url: str | None = None) -> WireResponse:
-        url = url or f"{self.base_url}/chat/completions"
-        if self.budget is not None and prices is not None:
-            self.budget.reserve(worst_case_cost(body, prices), f"{body.get('model')} request")
         headers = {"authorization": f"Bearer {key if key is not None else self.key}",
                    "content-type": "application/json"}
+        return self._post(url or f"{self.base_url}/chat/completions", body, headers, prices)
+
+    def messages(self, body: Mapping[str, Any], *, prices: Mapping[str, Any] | None = None,
+                 key: str | None = None, url: str | None = None,
+                 headers: Mapping[str, str] | None = None) -> WireResponse:
+        """Anthropic Messages (Kimi Coding's other surface): the key in x-api-key, the endpoint's
+        fixed headers (anthropic-version, User-Agent) from the catalog."""
+        sent = {**(headers or {}), "x-api-key": key if key is not None else self.key,
+                "content-type": "application/json"}
+        return self._post(url or f"{self.base_url}/v1/messages", body, sent, prices)
+
+    def _post(self, url: str, body: Mapping[str, Any], headers: dict,
+              prices: Mapping[str, Any] | None) -> WireResponse:
+        if self.budget is not None and prices is not None:
+            self.budget.reserve(worst_case_cost(body, prices), f"{body.get('model')} request")
         attempt, waited = 0, 0.0
         while True:
             result = self._send(url, body, headers)
@@ -298,9 +333,10 @@ class WireClient:
 
     @staticmethod
     def _actual_cost(result: WireResponse, prices: Mapping[str, Any]) -> Decimal:
-        from harness.wire.usage import estimate_cost, parse_usage
+        from harness.wire.anthropic_usage import parse_any
+        from harness.wire.usage import estimate_cost
 
-        usage = parse_usage(result.chunks if result.streamed else result.json)
+        usage = parse_any(result.chunks if result.streamed else result.json)
         return estimate_cost(usage, prices).total if usage is not None else Decimal(0)
 
 

@@ -192,6 +192,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         models = selected_models(config)
         if suite_cls is not None and suite_cls.models:
             models = [_catalog(config).resolve(ref).ref for ref in suite_cls.models]
+        # A suite speaks one surface (its rule's `api`, else the module's API, default chat
+        # completions): Kimi Coding's Anthropic Messages models go to the tests written for them.
+        api = getattr(metafunc.module, "API", "openai-completions")
+        marker = metafunc.definition.get_closest_marker("rule")
+        if marker is not None and marker.args:
+            from harness import rules
+
+            try:
+                api = rules.get(marker.args[0]).extra.get("api", api)
+            except KeyError:
+                pass
+        models = [ref for ref in models if _catalog(config).resolve(ref).api == api]
         metafunc.parametrize("model", models)
 
 

@@ -55,14 +55,16 @@ def test_reference_transform_resolves_every_ref(ref):
     out = transform({"model": ref, "request": {"messages": [{"role": "user", "content": "hi"}]}})
     model = catalog.builtin().resolve(ref)
     assert out["body"]["model"] == model.id
-    assert out["url"] == model.provider.base_url + "/chat/completions"
+    # each model's own surface: chat completions, or Anthropic Messages for Kimi Coding's models
+    path = "/v1/messages" if model.api == "anthropic-messages" else "/chat/completions"
+    assert out["url"] == model.base_url + path
 
 
 @pytest.mark.parametrize("legacy", ["kimi/kimi-code", "kimi/k2p5", "kimi-coding/k2p5"])
 def test_legacy_refs_go_out_as_kimi_for_coding(legacy):
     out = transform({"model": legacy, "request": {"messages": [{"role": "user", "content": "hi"}]}})
     assert out["body"]["model"] == "kimi-for-coding"
-    assert out["url"] == "https://api.kimi.com/coding/v1/chat/completions"
+    assert out["url"] == "https://api.kimi.com/coding/v1/messages"  # OpenClaw's Kimi plugin surface [oc]
 
 
 def test_china_region_goes_to_moonshot_cn():

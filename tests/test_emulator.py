@@ -17,6 +17,7 @@ from harness.emulator.rules import load_rules
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk-test-key"
+KIMI_KEY = "sk-kimi-test-key"  # Kimi Coding keys are their own (rules.json services.kimi-coding.key_prefix)
 RULES = {r["id"]: r for r in load_rules()["rules"]}
 ACCEPTED = {a["id"] for a in load_rules()["accepted"]}
 
@@ -301,7 +302,7 @@ def test_cli_prints_url_and_stops_on_sigterm():
         assert httpx.get(url + "/models", headers={"Authorization": "Bearer sk-x"}, verify=False).status_code == 200
         coding_url = p.stdout.readline().strip()
         assert coding_url == url[: -len("/v1")] + "/coding/v1"
-        assert httpx.get(coding_url + "/models", headers={"Authorization": "Bearer sk-x"}).status_code == 200
+        assert httpx.get(coding_url + "/models", headers={"Authorization": "Bearer sk-kimi-x"}).status_code == 200
     finally:
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=5) == 0
@@ -312,7 +313,7 @@ def test_cli_prints_url_and_stops_on_sigterm():
 from harness.emulator import rules as emu_rules  # noqa: E402
 
 
-def coding(emu, method, path, body=None, key=KEY):
+def coding(emu, method, path, body=None, key=KIMI_KEY):
     with httpx.Client(base_url=emu.coding_base_url, headers={"Authorization": f"Bearer {key}"}, timeout=5) as c:
         return c.request(method, path, json=body)
 
@@ -387,8 +388,8 @@ def test_coding_service_auth_images_and_unknown_routes():
         assert coding(emu, "POST", "/chat/completions", chat("kimi-for-coding", image_msg(PNG))).status_code == 200
         r = coding(emu, "POST", "/chat/completions", chat("kimi-for-coding", image_msg(SVG_TEXT)))
         assert r.status_code == 400
-        # the Anthropic Messages surface of the same service is not emulated
-        assert coding(emu, "POST", "/messages", {"model": "kimi-for-coding"}).status_code == 404
+        # /messages is the Anthropic surface (x-api-key, tests/test_anthropic_emulator.py): no Bearer there
+        assert coding(emu, "POST", "/messages", {"model": "kimi-for-coding"}).status_code == 401
         stream = coding(emu, "POST", "/chat/completions",
                         chat("kimi-for-coding", stream=True, stream_options={"include_usage": True}))
         assert stream.status_code == 200 and stream.text.endswith("data: [DONE]\n\n")

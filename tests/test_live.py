@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cassettes import provenance, scenarios
+from harness.cassettes import anthropic_wire, provenance, scenarios
 from harness.emulator import Emulator
 from harness.live import (Budget, BudgetExceeded, RetryPolicy, WireClient, find_key, missing_key_reason,
                           worst_case_cost)
@@ -43,7 +43,8 @@ def test_live_without_key_skips_naming_the_variable():
                    env=env_without_keys())
     assert r.returncode == 0, r.stdout[-2000:]
     assert "skipped" in r.stdout and "passed" not in r.stdout.splitlines()[-1]
-    assert "set MOONSHOT_API_KEY or KIMI_API_KEY" in r.stdout
+    # only Moonshot's own variable: KIMI_API_KEY is Kimi Coding's and never goes to api.moonshot.ai
+    assert "for provider moonshot: set MOONSHOT_API_KEY (its own key" in r.stdout
 
 
 def test_live_kimi_coding_without_key_skips_naming_its_variables():
@@ -164,7 +165,7 @@ def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
         # --upstream only: the Kimi Coding stand-in is derived (<emulator>/v1 -> <emulator>/coding/v1)
         r = pytest_run("suites/wire", "--live", "--upstream", emu.base_url, "--kimi-record-mode=rewrite",
                        f"--cassette-dir={tmp_path}", *models, env=env_without_keys(
-                           MOONSHOT_API_KEY="sk-fake-live-000000", KIMI_API_KEY="sk-fake-kimi-000000"))
+                           MOONSHOT_API_KEY="sk-fake-live-000000", KIMI_API_KEY="sk-kimi-fake-000000"))
         paths = {(q["service"], q["body"]["model"]) for q in emu.requests if q["method"] == "POST"}
     last = r.stdout.strip().splitlines()[-1]
     assert r.returncode == 0 and "failed" not in last and "error" not in last and "skipped" not in last, \
@@ -172,7 +173,9 @@ def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
     assert ("kimi-coding", "kimi-for-coding") in paths and ("moonshot", "kimi-k2.6") in paths
     assert not any(svc == "moonshot" and m == "kimi-for-coding" for svc, m in paths)
     written = sorted(tmp_path.rglob("*.yaml"))
-    assert {p.stem for p in written} == set(scenarios.scenario_ids()), "every scenario recorded at least once"
+    # kimi/kimi-for-coding speaks Anthropic Messages: its scenarios are anthropic_wire's
+    want = set(scenarios.scenario_ids()) | set(anthropic_wire.scenario_ids())
+    assert {p.stem for p in written} == want, "every scenario recorded at least once"
     assert {f"{p.parent.parent.name}/{p.parent.name}" for p in written} == set(refs)
     assert {provenance.read(p).source for p in written} == {"emulator"}
     assert not any("sk-" in p.read_text() for p in written)

@@ -82,7 +82,9 @@ def test_base_class_suite_in_another_project(pytester):
     from harness.suite import BAD_CASES
 
     bad = len(json.loads(BAD_CASES.read_text())["cases"])
-    result.assert_outcomes(passed=len(rules.transform_rules()) + 1 + bad)
+    # a rule of another surface (anthropic: Kimi Coding's Messages models) has none of the suite's models
+    other = [r for r in rules.transform_rules() if r.extra.get("api", "openai-completions") != "openai-completions"]
+    result.assert_outcomes(passed=len(rules.transform_rules()) - len(other) + 1 + bad, skipped=len(other))
 
 
 def test_base_class_known_failure_is_an_xfail(pytester):

@@ -30,13 +30,17 @@ from harness.live import (
     WireResponse,
     budget_prices,
     catalog_prices,
-    find_key,
+    key_owner,
     missing_key_reason,
+    provider_key,
 )
 from harness.upstream import UpstreamHealth
 
 REPLAY_KEY = "sk-kimi-conformance-replay"  # never sent anywhere: replayed requests are not matched on headers
-EMULATOR_KEY = "sk-kimi-conformance-emulator"
+# Keys the harness sends to the emulator, one per provider: the emulator, like the real services,
+# answers one provider's key on the other's host with 401 (Kimi Coding keys start sk-kimi-).
+EMULATOR_KEYS = {"moonshot": "sk-conformance-emulator-moonshot", "kimi": "sk-kimi-conformance-emulator"}
+EMULATOR_KEY = EMULATOR_KEYS["moonshot"]
 
 
 @dataclass
@@ -65,7 +69,7 @@ class WireSettings:
     def canonical_base(self, model) -> str:
         endpoints = model.provider.endpoints()
         ep = endpoints.get(self.endpoint) if model.provider.id == "moonshot" else None
-        return (ep or {}).get("baseUrl") or model.provider.base_url
+        return (ep or {}).get("baseUrl") or model.base_url
 
     def upstream_for(self, model) -> str | None:
         """The base URL that stands in for this model's provider endpoint under --upstream.
@@ -81,7 +85,7 @@ class WireSettings:
         if pid == "moonshot":
             return self.upstream.rstrip("/")
         if pid == "kimi" and self.upstream_kimi:
-            return self.upstream_kimi.rstrip("/")
+            return _surface(self.upstream_kimi.rstrip("/"), model)
         moonshot = self.catalog.providers.get("moonshot")
         if moonshot is None:
             return None
@@ -89,7 +93,7 @@ class WireSettings:
         own_path = urlsplit(model.provider.base_url).path.rstrip("/")  # /coding/v1
         up = self.upstream.rstrip("/")
         if pid == "kimi" and base_path and up.endswith(base_path):
-            return up[: len(up) - len(base_path)] + own_path
+            return _surface(up[: len(up) - len(base_path)] + own_path, model)
         return None
 
     def live_hosts(self) -> set[str]:
@@ -147,10 +151,12 @@ class WireSession:
             gone = s.upstream_health.not_run_reason(self.base_url)
             if gone:
                 pytest.skip(gone)
-            found = find_key(model.provider.auth_env)
+            found = provider_key(model.provider, s.catalog)
             if s.live and found is None:
-                pytest.skip(missing_key_reason(model.provider.auth_env, model.provider.id))
-            self.key = found[1] if found else EMULATOR_KEY
+                own = [n for n in model.provider.auth_env if key_owner(s.catalog, n) == model.provider.id]
+                pytest.skip(missing_key_reason(own, model.provider.id) + " (its own key: another provider's "
+                            "variable or value is never sent to this host)")
+            self.key = found[1] if found else EMULATOR_KEYS.get(model.provider.id, EMULATOR_KEY)
             if s.record_mode != "none":
                 self.cassette = CassetteSession(self.path, mode=s.record_mode, upstream_base=self.base_url,
                                                 canonical_base=canonical)
@@ -195,10 +201,16 @@ class WireSession:
     # --- sending -----------------------------------------------------------------------
     def send(self, body: dict, *, key: str | None = None) -> WireResponse:
         prices = budget_prices(self.model, self.s.catalog) if self.s.online else None
-        exchange: dict[str, Any] = {"n": len(self.exchanges) + 1, "url": f"{self.base_url}/chat/completions",
+        anthropic = self.model.api == "anthropic-messages"
+        path = "/v1/messages" if anthropic else "/chat/completions"
+        exchange: dict[str, Any] = {"n": len(self.exchanges) + 1, "url": f"{self.base_url}{path}",
                                     "request": scrub.scrub_obj(copy.deepcopy(body))}
         try:
-            r = self.client.chat(body, prices=prices, key=key)
+            if anthropic:  # Kimi Coding's Anthropic surface: x-api-key and the endpoint's headers
+                fixed = self.model.provider.endpoint_for(self.model.base_url).get("headers") or {}
+                r = self.client.messages(body, prices=prices, key=key, headers=fixed)
+            else:
+                r = self.client.chat(body, prices=prices, key=key)
         except BudgetExceeded as e:
             pytest.skip(str(e))
         except UpstreamBroken as e:
@@ -222,6 +234,16 @@ class WireSession:
         self.exchanges.append(exchange)
         if self.on_exchange is not None:
             self.on_exchange(exchange)
+
+
+def _surface(coding_v1: str, model) -> str:
+    """The stand-in for a Kimi Coding model's own surface: <root>/coding/v1 (chat completions)
+    becomes <root>/coding for an Anthropic Messages model (catalog baseUrl .../coding)."""
+    provider_path = urlsplit(model.provider.base_url).path.rstrip("/")  # /coding/v1
+    model_path = urlsplit(model.base_url).path.rstrip("/")  # /coding
+    if model_path != provider_path and coding_v1.endswith(provider_path):
+        return coding_v1[: len(coding_v1) - len(provider_path)] + model_path
+    return coding_v1
 
 
 def _response_body(r: WireResponse) -> Any:

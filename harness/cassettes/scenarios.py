@@ -87,7 +87,9 @@ def matches(when: dict[str, Any] | None, f: ModelFacts) -> bool:
 
 
 def applicable(sid: str, model) -> bool:
-    return matches(scenario(sid).get("when"), facts(model))
+    """Chat-completions scenarios apply to chat-completions models only (Kimi Coding's Anthropic
+    Messages models have their own: anthropic_scenarios.json)."""
+    return model.api == "openai-completions" and matches(scenario(sid).get("when"), facts(model))
 
 
 def expectation(sid: str, model) -> dict[str, Any]:

@@ -46,8 +46,20 @@ class Provider:
     def auth_env(self) -> list[str]:
         return self.data["auth"]["env"]
 
+    @property
+    def api(self) -> str:
+        return self.data["api"]
+
     def endpoints(self) -> dict[str, dict[str, Any]]:
         return self.data.get("endpoints") or {"default": {"baseUrl": self.base_url}}
+
+    def endpoint_for(self, base_url: str) -> dict[str, Any]:
+        """The endpoint entry with this base URL ({baseUrl} alone when none is listed)."""
+        wanted = _norm_url(base_url)
+        for endpoint in self.endpoints().values():
+            if _norm_url(endpoint["baseUrl"]) == wanted:
+                return endpoint
+        return {"baseUrl": base_url}
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,15 @@ class Model:
         return self.thinking["mode"] if self.provider.thinking_rules else "none"
 
     @property
+    def api(self) -> str:
+        """The surface the model is reached through: its own `api`, else the provider's."""
+        return self.data.get("api") or self.provider.api
+
+    @property
+    def base_url(self) -> str:
+        return self.data.get("baseUrl") or self.provider.base_url
+
+    @property
     def cost(self) -> dict[str, Any]:
         return self.data["cost"]
 
@@ -113,6 +134,9 @@ class Catalog:
             for m in provider.data["models"]:
                 model = Model(provider, m)
                 self._models[model.ref] = model
+                if "baseUrl" in m and provider.endpoint_for(m["baseUrl"]) == {"baseUrl": m["baseUrl"]}:
+                    raise CatalogError(f"{origin}: model {model.ref} has baseUrl {m['baseUrl']!r}, which is not one "
+                                       f"of provider {provider.id}'s endpoints")
         self._index_refs()
 
     def _index_refs(self) -> None:

@@ -71,6 +71,7 @@ class Context:
     compat: dict[str, Any]
     tool_call_ids: str  # T6 policy: moonshot | strict | unique (D1) | none
     streaming_usage: bool  # T8: the endpoint declares streaming-usage compatibility
+    api: str = "openai-completions"  # the surface: openai-completions | anthropic-messages
 
     @property
     def thinking_mode(self) -> str:
@@ -78,7 +79,8 @@ class Context:
 
     @property
     def url(self) -> str:
-        return self.base_url.rstrip("/") + "/chat/completions"
+        path = "/v1/messages" if self.api == "anthropic-messages" else "/chat/completions"
+        return self.base_url.rstrip("/") + path
 
 
 def context(case: dict[str, Any], catalog: Catalog | None = None) -> Context:
@@ -92,7 +94,11 @@ def context(case: dict[str, Any], catalog: Catalog | None = None) -> Context:
     custom = case.get("provider") or {}
     provider = model.provider
     is_custom = bool(custom) and custom["id"] != provider.id
-    base_url = custom.get("baseUrl") or provider.base_url
+    # A custom provider is an OpenAI-compatible one unless it says otherwise; the catalog's own
+    # provider reaches each model through the model's surface (Kimi Coding: Anthropic Messages).
+    api = custom.get("api") or ("openai-completions" if is_custom else model.api)
+    own_base = model.base_url if api == model.api else provider.base_url
+    base_url = custom.get("baseUrl") or own_base
     native = catalog.provider_for_url(base_url)
     # T8 matches on the endpoint, not on the provider id [doc/oc].
     streaming_usage = bool(native and native[1].get("streamingUsage"))
@@ -113,4 +119,5 @@ def context(case: dict[str, Any], catalog: Catalog | None = None) -> Context:
         compat=compat,
         tool_call_ids=policy,
         streaming_usage=streaming_usage,
+        api=api,
     )

@@ -90,12 +90,25 @@ def bearer_key(headers: dict[str, str]) -> str | None:
     return value[len("Bearer "):].strip() or None
 
 
-def check_auth(headers: dict[str, str], api_keys: set[str] | None,
-               revoked: set[str]) -> Error | None:
-    key = bearer_key(headers)
+def key_service(key: str) -> str:
+    """The service that issued a key: Kimi Coding keys carry its prefix (rules.json services)."""
+    prefix = load_rules()["services"]["kimi-coding"]["key_prefix"]
+    return "kimi-coding" if key.startswith(prefix) else DEFAULT_SERVICE
+
+
+def key_accepted(key: str | None, api_keys: set[str] | None, revoked: set[str],
+                 service: str | None = None) -> bool:
+    """An sk- key, not revoked, listed (when a list is given), and issued by this service."""
     if key is None or not key.startswith("sk-") or key in revoked:
-        return error("auth_invalid")
+        return False
     if api_keys is not None and key not in api_keys:
+        return False
+    return service is None or key_service(key) == service
+
+
+def check_auth(headers: dict[str, str], api_keys: set[str] | None,
+               revoked: set[str], service: str | None = None) -> Error | None:
+    if not key_accepted(bearer_key(headers), api_keys, revoked, service):
         return error("auth_invalid")
     return None
 

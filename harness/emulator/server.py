@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
+from . import anthropic, rules, transport, websearch
 from . import faults as faults_mod
-from . import rules, transport, websearch
 from .responses import Completion, dumps, prompt_tokens
 
 DEFAULT_EPOCH = 1787685097  # created of a real capture (moonshotai-k2.7-tool-choice-omitted.json)
@@ -61,7 +61,7 @@ def _fill(template: str, **values) -> str:
 def _redact(headers: dict) -> dict:
     out = {}
     for k, v in headers.items():
-        if k.lower() == "authorization":
+        if k.lower() in ("authorization", "x-api-key"):
             v = "Bearer [REDACTED]" if str(v).startswith("Bearer ") else "[REDACTED]"
         out[k] = v
     return out
@@ -180,7 +180,10 @@ class Emulator:
         return _json_reply(status, rules.error_body(etype, f"injected fault: HTTP {status}"))
 
     def _dispatch(self, method, path, headers, body, raw, occurrence: int = 0) -> Reply:
-        err = rules.check_auth(headers, self.api_keys, self.revoked_keys)
+        service, sub = rules.service_for_path(path)
+        if service == "kimi-coding" and sub == "/messages":  # Kimi Coding's Anthropic surface
+            return Reply(*anthropic.handle(self, method, headers, body))
+        err = rules.check_auth(headers, self.api_keys, self.revoked_keys, service)
         if err:
             return _json_reply(*err)
         key = rules.bearer_key(headers)
@@ -191,7 +194,6 @@ class Emulator:
             msg = _fill(template, **rules.account_ids(key), rpm=self.rpm or 3, retry_after=self.retry_after)
             extra = {"Retry-After": str(retry)} if retry is not None else {}
             return _json_reply(status, rules.error_body(etype, msg), extra)
-        service, sub = rules.service_for_path(path)
         if service is not None:
             if method == "GET" and sub == "/models":
                 return _json_reply(200, {"object": "list", "data": [

@@ -1,7 +1,8 @@
 """The reference implementation of the contract: `transform(case) -> outbound request`.
 
 A pure function. One module per rule, each citing its source; the order below is the order
-the rules run, all of them on the final body (extra body included, T6b).
+the rules run, all of them on the final body (extra body included, T6b). A model reached through
+Anthropic Messages (Kimi Coding, catalog `api`) is transformed by `anthropic_messages` instead.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from harness.catalog import Catalog
 from harness.contract.case import context
 from harness.errors import CaseError
 from harness.reference import (
+    anthropic_messages,
     t1_always_thinking,
     t2_binary_thinking,
     t3_thinking_keep,
@@ -39,6 +41,11 @@ AUTH_PLACEHOLDER = "Bearer <redacted>"
 
 def transform(case: dict[str, Any], catalog: Catalog | None = None) -> dict[str, Any]:
     ctx = context(case, catalog)
+    if ctx.api == "anthropic-messages":  # Kimi Coding's Anthropic surface: its own module
+        try:
+            return anthropic_messages.transform(case, ctx)
+        except (TypeError, AttributeError, KeyError, ValueError) as e:
+            raise CaseError(f"malformed case: {type(e).__name__}: {e}") from None
     body = t6b_extra_body.start_body(case, ctx)
     try:
         for rule in PIPELINE:

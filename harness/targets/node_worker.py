@@ -49,6 +49,7 @@ class NodeWorkerTarget(Target):
     # Why a ref outside moonshot/ (without a custom provider) cannot be driven; why an alias cannot.
     not_moonshot_reason: str = "only moonshot/ refs can be driven"
     alias_reason: str = "aliases are not resolved by this target"
+    driven_prefixes: tuple[str, ...] = ("moonshot/",)  # refs driven without a custom provider
 
     def __init__(self, version: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
                  cache_dir: str | Path | None = None):
@@ -119,7 +120,7 @@ class NodeWorkerTarget(Target):
         model = case.get("model")
         if isinstance(model, str) and "/" not in model:
             raise NotExpressible(f"{self.name}: model alias {model!r}: {self.alias_reason}")
-        if isinstance(model, str) and not model.startswith("moonshot/") and not case.get("provider"):
+        if isinstance(model, str) and not model.startswith(self.driven_prefixes) and not case.get("provider"):
             raise NotExpressible(f"{self.name}: {model!r}: {self.not_moonshot_reason}")
         leading = [m for m in (case.get("request") or {}).get("messages") or []
                    if isinstance(m, dict) and m.get("role") in ("system", "developer")]

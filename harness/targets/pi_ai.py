@@ -13,6 +13,12 @@ provider, and no Moonshot thinking wrapper — its Moonshot handling is only the
 detects from the base URL (`api.moonshot.`): max_tokens, no store, no developer role, no
 reasoning_effort, no strict tool schemas. The rules that still apply (T1, T4, T5, T6, T7, T8, ...)
 judge what pi-ai sends for the inputs it does take.
+
+Kimi Coding: `kimi/kimi-for-coding` runs through pi-ai's own `kimi-coding` model entry and its
+`anthropic-messages` transport (`streamSimpleAnthropic`); the answer is the Anthropic Messages
+request, held to `harness.reference.anthropic_messages` by suites/test_anthropic_messages.py.
+Request fields that transport has no option for are "unsupported" — `tool_choice` among them
+(streamSimpleAnthropic keeps only buildBaseOptions' fields). The other kimi/ refs say why not.
 """
 
 from __future__ import annotations
@@ -25,6 +31,20 @@ from harness.targets.openclaw import KIMI_REFS
 
 NO_PARAMS = ("pi-ai has no configured per-model params (OpenClaw's agents.defaults.models[ref].params): "
              "params.thinking / params.extra_body cannot be expressed")
+
+# pi-ai 0.73.1 ships a `kimi-coding` provider (api anthropic-messages, https://api.kimi.com/coding,
+# User-Agent KimiCLI/1.5) with the models kimi-for-coding and kimi-k2-thinking (models.generated.js).
+KIMI_DRIVEN = ("kimi/kimi-for-coding",)
+_NOT_LISTED = "pi-ai 0.73.1's kimi-coding provider lists only kimi-for-coding and kimi-k2-thinking, not {}"
+NO_NIX_KIMI = ("nix-openclaw's kimi models speak openai-completions at https://api.kimi.com/coding/v1; pi-ai has no "
+               "such provider (its kimi-coding provider is Anthropic Messages)")
+KIMI_NOT_DRIVEN = {
+    "kimi/kimi-for-coding-highspeed": _NOT_LISTED.format("kimi-for-coding-highspeed"),
+    "kimi/k3": _NOT_LISTED.format("k3"),
+    "kimi/k3-256k": _NOT_LISTED.format("k3-256k"),
+    "kimi/kimi-k2-thinking": NO_NIX_KIMI + " (its kimi-coding/kimi-k2-thinking is an Anthropic model; the catalog's "
+                             "kimi/kimi-k2-thinking is nix-openclaw's, retired)",
+}
 
 CAPABILITIES = Capabilities(
     rules=ALL_RULES - {"T2", "T3", "T6b", "errors"},
@@ -41,7 +61,7 @@ CAPABILITIES = Capabilities(
         "errors": "the worker captures the outbound request; pi-ai's handling of upstream errors is not driven",
     },
     request_defaults={"stream": True},
-    models_not_applicable={ref: "pi-ai has no Kimi Coding (kimi/*) provider" for ref in KIMI_REFS},
+    models_not_applicable={ref: KIMI_NOT_DRIVEN.get(ref, NO_NIX_KIMI) for ref in KIMI_REFS if ref not in KIMI_DRIVEN},
 )
 
 
@@ -51,8 +71,9 @@ class PiAiTarget(NodeWorkerTarget):
     capabilities = CAPABILITIES
 
     version_env = "KIMI_CONFORMANCE_PI_AI_VERSION"
-    not_moonshot_reason = "pi-ai has no Kimi Coding (kimi/*) provider"
+    not_moonshot_reason = "pi-ai drives moonshot/ refs and its own kimi-coding models only"
     alias_reason = "pi-ai has no alias table"
+    driven_prefixes = ("moonshot/", "kimi/", "kimi-coding/")
 
     def precheck(self, case: dict[str, Any]) -> None:
         super().precheck(case)

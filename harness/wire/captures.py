@@ -162,14 +162,18 @@ def _cassette_units(doc: dict) -> tuple[str, list[Unit]]:
         req, resp = it.get("request") or {}, it.get("response") or {}
         url = str(req.get("url") or req.get("uri") or "")
         base = f"$.interactions[{i}]"
-        u = _body_unit(req.get("body"), f"{base}.request.body", hint="request")
+        # Kimi Coding's Anthropic Messages surface: its own schemas (anthropic-*)
+        pre = "anthropic-" if url.rstrip("/").endswith("/v1/messages") else ""
+        u = _body_unit(req.get("body"), f"{base}.request.body", hint=pre + "request")
         if u is not None:
             units.append(u)
         status = resp.get("code") if flavour == "go-vcr" else (resp.get("status") or {}).get("code")
         hint = "error" if isinstance(status, int) and status >= 400 else ("models" if url.rstrip("/").endswith("/models") else None)
+        if pre:
+            hint = pre + (hint or "response")
         u = _body_unit(resp.get("body"), f"{base}.response.body", _header(resp.get("headers"), "content-type"), hint)
         if u is not None:
-            units.append(u)
+            units.append(Unit(pre + "stream", u.payload, u.root, u.problems) if pre and u.kind == "stream" else u)
     return flavour, units
 
 
@@ -254,6 +258,9 @@ def unit_errors(unit: Unit) -> list[WireError]:
     errors = list(unit.problems)
     if unit.kind == "stream":
         errors += stream_errors(unit.payload, unit.root)
+    elif unit.kind == "anthropic-stream":
+        for i, event in enumerate(unit.payload):
+            errors += iter_errors("anthropic-event", event, f"{unit.root}[{i}]")
     elif unit.kind == "unknown":
         if not unit.problems:
             errors.append(WireError(unit.root, "unrecognized body shape (not request/response/chunk/error/models)"))

@@ -17,7 +17,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
-KINDS = ("request", "response", "chunk", "error", "models", "usage")
+KINDS = ("request", "response", "chunk", "error", "models", "usage",
+         # Kimi Coding's Anthropic Messages surface (POST /coding/v1/messages)
+         "anthropic-request", "anthropic-response", "anthropic-event", "anthropic-error")
 _BASE = "https://kimi-conformance.invalid/wire/"
 
 

@@ -14,7 +14,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         callspec = getattr(item, "callspec", None)
         params = callspec.params if callspec else {}
-        if "scenario" not in params or "model" not in params or item.get_closest_marker("area") is None \
+        if "scenario" not in params or not isinstance(params.get("model"), str) \
+                or item.get_closest_marker("area") is None \
                 or item.get_closest_marker("area").args[0] != "wire":
             keep.append(item)
             continue

@@ -16,6 +16,8 @@
 // pi-ai caller can: the `onPayload` hook, which runs after pi-ai built the payload (pi-ai does
 // no later processing). pi-ai has no configured params / extra body and no Moonshot thinking
 // wrapper: cases with params.thinking or params.extra_body are "unsupported".
+// kimi/ refs run through pi-ai's own kimi-coding model entry (getModel) and its Anthropic Messages
+// transport (streamSimpleAnthropic); the loopback server answers those with Anthropic SSE events.
 // The OpenAI SDK inside pi-ai fetches through globalThis.fetch; the worker rewrites the real
 // URL onto one loopback server that captures the request and answers with SSE.
 import http from "node:http";
@@ -41,6 +43,10 @@ const piRoot = join(process.cwd(), "node_modules", ...PKG_PATH);
 const piVersion = JSON.parse(readFileSync(join(piRoot, "package.json"), "utf8")).version;
 const completions = await import(pathToFileURL(join(piRoot, "dist", "providers", "openai-completions.js")).href);
 const { streamSimpleOpenAICompletions } = completions;
+// Kimi Coding: pi-ai's own model registry (provider "kimi-coding", api "anthropic-messages") and
+// its Anthropic Messages transport, what `streamSimple` dispatches to for that api.
+const { streamSimpleAnthropic } = await import(pathToFileURL(join(piRoot, "dist", "providers", "anthropic.js")).href);
+const { getModel } = await import(pathToFileURL(join(piRoot, "dist", "models.js")).href);
 
 // ---- one loopback server; requests routed by a per-call token ------------------------------
 const pending = new Map();
@@ -56,6 +62,11 @@ const server = http.createServer((rq, rs) => {
     let body; try { body = JSON.parse(text); } catch { body = text; }
     slot.captured.push({ method: rq.method, headers: rq.headers, body });
     rs.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    if (slot.anthropic) {  // Anthropic Messages events: event line + data line
+      for (const ev of anthropicEvents(slot.modelId)) rs.write(`event: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`);
+      rs.end();
+      return;
+    }
     for (const c of slot.chunks) rs.write(`data: ${JSON.stringify(c)}\n\n`);
     rs.end("data: [DONE]\n\n");
   });
@@ -178,9 +189,68 @@ function buildOutbound(cap, url) {
   for (const [k, v] of Object.entries(cap.headers)) {
     const key = k.toLowerCase();
     if (SKIP_HEADERS.has(key)) continue;
-    headers[key] = key === "authorization" ? "Bearer <redacted>" : v;
+    headers[key] = key === "authorization" ? "Bearer <redacted>" : key === "x-api-key" ? "<redacted>" : v;
   }
   return { method: cap.method, url, headers, body: cap.body };
+}
+
+function anthropicEvents(modelId) {
+  const usage = { input_tokens: 1, output_tokens: 1, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+  return [
+    { type: "message_start", message: { id: "msg_kc", type: "message", role: "assistant", model: modelId, content: [], stop_reason: null, stop_sequence: null, usage } },
+    { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+    { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "ok" } },
+    { type: "content_block_stop", index: 0 },
+    { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 1 } },
+    { type: "message_stop" },
+  ];
+}
+
+const KIMI_PREFIXES = new Set(["kimi", "kimi-coding"]);
+// streamSimpleAnthropic keeps only buildBaseOptions' fields: no toolChoice among them, so a
+// tool_choice cannot reach pi-ai's Anthropic transport through its public stream API.
+const ANTHROPIC_HANDLED = new Set(["model", "messages", "tools", "stream", "max_tokens", "max_completion_tokens", "temperature"]);
+
+// kimi/* refs: pi-ai's kimi-coding provider through its anthropic-messages transport.
+async function runKimiCoding(c, modelId, token) {
+  const registered = getModel("kimi-coding", modelId);
+  if (!registered) unsupported(`pi-ai ${piVersion}'s kimi-coding provider has no model ${JSON.stringify(modelId)}`);
+  if (c.provider != null) unsupported("a custom provider on a kimi/ ref: the worker drives pi-ai's own kimi-coding provider");
+  const params = c.params ?? null;
+  if (params && Object.values(params).some((v) => v !== null && v !== undefined)) unsupported("pi-ai has no configured per-model params");
+  const request = c.request ?? {};
+  if (!isObj(request)) caseError("case.request must be an object");
+  if (request.stream === false) unsupported("stream: false — pi-ai's Anthropic transport always streams");
+  const extra = Object.keys(request).filter((k) => !ANTHROPIC_HANDLED.has(k) && request[k] !== undefined && request[k] !== null);
+  if (extra.length) unsupported(`request fields ${extra.join(", ")}: pi-ai's Anthropic transport has no option for them`);
+  if (request.model !== undefined && request.model !== modelId) unsupported(`request.model ${JSON.stringify(request.model)} differs from the case model id ${modelId}`);
+  const level = c.thinking ?? undefined;
+  if (level !== undefined && !["off", "minimal", "low", "medium", "high", "xhigh"].includes(level)) caseError(`invalid thinking level ${JSON.stringify(level)}`);
+  const model = { ...registered, headers: { ...(registered.headers ?? {}), [TOKEN_HEADER]: token } };
+  const conv = convertMessages(request.messages ?? [], model);
+  const context = { messages: conv.messages, ...(conv.systemPrompt !== undefined ? { systemPrompt: conv.systemPrompt } : {}) };
+  const tools = convertTools(request.tools);
+  if (tools) context.tools = tools;
+  const options = { apiKey: "sk-kimi-conformance-0000", maxRetries: 0, ...(level && level !== "off" ? { reasoning: level } : {}) };
+  if (request.max_tokens != null && request.max_completion_tokens != null && request.max_tokens !== request.max_completion_tokens) {
+    unsupported("max_tokens and max_completion_tokens differ: the transport has a single maxTokens option");
+  }
+  const maxTokens = request.max_tokens ?? request.max_completion_tokens;
+  if (maxTokens != null) options.maxTokens = maxTokens;
+  if (request.temperature != null) options.temperature = request.temperature;
+  const slot = { captured: [], urls: [], base: model.baseUrl.replace(/\/+$/, ""), anthropic: true, modelId };
+  pending.set(token, slot);
+  let final; let error;
+  try {
+    const stream = streamSimpleAnthropic(model, context, options);
+    for await (const ev of stream) {
+      if (ev.type === "done") final = ev.message;
+      else if (ev.type === "error") error = ev.error;
+    }
+  } finally {
+    pending.delete(token);
+  }
+  return { slot, final, error, request };
 }
 
 function defaultChunks(modelId) {
@@ -202,6 +272,7 @@ async function runThroughPiAi(c, chunks) {
   const modelId = ref.slice(slash + 1);
   const prov = c.provider ?? null;
   if (prov !== null && !isObj(prov)) caseError("case.provider must be an object or null");
+  if (KIMI_PREFIXES.has(refProvider) && (prov === null || KIMI_PREFIXES.has(prov.id))) return runKimiCoding(c, modelId, `t${++seq}`);
   if (prov === null && refProvider !== "moonshot") unsupported(`provider ${JSON.stringify(refProvider)}: pi-ai has no Kimi Coding provider; only moonshot/ refs (and custom providers) are driven`);
   const providerId = prov?.id ?? "moonshot";
   const api = prov?.api ?? "openai-completions";
