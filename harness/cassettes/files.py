@@ -83,9 +83,17 @@ def check_document(doc: Any, path: str | Path) -> None:
             raise bad(f"interaction #{i} has no response status code and body")
         if "event-stream" in header_value(resp.get("headers") or {}, "content-type"):
             text = resp["body"].get("string")
-            if not isinstance(text, str) or not text.rstrip().endswith("data: [DONE]"):
+            if not isinstance(text, str) or not _stream_complete(text):
                 last = (text or "").rstrip().rsplit("\n", 1)[-1][:60] if isinstance(text, str) else text
-                raise bad(f"interaction #{i}: event stream cut short (ends with {last!r}, not data: [DONE])")
+                raise bad(f"interaction #{i}: event stream cut short (ends with {last!r}, not data: [DONE] "
+                          "or an Anthropic message_stop event)")
+
+
+def _stream_complete(text: str) -> bool:
+    """An OpenAI-style stream ends with `data: [DONE]`; an Anthropic Messages stream with the
+    `message_stop` event (Kimi Coding's other surface)."""
+    tail = text.rstrip()
+    return tail.endswith("data: [DONE]") or tail.rsplit("\n", 1)[-1].replace(" ", "") == 'data:{"type":"message_stop"}'
 
 
 def _umask() -> int:
