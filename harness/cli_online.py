@@ -174,8 +174,13 @@ def smoke_one(settings, model, key: str, catalog, *, timeout: float = 60.0) -> d
     base = base_url(settings, model)
     body = transform(smoke_case(model), catalog)["body"]
     fact: dict[str, Any] = {"provider": model.provider.id, "model": model.id, "endpoint": base}
+    health = getattr(settings, "upstream_health", None)  # the wire run's: a gone upstream is not asked again
+    if health is not None and health.not_run_reason(base):
+        fact["skipped"] = health.not_run_reason(base)
+        return fact
+    transport = health.transport(base) if health is not None else None
     try:
-        with WireClient(base, key, budget=settings.budget, timeout=timeout) as client:
+        with WireClient(base, key, budget=settings.budget, timeout=timeout, transport=transport) as client:
             r = client.chat(body, prices=budget_prices(model, catalog) if settings.budget else None)
     except BudgetExceeded as e:  # not a failure of the API: the run stops spending
         fact["skipped"] = str(e)

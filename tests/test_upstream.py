@@ -111,7 +111,7 @@ def test_a_dead_upstream_ends_the_wire_run_fast():
                         "--upstream", url, "--model", "moonshot/kimi-k2.6"],
                        cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     elapsed = time.monotonic() - started
-    last = r.stdout.strip().splitlines()[-1]
-    assert "1 failed" in last and "skipped" in last and " passed" not in last.replace("1 passed", ""), r.stdout[-3000:]
+    last = r.stdout.strip().splitlines()[-1]  # (real cassettes still replay offline and pass)
+    assert "1 failed" in last and "skipped" in last, r.stdout[-3000:]
     assert f"not run: upstream {url} is gone" in r.stdout
     assert elapsed < 60, f"{elapsed:.0f}s"
