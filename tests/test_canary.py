@@ -39,24 +39,66 @@ def test_target_environment_is_filtered_by_name_and_by_key_shape(monkeypatch):
 def test_no_canary_in_any_file_a_run_writes(tmp_path):
     work = tmp_path / "run"
     shutil.copytree(ROOT / "suites", work / "suites")
-    env = {**os.environ, "CI": "true", "MOONSHOT_KEY": ENV_BY_NAME, "KIMI_CONFORMANCE_ODD": ENV_BY_SHAPE,
-           "MOONSHOT_API_KEY": CANARY + "-env-api-key-0000", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "CI": "true",
+        "MOONSHOT_KEY": ENV_BY_NAME,
+        "KIMI_CONFORMANCE_ODD": ENV_BY_SHAPE,
+        "MOONSHOT_API_KEY": CANARY + "-env-api-key-0000",
+        "PYTHONPATH": str(ROOT),
+    }
     spec = f"command:{sys.executable} {FIXTURE} leak --api-key {IN_SPEC}"
     installed = any(ep.value == "harness.plugin" for ep in entry_points(group="pytest11"))
     plugin = () if installed else ("-p", "harness.plugin")
     pytest_run = subprocess.run(
-        [sys.executable, "-m", "pytest", "suites/test_t3_thinking_keep.py", "suites/test_routing.py",
-         *plugin, "--import-mode=importlib", "-rA", "-v",
-         "--target", spec, "--target", "reference", "--model", "moonshot/kimi-k2.6",
-         "--junitxml", "out/junit.xml", "--alluredir", "out/allure-results", "--results-dir", "out/results",
-         "--log-file", "out/run.log", "--log-file-level", "DEBUG", "-o", "cache_dir=out/cache"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "suites/test_t3_thinking_keep.py",
+            "suites/test_routing.py",
+            *plugin,
+            "--import-mode=importlib",
+            "-rA",
+            "-v",
+            "--target",
+            spec,
+            "--target",
+            "reference",
+            "--model",
+            "moonshot/kimi-k2.6",
+            "--junitxml",
+            "out/junit.xml",
+            "--alluredir",
+            "out/allure-results",
+            "--results-dir",
+            "out/results",
+            "--log-file",
+            "out/run.log",
+            "--log-file-level",
+            "DEBUG",
+            "-o",
+            "cache_dir=out/cache",
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     terminal = pytest_run.stdout + pytest_run.stderr
     assert pytest_run.returncode == 1, terminal[-3000:]  # the leaking target fails, the reference passes
     assert "1 passed" not in terminal or "failed" in terminal
     matrix_run = subprocess.run(
         [sys.executable, "-m", "harness.cli", "matrix", "out/results", "--markdown", "out/matrix.md"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=120, check=False)
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert matrix_run.returncode == 0, matrix_run.stderr
 
     written = [p for p in (work / "out").rglob("*") if p.is_file()]
@@ -66,6 +108,6 @@ def test_no_canary_in_any_file_a_run_writes(tmp_path):
     leaks = {str(p.relative_to(work)) for p in written if CANARY.encode() in p.read_bytes()}
     assert not leaks, f"canary found in {sorted(leaks)}"
     for name, text in (("pytest terminal", terminal), ("matrix terminal", matrix_run.stdout + matrix_run.stderr)):
-        assert CANARY not in text, f"canary in the {name}: ...{text[text.find(CANARY) - 300:text.find(CANARY) + 80]}"
+        assert CANARY not in text, f"canary in the {name}: ...{text[text.find(CANARY) - 300 : text.find(CANARY) + 80]}"
     # The run did see the keys: the target's failure is reported, redacted.
     assert "redacted:api-key" in (work / "out" / "junit.xml").read_text()

@@ -38,8 +38,12 @@ def test_a_dead_target_is_one_error_and_ends_the_run_at_once(suites):
     counts = outcomes(result)
     assert counts.get("errors") == 1 and counts.get("skipped", 0) >= 10, counts
     assert "passed" not in counts and "failed" not in counts
-    result.stdout.fnmatch_lines(["*target 'command:/nope/gw' is not available*cannot start '/nope/gw'*",
-                                 "*not run: target 'command:/nope/gw' is not available*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*target 'command:/nope/gw' is not available*cannot start '/nope/gw'*",
+            "*not run: target 'command:/nope/gw' is not available*",
+        ]
+    )
     assert elapsed < 2 * 5, f"{elapsed:.1f}s"
 
 
@@ -65,8 +69,21 @@ def test_a_hung_target_is_marked_broken_after_three_timeouts(suites):
 
 
 def test_max_timeouts_is_an_option(suites):
-    result = run(suites, SUITE, "--target", jsonl("hang-all"), "--target-timeout", "0.3",
-                 "--target-max-timeouts", "1", "-rs", "--model", "moonshot/kimi-k2.6", "--model", "moonshot/kimi-k2.5")
+    result = run(
+        suites,
+        SUITE,
+        "--target",
+        jsonl("hang-all"),
+        "--target-timeout",
+        "0.3",
+        "--target-max-timeouts",
+        "1",
+        "-rs",
+        "--model",
+        "moonshot/kimi-k2.6",
+        "--model",
+        "moonshot/kimi-k2.5",
+    )
     result.assert_outcomes(failed=1, skipped=1)
     result.stdout.fnmatch_lines(["*marked broken after 1 consecutive timeouts*", "*SKIPPED*not run*"])
 
@@ -81,8 +98,17 @@ def test_target_timeout_must_be_positive(suites, value):
 
 @pytest.mark.parametrize("mode", ["banner", "repeat"])
 def test_a_target_one_line_behind_fails_every_test_it_touches(suites, mode):
-    result = run(suites, "suites/test_t3_thinking_keep.py", "suites/test_t4_tool_choice.py",
-                 "--target", jsonl(mode), "--model", "moonshot/kimi-k2.6", "--model", "moonshot/kimi-k2.5")
+    result = run(
+        suites,
+        "suites/test_t3_thinking_keep.py",
+        "suites/test_t4_tool_choice.py",
+        "--target",
+        jsonl(mode),
+        "--model",
+        "moonshot/kimi-k2.6",
+        "--model",
+        "moonshot/kimi-k2.5",
+    )
     result.assert_outcomes(failed=4)
     result.stdout.fnmatch_lines(["*protocol error: sent a case with id *"])
 

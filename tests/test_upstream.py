@@ -96,8 +96,10 @@ def test_a_trickling_upstream_is_cut_at_the_request_deadline():
     server, health = Silent("trickle"), UpstreamHealth(deadline=0.5)
     try:
         started = time.monotonic()
-        with client(server.url, health, timeout=5.0) as c, \
-                pytest.raises(httpx.TimeoutException, match="no complete answer within 0.5s"):
+        with (
+            client(server.url, health, timeout=5.0) as c,
+            pytest.raises(httpx.TimeoutException, match="no complete answer within 0.5s"),
+        ):
             c.chat({**BODY, "stream": True})
         assert time.monotonic() - started < 3  # not the 5 s read timeout: it never stops sending
     finally:
@@ -107,9 +109,27 @@ def test_a_trickling_upstream_is_cut_at_the_request_deadline():
 def test_a_dead_upstream_ends_the_wire_run_fast():
     started = time.monotonic()
     url = dead_url()
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "suites/wire",
-                        "--upstream", url, "--model", "moonshot/kimi-k2.6"],
-                       cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            "suites/wire",
+            "--upstream",
+            url,
+            "--model",
+            "moonshot/kimi-k2.6",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     elapsed = time.monotonic() - started
     last = r.stdout.strip().splitlines()[-1]  # (real cassettes still replay offline and pass)
     assert "1 failed" in last and "skipped" in last, r.stdout[-3000:]

@@ -55,9 +55,17 @@ def _clip(line: str, n: int = 300) -> str:
 
 
 class JsonLinesProcess:
-    def __init__(self, argv: Sequence[str], *, name: str, timeout: float = 30.0,
-                 cwd: str | Path | None = None, env: dict[str, str] | None = None,
-                 startup_line: bool = False, startup_timeout: float = 120.0):
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        name: str,
+        timeout: float = 30.0,
+        cwd: str | Path | None = None,
+        env: dict[str, str] | None = None,
+        startup_line: bool = False,
+        startup_timeout: float = 120.0,
+    ):
         self.argv = list(argv)
         self.name = name
         self.timeout = timeout
@@ -76,8 +84,15 @@ class JsonLinesProcess:
     def _start(self) -> None:
         try:
             self._proc = subprocess.Popen(
-                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True, encoding="utf-8", bufsize=1, cwd=self.cwd, env=self.env,
+                self.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+                cwd=self.cwd,
+                env=self.env,
             )
         except OSError as e:
             raise TargetUnavailable(f"{self.name}: cannot start {self.argv[0]!r}: {e}") from None
@@ -160,7 +175,8 @@ class JsonLinesProcess:
             raise TargetProtocolError(
                 f"{self.name}: protocol error: sent {what} with id {msg_id} (op {op!r}), the answer line was "
                 f"{_clip(line)}{' (not JSON)' if answer is NOT_JSON else ''}; expected "
-                f"{{\"id\": {msg_id}, \"ok\": ...}} (target protocol {PROTOCOL}; process restarted)")
+                f'{{"id": {msg_id}, "ok": ...}} (target protocol {PROTOCOL}; process restarted)'
+            )
         if answer["ok"]:
             return answer.get("result")
         raw_error = answer.get("error")

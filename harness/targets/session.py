@@ -86,11 +86,14 @@ def _max_misses(config: pytest.Config) -> int:
 def _registry(config: pytest.Config) -> Registry:
     registry = config.stash.get(REGISTRY, None)
     if registry is None:  # not configured through the plugin (a bare Config): built-in catalog
+
         def options() -> dict[str, Any]:
             from harness import catalog
 
-            return {"catalog": catalog.load(config.getoption("catalog", None)),
-                    "timeout": config.getoption("target_timeout", 30.0)}
+            return {
+                "catalog": catalog.load(config.getoption("catalog", None)),
+                "timeout": config.getoption("target_timeout", 30.0),
+            }
 
         registry = install(config, options)
     return registry
@@ -119,8 +122,11 @@ class GuardedTarget(Target):
         except TargetUnresponsive as e:
             entry.misses += 1
             if entry.misses >= self._max:
-                entry.break_(f"marked broken after {entry.misses} consecutive timeouts or lost processes "
-                             f"(--target-max-timeouts {self._max}); the last: {e}", reported=True)
+                entry.break_(
+                    f"marked broken after {entry.misses} consecutive timeouts or lost processes "
+                    f"(--target-max-timeouts {self._max}); the last: {e}",
+                    reported=True,
+                )
             raise
         except TargetUnavailable as e:  # could not even be restarted
             entry.break_(str(e), reported=True)
@@ -188,8 +194,11 @@ def target_versions(config: pytest.Config) -> dict[str, dict[str, str]]:
     if registry is None:
         return {}
     # A broken target is not started again just to ask its versions.
-    return {name: e.target.versions() if e.cause is None else {"error": e.cause[:200]}
-            for name, e in registry.entries.items() if e.target is not None}
+    return {
+        name: e.target.versions() if e.cause is None else {"error": e.cause[:200]}
+        for name, e in registry.entries.items()
+        if e.target is not None
+    }
 
 
 def close_targets(config: pytest.Config) -> None:
@@ -234,5 +243,6 @@ class SessionHooks:
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         for alias, cause in broken_targets(terminalreporter.config).items():
-            terminalreporter.write_line(f"kimi-conformance: target {alias!r} not available, its tests were "
-                                        f"not run: {cause}", red=True)
+            terminalreporter.write_line(
+                f"kimi-conformance: target {alias!r} not available, its tests were not run: {cause}", red=True
+            )
