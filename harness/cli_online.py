@@ -17,7 +17,8 @@ from typing import Any, TextIO
 
 from harness.errors import HarnessError
 
-EMULATOR_KEY = "sk-kimi-conformance-emulator"  # any sk- key passes the emulator's auth
+# The emulator, like the real services, refuses one provider's key on the other's host: one key each.
+EMULATOR_KEYS = {"moonshot": "sk-conformance-emulator-moonshot", "kimi": "sk-kimi-conformance-emulator"}
 
 
 class UsageProblem(HarnessError):
@@ -74,17 +75,18 @@ def load_catalog(path):
 
 
 def key_for(provider, args, secrets) -> str:
-    """The key of a run: the emulator placeholder unless --live; then the environment, then the config."""
+    """The key of a run: the emulator placeholder unless --live; then the config's own key (an
+    explicit apiKey wins, as in OpenClaw), then the environment."""
     from harness.live import find_key, missing_key_reason
 
     if not args.live:
-        return EMULATOR_KEY
+        return EMULATOR_KEYS.get(provider.id, EMULATOR_KEYS["moonshot"])
     names = list(provider.auth_env)
+    if secrets.get(provider.id):
+        return secrets[provider.id]
     found = find_key(names)
     if found:
         return found[1]
-    if secrets.get(provider.id):
-        return secrets[provider.id]
     raise UsageProblem(
         missing_key_reason(names, provider.id) + (f" (or apiKey in {args.catalog})" if args.catalog else "")
     )
@@ -114,7 +116,7 @@ def websearch_main(args, out: TextIO | None = None) -> int:
             f"--model {model.ref}: $web_search is catalogued for moonshot/{', moonshot/'.join(sorted(ws['models']))}"
         )
     with endpoint_settings(args, cat) as (settings, emulated):
-        key = EMULATOR_KEY
+        key = EMULATOR_KEYS["moonshot"]
         if args.live:
             native = settings.canonical_base(model) if args.endpoint == "china" else model.provider.base_url
             base = websearch.live_endpoint(cfg.web_search, native)
@@ -179,9 +181,15 @@ def smoke_one(settings, model, key: str, catalog, *, timeout: float = 60.0) -> d
         fact["skipped"] = health.not_run_reason(base)
         return fact
     transport = health.transport(base) if health is not None else None
+    anthropic = model.api == "anthropic-messages"  # Kimi Coding's Messages surface
+    prices = budget_prices(model, catalog) if settings.budget else None
     try:
         with WireClient(base, key, budget=settings.budget, timeout=timeout, transport=transport) as client:
-            r = client.chat(body, prices=budget_prices(model, catalog) if settings.budget else None)
+            if anthropic:
+                fixed = model.provider.endpoint_for(model.base_url).get("headers") or {}
+                r = client.messages(body, prices=prices, headers=fixed)
+            else:
+                r = client.chat(body, prices=prices)
     except BudgetExceeded as e:  # not a failure of the API: the run stops spending
         fact["skipped"] = str(e)
         return fact
@@ -193,8 +201,15 @@ def smoke_one(settings, model, key: str, catalog, *, timeout: float = 60.0) -> d
         err = (r.json or {}).get("error", {}) if isinstance(r.json, dict) else {}
         fact["error"] = scrub.scrub_text(f"HTTP {r.status} {err.get('type', '')}: {err.get('message') or r.text[:200]}")
         return fact
-    fact["answer"] = (r.json["choices"][0]["message"].get("content") or "").strip()
-    fact["usage"] = usage_and_cost(r.json, model.ref, catalog)
+    if anthropic:
+        from harness.wire.anthropic_usage import parse_anthropic
+
+        text = "".join(b.get("text", "") for b in r.json.get("content") or [] if b.get("type") == "text")
+        fact["answer"] = text.strip()
+        fact["usage"] = usage_and_cost(parse_anthropic(r.json), model.ref, catalog)
+    else:
+        fact["answer"] = (r.json["choices"][0]["message"].get("content") or "").strip()
+        fact["usage"] = usage_and_cost(r.json, model.ref, catalog)
     return fact
 
 

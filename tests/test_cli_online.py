@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.cli_online import EMULATOR_KEY
+from harness.cli_online import EMULATOR_KEYS
 from harness.emulator import Emulator
 
 REPO = Path(__file__).resolve().parents[1]
 CANARY = "sk-canary-online-0123456789abcdef"
+# Kimi Coding issues its own keys (sk-kimi-…): the emulator, like the service, refuses others there
+KIMI_CANARY = "sk-kimi-canary-online-0123456789abcdef"
 KEY_VARS = ("KIMI_API_KEY", "MOONSHOT_API_KEY", "KIMICODE_API_KEY")
 
 
@@ -57,7 +59,7 @@ def live_config(tmp_path, emu, web_search_key=None, **moonshot):
         "models": {
             "providers": {
                 "moonshot": {"baseUrl": emu.base_url, "models": [], **moonshot},
-                "kimi": {"baseUrl": emu.coding_base_url, "models": []},
+                "kimi": {"baseUrl": emu.coding_base_url.removesuffix("/v1"), "models": []},  # its Messages surface
             }
         },
         "plugins": {"entries": {"moonshot": {"config": {"webSearch": ws}}}},
@@ -68,15 +70,17 @@ def live_config(tmp_path, emu, web_search_key=None, **moonshot):
 
 
 def test_live_keys_come_from_env_or_config_and_are_never_printed(no_keys, tmp_path, monkeypatch, capsys):
-    with Emulator(api_keys=[CANARY]) as emu:
-        cfg = live_config(tmp_path, emu, apiKey=CANARY)  # moonshot key only in the config
-        monkeypatch.setenv("KIMI_API_KEY", CANARY)  # kimi (and web search) key from the environment
+    kimi_canary = KIMI_CANARY
+    with Emulator(api_keys=[CANARY, kimi_canary]) as emu:
+        # moonshot and web search keys only in the config (the plugin's apiKey comes first)
+        cfg = live_config(tmp_path, emu, web_search_key=CANARY, apiKey=CANARY)
+        monkeypatch.setenv("KIMI_API_KEY", kimi_canary)  # the kimi key from the environment
         assert main(["smoke", "--live", "--config", str(cfg)]) == 0
         assert main(["websearch", "news", "--live", "--config", str(cfg)]) == 0
         sent = [r["headers"].get("Authorization") or r["headers"].get("authorization") for r in emu.requests]
     out = capsys.readouterr()
     assert out.out.count("answer: 'KIMI_LIVE_OK'") == 2 and "finish_reason: stop" in out.out
-    assert CANARY not in out.out + out.err
+    assert CANARY not in out.out + out.err and kimi_canary not in out.out + out.err
     assert sent and all(s == "Bearer [REDACTED]" for s in sent)  # the emulator accepted the canary key
 
 
@@ -140,7 +144,7 @@ def test_smoke_against_a_running_emulator():
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].split()[:2] == ["moonshot", "kimi-k2.6"] and lines[0].split()[2] == base
-    assert lines[2].split()[:2] == ["kimi", "kimi-for-coding"] and lines[2].split()[2].endswith("/coding/v1")
+    assert lines[2].split()[:2] == ["kimi", "kimi-for-coding"] and lines[2].split()[2].endswith("/coding")
     assert r.stdout.count("OK    answer: 'KIMI_LIVE_OK'") == 2
     assert "estimated cost $" in r.stdout and "usage: input" in r.stdout
 
@@ -165,7 +169,7 @@ def test_smoke_suite_runs_against_upstream_and_skips_clearly_otherwise(tmp_path)
     assert "give --live (MOONSHOT_API_KEY / KIMI_API_KEY) or --upstream URL" in offline.stdout
     no_keys = run_smoke_suite("--live")
     assert "set MOONSHOT_API_KEY or KIMI_API_KEY" in no_keys.stdout and "2 skipped" in no_keys.stdout
-    with Emulator(api_keys=[CANARY, EMULATOR_KEY]) as emu:
+    with Emulator(api_keys=[CANARY, KIMI_CANARY, *EMULATOR_KEYS.values()]) as emu:
         online = run_smoke_suite("--upstream", emu.base_url, "--junitxml", str(tmp_path / "j.xml"))
         assert online.returncode == 0 and "2 passed" in online.stdout, online.stdout + online.stderr
         # --live with the canary key, the catalog endpoints pointed at the emulator by a config
@@ -176,7 +180,7 @@ def test_smoke_suite_runs_against_upstream_and_skips_clearly_otherwise(tmp_path)
             str(cfg),
             "--junitxml",
             str(tmp_path / "l.xml"),
-            env_extra={"MOONSHOT_API_KEY": CANARY, "KIMI_API_KEY": CANARY},
+            env_extra={"MOONSHOT_API_KEY": CANARY, "KIMI_API_KEY": KIMI_CANARY},
         )
     assert live.returncode == 0 and "2 passed" in live.stdout, live.stdout + live.stderr
     for text in (live.stdout, live.stderr, (tmp_path / "l.xml").read_text()):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.catalog import Catalog, builtin
-from harness.wire.usage import estimate_cost, parse_usage
+from harness.wire.usage import Usage, estimate_cost, parse_usage
 
 RULE = "T9"
 
@@ -30,7 +30,8 @@ def prices(model_ref: str, catalog: Catalog | None = None) -> dict[str, Any]:
 def usage_and_cost(response_or_chunks: Any, model_ref: str, catalog: Catalog | None = None) -> dict[str, Any] | None:
     """{input, output, cacheRead, cacheWrite, totalTokens, cost: {input, output, cacheRead, cacheWrite, total}}
     in tokens and USD (floats, rounded to 1e-12), or None when the upstream sent no usage."""
-    usage = parse_usage(response_or_chunks)
+    # an already parsed Usage (e.g. from an Anthropic Messages answer) is taken as it is
+    usage = response_or_chunks if isinstance(response_or_chunks, Usage) else parse_usage(response_or_chunks)
     if usage is None:
         return None
     cost = estimate_cost(usage, prices(model_ref, catalog))

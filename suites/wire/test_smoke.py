@@ -31,7 +31,7 @@ def pytest_generate_tests(metafunc):
 
 def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
     from harness.catalog.user_config import Secrets, parse
-    from harness.cli_online import EMULATOR_KEY, SMOKE_ANSWER, smoke_one
+    from harness.cli_online import EMULATOR_KEYS, SMOKE_ANSWER, smoke_one
     from harness.live import find_key, missing_key_reason
 
     if not wire_settings.online:
@@ -39,12 +39,12 @@ def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
     model = catalog.resolve(smoke_ref)
     if wire_settings.upstream and wire_settings.upstream_for(model) is None:
         pytest.skip(f"--upstream stands in for moonshot and kimi only, not {model.provider.id}")
-    key = EMULATOR_KEY
+    key = EMULATOR_KEYS.get(model.provider.id, EMULATOR_KEYS["moonshot"])
     if wire_settings.live:
         config_path = request.config.getoption("catalog")
         secrets = parse(config_path).secrets if config_path else Secrets()
-        found = find_key(model.provider.auth_env)
-        key = found[1] if found else secrets.get(model.provider.id)
+        found = find_key(model.provider.auth_env)  # the config's own key first, as the CLI does
+        key = secrets.get(model.provider.id) or (found[1] if found else None)
         if not key:
             pytest.skip(missing_key_reason(model.provider.auth_env, model.provider.id))
     fact = smoke_one(wire_settings, model, key, catalog)
