@@ -93,8 +93,9 @@ def _shape_error(body: Any) -> str | None:
     return None
 
 
-def handle(emu, method: str, headers: dict, body: Any) -> tuple[int, dict, Any]:
-    """(status, headers, body bytes | list of SSE event bytes) for one request."""
+def handle(emu, method: str, headers: dict, body: Any, occurrence: int = 0) -> tuple[int, dict, Any]:
+    """(status, headers, body bytes | list of SSE event bytes) for one request. `occurrence` (how
+    often this exact request was seen) varies ids instead of arrival order: stable re-recordings."""
     key = _header(headers, "x-api-key")
     if not rules.key_accepted(key, emu.api_keys, emu.revoked_keys, SERVICE):
         return _error("auth")
@@ -119,9 +120,7 @@ def handle(emu, method: str, headers: dict, body: Any) -> tuple[int, dict, Any]:
     model = rules.load_models(SERVICE).get(body["model"])
     if model is None or model.get("retired"):
         return _error("model_not_found", model=body["model"])
-    with emu._lock:
-        seq, emu._seq = emu._seq, emu._seq + 1
-    msg = message(model, body, seed=emu.seed, seq=seq)
+    msg = message(model, body, seed=emu.seed, seq=occurrence)
     if body.get("stream") is True:
         return 200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}, events(msg, seed=emu.seed)
     return 200, JSON, dumps(msg).encode()

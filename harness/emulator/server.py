@@ -182,7 +182,7 @@ class Emulator:
     def _dispatch(self, method, path, headers, body, raw, occurrence: int = 0) -> Reply:
         service, sub = rules.service_for_path(path)
         if service == "kimi-coding" and sub == "/messages":  # Kimi Coding's Anthropic surface
-            return Reply(*anthropic.handle(self, method, headers, body))
+            return Reply(*anthropic.handle(self, method, headers, body, occurrence))
         err = rules.check_auth(headers, self.api_keys, self.revoked_keys, service)
         if err:
             return _json_reply(*err)
