@@ -37,8 +37,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         params = getattr(getattr(item, "callspec", None), "params", {})
         # `scenario` (Chat Completions), `anthropic_scenario` (Messages): one cassette per model x scenario
         sid = next((v for k, v in params.items() if k.endswith("scenario")), None)
-        if sid is None or "model" not in params:
-            continue
+        if not isinstance(sid, str) or not isinstance(params.get("model"), str):
+            continue  # not a wire cassette test (or an empty parametrization: no model selected)
         settings = settings or wire_settings_for(session.config)
         model = settings.catalog.resolve(params["model"])
         path = scenarios.cassette_path(settings.cassette_dir, model.ref, sid)
