@@ -35,11 +35,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     settings = None
     for item in session.items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if "scenario" not in params or "model" not in params:
-            continue
+        # `scenario` (Chat Completions), `anthropic_scenario` (Messages): one cassette per model x scenario
+        sid = next((v for k, v in params.items() if k.endswith("scenario")), None)
+        if not isinstance(sid, str) or not isinstance(params.get("model"), str):
+            continue  # not a wire cassette test (or an empty parametrization: no model selected)
         settings = settings or wire_settings_for(session.config)
         model = settings.catalog.resolve(params["model"])
-        path = scenarios.cassette_path(settings.cassette_dir, model.ref, params["scenario"])
+        path = scenarios.cassette_path(settings.cassette_dir, model.ref, sid)
         _write(session.config, {"plan": item.nodeid, "cassette": str(path)})
 
 

@@ -94,7 +94,8 @@ def _shape_error(body: Any) -> str | None:
 
 
 def handle(emu, method: str, headers: dict, body: Any, occurrence: int = 0) -> tuple[int, dict, Any]:
-    """(status, headers, body bytes | list of SSE event bytes) for one request."""
+    """(status, headers, body bytes | list of SSE event bytes) for one request. `occurrence` (how
+    often this exact request was seen) varies ids instead of arrival order: stable re-recordings."""
     key = _header(headers, "x-api-key")
     if not rules.key_accepted(key, emu.api_keys, emu.revoked_keys, SERVICE):
         return _error("auth")
@@ -119,8 +120,6 @@ def handle(emu, method: str, headers: dict, body: Any, occurrence: int = 0) -> t
     model = rules.load_models(SERVICE).get(body["model"])
     if model is None or model.get("retired"):
         return _error("model_not_found", model=body["model"])
-    # ids from the request and how often it was seen (harness.emulator.server), not arrival order:
-    # re-recording an unchanged exchange gives the same bytes
     msg = message(model, body, seed=emu.seed, seq=occurrence)
     if body.get("stream") is True:
         return 200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}, events(msg, seed=emu.seed)
