@@ -22,21 +22,29 @@ NATIVE_HOSTS = ("https://api.moonshot.ai/v1", "https://api.moonshot.cn/v1")
 OTHER_HOSTS = ("https://gateway.example.test/v1", "http://127.0.0.1:8080/v1")
 TOOL_NAMES = ("read", "get_weather", "search")
 # D5: content is opaque, so draw it as users write it: padded, empty, non-BMP, multi-line.
-TEXT = st.sampled_from(["hi", "go on", "what is the weather?", "再来一次", "", "Reply exactly: OK",
-                        "  padded  ", "\ttab first", "trailing newline\n", "😀 non-BMP 𝕂", "a\r\nb"])
-# Strategies are built once, here, not inside the composites: building one per draw (and having
-# Hypothesis validate it) cost more than the draw itself. The draws, and so the cases, are the same.
+TEXTS = ("hi", "go on", "what is the weather?", "再来一次", "", "Reply exactly: OK",
+         "  padded  ", "\ttab first", "trailing newline\n", "😀 non-BMP 𝕂", "a\r\nb")
+TEXT = st.sampled_from(TEXTS)
+# Speed: strategies are built once, here, not inside the composites (building one per draw, and
+# Hypothesis validating it, cost more than the draw itself), and independent small choices are
+# drawn as one choice from their product: the same values with the same probabilities, in a
+# fraction of the draws.
 BOOL = st.booleans()
 ROLE = st.sampled_from(["system", "developer"])
 TURNS = {n: st.integers(n, 3) for n in (0, 1, 2, 3)}
 CALLS = st.integers(1, 3)
-TOOL_NAME = st.sampled_from(TOOL_NAMES)
-ARGUMENTS = st.sampled_from(['{}', '{"q": "x"}'])
-ASSISTANT_TEXT = st.sampled_from([None, "", "let me look"])
-REASONING = st.sampled_from([None, "absent", "absent", "thinking about it", ""])
+# (name, arguments) of a tool call
+CALL_BODY = st.sampled_from([(n, a) for n in TOOL_NAMES for a in ("{}", '{"q": "x"}')])
+# (content, reasoning_content) of an assistant tool-call message; "absent": no key at all
+ASSISTANT = st.sampled_from([(c, r) for c in (None, "", "let me look")
+                             for r in (None, "absent", "absent", "thinking about it", "")])
+# (a plain "done" answer after the tool results?, the next user text)
+TURN_END = st.sampled_from([(done, t) for done in (False, True) for t in TEXTS])
 QUARTER = st.integers(0, 3)  # 0 with probability 1/4
 THIRD = st.integers(0, 2)  # 0 with probability 1/3
 PARAM_TEMPERATURE = st.sampled_from([0.2, 0.7])
+GROUP = 5  # optional request fields decided per draw; 3**5 values keep Hypothesis' draw near-uniform
+PRESENCE = st.integers(0, 3**GROUP - 1)
 
 
 @cache
@@ -59,12 +67,14 @@ def tool_ids(odd: bool) -> st.SearchStrategy[str]:
 
 
 def _tool_ids(odd: bool) -> st.SearchStrategy[str]:
-    native = st.builds(lambda n, i: f"functions.{n}:{i}", st.sampled_from(TOOL_NAMES), st.integers(0, 1))
-    official = st.builds(lambda n, i, sep: f"{n}{sep}{i}", st.sampled_from(TOOL_NAMES), st.integers(0, 1), st.sampled_from([":", "_"]))
-    openai = st.sampled_from(["call_abc123", "call_0", "call_x-y_z"])
+    """one_of(pools): one draw picks the pool, one the id (native weighs double)."""
+    pool = st.sampled_from
+    native = pool([f"functions.{n}:{i}" for n in TOOL_NAMES for i in (0, 1)])
+    official = pool([f"{n}{sep}{i}" for n in TOOL_NAMES for i in (0, 1) for sep in (":", "_")])
+    openai = pool(["call_abc123", "call_0", "call_x-y_z"])
     pools = [native, native, official, openai]
     if odd:
-        pools.append(st.sampled_from(["toolu_01X|y", "call_abc-1", "$web_search:1", "id with space", "call_", "函数:0"]))
+        pools.append(pool(["toolu_01X|y", "call_abc-1", "$web_search:1", "id with space", "call_", "函数:0"]))
     return st.one_of(*pools)
 
 
@@ -86,21 +96,21 @@ def _history(draw, features: frozenset[str], min_turns: int = 0) -> list[dict[st
     messages.append({"role": "user", "content": draw(content(features))})
     ids = tool_ids("odd_tool_ids" in features)
     for _ in range(draw(TURNS[min_turns])):
-        calls = [
-            {"id": draw(ids), "type": "function",
-             "function": {"name": draw(TOOL_NAME), "arguments": draw(ARGUMENTS)}}
-            for _ in range(draw(CALLS))
-        ]
-        assistant: dict[str, Any] = {"role": "assistant", "content": draw(ASSISTANT_TEXT), "tool_calls": calls}
-        reasoning = draw(REASONING)
+        calls = []
+        for _ in range(draw(CALLS)):
+            name, arguments = draw(CALL_BODY)
+            calls.append({"id": draw(ids), "type": "function", "function": {"name": name, "arguments": arguments}})
+        content, reasoning = draw(ASSISTANT)
+        assistant: dict[str, Any] = {"role": "assistant", "content": content, "tool_calls": calls}
         if reasoning != "absent":  # None: the key is there with null; "absent": no key at all
             assistant["reasoning_content"] = reasoning
         messages.append(assistant)
         for call in calls:
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": "result"})
-        if draw(BOOL):
+        done, text = draw(TURN_END)
+        if done:
             messages.append({"role": "assistant", "content": "done"})
-        messages.append({"role": "user", "content": draw(TEXT)})
+        messages.append({"role": "user", "content": text})
     return messages
 
 
@@ -131,6 +141,7 @@ def configured_thinking() -> st.SearchStrategy[Any]:
         thinking_object(with_type=False),
         st.booleans(),
         st.sampled_from(["enabled", "on", "true", "disabled", "off", "false", "ENABLED", "Off", "maybe"]),
+        st.just("maybe"),  # a word that is no setting, on its own branch: drawn often enough to be seen
         st.none(),
     )
 
@@ -149,9 +160,15 @@ def _request(draw, features: frozenset[str], require: frozenset[str] = frozenset
         if "tool_choice" in require or draw(QUARTER):
             body["tool_choice"] = draw(tool_choice())
     optional = _optional(features)
-    for key, strategy in optional.items():
-        if draw(THIRD) == 0:
-            body[key] = draw(strategy)
+    keys = list(optional)
+    for start in range(0, len(keys), GROUP):
+        # One draw decides a group of fields: base-3 digit 2 = present (each field 1 in 3, as
+        # before); 0 shrinks to "none of them".
+        digits = draw(PRESENCE)
+        for key in keys[start:start + GROUP]:
+            digits, digit = divmod(digits, 3)
+            if digit == 2:
+                body[key] = draw(optional[key])
     if "stream" in features and "stream" not in body and ("stream" in require or draw(BOOL)):
         body["stream"] = True  # streaming is the common case for agents: draw it often
     if "sampling" in require:
