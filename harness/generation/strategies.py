@@ -100,8 +100,8 @@ def _history(draw, features: frozenset[str], min_turns: int = 0) -> list[dict[st
         for _ in range(draw(CALLS)):
             name, arguments = draw(CALL_BODY)
             calls.append({"id": draw(ids), "type": "function", "function": {"name": name, "arguments": arguments}})
-        content, reasoning = draw(ASSISTANT)
-        assistant: dict[str, Any] = {"role": "assistant", "content": content, "tool_calls": calls}
+        said, reasoning = draw(ASSISTANT)
+        assistant: dict[str, Any] = {"role": "assistant", "content": said, "tool_calls": calls}
         if reasoning != "absent":  # None: the key is there with null; "absent": no key at all
             assistant["reasoning_content"] = reasoning
         messages.append(assistant)
