@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -115,8 +116,8 @@ def reference_cold(cases: list[dict[str, Any]]) -> float:
     from harness.reference import transform
 
     fresh = [json.loads(json.dumps(c)) for c in cases]
-    case_mod._VALID.clear()
-    case_mod._SEEN.clear()
+    for cache in ("_VALID", "_SEEN"):  # (older trees have only _VALID: --compare across versions)
+        getattr(case_mod, cache, {}).clear()
     start = time.process_time()
     for c in fresh:
         transform(c)
@@ -285,9 +286,13 @@ def pytest_seconds(args: list[str]) -> tuple[float, str]:
     start = time.perf_counter()
     done = subprocess.run(cmd, check=False, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    lines = [ln for ln in done.stdout.splitlines() if ln.strip()]
-    summary = lines[-1] if lines else f"exit {done.returncode}"
+    counts = [ln.strip("= ") for ln in done.stdout.splitlines() if _SUMMARY.search(ln)]
+    failed = [ln for ln in done.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))]
+    summary = (counts[-1] if counts else f"exit {done.returncode}") + "".join(f"; {ln}" for ln in failed[:5])
     return seconds, summary
+
+
+_SUMMARY = re.compile(r"\d+ (passed|failed|errors?)\b.* in [\d.]+s")
 
 
 def machine() -> dict[str, Any]:
