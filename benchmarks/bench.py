@@ -78,12 +78,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             worker, spawn, answered = m.node_pair(name, args.target_cases, args.spawned)
             counts[f"{key}_cases"], counts[f"{key}_spawned"] = answered, args.spawned
             return worker, spawn
+
         step((f"{key}_worker_ms_per_case", f"{key}_spawn_ms_per_case"), node)
 
     def litellm():
         ms, answered = m.litellm_ms(args.target_cases)
         counts["litellm_cases"] = answered
         return ms
+
     if not unselected("litellm", ("litellm_ms_per_case",)):
         step(("litellm_ms_per_case",), litellm)
     step(("replay_ms", "mock_transport_ms"), lambda: m.replay_vs_mock(args.rounds))
@@ -91,13 +93,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.quick:
             figures[name], skipped[name] = None, "--quick: whole pytest runs not timed"
             continue
+
         def whole(name=name, paths=paths):
             seconds, summary = m.pytest_seconds(paths)
             runs[name] = summary
             return seconds
+
         step((name,), whole)
-    return {"figures": figures, "ratios": ratios(figures), "goals": goals(figures),
-            "skipped": skipped, "counts": counts, "runs": runs}
+    return {
+        "figures": figures,
+        "ratios": ratios(figures),
+        "goals": goals(figures),
+        "skipped": skipped,
+        "counts": counts,
+        "runs": runs,
+    }
 
 
 def _div(a: float | None, b: float | None) -> float | None:
@@ -161,7 +171,7 @@ def _load(path: str) -> dict[str, Any]:
     except json.JSONDecodeError as e:
         raise SystemExit(f"--compare {path}: not JSON ({e})") from None
     if not isinstance(data, dict) or not isinstance(data.get("figures"), dict):
-        raise SystemExit(f"--compare {path}: not a bench report (no \"figures\" object)")
+        raise SystemExit(f'--compare {path}: not a bench report (no "figures" object)')
     return data
 
 
@@ -171,12 +181,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compare", metavar="OLD.json", help="print new/old ratios against an earlier report")
     p.add_argument("--only-compare", metavar="NEW.json", help="with --compare: compare two files, measure nothing")
     p.add_argument("--cases", type=int, default=25, help="cases per model and focus (default: %(default)s)")
-    p.add_argument("--target-cases", type=int, default=5, help="cases per model and focus for targets (default: %(default)s)")
-    p.add_argument("--spawned", type=int, default=3, help="cases run with one fresh Node process each (default: %(default)s)")
+    p.add_argument(
+        "--target-cases", type=int, default=5, help="cases per model and focus for targets (default: %(default)s)"
+    )
+    p.add_argument(
+        "--spawned", type=int, default=3, help="cases run with one fresh Node process each (default: %(default)s)"
+    )
     p.add_argument("--rounds", type=int, default=7, help="rounds per micro figure, best kept (default: %(default)s)")
     p.add_argument("--quick", action="store_true", help="skip the whole pytest runs (suite_seconds, tests_seconds)")
-    p.add_argument("--targets", default=",".join(TARGETS),
-                   help="comma-separated targets to time (default: %(default)s); the others are null")
+    p.add_argument(
+        "--targets",
+        default=",".join(TARGETS),
+        help="comma-separated targets to time (default: %(default)s); the others are null",
+    )
     args = p.parse_args(argv)
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     unknown = sorted(set(args.targets) - set(TARGETS))
@@ -192,9 +209,14 @@ def main(argv: list[str] | None = None) -> int:
         print(compare(old, _load(args.only_compare)))
         return 0
     started = time.time()
-    report = {"version": 1, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-              "git": m.git_commit(), "machine": m.machine(), **run(args),
-              "elapsed_seconds": round(time.time() - started, 1)}
+    report = {
+        "version": 1,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "git": m.git_commit(),
+        "machine": m.machine(),
+        **run(args),
+        "elapsed_seconds": round(time.time() - started, 1),
+    }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")

@@ -52,8 +52,9 @@ def paired(a: Callable[[], Any], b: Callable[[], Any], rounds: int) -> tuple[flo
 
 
 # ------------------------------------------------------------------------------- cases
-def generate(model: str, n: int, features=None, require: tuple[str, ...] = (),
-             request_defaults: dict | None = None) -> list[dict[str, Any]]:
+def generate(
+    model: str, n: int, features=None, require: tuple[str, ...] = (), request_defaults: dict | None = None
+) -> list[dict[str, Any]]:
     """n cases as the suites draw them (Hypothesis, derandomized: the same cases every run)."""
     from hypothesis import HealthCheck, Phase, given, settings
 
@@ -63,8 +64,14 @@ def generate(model: str, n: int, features=None, require: tuple[str, ...] = (),
     found: list[dict[str, Any]] = []
     strategy = cases(model, features or ALL_FEATURES, require=require, request_defaults=request_defaults)
 
-    @settings(max_examples=n, database=None, derandomize=True, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=n,
+        database=None,
+        derandomize=True,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def collect(case):
         found.append(case)
@@ -104,8 +111,9 @@ def reference_vs_json(cases: list[dict[str, Any]], rounds: int) -> tuple[float, 
 
     for c in cases:  # warm: catalog, schema validator
         transform(c)
-    t_ref, t_json = paired(lambda: [transform(c) for c in cases],
-                           lambda: [json.loads(json.dumps(c)) for c in cases], rounds)
+    t_ref, t_json = paired(
+        lambda: [transform(c) for c in cases], lambda: [json.loads(json.dumps(c)) for c in cases], rounds
+    )
     return len(cases) / t_ref, len(cases) / t_json
 
 
@@ -130,8 +138,14 @@ def example_floor_ms(n: int = 200) -> float:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
 
-    @settings(max_examples=n, database=None, derandomize=True, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=n,
+        database=None,
+        derandomize=True,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.integers(0, 10**9))
     def one(x):
         pass
@@ -260,8 +274,11 @@ def replay_vs_mock(rounds: int, n: int = 50) -> tuple[float, float]:
     try:
         path = tmp / CASSETTE.name
         shutil.copy(CASSETTE, path)
-        with CassetteSession(path, mode="none") as session, httpx.Client() as vcr_client, \
-                httpx.Client(transport=httpx.MockTransport(mock)) as mock_client:
+        with (
+            CassetteSession(path, mode="none") as session,
+            httpx.Client() as vcr_client,
+            httpx.Client(transport=httpx.MockTransport(mock)) as mock_client,
+        ):
             session.cassette.allow_playback_repeats = True  # replay the one interaction n times
 
             def post(client):
@@ -306,13 +323,23 @@ def machine() -> dict[str, Any]:
         node = str(cached) if Path(cached).is_file() else node
     node_version = None
     if node:
-        node_version = subprocess.run([node, "--version"], check=False, capture_output=True, text=True).stdout.strip() or None
-    return {"cores": os.cpu_count(), "python": platform.python_version(), "node": node_version,
-            "platform": platform.platform(), "load_average": list(os.getloadavg())}
+        node_version = (
+            subprocess.run([node, "--version"], check=False, capture_output=True, text=True).stdout.strip() or None
+        )
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "node": node_version,
+        "platform": platform.platform(),
+        "load_average": list(os.getloadavg()),
+    }
 
 
 def git_commit() -> dict[str, Any]:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], check=False, cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
-    return {"commit": git("rev-parse", "HEAD") or None, "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    return {
+        "commit": git("rev-parse", "HEAD") or None,
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }

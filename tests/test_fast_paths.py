@@ -33,7 +33,9 @@ def slow_transform(case):
 @SETTINGS
 @given(data=st.data())
 def test_fast_reference_equals_the_deepcopy_path_and_leaves_the_case_alone(model, data):
-    focus = data.draw(st.sampled_from([(), ("tool_history", "extra_body", "stream"), ("keep",), ("provider", "compat")]))
+    focus = data.draw(
+        st.sampled_from([(), ("tool_history", "extra_body", "stream"), ("keep",), ("provider", "compat")])
+    )
     case = data.draw(cases(model, require=focus))
     before = copy.deepcopy(case)
     fast = transform(case)
