@@ -14,7 +14,7 @@ from harness.contract.case import context, plain_copy, validate_case, validated_
 from harness.contract.intended import intended_body
 from harness.errors import CaseError
 from harness.generation.strategies import cases
-from harness.reference import PIPELINE, transform
+from harness.reference import PIPELINE, anthropic_messages, transform
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 MODELS = ["moonshot/kimi-k2.6", "moonshot/kimi-k2.7-code", "moonshot/kimi-k3", "kimi/kimi-for-coding"]
@@ -23,6 +23,8 @@ MODELS = ["moonshot/kimi-k2.6", "moonshot/kimi-k2.7-code", "moonshot/kimi-k3", "
 def slow_transform(case):
     """The reference as it was before the fast paths: validate, deepcopy, rules."""
     ctx = case_mod._resolve(case, case_mod.builtin())
+    if ctx.api == "anthropic-messages":  # its own module, no fast path
+        return anthropic_messages.transform(case, ctx)["body"]
     body = intended_body(case, ctx)  # owned=False: copy.deepcopy of every part
     for rule in PIPELINE:
         rule.apply(case, ctx, body)
