@@ -7,7 +7,9 @@ implementation-agnostic properties read it, so it must not depend on any target.
 
 from __future__ import annotations
 
+import copy
 import json
+import weakref
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,23 +37,55 @@ def _validator():
 
 
 _VALID: dict[str, None] = {}  # canonical JSON of recently validated cases (insertion-ordered)
+# id(case) -> (the case, a copy of it as it was validated). A suite hands the same case object to
+# the target, the reference and the properties: comparing it with its copy (C-level dict
+# equality) is much cheaper than serializing it again to look it up in _VALID.
+_SEEN: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+_KEEP = 512
 
 
 def validate_case(case: Any) -> None:
     """Raise CaseError naming the JSON path of the first problem."""
     if not isinstance(case, dict):
         raise CaseError(f"a case is a JSON object, got {type(case).__name__}")
+    seen = _SEEN.get(id(case))
+    if seen is not None and seen[0] is case and seen[1] == case:
+        return  # this very object, unchanged since it was validated
     # A suite checks each case several times (target, reference, properties): validate once.
     try:
         key = json.dumps(case, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as e:
         raise CaseError(f"a case must be plain JSON: {e}") from None
-    if key in _VALID:
-        return
-    _check(case)
-    _VALID[key] = None
-    if len(_VALID) > 512:
-        del _VALID[next(iter(_VALID))]
+    if key not in _VALID:
+        _check(case)
+        _VALID[key] = None
+        if len(_VALID) > _KEEP:
+            del _VALID[next(iter(_VALID))]
+    _SEEN[id(case)] = (case, plain_copy(case))  # holding the case keeps its id from being reused
+    if len(_SEEN) > _KEEP:
+        del _SEEN[next(iter(_SEEN))]
+
+
+def validated_copy(case: Any) -> dict[str, Any]:
+    """Validate the case and return a deep copy of it that the caller may change."""
+    validate_case(case)
+    return plain_copy(case)
+
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def plain_copy(value: Any) -> Any:
+    """copy.deepcopy for JSON data, several times faster: dicts and lists are rebuilt, JSON
+    scalars shared (immutable); anything else goes to copy.deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {k: plain_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [plain_copy(v) for v in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
 
 
 def _check(case: dict) -> None:
@@ -83,10 +117,30 @@ class Context:
         return self.base_url.rstrip("/") + path
 
 
-def context(case: dict[str, Any], catalog: Catalog | None = None) -> Context:
-    """Validate the case and resolve everything the catalog says about it."""
-    validate_case(case)
+# catalog -> (model ref, custom provider as JSON) -> Context: a suite resolves the same few
+# combinations for every case. Only what `_resolve` reads is in the key.
+_CONTEXTS: weakref.WeakKeyDictionary[Catalog, dict[tuple[Any, str], Context]] = weakref.WeakKeyDictionary()
+
+
+def context(case: dict[str, Any], catalog: Catalog | None = None, *, validated: bool = False) -> Context:
+    """Validate the case (unless the caller just did) and resolve everything the catalog says about it."""
+    if not validated:
+        validate_case(case)
     catalog = catalog or builtin()
+    known = _CONTEXTS.get(catalog)
+    if known is None:
+        known = _CONTEXTS[catalog] = {}
+    provider = case.get("provider")
+    key = (case["model"], repr(provider) if provider else "")  # repr: exact for JSON data, and cheap
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _resolve(case, catalog)
+        if len(known) > 4096:
+            del known[next(iter(known))]
+    return found
+
+
+def _resolve(case: dict[str, Any], catalog: Catalog) -> Context:
     try:
         model = catalog.resolve(case["model"])
     except CatalogError as e:

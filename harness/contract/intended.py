@@ -16,13 +16,20 @@ PARAM_FIELDS = (
 )
 
 
-def intended_body(case: dict[str, Any], ctx) -> dict[str, Any]:
-    body = copy.deepcopy(case["request"])
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def intended_body(case: dict[str, Any], ctx, *, owned: bool = False) -> dict[str, Any]:
+    """`owned=True`: the case is the caller's private copy (`validated_copy`), so its parts are
+    used as they are instead of being copied again (the reference's hot path)."""
+    own = _as_is if owned else copy.deepcopy
+    body = own(case["request"])
     params = case.get("params") or {}
     for key in PARAM_FIELDS:
         if key in params and params[key] is not None:
-            body[key] = copy.deepcopy(params[key])
+            body[key] = own(params[key])
     # Shallow, as OpenClaw's Object.assign: an extra body's `thinking` replaces the whole object.
-    body.update(copy.deepcopy(params.get("extra_body") or {}))
+    body.update(own(params.get("extra_body") or {}))
     body["model"] = ctx.model.id  # canonical API id: legacy refs go out as kimi-for-coding
     return body

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.catalog import Catalog
-from harness.contract.case import context
+from harness.contract.case import context, validated_copy
 from harness.errors import CaseError
 from harness.reference import (
     anthropic_messages,
@@ -40,13 +40,14 @@ AUTH_PLACEHOLDER = "Bearer <redacted>"
 
 
 def transform(case: dict[str, Any], catalog: Catalog | None = None) -> dict[str, Any]:
-    ctx = context(case, catalog)
+    own = validated_copy(case)  # validated once, copied once: the rules change `own`'s request
+    ctx = context(own, catalog, validated=True)
     if ctx.api == "anthropic-messages":  # Kimi Coding's Anthropic surface: its own module
         try:
             return anthropic_messages.transform(case, ctx)
         except (TypeError, AttributeError, KeyError, ValueError) as e:
             raise CaseError(f"malformed case: {type(e).__name__}: {e}") from None
-    body = t6b_extra_body.start_body(case, ctx)
+    body = t6b_extra_body.start_body(own, ctx, owned=True)
     try:
         for rule in PIPELINE:
             rule.apply(case, ctx, body)

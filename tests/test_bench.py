@@ -1,0 +1,143 @@
+"""`python -m benchmarks.bench`: the report holds every figure (measured or null with a reason),
+the ratios and goals follow from the figures, and `--compare` reads two runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import bench
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = (
+    "reference_cases_per_s",
+    "json_roundtrip_cases_per_s",
+    "case_generation_ms",
+    "properties_ms_per_case",
+    "openclaw_worker_ms_per_case",
+    "openclaw_spawn_ms_per_case",
+    "pi_ai_worker_ms_per_case",
+    "pi_ai_spawn_ms_per_case",
+    "litellm_ms_per_case",
+    "command_target_ms_per_case",
+    "replay_ms",
+    "mock_transport_ms",
+    "suite_seconds",
+    "tests_seconds",
+)
+
+
+def test_ratios_and_goals_follow_from_the_figures():
+    f = {
+        "reference_cases_per_s": 8000.0,
+        "json_roundtrip_cases_per_s": 10000.0,
+        "openclaw_worker_ms_per_case": 5.0,
+        "openclaw_spawn_ms_per_case": 1000.0,
+        "replay_ms": 0.9,
+        "mock_transport_ms": 0.3,
+        "case_generation_ms": 1.5,
+    }
+    r = bench.ratios(f)
+    assert r["reference_vs_json_floor"] == 0.8
+    assert r["openclaw_worker_speedup"] == 200.0
+    assert r["replay_vs_mock_transport"] == 3.0
+    assert r["pi_ai_worker_speedup"] is None  # not measured: no ratio, never a made-up one
+    g = bench.goals(f)
+    assert g["reference_vs_json_floor"]["met"] is True
+    assert g["openclaw_worker_speedup"]["met"] is False
+    assert g["replay_vs_mock_transport"]["met"] is False
+    assert g["case_generation_ms"]["met"] is False
+    assert g["pi_ai_worker_speedup"]["met"] is None
+
+
+def test_compare_prints_new_over_old():
+    old = {"figures": {"replay_ms": 2.0, "suite_seconds": None}, "ratios": {}}
+    new = {"figures": {"replay_ms": 1.0, "suite_seconds": 50.0}, "ratios": {}}
+    lines = {ln.split()[0]: ln.split() for ln in bench.compare(old, new).splitlines()[1:]}
+    assert lines["replay_ms"][-1] == "0.50"
+    assert lines["suite_seconds"][1:] == ["null", "50", "-"]
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (None, "no such file"),
+        ("{", "not JSON"),
+        ('{"x": 1}', "not a bench report"),
+    ],
+)
+def test_a_bad_compare_file_is_one_line(tmp_path, content, says):
+    path = tmp_path / "old.json"
+    if content is not None:
+        path.write_text(content)
+    r = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench", "--compare", str(path), "--only-compare", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode != 0
+    assert says in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_quick_run_writes_every_figure(tmp_path):
+    out = tmp_path / "bench.json"
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench",
+            "--quick",
+            "--targets",
+            "command",
+            "--cases",
+            "2",
+            "--rounds",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    report = json.loads(out.read_text())
+    for name in FIGURES:
+        assert name in report["figures"], name
+        assert report["figures"][name] is not None or report["skipped"][name], name
+    for name in (
+        "reference_cases_per_s",
+        "json_roundtrip_cases_per_s",
+        "case_generation_ms",
+        "replay_ms",
+        "mock_transport_ms",
+        "command_target_ms_per_case",
+        "properties_ms_per_case",
+    ):
+        assert report["figures"][name] > 0, name
+    assert report["skipped"]["openclaw_worker_ms_per_case"] == "openclaw not selected (--targets)"
+    assert report["skipped"]["suite_seconds"].startswith("--quick")
+    assert report["machine"]["cores"] >= 1 and report["machine"]["python"]
+    assert len(report["git"]["commit"]) == 40
+    assert set(report["ratios"]) == {
+        "reference_vs_json_floor",
+        "openclaw_worker_speedup",
+        "pi_ai_worker_speedup",
+        "replay_vs_mock_transport",
+    }
+    assert "reference_vs_json_floor" in r.stdout  # the table
+    again = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench", "--compare", str(out), "--only-compare", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 0 and "1.00" in again.stdout
