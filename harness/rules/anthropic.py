@@ -25,12 +25,18 @@ def _agree(got, want, rule_id):
 
 
 RULE = Rule(
-    id="anthropic", title="Kimi Coding Anthropic surface", section="kimi-coding-anthropic", order=95,
+    id="anthropic",
+    title="Kimi Coding Anthropic surface",
+    section="kimi-coding-anthropic",
+    order=95,
     severity="critical",
     summary="POST https://api.kimi.com/coding/v1/messages with the key in x-api-key (never Bearer), anthropic-version "
-            "and a User-Agent; system lifted, tool_use/tool_result paired, max_tokens always, no forced tool choice "
-            "or temperature under thinking",
-    test_name="test_anthropic_messages", sources=("oc: OpenClaw's Kimi Coding plugin", "pi-ai 0.73.1 kimi-coding"),
-    checks=(_checks,), agree=_agree, reference_step="anthropic_messages",
+    "and a User-Agent; system lifted, tool_use/tool_result paired, max_tokens always, no forced tool choice "
+    "or temperature under thinking",
+    test_name="test_anthropic_messages",
+    sources=("oc: OpenClaw's Kimi Coding plugin", "pi-ai 0.73.1 kimi-coding"),
+    checks=(_checks,),
+    agree=_agree,
+    reference_step="anthropic_messages",
     extra={"api": API},
 )
