@@ -51,7 +51,9 @@ class Replay:
 
 def replay(entry: Divergence, target: Target, catalog: Catalog | None = None,
            entries: Divergences | None = None) -> Replay:
-    """Run the entry's minimal case on `target` under every rule the entry names."""
-    found = violations(sorted(entry.rules), target, entry.case, catalog)
+    """Run the entry's minimal case on `target` under every rule the entry names that the target
+    can be checked under (a shared entry may name a rule one of its targets does not support)."""
+    rules = sorted(r for r in entry.rules if target.capabilities.supports(r))
+    found = violations(rules, target, entry.case, catalog)
     entries = entries or Divergences.for_target(target.name)
     return Replay(entry, found, entries.cover(found, entry.case))
