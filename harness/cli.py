@@ -208,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.cli_online import add_parsers
 
     add_parsers(sub)  # websearch, smoke
+    from harness.divergence_tool import add_command
+
+    add_command(sub)
     return parser
 
 
