@@ -2,7 +2,8 @@
 
 `ci` (loaded automatically under CI=true): derandomized, so an offline run is reproducible and
 a mutant is caught the same way every time; no example database on disk. `dev`: random, more
-examples, the database on. `thorough`: for a nightly run against a real target.
+examples, the database on. `thorough`: for a nightly run against a real target. `deep`: the
+standard search over several seeds (tox -e deep), no database.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def register() -> None:
     settings.register_profile("ci", max_examples=25, derandomize=True, database=None, **common)
     settings.register_profile("dev", max_examples=50, **common)
     settings.register_profile("thorough", max_examples=500, **common)
+    # The standard search (tox -e deep): random under the seed it is given, no database, so a seed
+    # names one reproducible search and no earlier run's examples decide what it finds.
+    settings.register_profile("deep", max_examples=200, database=None, **common)
     # Mutation runs only need to know *that* a suite fails: no shrinking, stop at the first failure.
     settings.register_profile("mutation", parent=settings.get_profile("ci"),
                               phases=[Phase.explicit, Phase.reuse, Phase.generate])
