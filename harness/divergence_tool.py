@@ -146,6 +146,13 @@ def drafts(
 
     caps = target.capabilities
     kind = "usage" if "chunks" in case else "transform"
+    if kind == "transform":  # as the engine runs it: the target's request defaults (OpenClaw streams)
+        from harness.generation.features import case_features
+
+        missing = sorted(case_features(case, caps.request_defaults) - caps.features)
+        if missing:
+            raise FailureFileError(f"the case uses features {target.name} cannot express: {', '.join(missing)}")
+        case = {**case, "request": {**case["request"], **caps.request_defaults}}
     rule_ids = [r.id for r in all_rules() if r.kind == kind and caps.supports(r.id)]
     found: list[Violation] = []
     for rule_id in rule_ids:  # one by one: a rule whose rerun the target cannot express is skipped
@@ -185,7 +192,7 @@ def drafts(
         entry["evidence"] = evidence(vs)
         entry["source"] = f"{TODO}: file and function of {base} responsible"
         entry["contract"] = get(primary).section
-        out.append(Draft(entry, case, vs))
+        out.append(Draft(entry, case, vs))  # the case as run, defaults included
     return out, found
 
 

@@ -141,7 +141,7 @@ class Conformance:
         caps = target.capabilities
         seeds = []
         for why, case in seed_cases(rule, model, self.catalog, extra=found):
-            if case_features(case) <= caps.features:
+            if case_features(case, caps.request_defaults) <= caps.features:
                 case["request"].update(caps.request_defaults)
                 seeds.append((why, case))
         return seeds

@@ -105,3 +105,13 @@ def test_cli_prints_a_draft_and_writes_its_case(tmp_path, capsys):
     assert drafted and drafted[0]["checks"] and drafted[0]["title"].startswith("TODO")
     written = tmp_path / drafted[0]["case"]
     assert json.loads(written.read_text()) == CASE
+
+
+def test_request_defaults_are_not_features():
+    """OpenClaw always streams: its own minimal cases (stream: true) must replay on it as seeds."""
+    from harness.generation.features import case_features
+
+    case = {**CASE, "request": {**CASE["request"], "stream": True}}
+    assert "stream" in case_features(case)
+    assert "stream" not in case_features(case, {"stream": True})
+    assert "stream" in case_features({**case, "request": {**case["request"], "stream": False}}, {"stream": True})

@@ -10,8 +10,11 @@ _USUAL_ID = re.compile(r"^(functions\.[^\s:]+:\d+|[A-Za-z_]+[:_]\d+|call_[A-Za-z
 _SAMPLING = ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "max_tokens", "stop", "seed")
 
 
-def case_features(case: dict[str, Any]) -> set[str]:
+def case_features(case: dict[str, Any], defaults: dict[str, Any] | None = None) -> set[str]:
+    """defaults: the target's request defaults (OpenClaw always streams): a request field equal to
+    its default is what the target does anyway, not a feature it must express."""
     used: set[str] = set()
+    defaults = defaults or {}
     request, params = case.get("request") or {}, case.get("params") or {}
     if "thinking" in case:
         used.add("thinking_level")
@@ -28,7 +31,7 @@ def case_features(case: dict[str, Any]) -> set[str]:
         used.add("compat")
     for key, feature in (("thinking", "request_thinking"), ("stream", "stream"), ("store", "store"),
                          ("reasoning_effort", "reasoning_effort")):
-        if key in request:
+        if key in request and not (key in defaults and defaults[key] == request[key]):
             used.add(feature)
     for m in request.get("messages") or []:
         if m.get("role") == "developer":
