@@ -265,5 +265,5 @@ def add_command(sub) -> None:
     )
     a.add_argument("--write", action="store_true", help="also write each draft's minimal case file")
     a.add_argument("--dir", help="the divergences directory (default: harness/divergences)")
-    a.add_argument("--timeout", type=float, default=30.0)
+    a.add_argument("--timeout", type=float, default=30.0, help="seconds a target may take per case (default 30)")
     a.set_defaults(func=add_main)
