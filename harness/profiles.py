@@ -30,7 +30,7 @@ def register() -> None:
     settings.register_profile("thorough", max_examples=500, **common)
     # The standard search (tox -e deep): random under the seed it is given, no database, so a seed
     # names one reproducible search and no earlier run's examples decide what it finds.
-    settings.register_profile("deep", max_examples=200, database=None, **common)
+    settings.register_profile("deep", parent=settings.get_profile("dev"), max_examples=200, database=None)
     # Mutation runs only need to know *that* a suite fails: no shrinking, stop at the first failure.
     settings.register_profile("mutation", parent=settings.get_profile("ci"),
                               phases=[Phase.explicit, Phase.reuse, Phase.generate])
