@@ -100,3 +100,12 @@ def test_shared_entries_name_their_targets():
             assert d.targets == (Path(d.file).stem,), (
                 f"{d.id}: an entry of {Path(d.file).name} is for its file's target"
             )
+
+
+def test_when_on_model_matches_any_spelling_of_it():
+    """Generation draws the spellings users write ("Kimi K2.6"): a `when` on `model` is about the model."""
+    from harness.contract.divergences import holds
+
+    cond = {"path": "model", "op": "matches", "value": r"kimi-k2\.6$"}
+    assert holds(cond, {"model": "Kimi K2.6"}) and holds(cond, {"model": "moonshot/kimi-k2.6"})
+    assert not holds(cond, {"model": "Kimi K3"})

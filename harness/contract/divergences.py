@@ -53,8 +53,23 @@ _OPS = {
 }
 
 
+@cache
+def _canonical(ref: str) -> str:
+    """The catalog's ref for a spelling ("Kimi K2.6" -> moonshot/kimi-k2.6): generation draws the
+    spellings users write, and a `when` on `model` is about the model, not its spelling."""
+    from harness.catalog import builtin
+    from harness.errors import HarnessError
+
+    try:
+        return builtin().resolve(ref).ref
+    except (HarnessError, KeyError, ValueError):
+        return ref
+
+
 def holds(cond: dict[str, Any], case: dict[str, Any]) -> bool:
     """One `when` condition on a case (its values, never a failure text)."""
+    if cond["path"] == "model" and isinstance(case.get("model"), str):
+        case = {**case, "model": _canonical(case["model"])}
     values = _resolve(case, cond["path"].split("."))
     op = cond.get("op", "present")
     if op == "absent":
