@@ -28,7 +28,7 @@ class UsageProblem(HarnessError):
 @contextlib.contextmanager
 def endpoint_settings(args, catalog) -> Iterator[Any]:
     """WireSettings for the run; starts (and stops) an in-process emulator unless --upstream/--live."""
-    from harness.cassettes.runner import WireSettings
+    from harness.cassettes.settings import WireSettings
 
     emulator = None
     upstream = args.upstream
@@ -77,7 +77,7 @@ def load_catalog(path):
 def key_for(provider, args, secrets) -> str:
     """The key of a run: the emulator placeholder unless --live; then the config's own key (an
     explicit apiKey wins, as in OpenClaw), then the environment."""
-    from harness.live import find_key, missing_key_reason
+    from harness.live_keys import find_key, missing_key_reason
 
     if not args.live:
         return EMULATOR_KEYS.get(provider.id, EMULATOR_KEYS["moonshot"])
@@ -104,7 +104,8 @@ def websearch_main(args, out: TextIO | None = None) -> int:
     import httpx
 
     from harness import websearch
-    from harness.live import WireClient, missing_key_reason
+    from harness.live import WireClient
+    from harness.live_keys import missing_key_reason
     from harness.wire.websearch_cost import WebSearchPricing
 
     cat = load_catalog(args.catalog)
@@ -169,7 +170,8 @@ def smoke_one(settings, model, key: str, catalog, *, timeout: float = 60.0) -> d
     import httpx
 
     from harness.cassettes import scrub
-    from harness.live import BudgetExceeded, WireClient, budget_prices
+    from harness.live import WireClient
+    from harness.live_budget import BudgetExceeded, budget_prices
     from harness.reference import transform
     from harness.reference.t9_usage_cost import usage_and_cost
 
@@ -236,7 +238,7 @@ def smoke_main(args, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     from decimal import Decimal
 
-    from harness.live import Budget
+    from harness.live_budget import Budget
 
     cat = load_catalog(args.catalog)
     models = [cat.resolve(ref) for ref in args.model] if args.model else default_models(cat)

@@ -8,32 +8,27 @@ ends cleanly, the remaining tests skipped with the reason. 429s (rate limit, ove
 5xx are retried with jittered exponential backoff, honouring Retry-After, bounded in count and in
 total wait. A body cut short or a stalled stream raises `UpstreamBroken` naming the URL: a broken
 upstream, not a rule failure. Log lines are scrubbed of keys.
+
+This module is the client; keys are in harness.live_keys, the budget in harness.live_budget,
+the retry policy in harness.live_retry.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-import os
-import random
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import httpx
 
 from harness.cassettes import scrub
+from harness.live_budget import Budget, worst_case_cost
+from harness.live_retry import RetryPolicy
 
 log = logging.getLogger("harness.wire")
-
-DEFAULT_BUDGET_USD = Decimal("0.50")
-DEFAULT_MAX_OUTPUT = 4096  # assumed completion tokens of a request that sets no max_tokens
-IMAGE_TOKENS = 1500  # generous per-image prompt estimate
-RETRYABLE_429 = frozenset({"rate_limit_reached_error", "engine_overloaded_error",
-                           "rate_limit_error", "overloaded_error"})  # Moonshot's, Anthropic's
-RETRYABLE_5XX = frozenset({500, 502, 503, 504})
 
 
 class UpstreamBroken(Exception):
@@ -53,146 +48,6 @@ class UpstreamCut(UpstreamBroken, httpx.RemoteProtocolError):
 
 class UpstreamStalled(UpstreamBroken, httpx.ReadTimeout):
     """The body stopped arriving (also an httpx.ReadTimeout, as callers waiting on it expect)."""
-
-
-# ------------------------------------------------------------------------------- keys
-def find_key(env_names: Iterable[str], environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
-    """(variable, key) of the first variable that is set and non-empty."""
-    environ = os.environ if environ is None else environ
-    for name in env_names:
-        value = (environ.get(name) or "").strip()
-        if value:
-            return name, value
-    return None
-
-
-def key_owner(catalog, name: str) -> str | None:
-    """The provider an environment variable belongs to: the one listing it earliest."""
-    ranks = sorted((p.auth_env.index(name), p.id) for p in catalog.providers.values() if name in p.auth_env)
-    return ranks[0][1] if ranks else None
-
-
-def provider_key(provider, catalog, environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
-    """(variable, key) for one provider, never another provider's key: Moonshot and Kimi Coding
-    keys are not interchangeable (docs/contract.md#catalog). A variable belongs to the provider listing it
-    first (KIMI_API_KEY is Kimi Coding's first choice and only Moonshot's fallback), and a value
-    another provider uses is never sent to this one's host."""
-    environ = os.environ if environ is None else environ
-    own = [n for n in provider.auth_env if key_owner(catalog, n) == provider.id]
-    taken = {(environ.get(n) or "").strip() for p in catalog.providers.values() if p.id != provider.id
-             for n in p.auth_env if key_owner(catalog, n) == p.id} - {""}
-    for name in own:
-        value = (environ.get(name) or "").strip()
-        if value and value not in taken:
-            return name, value
-    return None
-
-
-def missing_key_reason(env_names: Iterable[str], provider: str = "") -> str:
-    names = list(env_names)
-    who = f" for provider {provider}" if provider else ""
-    return f"live run needs an API key{who}: set {' or '.join(names)}"
-
-
-# ------------------------------------------------------------------------------- budget
-class BudgetExceeded(Exception):
-    pass
-
-
-@dataclass
-class Budget:
-    """Session-wide estimated spend, in USD. `reserve` refuses a request whose worst case
-    would pass the limit; once refused, the budget stays closed (the run stops spending)."""
-
-    limit: Decimal
-    spent: Decimal = Decimal(0)
-    requests: int = 0
-    closed_reason: str | None = None
-
-    def __post_init__(self):
-        self.limit = Decimal(str(self.limit))
-
-    def reserve(self, worst_case: Decimal, what: str = "request") -> None:
-        if self.closed_reason:
-            raise BudgetExceeded(self.closed_reason)
-        if self.spent + worst_case > self.limit:
-            self.closed_reason = (
-                f"cost budget reached: {what} could cost up to ${worst_case:.6f}, ${self.spent:.6f} of "
-                f"${self.limit} already spent (--budget-usd); no further live requests in this run")
-            raise BudgetExceeded(self.closed_reason)
-
-    def spend(self, cost: Decimal) -> None:
-        self.spent += Decimal(cost)
-        self.requests += 1
-
-
-def budget_prices(model, catalog) -> dict[str, Any]:
-    """Prices usable for estimate_cost (usage.py key names, per MTok). A placeholder or example
-    price (0 or per-1K example) is not a price: budget it at the catalog's highest real rates."""
-    cost = model.cost
-    if cost.get("placeholder") or cost.get("example"):
-        real = [m.cost for m in catalog if not (m.cost.get("placeholder") or m.cost.get("example"))
-                and m.cost.get("unit") == "usd_per_mtok"]
-        cost = {"unit": "usd_per_mtok",
-                "input": max((c["input"] for c in real), default=3.0),
-                "output": max((c["output"] for c in real), default=15.0),
-                "cacheRead": max((c.get("cacheRead", 0) for c in real), default=0.3)}
-    return catalog_prices(cost)
-
-
-def catalog_prices(cost: Mapping[str, Any]) -> dict[str, Any]:
-    """Catalog `cost` block -> the key names harness.wire.usage.estimate_cost reads."""
-    return {"unit": cost["unit"], "input": cost["input"], "output": cost["output"],
-            "cache_read": cost.get("cacheRead", 0), "cache_write": cost.get("cacheWrite", 0)}
-
-
-def worst_case_cost(body: Mapping[str, Any], prices: Mapping[str, Any]) -> Decimal:
-    from harness.wire.usage import Usage, estimate_cost
-
-    text = json.dumps(body, ensure_ascii=False)
-    images = text.count('"image_url"')
-    prompt = math.ceil(len(text) / 2) + IMAGE_TOKENS * images
-    completion = body.get("max_tokens") or body.get("max_completion_tokens") or DEFAULT_MAX_OUTPUT
-    n = body.get("n") if isinstance(body.get("n"), int) else 1
-    return estimate_cost(Usage(prompt, completion * n, prompt + completion * n), prices).total
-
-
-# ------------------------------------------------------------------------------- retries
-@dataclass
-class RetryPolicy:
-    """429 (rate limit, overload) and 5xx are retried; everything else is final.
-
-    Without Retry-After the wait is "full jitter" backoff, uniform in [0, base * 2**attempt]
-    (capped at max_wait), so clients that failed together do not retry together. A Retry-After
-    above max_wait is not waited for, and the waits of one request never add up past `total`.
-    """
-
-    max_retries: int = 4
-    max_wait: float = 30.0  # a Retry-After longer than this is not waited for
-    total: float = 60.0  # bound on the summed waits of one request
-    base: float = 1.0
-    sleep: Callable[[float], None] = time.sleep
-    rng: random.Random = field(default_factory=random.Random)
-
-    def delay(self, response: httpx.Response, attempt: int, waited: float = 0.0) -> float | None:
-        """Seconds to wait before retrying, or None when the response is final."""
-        status = response.status_code
-        if attempt >= self.max_retries or (status != 429 and status not in RETRYABLE_5XX):
-            return None
-        if status == 429:
-            try:
-                etype = (response.json().get("error") or {}).get("type")
-            except (ValueError, AttributeError):
-                etype = None
-            if etype is not None and etype not in RETRYABLE_429:
-                return None  # e.g. exceeded_current_quota_error: waiting does not refill the balance
-        try:
-            wait = float(response.headers["retry-after"])
-        except (KeyError, ValueError):
-            wait = self.rng.uniform(0, min(self.max_wait, self.base * 2.0 ** attempt))
-        if not 0 <= wait <= self.max_wait or waited + wait > self.total:
-            return None
-        return wait
 
 
 # ------------------------------------------------------------------------------- client

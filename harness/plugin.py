@@ -377,8 +377,8 @@ def wire_settings_for(config: pytest.Config):
         from decimal import Decimal
         from pathlib import Path
 
-        from harness.cassettes.runner import WireSettings
-        from harness.live import Budget
+        from harness.cassettes.settings import WireSettings
+        from harness.live_budget import Budget
 
         cassette_dir = config.getoption("cassette_dir") or (Path(str(config.rootpath)) / "cassettes")
         settings = config._kimi_wire = WireSettings(
@@ -410,7 +410,7 @@ def wire(request: pytest.FixtureRequest, wire_settings):
     import contextlib
 
     from harness import network
-    from harness.cassettes.runner import WireSession
+    from harness.cassettes.session import WireSession
 
     props = request.node.user_properties
 

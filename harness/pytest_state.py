@@ -11,7 +11,7 @@ OUTCOME: pytest.StashKey[Any] = pytest.StashKey()  # harness.engine.Outcome of t
 CATALOG: pytest.StashKey[Any] = pytest.StashKey()  # harness.catalog.Catalog of the session (--catalog)
 RESULTS: pytest.StashKey[Any] = pytest.StashKey()  # harness.reporting.results.ResultsWriter
 NETWORK_BLOCKED: pytest.StashKey[bool] = pytest.StashKey()  # --kimi-block-network is in force
-WIRE: pytest.StashKey[Any] = pytest.StashKey()  # harness.cassettes.runner.WireSettings
+WIRE: pytest.StashKey[Any] = pytest.StashKey()  # harness.cassettes.settings.WireSettings
 
 
 def catalog(config: pytest.Config):

@@ -96,7 +96,7 @@ def citations(responses: list[dict[str, Any]]) -> list[str]:
 def run(client, model, catalog, query: str) -> SearchRun:
     """The loop over `client.chat` (a harness.live.WireClient)."""
     from harness.cassettes import scrub
-    from harness.live import catalog_prices
+    from harness.live_budget import catalog_prices
 
     ws = settings(catalog)
     messages: list[dict[str, Any]] = [{"role": "user", "content": query}]

@@ -7,10 +7,12 @@ import pytest
 import yaml
 
 from harness.cassettes import anthropic_wire, scenarios
-from harness.cassettes.runner import WireSession, WireSettings
+from harness.cassettes.session import WireSession
+from harness.cassettes.settings import WireSettings
 from harness.catalog import builtin
 from harness.emulator import Emulator
-from harness.live import WireClient, key_owner, provider_key
+from harness.live import WireClient
+from harness.live_keys import key_owner, provider_key
 from harness.reference import transform
 from harness.wire.anthropic_usage import parse_anthropic, parse_any
 

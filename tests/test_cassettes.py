@@ -12,8 +12,9 @@ import httpx
 import pytest
 import yaml
 
-from harness.cassettes import _vcr, provenance, scenarios, scrub
+from harness.cassettes import provenance, scenarios, scrub
 from harness.cassettes._vcr import CassetteSession, StaleCassette
+from harness.cassettes.files import atomic_write
 from harness.catalog import builtin
 from harness.emulator import Emulator
 from harness.live import WireClient
@@ -155,12 +156,12 @@ def test_crash_mid_write_leaves_no_partial_cassette(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(OSError, match="simulated"):
-        _vcr.atomic_write(path, "new: " + "x" * 100000)
+        atomic_write(path, "new: " + "x" * 100000)
     assert path.read_text() == "old: intact\n"
     assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]  # no temp file left behind
     monkeypatch.undo()
     fresh = tmp_path / "sub" / "d.yaml"
-    _vcr.atomic_write(fresh, "a: 1\n")
+    atomic_write(fresh, "a: 1\n")
     assert fresh.read_text() == "a: 1\n"
 
 
@@ -206,8 +207,10 @@ def test_provenance_classification_is_by_observation():
 
 
 def test_recording_against_emulator_with_live_flag_says_emulator(tmp_path, emulator, monkeypatch):
-    from harness.cassettes.runner import WireSession, WireSettings, run_scenario
-    from harness.live import Budget
+    from harness.cassettes.runner import run_scenario
+    from harness.cassettes.session import WireSession
+    from harness.cassettes.settings import WireSettings
+    from harness.live_budget import Budget
 
     monkeypatch.setenv("MOONSHOT_API_KEY", "sk-fake-live-key-000000")
     settings = WireSettings(catalog=builtin(), cassette_dir=tmp_path, record_mode="rewrite", live=True,

@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from harness.emulator import Emulator, faults
-from harness.live import RetryPolicy, UpstreamBroken, WireClient
+from harness.live import UpstreamBroken, WireClient
+from harness.live_retry import RetryPolicy
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk-test-faults-000"

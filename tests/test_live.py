@@ -13,8 +13,10 @@ import pytest
 
 from harness.cassettes import anthropic_wire, provenance, scenarios
 from harness.emulator import Emulator
-from harness.live import (Budget, BudgetExceeded, RetryPolicy, WireClient, find_key, missing_key_reason,
-                          worst_case_cost)
+from harness.live import WireClient
+from harness.live_budget import Budget, BudgetExceeded, worst_case_cost
+from harness.live_keys import find_key, missing_key_reason
+from harness.live_retry import RetryPolicy
 
 REPO = Path(__file__).resolve().parents[1]
 KEY_VARS = ("MOONSHOT_API_KEY", "KIMI_API_KEY", "KIMICODE_API_KEY")

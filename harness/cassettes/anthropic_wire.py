@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.cassettes import scrub
-from harness.cassettes.runner import ScenarioResult, WireSession, check_cost
+from harness.cassettes.runner import ScenarioResult, check_cost
+from harness.cassettes.session import WireSession
 from harness.live import WireResponse
 
 PATH = Path(__file__).with_name("anthropic_scenarios.json")

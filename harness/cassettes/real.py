@@ -145,7 +145,7 @@ def _recorded(interactions: list[dict]) -> str:
 
 def build(e: dict[str, Any]) -> str:
     """The cassette text of one entry (deterministic: same captures, same bytes)."""
-    from harness.cassettes._vcr import dumps_cassette
+    from harness.cassettes._vcr_format import dumps_cassette
     from harness.cassettes.provenance import Provenance
 
     src = spec()["sources"][e["source"]]
@@ -176,7 +176,7 @@ def build(e: dict[str, Any]) -> str:
 
 def write_all(cassette_dir: Path, *, check: bool = False) -> list[Path]:
     """Write every real cassette (or, with check, list those missing or out of date)."""
-    from harness.cassettes._vcr import atomic_write
+    from harness.cassettes.files import atomic_write
 
     stale = []
     for e in entries():
@@ -202,7 +202,7 @@ def replay(e: dict[str, Any], cassette_dir: Path) -> list[Exchange]:
     recorded interaction must be played)."""
     from harness import network
     from harness.cassettes._vcr import CassetteSession
-    from harness.cassettes.runner import REPLAY_KEY
+    from harness.cassettes.session import REPLAY_KEY
     from harness.live import WireClient
 
     path = cassette_path(cassette_dir, e)

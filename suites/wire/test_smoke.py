@@ -32,7 +32,7 @@ def pytest_generate_tests(metafunc):
 def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
     from harness.catalog.user_config import Secrets, parse
     from harness.cli_online import EMULATOR_KEYS, SMOKE_ANSWER, smoke_one
-    from harness.live import find_key, missing_key_reason
+    from harness.live_keys import find_key, missing_key_reason
 
     if not wire_settings.online:
         pytest.skip("the smoke test talks to an API: give --live (MOONSHOT_API_KEY / KIMI_API_KEY) or --upstream URL")
