@@ -5,6 +5,9 @@ rule is hit within a few dozen examples: odd spellings of configured thinking, e
 tool_choice form, multi-turn histories whose tool-call ids repeat across turns in every form
 the API and its clients use, extra bodies that fight the rules, both regions and custom
 providers. Only features the target can express are drawn.
+
+The conversation is drawn by `history`, params and provider by `configured`; this module
+assembles the request and the case.
 """
 
 from __future__ import annotations
@@ -16,102 +19,28 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.contract.case import LEVELS
+from harness.generation.configured import (
+    NATIVE_HOSTS,
+    OTHER_HOSTS,
+    QUARTER,
+    _params,
+    _provider,
+    extra_body,
+    keep_object,
+    thinking_object,
+)
+from harness.generation.history import BOOL, _history
 from harness.targets.base import ALL_FEATURES
 
-NATIVE_HOSTS = ("https://api.moonshot.ai/v1", "https://api.moonshot.cn/v1")
-OTHER_HOSTS = ("https://gateway.example.test/v1", "http://127.0.0.1:8080/v1")
-TOOL_NAMES = ("read", "get_weather", "search")
-# D5: content is opaque, so draw it as users write it: padded, empty, non-BMP, multi-line.
-TEXTS = ("hi", "go on", "what is the weather?", "再来一次", "", "Reply exactly: OK",
-         "  padded  ", "\ttab first", "trailing newline\n", "😀 non-BMP 𝕂", "a\r\nb")
-TEXT = st.sampled_from(TEXTS)
-# Speed: strategies are built once, here, not inside the composites (building one per draw, and
-# Hypothesis validating it, cost more than the draw itself), and independent small choices are
-# drawn as one choice from their product: the same values with the same probabilities, in a
-# fraction of the draws.
-BOOL = st.booleans()
-ROLE = st.sampled_from(["system", "developer"])
-TURNS = {n: st.integers(n, 3) for n in (0, 1, 2, 3)}
-CALLS = st.integers(1, 3)
-# (name, arguments) of a tool call
-CALL_BODY = st.sampled_from([(n, a) for n in TOOL_NAMES for a in ("{}", '{"q": "x"}')])
-# (content, reasoning_content) of an assistant tool-call message; "absent": no key at all
-ASSISTANT = st.sampled_from([(c, r) for c in (None, "", "let me look")
-                             for r in (None, "absent", "absent", "thinking about it", "")])
-# (a plain "done" answer after the tool results?, the next user text)
-TURN_END = st.sampled_from([(done, t) for done in (False, True) for t in TEXTS])
-QUARTER = st.integers(0, 3)  # 0 with probability 1/4
-THIRD = st.integers(0, 2)  # 0 with probability 1/3
-PARAM_TEMPERATURE = st.sampled_from([0.2, 0.7])
+__all__ = ["NATIVE_HOSTS", "OTHER_HOSTS", "cases", "request", "tool_choice"]
+
 GROUP = 5  # optional request fields decided per draw; 3**5 values keep Hypothesis' draw near-uniform
 PRESENCE = st.integers(0, 3**GROUP - 1)
-
-
-@cache
-def content(features: frozenset[str]) -> st.SearchStrategy[Any]:
-    """A user message's content: text, or (when the target can express it) an array of parts."""
-    if "content_parts" not in features:
-        return TEXT
-    parts = st.lists(st.builds(lambda t: {"type": "text", "text": t}, TEXT), min_size=1, max_size=2)
-    return st.one_of(TEXT, TEXT, parts)
 
 
 def _tool(name: str) -> dict[str, Any]:
     return {"type": "function", "function": {"name": name, "description": f"{name} tool",
             "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}}
-
-
-def tool_ids(odd: bool) -> st.SearchStrategy[str]:
-    """A small pool, so ids repeat across turns as they do in real Kimi transcripts."""
-    return _TOOL_IDS[bool(odd)]
-
-
-def _tool_ids(odd: bool) -> st.SearchStrategy[str]:
-    """one_of(pools): one draw picks the pool, one the id (native weighs double)."""
-    pool = st.sampled_from
-    native = pool([f"functions.{n}:{i}" for n in TOOL_NAMES for i in (0, 1)])
-    official = pool([f"{n}{sep}{i}" for n in TOOL_NAMES for i in (0, 1) for sep in (":", "_")])
-    openai = pool(["call_abc123", "call_0", "call_x-y_z"])
-    pools = [native, native, official, openai]
-    if odd:
-        pools.append(pool(["toolu_01X|y", "call_abc-1", "$web_search:1", "id with space", "call_", "函数:0"]))
-    return st.one_of(*pools)
-
-
-_TOOL_IDS = {odd: _tool_ids(odd) for odd in (False, True)}
-
-
-@st.composite
-def history(draw, features: frozenset[str], min_turns: int = 0) -> list[dict[str, Any]]:
-    return _history(draw, features, min_turns)
-
-
-# The composites' bodies are plain functions of `draw`, so `cases` draws them inline: one
-# strategy (and one span) per case instead of a new composite object per part per case.
-def _history(draw, features: frozenset[str], min_turns: int = 0) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = []
-    if draw(BOOL):
-        role = draw(ROLE) if "developer_role" in features else "system"
-        messages.append({"role": role, "content": "You are Kimi."})
-    messages.append({"role": "user", "content": draw(content(features))})
-    ids = tool_ids("odd_tool_ids" in features)
-    for _ in range(draw(TURNS[min_turns])):
-        calls = []
-        for _ in range(draw(CALLS)):
-            name, arguments = draw(CALL_BODY)
-            calls.append({"id": draw(ids), "type": "function", "function": {"name": name, "arguments": arguments}})
-        said, reasoning = draw(ASSISTANT)
-        assistant: dict[str, Any] = {"role": "assistant", "content": said, "tool_calls": calls}
-        if reasoning != "absent":  # None: the key is there with null; "absent": no key at all
-            assistant["reasoning_content"] = reasoning
-        messages.append(assistant)
-        for call in calls:
-            messages.append({"role": "tool", "tool_call_id": call["id"], "content": "result"})
-        done, text = draw(TURN_END)
-        if done:
-            messages.append({"role": "assistant", "content": "done"})
-        messages.append({"role": "user", "content": text})
-    return messages
 
 
 @cache
@@ -121,29 +50,6 @@ def tool_choice() -> st.SearchStrategy[Any]:
         {"type": "function", "function": {"name": "read"}},
         {"type": "function", "function": {"name": "get_weather"}},
     ])
-
-
-@cache
-def thinking_object(with_type: bool = True) -> st.SearchStrategy[dict[str, Any]]:
-    keep = st.sampled_from(["all", "ALL", "All", None, "last", " all "])
-    types = st.sampled_from(["enabled", "disabled"])
-    return st.one_of(
-        st.fixed_dictionaries({"type": types}),
-        st.fixed_dictionaries({"type": types, "keep": keep}),
-        *( [st.fixed_dictionaries({"keep": keep})] if not with_type else []),
-    )
-
-
-@cache
-def configured_thinking() -> st.SearchStrategy[Any]:
-    """params.thinking in every spelling OpenClaw accepts, and some it should ignore."""
-    return st.one_of(
-        thinking_object(with_type=False),
-        st.booleans(),
-        st.sampled_from(["enabled", "on", "true", "disabled", "off", "false", "ENABLED", "Off", "maybe"]),
-        st.just("maybe"),  # a word that is no setting, on its own branch: drawn often enough to be seen
-        st.none(),
-    )
 
 
 @st.composite
@@ -207,84 +113,6 @@ def _optional(features: frozenset[str]) -> dict[str, st.SearchStrategy[Any]]:
     if "reasoning_effort" in features:
         optional["reasoning_effort"] = st.sampled_from(["low", "high"])
     return optional
-
-
-@cache
-def extra_body() -> st.SearchStrategy[dict[str, Any]]:
-    """Extra bodies that fight the rules (T6b) as users' configs do, and harmless ones."""
-    return st.one_of(
-        st.fixed_dictionaries({"thinking": thinking_object()}),
-        st.just({"tool_choice": "required"}),
-        st.just({"temperature": 0.2, "top_p": 0.9}),
-        st.fixed_dictionaries({"thinking": thinking_object(), "tool_choice": st.sampled_from(["required", "auto"])}),
-        st.just({"x_gateway_tag": "blue"}),
-    )
-
-
-@cache
-def keep_object() -> st.SearchStrategy[dict[str, Any]]:
-    """A configured thinking object that asks for keep, in the spellings users write."""
-    return st.fixed_dictionaries(
-        {"keep": st.sampled_from(["all", "ALL", "All", " all ", None, "last"])},
-        optional={"type": st.sampled_from(["enabled", "disabled"])},
-    )
-
-
-@st.composite
-def params(draw, features: frozenset[str], require: frozenset[str] = frozenset()) -> dict[str, Any] | None:
-    return _params(draw, features, require)
-
-
-def _params(draw, features: frozenset[str], require: frozenset[str] = frozenset()) -> dict[str, Any] | None:
-    if not require & {"keep", "configured_thinking"} and draw(QUARTER) == 0:
-        return None
-    out: dict[str, Any] = {}
-    if "configured_thinking" not in features:
-        pass  # the target has no per-model params.thinking to configure
-    elif "keep" in require:
-        out["thinking"] = draw(keep_object())
-    elif "configured_thinking" in require or draw(THIRD):
-        out["thinking"] = draw(configured_thinking())
-    if "params_sampling" in features and draw(QUARTER) == 0:
-        out["temperature"] = draw(PARAM_TEMPERATURE)
-    if "extra_body" in features and draw(THIRD) == 0:
-        out["extra_body"] = draw(extra_body())
-    return out
-
-
-@st.composite
-def provider(draw, features: frozenset[str], provider_id: str, require: frozenset[str] = frozenset()) -> dict[str, Any] | None:
-    return _provider(draw, features, provider_id, require)
-
-
-PROVIDER_CHOICE = st.integers(0, 5)  # 0-2: the model's own provider (1: its other region); 3-5: custom
-CUSTOM_PROVIDER_CHOICE = st.sampled_from([1, 3, 4, 5])
-CUSTOM_ID = st.sampled_from(["my-kimi", "kimi-proxy"])
-BASE_URL = st.sampled_from(NATIVE_HOSTS + OTHER_HOSTS)
-COMPAT = st.fixed_dictionaries({}, optional={
-    "maxTokensField": st.sampled_from(["max_tokens", "max_completion_tokens"]),
-    "supportsDeveloperRole": st.booleans(),
-    "supportsReasoningEffort": st.booleans(),
-    "supportsStore": st.booleans(),
-})
-
-
-def _provider(draw, features: frozenset[str], provider_id: str, require: frozenset[str] = frozenset()) -> dict[str, Any] | None:
-    choice = draw(CUSTOM_PROVIDER_CHOICE if "provider" in require else PROVIDER_CHOICE)
-    if choice <= 2 or "custom_provider" not in features:
-        if choice == 1 and provider_id == "moonshot":
-            return {"id": "moonshot", "baseUrl": NATIVE_HOSTS[1]}  # the China region of the built-in provider
-        return None
-    custom: dict[str, Any] = {
-        "id": draw(CUSTOM_ID),
-        "baseUrl": draw(BASE_URL),
-        "api": "openai-completions",
-    }
-    if draw(BOOL):
-        custom["sanitizeToolCallIds"] = draw(BOOL)
-    if "compat" in features and ("compat" in require or draw(BOOL)):
-        custom["compat"] = draw(COMPAT)
-    return custom
 
 
 def cases(model_ref: str, features: frozenset[str] = ALL_FEATURES, provider_id: str | None = None,
