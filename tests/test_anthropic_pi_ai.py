@@ -4,6 +4,7 @@ Skips with the install hint when pi-ai is not installed (python -m harness.targe
 
 import pytest
 
+from harness.contract import anthropic_agreement as agreeing
 from harness.contract import anthropic_checks as checks
 from harness.contract.case import context
 from harness.reference import transform
@@ -48,7 +49,7 @@ def test_kimi_for_coding_goes_out_as_an_anthropic_request(pi_ai):
     assert out["body"]["thinking"] == {"type": "enabled", "budget_tokens": 2048, "display": "summarized"}
     assert out["body"]["max_tokens"] == 2348  # pi-ai adds the level's budget to the output budget, as the reference
     assert checks.check_all(c, context(c), out) == []
-    assert checks.agreement(out, transform(c)) == []
+    assert agreeing.agreement(out, transform(c)) == []
 
 
 def test_what_pi_ai_sends_differently_is_caught(pi_ai):
@@ -57,7 +58,7 @@ def test_what_pi_ai_sends_differently_is_caught(pi_ai):
     c = case()
     out = pi_ai.transform(c)
     assert out["body"]["thinking"] == {"type": "disabled"}
-    assert [v.path for v in checks.agreement(out, transform(c))] == ["/body/thinking"]
+    assert [v.path for v in agreeing.agreement(out, transform(c))] == ["/body/thinking"]
     c = case(level="low")
     c["request"]["messages"] += [
         {
@@ -71,7 +72,7 @@ def test_what_pi_ai_sends_differently_is_caught(pi_ai):
         {"role": "tool", "tool_call_id": "functions.read:0", "content": "r"},
     ]
     out = pi_ai.transform(c)
-    found = {v.check for v in checks.check_all(c, context(c), out) + checks.agreement(out, transform(c))}
+    found = {v.check for v in checks.check_all(c, context(c), out) + agreeing.agreement(out, transform(c))}
     assert {"anthropic.schema", "anthropic.agreement"} <= found
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.catalog import builtin
+from harness.contract import anthropic_agreement as agreeing
 from harness.contract import anthropic_checks as checks
 from harness.contract.case import context
 from harness.errors import CaseError
@@ -183,7 +184,7 @@ def _out(**request):
 def test_the_reference_passes_every_check_and_agrees_with_itself():
     c, ctx, out = _out()
     assert checks.check_all(c, ctx, out) == []
-    assert checks.agreement(out, out) == []
+    assert agreeing.agreement(out, out) == []
 
 
 def _break(out, fn):
@@ -226,7 +227,7 @@ def test_agreement_names_the_differing_field():
     _, _, out = _out()
     other = _break(out, lambda o: o["body"]["messages"][1]["content"][3].update(id="call_2"))
     other["body"]["messages"][2]["content"][1]["tool_use_id"] = "call_2"
-    found = checks.agreement(other, out)
+    found = agreeing.agreement(other, out)
     assert [v.path for v in found] == ["/body/messages"] and found[0].check == "anthropic.agreement"
     # spelling differences a faithful client may have are not disagreements
     same = _break(
@@ -237,7 +238,7 @@ def test_agreement_names_the_differing_field():
     )
     same["body"]["messages"][2]["content"][0]["is_error"] = False
     same["body"]["messages"][1]["content"][0]["signature"] = "abc"
-    assert checks.agreement(same, out) == []
+    assert agreeing.agreement(same, out) == []
 
 
 @settings(max_examples=60, deadline=None)

@@ -2,8 +2,8 @@
 
 Each check is `check(case, ctx, out) -> list[Violation]` (ctx: `harness.contract.case.Context`,
 out: the outbound request `{method, url, headers, body}`); `CHECKS` lists them in report order and
-`check_all` runs them. `agreement(out, want)` compares a target with the reference on the fields
-this surface governs (`project`). Sources: docs/contract.md#kimi-coding-anthropic (Kimi Coding: Anthropic Messages at
+`check_all` runs them; `anthropic_agreement.agreement(out, want)` compares a target with the
+reference on the fields this surface governs. Sources: docs/contract.md#kimi-coding-anthropic (Kimi Coding: Anthropic Messages at
 https://api.kimi.com/coding/, x-api-key, User-Agent) [oc]; the Anthropic Messages API for the shape.
 """
 
@@ -287,71 +287,3 @@ CHECKS: tuple[Callable[..., list[Violation]], ...] = (
 
 def check_all(case: dict[str, Any], ctx, out: dict[str, Any]) -> list[Violation]:
     return [v for check in CHECKS for v in check(case, ctx, out)]
-
-
-# ------------------------------------------------------------------------------- agreement
-def _block(b: Any) -> Any:
-    if not isinstance(b, dict):
-        return b
-    b = {k: v for k, v in b.items() if k not in ("cache_control", "signature")}
-    if b.get("type") == "tool_result":
-        content = b.get("content")
-        if isinstance(content, list) and all(isinstance(p, dict) and p.get("type") == "text" for p in content):
-            b["content"] = "\n".join(p.get("text", "") for p in content)
-        if b.get("is_error") is False:  # the default, spelled out by some clients
-            del b["is_error"]
-    return b
-
-
-def _content(content: Any) -> Any:
-    if isinstance(content, str):
-        return [{"type": "text", "text": content}] if content else []
-    return [_block(b) for b in content] if isinstance(content, list) else content
-
-
-def _tool(t: Any) -> Any:
-    if not isinstance(t, dict):
-        return t
-    schema = dict(t.get("input_schema") or {})
-    schema.setdefault("properties", {})
-    schema.setdefault("required", [])
-    return {"name": t.get("name"), "description": t.get("description") or "", "input_schema": schema}
-
-
-def project(out: dict[str, Any]) -> dict[str, Any]:
-    """The fields this surface governs, spelled one way: content strings as text blocks, cache
-    markers and thinking signatures (an OpenAI-shaped history has none) left out."""
-    body = out.get("body") or {}
-    system = body.get("system")
-    if isinstance(system, list):
-        system = "\n\n".join(b.get("text", "") for b in system if isinstance(b, dict))
-    view = {
-        "url": out.get("url"),
-        "model": body.get("model"),
-        "system": system or None,
-        "messages": [
-            {"role": m.get("role"), "content": _content(m.get("content"))}
-            for m in body.get("messages") or []
-            if isinstance(m, dict)
-        ],
-        "tools": [_tool(t) for t in body.get("tools") or []],
-        "thinking": body.get("thinking", {}).get("type") if isinstance(body.get("thinking"), dict) else None,
-    }
-    for key in ("max_tokens", "tool_choice", "temperature", "top_p", "stop_sequences"):
-        view[key] = body.get(key, _ABSENT)
-    return view
-
-
-def agreement(out: dict[str, Any], want: dict[str, Any]) -> list[Violation]:
-    got_view, want_view = project(out), project(want)
-    return [
-        _v(
-            "agreement",
-            "/url" if key == "url" else pointer("body", key),
-            want_view[key],
-            got_view[key],
-            f"{key} differs from the reference",
-        )
-        for key in want_view
-        if got_view.get(key) != want_view[key]
-    ]
