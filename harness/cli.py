@@ -32,7 +32,7 @@ def _price(cost: dict) -> str:
 
 
 def cmd_catalog(args) -> int:
-    from harness.cli_online import load_catalog
+    from harness.online import load_catalog
 
     cat = load_catalog(args.catalog)
     models = cat.models(include_retired=not args.skip_retired)
@@ -58,8 +58,8 @@ def cmd_catalog(args) -> int:
 
 
 def cmd_resolve(args) -> int:
-    from harness.cli_online import load_catalog
     from harness.errors import CatalogError
+    from harness.online import load_catalog
 
     cat = load_catalog(args.catalog)
     status = 0

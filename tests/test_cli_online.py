@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.cli_online import EMULATOR_KEYS
 from harness.emulator import Emulator
+from harness.online import EMULATOR_KEYS
 
 REPO = Path(__file__).resolve().parents[1]
 CANARY = "sk-canary-online-0123456789abcdef"
@@ -109,9 +109,9 @@ def test_web_search_precedence():
 
 
 def test_smoke_reports_a_wrong_answer(no_keys, capsys, monkeypatch):
-    from harness import cli_online
+    from harness import cli_smoke
 
-    monkeypatch.setattr(cli_online, "SMOKE_PROMPT", "Reply exactly: SOMETHING_ELSE")
+    monkeypatch.setattr(cli_smoke, "SMOKE_PROMPT", "Reply exactly: SOMETHING_ELSE")
     assert main(["smoke", "--model", "moonshot/kimi-k2.6"]) == 1
     assert "FAIL  answer: 'SOMETHING_ELSE'" in capsys.readouterr().out
 

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.area("live"), pytest.mark.rule("live")]  # rules.json:
 def pytest_generate_tests(metafunc):
     if "smoke_ref" not in metafunc.fixturenames:
         return
-    from harness.cli_online import default_models
+    from harness.cli_smoke import default_models
     from harness.plugin import _catalog
 
     cat = _catalog(metafunc.config)
@@ -31,8 +31,9 @@ def pytest_generate_tests(metafunc):
 
 def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
     from harness.catalog.user_config import Secrets, parse
-    from harness.cli_online import EMULATOR_KEYS, SMOKE_ANSWER, smoke_one
+    from harness.cli_smoke import SMOKE_ANSWER, smoke_one
     from harness.live_keys import find_key, missing_key_reason
+    from harness.online import EMULATOR_KEYS
 
     if not wire_settings.online:
         pytest.skip("the smoke test talks to an API: give --live (MOONSHOT_API_KEY / KIMI_API_KEY) or --upstream URL")
