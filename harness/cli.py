@@ -125,7 +125,7 @@ def cmd_validate_captures(args) -> int:
 
 def cmd_emulator(args) -> int:
     from harness.emulator import faults
-    from harness.emulator.server import serve_forever
+    from harness.emulator.serve import serve_forever
 
     try:
         plan = faults.load(args.faults, seed=args.seed)

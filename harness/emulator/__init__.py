@@ -1,4 +1,7 @@
 """Executable model of the Moonshot/Kimi upstream API (loopback only, stdlib only)."""
-from .server import DEFAULT_EPOCH, Emulator, FixedClock, ManualClock, Reply, serve_forever
+from .clock import DEFAULT_EPOCH, FixedClock, ManualClock
+from .reply import Reply
+from .serve import serve_forever
+from .server import Emulator
 
 __all__ = ["DEFAULT_EPOCH", "Emulator", "FixedClock", "ManualClock", "Reply", "serve_forever"]

@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from . import faults
-from .server import serve_forever
+from .serve import serve_forever
 
 
 def main() -> int:

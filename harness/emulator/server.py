@@ -1,70 +1,24 @@
-"""HTTP plumbing of the Moonshot emulator (standard library only, loopback only)."""
+"""HTTP plumbing of the Moonshot emulator (standard library only, loopback only): the `Emulator`,
+its request handling and its server thread. Its clock is `clock`, its replies `reply`, and the
+`emulator serve` command `serve`."""
 from __future__ import annotations
 
 import hashlib
 import json
-import signal
-import sys
 import threading
-import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 from . import anthropic, rules, transport, websearch
 from . import faults as faults_mod
+from .clock import FixedClock
+from .reply import Reply, fill, json_reply, redact
 from .responses import Completion, dumps, prompt_tokens
 
-DEFAULT_EPOCH = 1787685097  # created of a real capture (moonshotai-k2.7-tool-choice-omitted.json)
 WINDOW = 60.0
 REQUEST_LOG = 1000  # requests kept for inspection (newest); memory stays flat under load
 MEMO = 10_000  # distinct requests / prompt prefixes remembered (oldest forgotten first)
-
-
-class FixedClock:
-    """Clock that only moves when told to; the default, so tests are reproducible."""
-
-    def __init__(self, t: float = DEFAULT_EPOCH):
-        self.t = float(t)
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-
-
-ManualClock = FixedClock
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict
-    body: bytes | list  # bytes, or a list of SSE events (bytes) sent as separate chunks
-    fault: str | None = None  # "stall" | "truncate": how the transport misbehaves (faults.py)
-
-
-def _json_reply(status: int, obj: dict, headers: dict | None = None) -> Reply:
-    return Reply(status, {"Content-Type": "application/json; charset=utf-8", **(headers or {})},
-                 dumps(obj).encode())
-
-
-def _fill(template: str, **values) -> str:
-    """Fill known {placeholders} only; caller-supplied messages may contain other braces."""
-    for k, v in values.items():
-        template = template.replace("{%s}" % k, str(v))
-    return template
-
-
-def _redact(headers: dict) -> dict:
-    out = {}
-    for k, v in headers.items():
-        if k.lower() in ("authorization", "x-api-key"):
-            v = "Bearer [REDACTED]" if str(v).startswith("Bearer ") else "[REDACTED]"
-        out[k] = v
-    return out
 
 
 class Emulator:
@@ -146,7 +100,7 @@ class Emulator:
         except ValueError:
             body = raw.decode("utf-8", "replace")
         service, _ = rules.service_for_path(path)
-        record = {"method": method, "path": path, "service": service, "headers": _redact(headers), "body": body}
+        record = {"method": method, "path": path, "service": service, "headers": redact(headers), "body": body}
         with self._lock:
             self._log.append(record)
             self.served += 1
@@ -175,9 +129,9 @@ class Emulator:
     def _fault_reply(status: int) -> Reply:
         if status == 429:
             preset = rules.load_rules()["inject_presets"]["engine_overloaded_error"]
-            return _json_reply(429, rules.error_body("engine_overloaded_error", preset["message"]))
+            return json_reply(429, rules.error_body("engine_overloaded_error", preset["message"]))
         etype = faults_mod.SERVER_ERROR_TYPES.get(status, "server_error")
-        return _json_reply(status, rules.error_body(etype, f"injected fault: HTTP {status}"))
+        return json_reply(status, rules.error_body(etype, f"injected fault: HTTP {status}"))
 
     def _dispatch(self, method, path, headers, body, raw, occurrence: int = 0) -> Reply:
         service, sub = rules.service_for_path(path)
@@ -185,28 +139,28 @@ class Emulator:
             return Reply(*anthropic.handle(self, method, headers, body, occurrence))
         err = rules.check_auth(headers, self.api_keys, self.revoked_keys, service)
         if err:
-            return _json_reply(*err)
+            return json_reply(*err)
         key = rules.bearer_key(headers)
         with self._lock:
             injected = self._injected.popleft() if self._injected else None
         if injected:
             status, etype, template, retry = injected
-            msg = _fill(template, **rules.account_ids(key), rpm=self.rpm or 3, retry_after=self.retry_after)
+            msg = fill(template, **rules.account_ids(key), rpm=self.rpm or 3, retry_after=self.retry_after)
             extra = {"Retry-After": str(retry)} if retry is not None else {}
-            return _json_reply(status, rules.error_body(etype, msg), extra)
+            return json_reply(status, rules.error_body(etype, msg), extra)
         if service is not None:
             if method == "GET" and sub == "/models":
-                return _json_reply(200, {"object": "list", "data": [
+                return json_reply(200, {"object": "list", "data": [
                     self._model_obj(m, service) for m in rules.load_models(service).values() if not m.get("retired")]})
             if method == "GET" and sub.startswith("/models/"):
                 info, err = rules.lookup_model(sub[len("/models/"):], service)
-                return _json_reply(*err) if err else _json_reply(200, self._model_obj(info, service))
+                return json_reply(*err) if err else json_reply(200, self._model_obj(info, service))
             if method == "POST" and sub == "/chat/completions":
                 limited = self._rate_limit(key)
                 if limited:
                     return limited
                 return self._chat(headers, body if raw else None, service, occurrence)
-        return _json_reply(*rules.error("unknown_route", method=method, path=path))
+        return json_reply(*rules.error("unknown_route", method=method, path=path))
 
     @staticmethod
     def _model_obj(m: dict, service: str = rules.DEFAULT_SERVICE) -> dict:
@@ -224,31 +178,31 @@ class Emulator:
             if len(hits) >= self.rpm:
                 status, body = rules.error("rate_limit_rpm", rpm=self.rpm, retry_after=self.retry_after,
                                            **rules.account_ids(key))
-                return _json_reply(status, body, {"Retry-After": str(self.retry_after)})
+                return json_reply(status, body, {"Retry-After": str(self.retry_after)})
             hits.append(now)
         return None
 
     def _chat(self, headers: dict, body, service: str = rules.DEFAULT_SERVICE, occurrence: int = 0) -> Reply:
         err = rules.check_shape(body)
         if err:
-            return _json_reply(*err)
+            return json_reply(*err)
         model, err = rules.lookup_model(body["model"], service)
         if err:
-            return _json_reply(*err)
+            return json_reply(*err)
         err = rules.check_body(model, body, headers, self.options, service)
         if err:
-            return _json_reply(*err)
+            return json_reply(*err)
         with self._lock:
             cached = self._cached_tokens(model, body)
         comp = Completion(model, body, seed=self.seed, created=int(self.clock()), seq=occurrence, cached=cached)
         comp, err = websearch.play(comp, model, body, self.seed)  # $web_search round trip (T10)
         if err:
-            return _json_reply(*err)
+            return json_reply(*err)
         if body.get("stream") is True:
             events = [b"data: " + dumps(c).encode() + b"\n\n" for c in comp.chunks()]
             events.append(b"data: [DONE]\n\n")
             return Reply(200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}, events)
-        return _json_reply(200, comp.to_json())
+        return json_reply(200, comp.to_json())
 
     def _cached_tokens(self, model: dict, body: dict) -> int:
         """Longest already-seen message prefix counts as cached (called under the lock)."""
@@ -294,21 +248,3 @@ class Emulator:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def serve_forever(port: int = 0, *, seed: int = 0, rpm: int | None = None, **kwargs) -> None:
-    """Serve on 127.0.0.1 with the real clock until SIGINT/SIGTERM; prints the Moonshot base URL
-    first (the Kimi Coding one, its sibling .../coding/v1, on the second line)."""
-    emu = Emulator(seed=seed, rpm=rpm, clock=time.time, **kwargs)
-    if emu.faults:
-        print(f"faults: {emu.faults.describe()} (seed {emu.faults.seed})", file=sys.stderr, flush=True)
-    done = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: done.set())
-    print(emu.start(port), flush=True)
-    print(emu.coding_base_url, flush=True)
-    try:
-        while not done.wait(0.5):
-            pass
-    finally:
-        emu.stop()
