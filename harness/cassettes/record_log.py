@@ -30,7 +30,7 @@ def _write(config: pytest.Config, entry: dict) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     from harness.cassettes import scenarios
-    from harness.plugin import wire_settings_for
+    from harness.plugin_wire import wire_settings_for
 
     settings = None
     for item in session.items:

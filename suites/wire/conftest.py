@@ -7,7 +7,8 @@ import pytest
 def pytest_collection_modifyitems(config, items):
     from harness.cassettes import files, provenance, scenarios
     from harness.errors import CassetteError
-    from harness.plugin import _catalog, wire_settings_for
+    from harness.plugin import _catalog
+    from harness.plugin_wire import wire_settings_for
 
     catalog = _catalog(config)
     keep, drop = [], []
