@@ -9,7 +9,7 @@ Steps:
    lock file) into ``<cache>/allure3/allure-<version>/`` with the system Node (>= 20) and npm —
    idempotent (a stamp holds the package.json + lock hash) and atomic; ``<cache>`` is
    ``$KIMI_CONFORMANCE_CACHE`` or ``~/.cache/kimi-conformance`` (as for Node targets);
-2. scrub every file of the results directory with `harness.reporting.allure.scrub` and refuse to
+2. scrub every file of the results directory with `harness.reporting.redact.scrub` and refuse to
    go on if an API key survived;
 3. mark regressions from the history file (`harness.reporting.history`): passed in the previous
    run, failed now -> label `regression=true`, matched by the "Regressions" category. History is

@@ -6,8 +6,8 @@ import html
 import re
 from pathlib import Path
 
-from harness.reporting.allure import scrub
 from harness.reporting.allure3_install import _say
+from harness.reporting.redact import scrub
 
 
 MATRIX_LINK_ID = "kimi-conformance-matrix-link"

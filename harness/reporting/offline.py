@@ -8,8 +8,8 @@ import json
 import re
 from pathlib import Path
 
-from harness.reporting.allure import contains_secret, scrub
 from harness.reporting.allure3_install import BuildError
+from harness.reporting.redact import contains_secret, scrub
 
 
 TEXT_SUFFIXES = (".json", ".txt", ".html", ".htm", ".xml", ".yaml", ".yml", ".properties", ".csv", ".md", ".log", ".uri")

@@ -186,7 +186,7 @@ def _section(title: str, rows: list[str], empty: str = "none") -> list[str]:
 
 def _scrub(text: str) -> str:
     # no key reaches a summary, a log or a case file
-    from harness.reporting.allure import scrub
+    from harness.reporting.redact import scrub
 
     return scrub(text)
 
