@@ -21,7 +21,7 @@ KIMI_REFS = (
 )
 
 CAPABILITIES = Capabilities(
-    rules=ALL_RULES - {"errors"},
+    rules=ALL_RULES - {"errors", "T10"},
     # stream: OpenClaw always streams and decides stream_options itself (compat), so neither
     # `stream: false` nor a caller's own stream_options can be expressed.
     # developer_role: OpenClaw has one system prompt without a role; the role it goes out with
@@ -29,6 +29,8 @@ CAPABILITIES = Capabilities(
     features=ALL_FEATURES - {"stream", "developer_role"},
     why_not={
         "errors": "the worker captures the outbound request; OpenClaw's handling of upstream errors is not driven",
+        "T10": "OpenClaw's web search is a tool of its own (tools.web.search), not a $web_search builtin in a "
+               "request: the worker hands tools over as function tools, so the builtin cannot be expressed",
     },
     request_defaults={"stream": True},
     models_not_applicable={ref: KIMI_CODING for ref in KIMI_REFS},

@@ -47,7 +47,7 @@ KIMI_NOT_DRIVEN = {
 }
 
 CAPABILITIES = Capabilities(
-    rules=ALL_RULES - {"T2", "T3", "T6b", "errors"},
+    rules=ALL_RULES - {"T2", "T3", "T6b", "T10", "errors"},
     # stream: pi-ai always streams and owns stream_options; extra_body / params_sampling: no
     # configured params; developer_role: one role-less system prompt (Context.systemPrompt).
     # store / reasoning_effort: pi-ai decides them itself (compat.supportsStore -> store: false;
@@ -59,6 +59,7 @@ CAPABILITIES = Capabilities(
         "T3": NO_PARAMS + "; thinking.keep is only configurable there",
         "T6b": NO_PARAMS + "; a caller's onPayload is the only hook and the worker uses it for plain request fields",
         "errors": "the worker captures the outbound request; pi-ai's handling of upstream errors is not driven",
+        "T10": "pi-ai's Context takes function tools only: a $web_search builtin cannot be expressed",
     },
     request_defaults={"stream": True},
     models_not_applicable={ref: KIMI_NOT_DRIVEN.get(ref, NO_NIX_KIMI) for ref in KIMI_REFS if ref not in KIMI_DRIVEN},
