@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from harness import rules
-from harness.judge import judge
 from harness.generation.strategies import cases
+from harness.judge import judge
 from harness.reference import transform
 from harness.targets import create
 

@@ -134,7 +134,6 @@ class Conformance:
     # ------------------------------------------------------------------ seeds, then search
     def seeds(self, rule: str, target: Target, model: str) -> list[tuple[str, dict[str, Any]]]:
         from harness.corpus import seed_cases
-
         from harness.generation.features import case_features
 
         found = [("same cause found on another model", c) for c in self.found.get((target.name, rule), [])]

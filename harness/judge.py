@@ -8,7 +8,8 @@ violation and the reference's different value at that path are one cause, not tw
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from harness.contract.case import context
 from harness.contract.intended import intended_body

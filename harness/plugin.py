@@ -69,9 +69,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("catalog") or config.getoption("model"):
         selected_models(config)  # a bad --catalog or --model is a usage error now, not at collection
     # files with --results-dir; in memory only without it, for the end-of-run summary
-    from harness.reporting.results import ResultsWriter
-
     from harness.pytest_state import RESULTS
+    from harness.reporting.results import ResultsWriter
 
     config.stash[RESULTS] = ResultsWriter(config.getoption("results_dir"))
     _targets_configure(config)

@@ -24,7 +24,7 @@ CASE_HEADER = "X-Kimi-Conformance-Case"
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "Gateway"
+    server: Gateway
     protocol_version = "HTTP/1.1"
 
     def setup(self):
@@ -41,7 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._reply(404, "application/json", b'{"error": {"message": "not found"}}')
             return
@@ -90,7 +90,7 @@ class Gateway(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/v1"
 
-    def start(self) -> "Gateway":
+    def start(self) -> Gateway:
         self._thread.start()
         return self
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from harness.contract.case import context
 from harness.contract.intended import intended_body

@@ -167,12 +167,11 @@ def test_crash_mid_write_leaves_no_partial_cassette(tmp_path, monkeypatch):
 
 def test_failed_test_writes_nothing(tmp_path, emulator):
     path = tmp_path / "c.yaml"
-    with pytest.raises(RuntimeError):
-        with CassetteSession(path, mode="rewrite", upstream_base=emulator.base_url,
-                             canonical_base="https://api.moonshot.ai/v1"):
-            with WireClient(emulator.base_url, "sk-x-000") as client:
-                client.chat(chat())
-            raise RuntimeError("test failed half way")
+    with pytest.raises(RuntimeError), CassetteSession(path, mode="rewrite", upstream_base=emulator.base_url,
+                         canonical_base="https://api.moonshot.ai/v1"):
+        with WireClient(emulator.base_url, "sk-x-000") as client:
+            client.chat(chat())
+        raise RuntimeError("test failed half way")
     assert not path.exists()
 
 
@@ -180,12 +179,11 @@ def test_rewrite_keeps_old_cassette_until_done(tmp_path, emulator):
     path = tmp_path / "c.yaml"
     record(path, emulator, [chat("Reply exactly: one")])
     before = path.read_text()
-    with pytest.raises(RuntimeError):
-        with CassetteSession(path, mode="rewrite", upstream_base=emulator.base_url,
-                             canonical_base="https://api.moonshot.ai/v1"):
-            with WireClient(emulator.base_url, "sk-x-000") as client:
-                client.chat(chat("Reply exactly: two"))
-            raise RuntimeError("crash")
+    with pytest.raises(RuntimeError), CassetteSession(path, mode="rewrite", upstream_base=emulator.base_url,
+                         canonical_base="https://api.moonshot.ai/v1"):
+        with WireClient(emulator.base_url, "sk-x-000") as client:
+            client.chat(chat("Reply exactly: two"))
+        raise RuntimeError("crash")
     assert path.read_text() == before
 
 

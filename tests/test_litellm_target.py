@@ -14,9 +14,9 @@ import pytest
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm is imported: no cost-map fetch
 pytest.importorskip("litellm")
 
-from harness.contract.divergences import Divergences  # noqa: E402
-from harness.divergence_check import replay  # noqa: E402
-from harness.targets import NotExpressible, create  # noqa: E402
+from harness.contract.divergences import Divergences
+from harness.divergence_check import replay
+from harness.targets import NotExpressible, create
 
 HI = {"role": "user", "content": "hi"}
 

@@ -6,11 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.contract.case import context
 from harness import rules
-from harness.judge import judge
 from harness.errors import CaseError
 from harness.generation.strategies import cases
+from harness.judge import judge
 from harness.reference import transform
 
 USER = [{"role": "user", "content": "hi"}]

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from harness.cli import main as cli_main
 from harness.cassettes.scrub import scrub_obj
+from harness.cli import main as cli_main
 from harness.reporting import history, runs, summary
 from harness.reporting.results import Record, ResultsWriter
 

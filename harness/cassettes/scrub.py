@@ -8,7 +8,8 @@ cassettes/` stays empty. Credential headers are redacted, per-request noise head
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 REDACTED_KEY = "<redacted:api-key>"
 REDACTED_AUTH = "Bearer <redacted>"

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 IMAGE_MIMES = {"image/png", "image/jpeg", "image/jpg", "image/webp", "image/gif"}
@@ -17,12 +18,12 @@ IMAGE_MIMES = {"image/png", "image/jpeg", "image/jpg", "image/webp", "image/gif"
 Error = tuple[int, dict]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_rules() -> dict:
     return json.loads((HERE / "rules.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _models_json() -> dict:
     return json.loads((HERE / "models.json").read_text(encoding="utf-8"))
 
@@ -35,7 +36,7 @@ def services() -> dict[str, dict]:
     return _models_json()["services"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_models(service: str = DEFAULT_SERVICE) -> dict[str, dict]:
     data = _models_json()
     return {m["id"]: m for m in data[services()[service]["models"]]}

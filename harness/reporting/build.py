@@ -49,11 +49,17 @@ from pathlib import Path
 from harness.reporting import categories, runs
 from harness.reporting import summary as run_summary
 from harness.reporting.allure3_install import (  # noqa: F401  (is_installed, node_binary: used by tests)
-    ALLURE3_SRC, BuildError, _say, cli_path, install, is_installed, node_binary,
+    ALLURE3_SRC,
+    BuildError,
+    _say,
+    cli_path,
+    install,
+    is_installed,
+    node_binary,
 )
 from harness.reporting.history import allure_run, mark_regressions, previous_run, tag_new_lines, without_run
 from harness.reporting.matrix_page import add_matrix, add_page, matrix_markdown
-from harness.reporting.offline import offline_problems, scrub_results, strip_analytics  # noqa: F401
+from harness.reporting.offline import offline_problems, scrub_results, strip_analytics
 
 HERE = Path(__file__).resolve().parent
 GUARD = ALLURE3_SRC / "offline-guard.cjs"

@@ -9,7 +9,6 @@ from pathlib import Path
 from harness.reporting.allure3_install import _say
 from harness.reporting.redact import scrub
 
-
 MATRIX_LINK_ID = "kimi-conformance-matrix-link"
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from harness.reporting.allure3_install import BuildError
 from harness.reporting.redact import contains_secret, scrub
 
-
 TEXT_SUFFIXES = (".json", ".txt", ".html", ".htm", ".xml", ".yaml", ".yml", ".properties", ".csv", ".md", ".log", ".uri")
 
 

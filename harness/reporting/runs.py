@@ -89,7 +89,7 @@ def from_files(data_by_path: list[tuple[str, dict[str, Any]]]) -> ResultsSet:
     rs, ids = ResultsSet(run_id=""), []
     for source, data in data_by_path:
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise ValueError(f"{source} is not a results file (no `results` list)")  # noqa: TRY004  (bad input)
+            raise ValueError(f"{source} is not a results file (no `results` list)")
         target = str(data.get("target") or NO_TARGET)
         versions = target_versions(data, target)
         ids.append(str(data.get("run_id") or file_run_id(target, versions, data["results"])))

@@ -9,8 +9,8 @@ entry-point group (name -> a factory taking the spec's argument).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Callable
 
 from harness.errors import TargetUnavailable
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible, Target

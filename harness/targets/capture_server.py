@@ -78,7 +78,7 @@ def stream_chunks(model: str, include_usage: bool, cid: str = "chatcmpl-capture"
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
     protocol_version = "HTTP/1.1"
 
     def setup(self):
@@ -117,14 +117,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.server.record(Captured("GET", self.path, redact(dict(self.headers.items())), None))
         if self.path.rstrip("/").endswith("/models"):
             self._send_json(200, {"object": "list", "data": []})
         else:
             self._send_json(404, {"error": {"message": "not found", "type": "resource_not_found_error"}})
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self._read_body()
         cid = completion_id(self.server.record(Captured("POST", self.path, redact(dict(self.headers.items())), body)))
         model = body.get("model", "unknown") if isinstance(body, dict) else "unknown"
@@ -207,7 +207,7 @@ class CaptureServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> "CaptureServer":
+    def __enter__(self) -> CaptureServer:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -11,9 +11,10 @@ completion and reasoning tokens are summed per choice.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 UNITS = {"usd_per_mtok": Decimal(1_000_000), "usd_per_ktok": Decimal(1_000)}
 
