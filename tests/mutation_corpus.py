@@ -23,7 +23,7 @@ def fixed_cases(rule_id: str) -> tuple[dict[str, Any], ...]:
     catalog = builtin()
     found: list[dict[str, Any]] = []
     for model in [m.ref for m in catalog.models(include_retired=True)]:
-        found += [case for _, case in seed_cases(rule_id, model, catalog)]
+        found.extend(case for _, case in seed_cases(rule_id, model, catalog))
 
         @settings(max_examples=PER_MODEL, derandomize=True, database=None, deadline=None,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))

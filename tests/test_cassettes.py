@@ -40,9 +40,8 @@ def record(path, emu, bodies, key=CANARY, mode="rewrite"):
 
 
 def replay(path, bodies, mode="none"):
-    with CassetteSession(path, mode=mode) as cs:
-        with WireClient("https://api.moonshot.ai/v1", "sk-replay-key-0000") as client:
-            out = [client.chat(b) for b in bodies]
+    with CassetteSession(path, mode=mode) as cs, WireClient("https://api.moonshot.ai/v1", "sk-replay-key-0000") as client:
+        out = [client.chat(b) for b in bodies]
     return cs, out
 
 
@@ -100,10 +99,10 @@ def test_readable_format_and_event_by_event_replay(tmp_path, emulator):
 def test_httpx_iter_lines_on_replay_yields_many(tmp_path, emulator):
     path = tmp_path / "c.yaml"
     record(path, emulator, [chat(stream=True)])
-    with CassetteSession(path, mode="none"):
-        with httpx.Client() as c, c.stream("POST", "https://api.moonshot.ai/v1/chat/completions",
-                                            json=chat(stream=True), headers={"authorization": "Bearer x"}) as r:
-            pieces = list(r.iter_bytes())
+    with CassetteSession(path, mode="none"), httpx.Client() as c, c.stream(
+            "POST", "https://api.moonshot.ai/v1/chat/completions",
+            json=chat(stream=True), headers={"authorization": "Bearer x"}) as r:
+        pieces = list(r.iter_bytes())
     assert len(pieces) > 1 and all(p.endswith(b"\n\n") for p in pieces)
 
 

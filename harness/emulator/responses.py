@@ -191,8 +191,8 @@ class Completion:
     def chunks(self) -> list[dict]:
         out = []
         for i, p in enumerate(self.plans):
-            def delta(d: dict, finish=None, **extra):
-                out.append(self._chunk([{"index": i, "delta": d, "finish_reason": finish, **extra}]))
+            def delta(d: dict, finish=None, *, _index: int = i, **extra):
+                out.append(self._chunk([{"index": _index, "delta": d, "finish_reason": finish, **extra}]))
             delta({"role": "assistant", "content": ""})
             if p.reasoning is not None:
                 for piece in split_text(p.reasoning, self.rng):

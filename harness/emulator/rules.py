@@ -150,9 +150,8 @@ def thinking_enabled(model: dict, body: dict) -> bool:
 
 def _thinking_only_enabled(model, body, headers, opts):
     t = body.get("thinking")
-    if model["thinking"] == "always" and t is not None:
-        if not isinstance(t, dict) or t.get("type") != "enabled":
-            return error("thinking_only_enabled")
+    if model["thinking"] == "always" and t is not None and (not isinstance(t, dict) or t.get("type") != "enabled"):
+        return error("thinking_only_enabled")
     return None
 
 

@@ -53,9 +53,8 @@ class _Renamer:
     def _first(self, raw: str) -> str:
         if self.policy == "unique":
             return raw if raw not in self.used else self._later(raw, 1)
-        if is_native(raw) or (self.policy == "moonshot" and OPENAI.match(raw)):
-            if raw not in self.used:
-                return raw
+        if (is_native(raw) or (self.policy == "moonshot" and OPENAI.match(raw))) and raw not in self.used:
+            return raw
         new = strict(raw)
         if new in self.used:
             new = (new[: MAX_LEN - 8] + _sha(raw)[:8])

@@ -39,8 +39,8 @@ def _md5(text: str) -> str:
 def allure3_history_id(result: dict[str, Any]) -> str | None:
     """The history id Allure 3 computes for an Allure-2-format result (core/store/convert.js)."""
     labels = result.get("labels") or []
-    allure_id = next((l.get("value") for l in labels
-                      if l.get("name") in ("ALLURE_ID", "AS_ID") and l.get("value") != "-1"), None)
+    allure_id = next((lab.get("value") for lab in labels
+                      if lab.get("name") in ("ALLURE_ID", "AS_ID") and lab.get("value") != "-1"), None)
     if allure_id:
         case_id = _md5(f"ALLURE_ID={allure_id}")
     elif result.get("testCaseId"):
@@ -168,8 +168,8 @@ def mark_regressions(results_dir: str | Path, history_path: str | Path, run_id: 
     by_id, by_name = _index(entry) if entry is not None else ({}, {})
     found = []
     for path, result in latest_results(results_dir).values():
-        labels = [l for l in result.get("labels") or []
-                  if l.get("name") != REGRESSION_LABEL and not (l.get("name") == "tag" and l.get("value") == "regression")]
+        labels = [lab for lab in result.get("labels") or []
+                  if lab.get("name") != REGRESSION_LABEL and not (lab.get("name") == "tag" and lab.get("value") == "regression")]
         hid = allure3_history_id(result)
         before = by_id.get(hid) if hid else None
         if before is None:

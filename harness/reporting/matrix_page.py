@@ -50,7 +50,7 @@ def markdown_to_html(md: str, title: str = "Conformance matrix") -> str:
     while i < len(lines):
         line = lines[i]
         if re.match(r"^\s*\|.*\|\s*$", line) and i + 1 < len(lines) and re.match(r"^\s*\|?[\s:|-]+\|?\s*$", lines[i + 1]):
-            cells = lambda l: [c.strip() for c in l.strip().strip("|").split("|")]  # noqa: E731
+            cells = lambda row: [c.strip() for c in row.strip().strip("|").split("|")]  # noqa: E731
             out.append("<table><thead><tr>" + "".join(f"<th>{inline(c)}</th>" for c in cells(line)) + "</tr></thead><tbody>")
             i += 2
             while i < len(lines) and re.match(r"^\s*\|.*\|\s*$", lines[i]):

@@ -30,11 +30,11 @@ def _checks(c: Check):
             yield c.violation("T3.normalized", "/body/thinking/keep", "thinking.keep must be normalized to 'all'",
                               "all", thinking["keep"])
     requested = _keep_requested(c.case, c.intended)
-    if capable and thinking_type(thinking) == "enabled" and isinstance(requested, str) and requested.strip().lower() == "all":
-        if not (isinstance(thinking, dict) and thinking.get("keep") == "all"):
-            yield c.violation("T3.forwarded", "/body/thinking/keep", f"keep {requested!r} was asked for on "
-                              f"{ctx.model.ref} with thinking enabled", "all",
-                              thinking.get("keep", ABSENT) if isinstance(thinking, dict) else ABSENT)
+    if (capable and thinking_type(thinking) == "enabled" and isinstance(requested, str)
+            and requested.strip().lower() == "all" and not (isinstance(thinking, dict) and thinking.get("keep") == "all")):
+        yield c.violation("T3.forwarded", "/body/thinking/keep", f"keep {requested!r} was asked for on "
+                          f"{ctx.model.ref} with thinking enabled", "all",
+                          thinking.get("keep", ABSENT) if isinstance(thinking, dict) else ABSENT)
 
 
 RULE = Rule(
