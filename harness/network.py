@@ -11,12 +11,13 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from harness.cassettes.provenance import is_loopback_host
 
 _lock = threading.RLock()
 _depth = 0
-_saved: dict[str, object] = {}
+_saved: dict[str, Any] = {}  # the real socket functions, put back by unblock()
 
 
 class NetworkBlocked(OSError):
@@ -77,7 +78,8 @@ def block(why: str = "") -> None:
                 raise NetworkBlocked(host, port, why)
             return real_getaddrinfo(host, port, *args, **kwargs)
 
-        socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
+        # Patching the class is the point of this module; mypy forbids assigning to methods.
+        socket.socket.connect, socket.socket.connect_ex = connect, connect_ex  # type: ignore[method-assign]
         socket.getaddrinfo = getaddrinfo
 
 
@@ -88,8 +90,8 @@ def unblock() -> None:
             return
         _depth -= 1
         if _depth == 0:
-            socket.socket.connect = _saved["connect"]
-            socket.socket.connect_ex = _saved["connect_ex"]
+            socket.socket.connect = _saved["connect"]  # type: ignore[method-assign]  # restoring the patch
+            socket.socket.connect_ex = _saved["connect_ex"]  # type: ignore[method-assign]  # restoring the patch
             socket.getaddrinfo = _saved["getaddrinfo"]
 
 

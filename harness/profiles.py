@@ -9,6 +9,7 @@ standard search over several seeds (tox -e deep), no database.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 
@@ -24,7 +25,7 @@ def register() -> None:
     from hypothesis.internal.conjecture import engine
 
     engine.MAX_SHRINKING_SECONDS = min(engine.MAX_SHRINKING_SECONDS, SHRINK_SECONDS)
-    common = dict(deadline=None, print_blob=True, suppress_health_check=_SLOW_OK, phases=_PHASES)
+    common: dict[str, Any] = dict(deadline=None, print_blob=True, suppress_health_check=_SLOW_OK, phases=_PHASES)
     settings.register_profile("ci", max_examples=25, derandomize=True, database=None, **common)
     settings.register_profile("dev", max_examples=50, **common)
     settings.register_profile("thorough", max_examples=500, **common)

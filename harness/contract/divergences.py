@@ -160,11 +160,11 @@ def load_file(path: Path) -> list[Divergence]:
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        _fail(path, f"cannot be read ({e})")
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        _fail(path, f"is not valid YAML{f' (line {mark.line + 1})' if mark else ''}: {getattr(e, 'problem', e)}")
+    except (OSError, UnicodeDecodeError) as err:
+        _fail(path, f"cannot be read ({err})")
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        _fail(path, f"is not valid YAML{f' (line {mark.line + 1})' if mark else ''}: {getattr(err, 'problem', err)}")
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(data))
     if error is not None:
         where = "/".join(map(str, error.absolute_path)) or "top level"

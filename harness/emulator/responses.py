@@ -12,6 +12,7 @@ import json
 import random
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .rules import thinking_enabled
 
@@ -125,7 +126,7 @@ def truncate(p: Plan, limit: int) -> None:
 
 
 def usage(model: dict, prompt: int, completion: int, reasoning: int | None, cached: int) -> dict:
-    u = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    u: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
     style = model.get("usage_style", "plain")
     if style in ("cached_top", "full") and cached:
         u["cached_tokens"] = cached
@@ -156,7 +157,7 @@ class Completion:
         digest = hashlib.sha256(f"{seed}|{seq}|{dumps(body)}".encode()).hexdigest()
         self.id = completion_id(model, created, digest)
         self.rng = random.Random(digest)
-        n = body.get("n") if isinstance(body.get("n"), int) and body.get("n", 1) > 0 else 1
+        n = body["n"] if isinstance(body.get("n"), int) and body["n"] > 0 else 1
         self.plans = [plan(model, body, random.Random(f"{digest}|{i}")) for i in range(n)]
         self.prompt = prompt_tokens(body["messages"], body.get("tools"))
         self.cached = min(cached, self.prompt)
@@ -169,7 +170,7 @@ class Completion:
     def to_json(self) -> dict:
         choices = []
         for i, p in enumerate(self.plans):
-            msg = {"role": "assistant", "content": p.content}
+            msg: dict[str, Any] = {"role": "assistant", "content": p.content}
             if p.reasoning is not None:
                 msg["reasoning_content"] = p.reasoning
             if p.tool_calls:

@@ -173,7 +173,8 @@ def mark_regressions(results_dir: str | Path, history_path: str | Path, run_id: 
         hid = allure3_history_id(result)
         before = by_id.get(hid) if hid else None
         if before is None:
-            before = by_name.get((result.get("fullName"), result.get("name")))
+            # _index keys only non-empty names, so "" for a missing one finds nothing, as None would
+            before = by_name.get((result.get("fullName") or "", result.get("name") or ""))
         status = result.get("status")
         message = (result.get("statusDetails") or {}).get("message")
         regression = before == "passed" and status in FAILING and not is_infrastructure(message)

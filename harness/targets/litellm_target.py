@@ -158,7 +158,9 @@ class LiteLLMTarget(Target):
     def _default_base(self) -> str:
         from litellm.llms.moonshot.chat.transformation import MoonshotChatConfig
 
-        return MoonshotChatConfig()._get_openai_compatible_provider_info(None, None)[0]
+        base = MoonshotChatConfig()._get_openai_compatible_provider_info(None, None)[0]
+        assert base, "litellm's Moonshot config always has a default api_base"
+        return base
 
     def versions(self) -> dict[str, str]:
         return {"litellm": self._version}

@@ -121,7 +121,8 @@ class JsonLinesProcess:
         if proc is None:
             return
         try:
-            proc.stdin.close()
+            if proc.stdin is not None:
+                proc.stdin.close()
             proc.wait(timeout=5)
         except Exception:
             proc.kill()
@@ -158,9 +159,11 @@ class JsonLinesProcess:
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._start()
+            proc = self._proc
+            assert proc is not None and proc.stdin is not None  # _start either set it (stdin=PIPE) or raised
             try:
-                self._proc.stdin.write(json.dumps(message) + "\n")
-                self._proc.stdin.flush()
+                proc.stdin.write(json.dumps(message) + "\n")
+                proc.stdin.flush()
             except (BrokenPipeError, OSError):
                 self._proc = None
                 raise TargetExited(f"{self.name}: the process closed its input\n{self.stderr_tail()}") from None

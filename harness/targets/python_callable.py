@@ -25,7 +25,7 @@ class PythonTarget(Target):
             module = importlib.import_module(module_name)
         except ImportError as e:
             raise TargetUnavailable(f"cannot import {module_name!r} for target {self.name}: {e}") from None
-        fn = module
+        fn: Any = module  # walks attributes of an arbitrary module
         for part in attr.split("."):
             fn = getattr(fn, part, None)
         if not callable(fn):

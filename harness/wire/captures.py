@@ -215,8 +215,9 @@ def stream_errors(chunks: list[Any], root: str = "$") -> list[WireError]:
     """Per-chunk schema errors plus rules that span chunks."""
     errors: list[WireError] = []
     ids = set()
-    opened: set[tuple[int, int]] = set()
-    choice_usage: dict[int, dict] = {}
+    # indices as the wire gave them: possibly missing (None) or not ints
+    opened: set[tuple[Any, Any]] = set()
+    choice_usage: dict[Any, dict] = {}
     trailing = None
     for n, ch in enumerate(chunks):
         if ch is None:  # unparsable line, already reported

@@ -89,7 +89,7 @@ def _usage_invariants(usage: Any, parts: list) -> Iterator[WireError]:
         return
     ints = {k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)}
     p, c, t = (ints.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens"))
-    if None not in (p, c, t) and p + c != t:
+    if p is not None and c is not None and t is not None and p + c != t:
         yield WireError(json_path(parts + ["total_tokens"]), f"total_tokens {t} != prompt_tokens {p} + completion_tokens {c}")
     details = usage.get("prompt_tokens_details") or {}
     for name, val in (("cached_tokens", ints.get("cached_tokens")), ("prompt_tokens_details.cached_tokens", details.get("cached_tokens") if isinstance(details, dict) else None)):
