@@ -80,13 +80,14 @@ def _check_bad(target: Target, bad: dict[str, Any]) -> None:
 def _errors_test(rule: rules.Rule, method: bool):
     bad = json.loads(BAD_CASES.read_text())["cases"]
     param = pytest.mark.parametrize("bad", bad, ids=[b["id"] for b in bad])
-    if method:
-        def test(self, target: Target, bad) -> None:
-            _check_bad(target, bad)
-    else:
-        def test(target: Target, bad) -> None:
-            _check_bad(target, bad)
-    return param(test)
+
+    def method_test(self, target: Target, bad) -> None:
+        _check_bad(target, bad)
+
+    def test(target: Target, bad) -> None:
+        _check_bad(target, bad)
+
+    return param(method_test if method else test)
 
 
 _FACTORIES = {"transform": _transform_test, "usage": _usage_test, "errors": _errors_test}
