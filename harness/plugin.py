@@ -199,11 +199,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 api = rules.get(marker.args[0]).extra.get("api", api)
             except KeyError:
                 pass
-        models = [ref for ref in models if _catalog(config).resolve(ref).api == api]
-        if not models:  # one skipped item saying why, rather than pytest's NOTSET parameter
-            models = [pytest.param(None, id="no-model", marks=pytest.mark.skip(
+        params: list[object] = [ref for ref in models if _catalog(config).resolve(ref).api == api]
+        if not params:  # one skipped item saying why, rather than pytest's NOTSET parameter
+            params = [pytest.param(None, id="no-model", marks=pytest.mark.skip(
                 reason=f"none of the selected models is reached through {api}"))]
-        metafunc.parametrize("model", models)
+        metafunc.parametrize("model", params)
 
 
 def _suite_class(metafunc: pytest.Metafunc):
