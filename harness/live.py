@@ -70,7 +70,7 @@ class WireResponse:
 
 def parse_sse(buffer: bytes) -> tuple[list[str], bytes]:
     """Complete events' data payloads from the buffer, and the incomplete rest."""
-    out = []
+    out: list[str] = []
     while True:
         cut = buffer.find(b"\n\n")
         if cut < 0:

@@ -76,5 +76,5 @@ def worst_case_cost(body: Mapping[str, Any], prices: Mapping[str, Any]) -> Decim
     images = text.count('"image_url"')
     prompt = math.ceil(len(text) / 2) + IMAGE_TOKENS * images
     completion = body.get("max_tokens") or body.get("max_completion_tokens") or DEFAULT_MAX_OUTPUT
-    n = body.get("n") if isinstance(body.get("n"), int) else 1
+    n = body["n"] if isinstance(body.get("n"), int) else 1
     return estimate_cost(Usage(prompt, completion * n, prompt + completion * n), prices).total

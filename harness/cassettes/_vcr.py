@@ -17,6 +17,7 @@ by harness.cassettes.files (format errors name the file; unchanged recordings ke
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -60,26 +61,28 @@ class CassetteSession:
             before_record_request=request_scrubber(upstream_base, canonical_base),
             before_record_response=response_scrubber(self.observed),
         )
-        self._replay_patch = None
-        self.cassette = None
+        self._replay_patch: contextlib.AbstractContextManager[None] | None = None
+        self.cassette: Any = None  # vcr's Cassette (vcrpy ships no types)
 
-    def __enter__(self) -> "CassetteSession":
-        self._replay_patch = event_by_event_replay()
-        self._replay_patch.__enter__()
+    def __enter__(self) -> CassetteSession:
+        self._replay_patch = patch = event_by_event_replay()
+        patch.__enter__()
         try:
             self.cassette = self._ctx.__enter__()
             # vcrpy runs the record hooks over the interactions it loads: count only new ones
             self.observed.clear()
         except BaseException:
-            self._replay_patch.__exit__(None, None, None)
+            patch.__exit__(None, None, None)
             raise
         return self
 
     def __exit__(self, *exc) -> None:
+        patch = self._replay_patch
+        assert patch is not None, "CassetteSession exited without being entered"
         try:
             self._ctx.__exit__(*exc)
         finally:
-            self._replay_patch.__exit__(None, None, None)
+            patch.__exit__(None, None, None)
 
     # --- facts for the fixture ----------------------------------------------------------
     @property

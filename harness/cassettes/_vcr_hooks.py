@@ -70,7 +70,7 @@ def _deserialize_by_event(vcr_response, httpx):
 
 
 @contextlib.contextmanager
-def event_by_event_replay():
+def event_by_event_replay() -> Iterator[None]:
     httpx_stubs._deserialize_response = _deserialize_by_event
     try:
         yield

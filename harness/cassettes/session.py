@@ -5,7 +5,8 @@ on exit checks the stale-cassette guard and writes provenance."""
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +18,9 @@ from harness.cassettes.settings import WireSettings
 from harness.live import UpstreamBroken, WireClient, WireResponse
 from harness.live_budget import BudgetExceeded, budget_prices
 from harness.live_keys import key_owner, missing_key_reason, provider_key
+
+if TYPE_CHECKING:  # imported lazily at run time (vcrpy is only needed with cassettes)
+    from harness.cassettes._vcr import CassetteSession
 
 REPLAY_KEY = "sk-kimi-conformance-replay"  # never sent anywhere: replayed requests are not matched on headers
 # Keys the harness sends to the emulator, one per provider: the emulator, like the real services,
@@ -30,7 +34,7 @@ class WireSession:
         self.s, self.model, self.sid = settings, model, sid
         self.path = sc.cassette_path(settings.cassette_dir, model.ref, sid)
         self.facts = sc.facts(model)
-        self.cassette = None
+        self.cassette: CassetteSession | None = None
         self.client: WireClient | None = None
         self.base_url = ""
         self.key = REPLAY_KEY
@@ -39,10 +43,10 @@ class WireSession:
         # what went over the wire, scrubbed, appended as it happens (failure attachments)
         self.exchanges: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
-        self.on_exchange = None  # callable(exchange dict), set by the `wire` fixture
+        self.on_exchange: Callable[[dict[str, Any]], None] | None = None  # set by the `wire` fixture
 
     # --- setup ---------------------------------------------------------------------
-    def __enter__(self) -> "WireSession":
+    def __enter__(self) -> WireSession:
         from harness.cassettes._vcr import CassetteSession
 
         s, model = self.s, self.model
@@ -85,15 +89,15 @@ class WireSession:
                 self.cassette = CassetteSession(self.path, mode=s.record_mode, upstream_base=self.base_url,
                                                 canonical_base=canonical)
         transport = s.upstream_health.transport(self.base_url) if s.online else None
-        self.client = WireClient(self.base_url, self.key, budget=s.budget if s.online else None, retry=s.retry,
-                                 transport=transport)
+        client = self.client = WireClient(self.base_url, self.key, budget=s.budget if s.online else None,
+                                          retry=s.retry, transport=transport)
         if self.cassette is not None:
             from harness.errors import CassetteError
 
             try:
                 self.cassette.__enter__()
             except CassetteError as e:
-                self.client.close()
+                client.close()
                 pytest.fail(str(e), pytrace=False)
             if self.provenance is None:
                 p = self.cassette.provenance()
@@ -109,32 +113,37 @@ class WireSession:
                 if exc_type is None and not self.s.online:
                     self.cassette.check_all_played()
         finally:
-            self.client.close()
+            if self.client is not None:  # always set once __enter__ succeeded
+                self.client.close()
 
     def _stamp_provenance(self) -> None:
+        cassette = self.cassette
+        assert cassette is not None  # called from __exit__ only when recording into one
         kind = prov.classify(self.base_url, live_hosts=self.s.live_hosts(),
-                             emulator_marker_seen=self.cassette.emulator_marker_seen)
-        old = self.cassette.provenance() or {}
-        if self.cassette.loaded and old.get("source") == "emulator":
+                             emulator_marker_seen=cassette.emulator_marker_seen)
+        old = cassette.provenance() or {}
+        if cassette.loaded and old.get("source") == "emulator":
             kind = "emulator"  # mixed cassettes are only as good as their weakest part
         self.provenance = prov.Provenance(
             source=kind, model=self.model.ref, scenario=self.sid, endpoint=self.canonical,
             upstream_host=urlsplit(self.base_url).hostname or "").to_dict()
-        self.cassette.set_provenance(self.provenance)
+        cassette.set_provenance(self.provenance)
 
     # --- sending -----------------------------------------------------------------------
     def send(self, body: dict, *, key: str | None = None) -> WireResponse:
         prices = budget_prices(self.model, self.s.catalog) if self.s.online else None
         anthropic = self.model.api == "anthropic-messages"
         path = "/v1/messages" if anthropic else "/chat/completions"
+        client = self.client
+        assert client is not None, "send() needs the session entered (`with WireSession(...)`)"
         exchange: dict[str, Any] = {"n": len(self.exchanges) + 1, "url": f"{self.base_url}{path}",
                                     "request": scrub.scrub_obj(copy.deepcopy(body))}
         try:
             if anthropic:  # Kimi Coding's Anthropic surface: x-api-key and the endpoint's headers
                 fixed = self.model.provider.endpoint_for(self.model.base_url).get("headers") or {}
-                r = self.client.messages(body, prices=prices, key=key, headers=fixed)
+                r = client.messages(body, prices=prices, key=key, headers=fixed)
             else:
-                r = self.client.chat(body, prices=prices, key=key)
+                r = client.chat(body, prices=prices, key=key)
         except BudgetExceeded as e:
             pytest.skip(str(e))
         except UpstreamBroken as e:
