@@ -87,7 +87,7 @@ class Conformance:
     # (target, rule) -> minimal cases of causes found this session (replayed on the other models)
     found: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         from harness.targets.reference import ReferenceTarget
 
         self.reference = ReferenceTarget(self.catalog)

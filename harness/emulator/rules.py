@@ -198,7 +198,7 @@ def _reasoning_missing(model, body, headers, opts):
     return None
 
 
-def _duplicate_ids(model, body, headers, opts):
+def _duplicate_ids(model, body, headers, opts) -> Error | None:
     seen: set[str] = set()
     for m in body["messages"]:
         if m.get("role") != "assistant":

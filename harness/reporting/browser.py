@@ -88,7 +88,7 @@ def serve(directory: Path) -> tuple[_Server, int]:
 class TrapProxy:
     """A loopback 'proxy' that records each request Chromium tries to send out and refuses it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.hits: list[str] = []
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
