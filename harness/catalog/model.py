@@ -4,8 +4,9 @@ of a ref and resolves it to one canonical `Model`."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from harness.catalog.validation import validate
 from harness.errors import CatalogError
@@ -136,7 +137,7 @@ class Catalog:
                 for mid in [model.id, *model.data.get("aliases", [])]:
                     # A legacy id never shadows a real model id of the same provider.
                     self._refs.setdefault(f"{prefix}/{mid}", ref)
-        for ref, model in self._models.items():
+        for ref in self._models:
             self._refs[ref] = ref
         for alias, target in self.data.get("aliases", {}).items():
             if target not in self._models:

@@ -22,7 +22,7 @@ def json_reply(status: int, obj: dict, headers: dict | None = None) -> Reply:
 def fill(template: str, **values) -> str:
     """Fill known {placeholders} only; caller-supplied messages may contain other braces."""
     for k, v in values.items():
-        template = template.replace("{%s}" % k, str(v))
+        template = template.replace(f"{{{k}}}", str(v))
     return template
 
 

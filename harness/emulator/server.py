@@ -7,7 +7,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict, deque
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from . import anthropic, rules, transport, websearch
@@ -141,6 +141,7 @@ class Emulator:
         if err:
             return json_reply(*err)
         key = rules.bearer_key(headers)
+        assert key is not None  # check_auth accepted it
         with self._lock:
             injected = self._injected.popleft() if self._injected else None
         if injected:
@@ -154,7 +155,10 @@ class Emulator:
                     self._model_obj(m, service) for m in rules.load_models(service).values() if not m.get("retired")]})
             if method == "GET" and sub.startswith("/models/"):
                 info, err = rules.lookup_model(sub[len("/models/"):], service)
-                return json_reply(*err) if err else json_reply(200, self._model_obj(info, service))
+                if err:
+                    return json_reply(*err)
+                assert info is not None  # lookup_model gives a model or an error
+                return json_reply(200, self._model_obj(info, service))
             if method == "POST" and sub == "/chat/completions":
                 limited = self._rate_limit(key)
                 if limited:
@@ -189,6 +193,7 @@ class Emulator:
         model, err = rules.lookup_model(body["model"], service)
         if err:
             return json_reply(*err)
+        assert model is not None  # lookup_model gives a model or an error
         err = rules.check_body(model, body, headers, self.options, service)
         if err:
             return json_reply(*err)
@@ -222,6 +227,7 @@ class Emulator:
     # --- HTTP server -----------------------------------------------------------------
     def start(self, port: int = 0) -> str:
         if self._httpd:
+            assert self.base_url is not None  # set together with _httpd
             return self.base_url
         self._stopping.clear()
         self._httpd = transport.Server((self.host, port), transport.Handler)
@@ -239,10 +245,11 @@ class Emulator:
             self._stopping.set()  # release stalled connections
             self._httpd.shutdown()
             self._httpd.server_close()
-            self._thread.join(timeout=5)
+            if self._thread is not None:  # started together with _httpd
+                self._thread.join(timeout=5)
             self._httpd = self._thread = None
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         self.start()
         return self
 
