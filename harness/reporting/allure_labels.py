@@ -75,7 +75,8 @@ def on_setup(item) -> None:
     for rule in rules:  # a wire scenario can check several rules: one feature each
         allure.dynamic.feature(feature_title(rule))
         allure.dynamic.label("rule", rule)
-    allure.dynamic.severity(_severity_level(min((severity(r) for r in rules or [None]), key=_SEVERITY_ORDER.index)))
+    severities = [severity(r) for r in rules] or [severity(None)]
+    allure.dynamic.severity(_severity_level(min(severities, key=_SEVERITY_ORDER.index)))
     if provenance:
         allure.dynamic.label("provenance", provenance)
         allure.dynamic.tag(f"provenance:{provenance}")
