@@ -19,10 +19,16 @@ def validate_captures_main(argv: Sequence[str] | None = None, out: TextIO | None
         prog="kimi-conformance validate-captures",
         description="Validate captured Moonshot request/response/stream/error bodies against the wire schemas.",
     )
-    parser.add_argument("path", nargs="?", default=str(SHIPPED),
-                        help="capture file or directory, searched recursively (default: the real captures "
-                             "shipped with kimi-conformance, harness/wire/real_captures)")
-    parser.add_argument("--all-errors", action="store_true", help="list every error of a failing file, not only the first")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=str(SHIPPED),
+        help="capture file or directory, searched recursively (default: the real captures "
+        "shipped with kimi-conformance, harness/wire/real_captures)",
+    )
+    parser.add_argument(
+        "--all-errors", action="store_true", help="list every error of a failing file, not only the first"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     root = Path(args.path)

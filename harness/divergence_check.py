@@ -17,8 +17,9 @@ from harness.contract.verdict import Violation
 from harness.targets.base import Target
 
 
-def violations(rule_ids, target: Target, case: dict[str, Any], catalog: Catalog | None = None,
-               reference: Target | None = None) -> list[Violation]:
+def violations(
+    rule_ids, target: Target, case: dict[str, Any], catalog: Catalog | None = None, reference: Target | None = None
+) -> list[Violation]:
     from harness.catalog import builtin
     from harness.judge import judge, usage_verdict
     from harness.targets.reference import ReferenceTarget
@@ -29,8 +30,9 @@ def violations(rule_ids, target: Target, case: dict[str, Any], catalog: Catalog 
     out = None
     for rule in rule_ids:
         if rule == "T9":
-            found += usage_verdict(target.usage(case["model"], case["chunks"]),
-                                   reference.usage(case["model"], case["chunks"])).violations
+            found += usage_verdict(
+                target.usage(case["model"], case["chunks"]), reference.usage(case["model"], case["chunks"])
+            ).violations
             continue
         out = out or target.transform(case)
         ref = None if isinstance(target, ReferenceTarget) else reference.transform
@@ -49,8 +51,9 @@ class Replay:
         return any(self.entry.covers(v, self.entry.case) for v in self.found)
 
 
-def replay(entry: Divergence, target: Target, catalog: Catalog | None = None,
-           entries: Divergences | None = None) -> Replay:
+def replay(
+    entry: Divergence, target: Target, catalog: Catalog | None = None, entries: Divergences | None = None
+) -> Replay:
     """Run the entry's minimal case on `target` under every rule the entry names that the target
     can be checked under (a shared entry may name a rule one of its targets does not support)."""
     rules = sorted(r for r in entry.rules if target.capabilities.supports(r))

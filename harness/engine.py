@@ -27,8 +27,17 @@ class ConformanceFailure(AssertionError):
     """A case whose violations no known divergence covers. The structured part (`verdict`,
     `uncovered`, `case`) is what reports and summaries read; str() is for people."""
 
-    def __init__(self, rule: str, target: str, model: str, case: dict[str, Any], verdict: Verdict,
-                 uncovered: list[Violation], outbound: dict[str, Any] | None, origin: str = "search"):
+    def __init__(
+        self,
+        rule: str,
+        target: str,
+        model: str,
+        case: dict[str, Any],
+        verdict: Verdict,
+        uncovered: list[Violation],
+        outbound: dict[str, Any] | None,
+        origin: str = "search",
+    ):
         self.rule, self.target, self.model, self.case = rule, target, model, case
         self.verdict, self.uncovered, self.outbound, self.origin = verdict, uncovered, outbound, origin
         super().__init__(self.text())
@@ -41,8 +50,11 @@ class ConformanceFailure(AssertionError):
         head = f"{self.rule} on {self.model} ({self.target}): {len(self.uncovered)} violation(s) no known divergence covers"
         if self.origin != "search":
             head += f" [{self.origin}]"
-        lines = [head, *(f"  {v} (expected {v.expected!r}, got {v.actual!r})" for v in self.uncovered),
-                 f"case: {json.dumps(self.case, ensure_ascii=False)}"]
+        lines = [
+            head,
+            *(f"  {v} (expected {v.expected!r}, got {v.actual!r})" for v in self.uncovered),
+            f"case: {json.dumps(self.case, ensure_ascii=False)}",
+        ]
         if self.outbound is not None:
             lines.append(f"outbound body: {json.dumps(self.outbound.get('body'), ensure_ascii=False)}")
         return "\n".join(lines)
@@ -120,16 +132,25 @@ class Conformance:
         outcome = self.last = Outcome(rule, target.name, case, origin=origin)
         out = outcome.outbound = self.call(target, case)
         reference = None if target.name == "reference" else self.reference.transform
-        outcome.verdict = judge(rule, case, out, catalog=self.catalog, reference=reference,
-                                transform=lambda c: self.call(target, c))
+        outcome.verdict = judge(
+            rule, case, out, catalog=self.catalog, reference=reference, transform=lambda c: self.call(target, c)
+        )
         outcome.coverage = self.divergences(target).cover(outcome.verdict.violations, case)
         self.hits.extend(outcome.coverage.ids)
         return outcome
 
     def _failure(self, outcome: Outcome, model: str) -> ConformanceFailure:
         assert outcome.verdict is not None and outcome.coverage is not None
-        return ConformanceFailure(outcome.rule, outcome.target, model, outcome.case, outcome.verdict,
-                                  outcome.coverage.uncovered, outcome.outbound, outcome.origin)
+        return ConformanceFailure(
+            outcome.rule,
+            outcome.target,
+            model,
+            outcome.case,
+            outcome.verdict,
+            outcome.coverage.uncovered,
+            outcome.outbound,
+            outcome.origin,
+        )
 
     # ------------------------------------------------------------------ seeds, then search
     def seeds(self, rule: str, target: Target, model: str) -> list[tuple[str, dict[str, Any]]]:
@@ -162,8 +183,16 @@ class Conformance:
         seeded = self._seeded[key]
         if seeded is not None:  # raised before any draw: Hypothesis has nothing to shrink
             self.last = Outcome(rule, target.name, seeded.case, seeded.outbound, seeded.verdict, None, seeded.origin)
-            raise ConformanceFailure(seeded.rule, seeded.target, model, seeded.case, seeded.verdict,
-                                     seeded.uncovered, seeded.outbound, seeded.origin)
+            raise ConformanceFailure(
+                seeded.rule,
+                seeded.target,
+                model,
+                seeded.case,
+                seeded.verdict,
+                seeded.uncovered,
+                seeded.outbound,
+                seeded.origin,
+            )
         case = self.draw(data, target, model, require, rule)
         try:
             outcome = self.check(rule, target, case)
@@ -194,13 +223,23 @@ class Conformance:
             case = data.draw(own(self.catalog.resolve(model), caps.features), label="case")
             case["request"].update(caps.request_defaults)
             return case
-        return data.draw(cases(model, caps.features, require=tuple(require), spellings=self.spellings(model),
-                               request_defaults=caps.request_defaults), label="case")
+        return data.draw(
+            cases(
+                model,
+                caps.features,
+                require=tuple(require),
+                spellings=self.spellings(model),
+                request_defaults=caps.request_defaults,
+            ),
+            label="case",
+        )
 
     def spellings(self, model: str) -> tuple[str, ...]:
         cache = self.__dict__.setdefault("_spellings", {})
         if model not in cache:
-            cache[model] = tuple(sorted(k for k, v in self.catalog.accepted_refs().items() if v == model and k != model))
+            cache[model] = tuple(
+                sorted(k for k, v in self.catalog.accepted_refs().items() if v == model and k != model)
+            )
         return cache[model]
 
     # ------------------------------------------------------------------ T9

@@ -30,14 +30,29 @@ def agreement(rule: Rule, got: dict[str, Any], want: dict[str, Any]) -> list[Vio
     if rule.project is None:
         return []
     a, b = rule.project(got), rule.project(want)
-    return [Violation(rule.id, f"{rule.id}.agreement", path, b.get(path, ABSENT), a.get(path, ABSENT),
-                      "differs from the reference")
-            for path in sorted(set(a) | set(b)) if a.get(path, ABSENT) != b.get(path, ABSENT)]
+    return [
+        Violation(
+            rule.id,
+            f"{rule.id}.agreement",
+            path,
+            b.get(path, ABSENT),
+            a.get(path, ABSENT),
+            "differs from the reference",
+        )
+        for path in sorted(set(a) | set(b))
+        if a.get(path, ABSENT) != b.get(path, ABSENT)
+    ]
 
 
-def judge(rule_id: str, case: dict[str, Any], out: dict[str, Any], *, catalog=None,
-          reference: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-          transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Verdict:
+def judge(
+    rule_id: str,
+    case: dict[str, Any],
+    out: dict[str, Any],
+    *,
+    catalog=None,
+    reference: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Verdict:
     """Every violation of `rule_id` by `out` (the target's request for `case`).
 
     reference: the reference transform, for agreement (None: properties only, as when the
@@ -67,17 +82,41 @@ def usage_verdict(got: dict[str, Any] | None, want: dict[str, Any] | None) -> Ve
     add = verdict.violations.append
     if want is None:
         if got is not None and any(got.get(k) for k in USAGE_FIELDS):
-            add(Violation("T9", "T9.invented-usage", "/usage", None, {k: got.get(k) for k in USAGE_FIELDS},
-                          "no usage was sent, the target reports some"))
+            add(
+                Violation(
+                    "T9",
+                    "T9.invented-usage",
+                    "/usage",
+                    None,
+                    {k: got.get(k) for k in USAGE_FIELDS},
+                    "no usage was sent, the target reports some",
+                )
+            )
         return verdict
     if got is None:
-        add(Violation("T9", "T9.usage-missing", "/usage", {k: want[k] for k in USAGE_FIELDS}, ABSENT,
-                      "the target found no usage in a stream that has it"))
+        add(
+            Violation(
+                "T9",
+                "T9.usage-missing",
+                "/usage",
+                {k: want[k] for k in USAGE_FIELDS},
+                ABSENT,
+                "the target found no usage in a stream that has it",
+            )
+        )
         return verdict
     for k in USAGE_FIELDS:
         if got.get(k) != want[k]:
             add(Violation("T9", "T9.tokens", f"/usage/{k}", want[k], got.get(k), f"token bucket {k} differs"))
     if not verdict.violations and abs(got["cost"]["total"] - want["cost"]["total"]) > 1e-9:
-        add(Violation("T9", "T9.cost", "/usage/cost/total", want["cost"]["total"], got["cost"]["total"],
-                      "the cost differs from the catalog's prices"))
+        add(
+            Violation(
+                "T9",
+                "T9.cost",
+                "/usage/cost/total",
+                want["cost"]["total"],
+                got["cost"]["total"],
+                "the cost differs from the catalog's prices",
+            )
+        )
     return verdict

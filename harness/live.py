@@ -75,7 +75,7 @@ def parse_sse(buffer: bytes) -> tuple[list[str], bytes]:
         cut = buffer.find(b"\n\n")
         if cut < 0:
             return out, buffer
-        event, buffer = buffer[:cut], buffer[cut + 2:]
+        event, buffer = buffer[:cut], buffer[cut + 2 :]
         data = [ln[5:].lstrip() for ln in event.decode("utf-8").splitlines() if ln.startswith("data:")]
         if data:
             out.append("\n".join(data))
@@ -84,16 +84,23 @@ def parse_sse(buffer: bytes) -> tuple[list[str], bytes]:
 class WireClient:
     """httpx client for /chat/completions with budget, retries and scrubbed logging."""
 
-    def __init__(self, base_url: str, key: str, *, budget: Budget | None = None,
-                 retry: RetryPolicy | None = None, timeout: float = 60.0,
-                 transport: httpx.BaseTransport | None = None, logger: logging.Logger = log):
+    def __init__(
+        self,
+        base_url: str,
+        key: str,
+        *,
+        budget: Budget | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+        logger: logging.Logger = log,
+    ):
         self.base_url = base_url.rstrip("/")
         self.key = key
         self.budget = budget
         self.retry = retry or RetryPolicy()
         self.log = logger
-        self._client = httpx.Client(timeout=timeout, transport=transport,
-                                    headers={"accept-encoding": "identity"})
+        self._client = httpx.Client(timeout=timeout, transport=transport, headers={"accept-encoding": "identity"})
 
     def close(self) -> None:
         self._client.close()
@@ -104,23 +111,39 @@ class WireClient:
     def __exit__(self, *exc):
         self.close()
 
-    def chat(self, body: Mapping[str, Any], *, prices: Mapping[str, Any] | None = None,
-             key: str | None = None, url: str | None = None) -> WireResponse:
-        headers = {"authorization": f"Bearer {key if key is not None else self.key}",
-                   "content-type": "application/json"}
+    def chat(
+        self,
+        body: Mapping[str, Any],
+        *,
+        prices: Mapping[str, Any] | None = None,
+        key: str | None = None,
+        url: str | None = None,
+    ) -> WireResponse:
+        headers = {
+            "authorization": f"Bearer {key if key is not None else self.key}",
+            "content-type": "application/json",
+        }
         return self._post(url or f"{self.base_url}/chat/completions", body, headers, prices)
 
-    def messages(self, body: Mapping[str, Any], *, prices: Mapping[str, Any] | None = None,
-                 key: str | None = None, url: str | None = None,
-                 headers: Mapping[str, str] | None = None) -> WireResponse:
+    def messages(
+        self,
+        body: Mapping[str, Any],
+        *,
+        prices: Mapping[str, Any] | None = None,
+        key: str | None = None,
+        url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> WireResponse:
         """Anthropic Messages (Kimi Coding's other surface): the key in x-api-key, the endpoint's
         fixed headers (anthropic-version, User-Agent) from the catalog."""
-        sent = {**(headers or {}), "x-api-key": key if key is not None else self.key,
-                "content-type": "application/json"}
+        sent = {
+            **(headers or {}),
+            "x-api-key": key if key is not None else self.key,
+            "content-type": "application/json",
+        }
         return self._post(url or f"{self.base_url}/v1/messages", body, sent, prices)
 
-    def _post(self, url: str, body: Mapping[str, Any], headers: dict,
-              prices: Mapping[str, Any] | None) -> WireResponse:
+    def _post(self, url: str, body: Mapping[str, Any], headers: dict, prices: Mapping[str, Any] | None) -> WireResponse:
         if self.budget is not None and prices is not None:
             self.budget.reserve(worst_case_cost(body, prices), f"{body.get('model')} request")
         attempt, waited = 0, 0.0
@@ -130,8 +153,15 @@ class WireClient:
             wait = self.retry.delay(_as_httpx(result), attempt, waited)
             if wait is None:
                 break
-            self.log.warning("%d from %s (%s); retry %d/%d after %.2fs", result.status, url,
-                             scrub.scrub_text(result.text[:200]), attempt + 1, self.retry.max_retries, wait)
+            self.log.warning(
+                "%d from %s (%s); retry %d/%d after %.2fs",
+                result.status,
+                url,
+                scrub.scrub_text(result.text[:200]),
+                attempt + 1,
+                self.retry.max_retries,
+                wait,
+            )
             self.retry.sleep(wait)
             attempt, waited = attempt + 1, waited + wait
         if self.budget is not None and prices is not None:
@@ -141,8 +171,11 @@ class WireClient:
 
     def _send(self, url: str, body: Mapping[str, Any], headers: dict) -> WireResponse:
         self.log.info("POST %s model=%s stream=%s", url, body.get("model"), bool(body.get("stream")))
-        self.log.debug("request headers %s body %s", scrub.scrub_request_headers(headers),
-                       scrub.scrub_text(json.dumps(body, ensure_ascii=False)[:2000]))
+        self.log.debug(
+            "request headers %s body %s",
+            scrub.scrub_request_headers(headers),
+            scrub.scrub_text(json.dumps(body, ensure_ascii=False)[:2000]),
+        )
         out = None
         try:
             with self._client.stream("POST", url, json=body, headers=headers) as r:
@@ -174,15 +207,17 @@ class WireClient:
                 try:
                     out.chunks.append(json.loads(event))
                 except ValueError:
-                    raise UpstreamCut(url, f"stream event {i + 1} of {len(out.events)} is cut or not JSON: "
-                                              f"{scrub.scrub_text(event[:80])!r}") from None
+                    raise UpstreamCut(
+                        url,
+                        f"stream event {i + 1} of {len(out.events)} is cut or not JSON: "
+                        f"{scrub.scrub_text(event[:80])!r}",
+                    ) from None
         elif out.text.strip():
             try:
                 out.json = json.loads(out.text)
             except ValueError:
                 out.json = None
-        self.log.info("-> %d (%s, %d byte chunk(s))", out.status, out.headers.get("content-type", ""),
-                      out.byte_chunks)
+        self.log.info("-> %d (%s, %d byte chunk(s))", out.status, out.headers.get("content-type", ""), out.byte_chunks)
         self.log.debug("response %s", scrub.scrub_text(out.text[:2000]))
         return out
 

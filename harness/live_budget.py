@@ -41,7 +41,8 @@ class Budget:
         if self.spent + worst_case > self.limit:
             self.closed_reason = (
                 f"cost budget reached: {what} could cost up to ${worst_case:.6f}, ${self.spent:.6f} of "
-                f"${self.limit} already spent (--budget-usd); no further live requests in this run")
+                f"${self.limit} already spent (--budget-usd); no further live requests in this run"
+            )
             raise BudgetExceeded(self.closed_reason)
 
     def spend(self, cost: Decimal) -> None:
@@ -54,19 +55,29 @@ def budget_prices(model, catalog) -> dict[str, Any]:
     price (0 or per-1K example) is not a price: budget it at the catalog's highest real rates."""
     cost = model.cost
     if cost.get("placeholder") or cost.get("example"):
-        real = [m.cost for m in catalog if not (m.cost.get("placeholder") or m.cost.get("example"))
-                and m.cost.get("unit") == "usd_per_mtok"]
-        cost = {"unit": "usd_per_mtok",
-                "input": max((c["input"] for c in real), default=3.0),
-                "output": max((c["output"] for c in real), default=15.0),
-                "cacheRead": max((c.get("cacheRead", 0) for c in real), default=0.3)}
+        real = [
+            m.cost
+            for m in catalog
+            if not (m.cost.get("placeholder") or m.cost.get("example")) and m.cost.get("unit") == "usd_per_mtok"
+        ]
+        cost = {
+            "unit": "usd_per_mtok",
+            "input": max((c["input"] for c in real), default=3.0),
+            "output": max((c["output"] for c in real), default=15.0),
+            "cacheRead": max((c.get("cacheRead", 0) for c in real), default=0.3),
+        }
     return catalog_prices(cost)
 
 
 def catalog_prices(cost: Mapping[str, Any]) -> dict[str, Any]:
     """Catalog `cost` block -> the key names harness.wire.usage.estimate_cost reads."""
-    return {"unit": cost["unit"], "input": cost["input"], "output": cost["output"],
-            "cache_read": cost.get("cacheRead", 0), "cache_write": cost.get("cacheWrite", 0)}
+    return {
+        "unit": cost["unit"],
+        "input": cost["input"],
+        "output": cost["output"],
+        "cache_read": cost.get("cacheRead", 0),
+        "cache_write": cost.get("cacheWrite", 0),
+    }
 
 
 def worst_case_cost(body: Mapping[str, Any], prices: Mapping[str, Any]) -> Decimal:

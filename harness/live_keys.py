@@ -33,8 +33,13 @@ def provider_key(provider, catalog, environ: Mapping[str, str] | None = None) ->
     another provider uses is never sent to this one's host."""
     environ = os.environ if environ is None else environ
     own = [n for n in provider.auth_env if key_owner(catalog, n) == provider.id]
-    taken = {(environ.get(n) or "").strip() for p in catalog.providers.values() if p.id != provider.id
-             for n in p.auth_env if key_owner(catalog, n) == p.id} - {""}
+    taken = {
+        (environ.get(n) or "").strip()
+        for p in catalog.providers.values()
+        if p.id != provider.id
+        for n in p.auth_env
+        if key_owner(catalog, n) == p.id
+    } - {""}
     for name in own:
         value = (environ.get(name) or "").strip()
         if value and value not in taken:

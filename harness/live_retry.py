@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
-RETRYABLE_429 = frozenset({"rate_limit_reached_error", "engine_overloaded_error",
-                           "rate_limit_error", "overloaded_error"})  # Moonshot's, Anthropic's
+RETRYABLE_429 = frozenset(
+    {"rate_limit_reached_error", "engine_overloaded_error", "rate_limit_error", "overloaded_error"}
+)  # Moonshot's, Anthropic's
 RETRYABLE_5XX = frozenset({500, 502, 503, 504})
 
 
@@ -45,7 +46,7 @@ class RetryPolicy:
         try:
             wait = float(response.headers["retry-after"])
         except (KeyError, ValueError):
-            wait = self.rng.uniform(0, min(self.max_wait, self.base * 2.0 ** attempt))
+            wait = self.rng.uniform(0, min(self.max_wait, self.base * 2.0**attempt))
         if not 0 <= wait <= self.max_wait or waited + wait > self.total:
             return None
         return wait

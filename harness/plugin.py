@@ -19,24 +19,55 @@ pytest_plugins = ["harness.plugin_wire"]
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(GROUP, "kimi-conformance: Moonshot / Kimi provider conformance")
-    group.addoption("--target", action="append", default=None, metavar="NAME",
-                    help="system under test: reference (default), python:MODULE:CALLABLE, command:CMD, "
-                         "openclaw, pi-ai, litellm, http:URL. Repeatable: results are per target.")
-    group.addoption("--catalog", "--config", dest="catalog", default=None, metavar="PATH",
-                    help="a catalog or an OpenClaw / nix-openclaw config (JSON or JSON5; ${VAR} from the "
-                         "environment, apiKeyFile, agents.defaults aliases) merged over the built-in one "
-                         "(mode: merge) or replacing it; keys in it never reach a report")
-    group.addoption("--model", action="append", default=None, metavar="REF",
-                    help="only these model refs (any spelling the catalog resolves). Repeatable.")
-    group.addoption("--skip-retired", action="store_true", default=False,
-                    help="leave out models the catalog marks retired")
-    group.addoption("--target-timeout", type=_positive(float), default=30.0, metavar="SECONDS",
-                    help="per-case timeout for process targets (default 30)")
-    group.addoption("--target-max-timeouts", type=_positive(int), default=3, metavar="N",
-                    help="mark a target broken after N consecutive timeouts (or lost processes) and end "
-                         "its remaining tests at once, reported as not run (default 3)")
-    group.addoption("--results-dir", default=None, metavar="DIR",
-                    help="write per-test conformance results (JSON, per target) here, for `kimi-conformance matrix`")
+    group.addoption(
+        "--target",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="system under test: reference (default), python:MODULE:CALLABLE, command:CMD, "
+        "openclaw, pi-ai, litellm, http:URL. Repeatable: results are per target.",
+    )
+    group.addoption(
+        "--catalog",
+        "--config",
+        dest="catalog",
+        default=None,
+        metavar="PATH",
+        help="a catalog or an OpenClaw / nix-openclaw config (JSON or JSON5; ${VAR} from the "
+        "environment, apiKeyFile, agents.defaults aliases) merged over the built-in one "
+        "(mode: merge) or replacing it; keys in it never reach a report",
+    )
+    group.addoption(
+        "--model",
+        action="append",
+        default=None,
+        metavar="REF",
+        help="only these model refs (any spelling the catalog resolves). Repeatable.",
+    )
+    group.addoption(
+        "--skip-retired", action="store_true", default=False, help="leave out models the catalog marks retired"
+    )
+    group.addoption(
+        "--target-timeout",
+        type=_positive(float),
+        default=30.0,
+        metavar="SECONDS",
+        help="per-case timeout for process targets (default 30)",
+    )
+    group.addoption(
+        "--target-max-timeouts",
+        type=_positive(int),
+        default=3,
+        metavar="N",
+        help="mark a target broken after N consecutive timeouts (or lost processes) and end "
+        "its remaining tests at once, reported as not run (default 3)",
+    )
+    group.addoption(
+        "--results-dir",
+        default=None,
+        metavar="DIR",
+        help="write per-test conformance results (JSON, per target) here, for `kimi-conformance matrix`",
+    )
 
 
 def _positive(kind):
@@ -103,7 +134,9 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     report = outcome.get_result()
     conformance = getattr(item, "funcargs", {}).get("conformance")
     if conformance is not None and call.when == "call":
-        _record_verdict(item, call, report, conformance)
+        from harness.verdict_record import record_verdict
+
+        record_verdict(item, call, report, conformance)
         from harness.reporting.scrubbing import scrub_report
 
         scrub_report(report)  # the verdict's properties quote what the target answered: no key
@@ -119,25 +152,6 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     writer = item.config.stash.get(RESULTS, None)
     if writer is not None:
         writer.add(item, report)
-
-
-def _record_verdict(item: pytest.Item, call, report, conformance) -> None:
-    """The test's verdict as data: divergences met, and for a failure its uncovered violations,
-    its cause and its minimal case (what summaries and reports read; never the message)."""
-    from harness.engine import ConformanceFailure
-    from harness.pytest_state import OUTCOME
-
-    for divergence in sorted(set(conformance.hits)):
-        report.user_properties.append(("divergence", divergence))
-    last = conformance.last
-    item.stash[OUTCOME] = last
-    failure = call.excinfo.value if call.excinfo is not None else None
-    if report.failed and isinstance(failure, ConformanceFailure):
-        report.user_properties.append(("violations", [v.to_json() for v in failure.uncovered]))
-        report.user_properties.append(("cause", failure.cause[1]))
-        report.user_properties.append(("minimal_case", failure.case))
-        if last is not None and last.case == failure.case:
-            conformance.remember(last)
 
 
 # ---------------------------------------------------------------------------- parametrization
@@ -182,8 +196,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         # A ConformanceSuite subclass names its own target; plain suites take --target. A key in
         # a spec must not reach a test id (terminal, junit, allure, results).
         names = [suite_cls.target] if suite_cls is not None else selected_targets(config)
-        metafunc.parametrize("target_name", names, ids=[scrub_text(split_alias(n)[0]) for n in names],
-                             scope="session")
+        metafunc.parametrize("target_name", names, ids=[scrub_text(split_alias(n)[0]) for n in names], scope="session")
     if "model" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "model"):
         models = selected_models(config)
         if suite_cls is not None and suite_cls.models:
@@ -201,8 +214,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 pass
         params: list[object] = [ref for ref in models if _catalog(config).resolve(ref).api == api]
         if not params:  # one skipped item saying why, rather than pytest's NOTSET parameter
-            params = [pytest.param(None, id="no-model", marks=pytest.mark.skip(
-                reason=f"none of the selected models is reached through {api}"))]
+            params = [
+                pytest.param(
+                    None,
+                    id="no-model",
+                    marks=pytest.mark.skip(reason=f"none of the selected models is reached through {api}"),
+                )
+            ]
         metafunc.parametrize("model", params)
 
 
@@ -224,8 +242,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         callspec = getattr(item, "callspec", None)
         if marker is None or callspec is None or "target_name" not in callspec.params:
             continue
-        reason = not_applicable_reason(config, callspec.params["target_name"], marker.args[0],
-                                       callspec.params.get("model"))
+        reason = not_applicable_reason(
+            config, callspec.params["target_name"], marker.args[0], callspec.params.get("model")
+        )
         if reason:
             item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"))
 
@@ -260,8 +279,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         from harness.targets.session import target_versions
 
         cat = _catalog(session.config)
-        writer.write({"harness": __version__, "catalog": cat.version,
-                      "targets": target_versions(session.config)})
+        writer.write({"harness": __version__, "catalog": cat.version, "targets": target_versions(session.config)})
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

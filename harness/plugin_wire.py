@@ -24,35 +24,76 @@ RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 
 
 def _wire_addoptions(group) -> None:
-    group.addoption("--kimi-record-mode", default="none", choices=RECORD_MODES,
-                    help="cassettes: none = replay only (default); once / new_episodes / all / rewrite "
-                         "record from --live or --upstream (rewrite: fresh cassettes, replaced atomically)")
-    group.addoption("--live", action="store_true", default=False,
-                    help="wire suites send to the real endpoints with MOONSHOT_API_KEY / KIMI_API_KEY "
-                         "(skipped, naming the variable, when no key is set)")
-    group.addoption("--upstream", default=None, metavar="URL",
-                    help="send the Moonshot wire requests to this base URL instead (e.g. the emulator: "
-                         "http://127.0.0.1:N/v1); the Kimi Coding (kimi/) requests go to its sibling "
-                         "path .../coding/v1 unless --upstream-kimi says otherwise. `--upstream emulator` "
-                         "starts one in this process for the session")
-    group.addoption("--emulator-faults", default=None, metavar="SPEC|FILE",
-                    help='faults the --upstream emulator injects, e.g. "429:0.2,503:0.05,stall:0.01,'
-                         'truncate:0.02", or a file holding such a plan (deterministic with --emulator-seed)')
-    group.addoption("--emulator-seed", type=int, default=0, metavar="N",
-                    help="seed of the --upstream emulator: its ids and texts and which requests get faults")
-    group.addoption("--upstream-kimi", default=None, metavar="URL",
-                    help="send the Kimi Coding (kimi/) wire requests to this base URL (default: derived "
-                         "from --upstream, http://127.0.0.1:N/v1 -> http://127.0.0.1:N/coding/v1)")
-    group.addoption("--endpoint", default="international", choices=("international", "china"),
-                    help="Moonshot endpoint of --live runs (china = https://api.moonshot.cn/v1)")
-    group.addoption("--kimi-block-network", action="store_true", default=False,
-                    help="block every non-loopback connection for the whole session (replayed wire tests "
-                         "always run blocked)")
-    group.addoption("--budget-usd", type=float, default=0.50, metavar="USD",
-                    help="estimated-spend limit of a live/upstream run (default 0.50); a request that could "
-                         "pass it is refused and the remaining wire tests are skipped")
-    group.addoption("--cassette-dir", default=None, metavar="DIR",
-                    help="where cassettes are read and written (default: <rootdir>/cassettes)")
+    group.addoption(
+        "--kimi-record-mode",
+        default="none",
+        choices=RECORD_MODES,
+        help="cassettes: none = replay only (default); once / new_episodes / all / rewrite "
+        "record from --live or --upstream (rewrite: fresh cassettes, replaced atomically)",
+    )
+    group.addoption(
+        "--live",
+        action="store_true",
+        default=False,
+        help="wire suites send to the real endpoints with MOONSHOT_API_KEY / KIMI_API_KEY "
+        "(skipped, naming the variable, when no key is set)",
+    )
+    group.addoption(
+        "--upstream",
+        default=None,
+        metavar="URL",
+        help="send the Moonshot wire requests to this base URL instead (e.g. the emulator: "
+        "http://127.0.0.1:N/v1); the Kimi Coding (kimi/) requests go to its sibling "
+        "path .../coding/v1 unless --upstream-kimi says otherwise. `--upstream emulator` "
+        "starts one in this process for the session",
+    )
+    group.addoption(
+        "--emulator-faults",
+        default=None,
+        metavar="SPEC|FILE",
+        help='faults the --upstream emulator injects, e.g. "429:0.2,503:0.05,stall:0.01,'
+        'truncate:0.02", or a file holding such a plan (deterministic with --emulator-seed)',
+    )
+    group.addoption(
+        "--emulator-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the --upstream emulator: its ids and texts and which requests get faults",
+    )
+    group.addoption(
+        "--upstream-kimi",
+        default=None,
+        metavar="URL",
+        help="send the Kimi Coding (kimi/) wire requests to this base URL (default: derived "
+        "from --upstream, http://127.0.0.1:N/v1 -> http://127.0.0.1:N/coding/v1)",
+    )
+    group.addoption(
+        "--endpoint",
+        default="international",
+        choices=("international", "china"),
+        help="Moonshot endpoint of --live runs (china = https://api.moonshot.cn/v1)",
+    )
+    group.addoption(
+        "--kimi-block-network",
+        action="store_true",
+        default=False,
+        help="block every non-loopback connection for the whole session (replayed wire tests always run blocked)",
+    )
+    group.addoption(
+        "--budget-usd",
+        type=float,
+        default=0.50,
+        metavar="USD",
+        help="estimated-spend limit of a live/upstream run (default 0.50); a request that could "
+        "pass it is refused and the remaining wire tests are skipped",
+    )
+    group.addoption(
+        "--cassette-dir",
+        default=None,
+        metavar="DIR",
+        help="where cassettes are read and written (default: <rootdir>/cassettes)",
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,15 +103,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """After the plugin's own (tryfirst) configure: a bad --catalog / --model stops the run first."""
     if config.getoption("kimi_record_mode", "none") != "none" and not (
-            config.getoption("live", False) or config.getoption("upstream", None)):
-        raise pytest.UsageError("--kimi-record-mode other than none records real traffic: give --live or --upstream URL")
+        config.getoption("live", False) or config.getoption("upstream", None)
+    ):
+        raise pytest.UsageError(
+            "--kimi-record-mode other than none records real traffic: give --live or --upstream URL"
+        )
     if config.getoption("upstream_kimi", None) and not config.getoption("upstream", None):
         raise pytest.UsageError("--upstream-kimi goes with --upstream (the Moonshot stand-in)")
     if config.getoption("upstream", None) == "emulator":
         _start_emulator(config)
     elif config.getoption("emulator_faults", None):
-        raise pytest.UsageError("--emulator-faults: faults are injected by the emulator this run starts; "
-                                "give --upstream emulator (or serve one: kimi-conformance emulator serve --faults)")
+        raise pytest.UsageError(
+            "--emulator-faults: faults are injected by the emulator this run starts; "
+            "give --upstream emulator (or serve one: kimi-conformance emulator serve --faults)"
+        )
     if config.getoption("kimi_block_network", False):
         from harness import network
 
@@ -121,11 +167,15 @@ def wire_settings_for(config: pytest.Config):
 
         cassette_dir = config.getoption("cassette_dir") or (Path(str(config.rootpath)) / "cassettes")
         settings = config.stash[WIRE] = WireSettings(
-            catalog=catalog(config), cassette_dir=Path(cassette_dir),
-            record_mode=config.getoption("kimi_record_mode"), live=config.getoption("live"),
-            upstream=config.getoption("upstream"), upstream_kimi=config.getoption("upstream_kimi"),
+            catalog=catalog(config),
+            cassette_dir=Path(cassette_dir),
+            record_mode=config.getoption("kimi_record_mode"),
+            live=config.getoption("live"),
+            upstream=config.getoption("upstream"),
+            upstream_kimi=config.getoption("upstream_kimi"),
             endpoint=config.getoption("endpoint"),
-            budget=Budget(Decimal(str(config.getoption("budget_usd")))))
+            budget=Budget(Decimal(str(config.getoption("budget_usd")))),
+        )
     return settings
 
 
@@ -155,8 +205,7 @@ def wire(request: pytest.FixtureRequest, wire_settings):
 
     def note(exchange: dict) -> None:
         props.append(("wire.request", {k: exchange[k] for k in ("n", "url", "request") if k in exchange}))
-        props.append(("wire.response", {k: exchange[k] for k in ("n", "status", "response", "error")
-                                        if k in exchange}))
+        props.append(("wire.response", {k: exchange[k] for k in ("n", "status", "response", "error") if k in exchange}))
 
     @contextlib.contextmanager
     def open_session(model_ref: str, scenario: str):

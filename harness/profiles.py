@@ -33,8 +33,9 @@ def register() -> None:
     # names one reproducible search and no earlier run's examples decide what it finds.
     settings.register_profile("deep", parent=settings.get_profile("dev"), max_examples=200, database=None)
     # Mutation runs only need to know *that* a suite fails: no shrinking, stop at the first failure.
-    settings.register_profile("mutation", parent=settings.get_profile("ci"),
-                              phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    settings.register_profile(
+        "mutation", parent=settings.get_profile("ci"), phases=[Phase.explicit, Phase.reuse, Phase.generate]
+    )
     # For checking a single case again: no generation, only the explicit examples and the database.
     settings.register_profile("replay", phases=[Phase.explicit, Phase.reuse], deadline=None, print_blob=True)
 

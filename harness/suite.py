@@ -24,20 +24,31 @@ from harness.targets import NotExpressible, Target
 # The session's targets live in harness.targets.session; re-exported for old imports.
 from harness.targets.session import close_targets, not_applicable_reason, open_target, target_versions
 
-__all__ = ["Conformance", "ConformanceFailure", "Outcome", "close_targets", "conformance_test", "not_applicable_reason",
-           "open_target", "target_versions"]
+__all__ = [
+    "Conformance",
+    "ConformanceFailure",
+    "Outcome",
+    "close_targets",
+    "conformance_test",
+    "not_applicable_reason",
+    "open_target",
+    "target_versions",
+]
 
 
 # ------------------------------------------------------------------------------- tests
 def _transform_test(rule: rules.Rule, method: bool):
     if method:
+
         @given(data=st.data())
         def test(self, conformance: Conformance, target: Target, model: str, data) -> None:
             conformance.run(rule.id, target, model, data, rule.focus)
     else:
+
         @given(data=st.data())
         def test(conformance: Conformance, target: Target, model: str, data) -> None:
             conformance.run(rule.id, target, model, data, rule.focus)
+
     return test
 
 
@@ -53,13 +64,16 @@ def _usage_test(rule: rules.Rule, method: bool):
     from harness.generation.usage_streams import usage_stream
 
     if method:
+
         @given(chunks=usage_stream())
         def test(self, conformance: Conformance, target: Target, model: str, chunks) -> None:
             _check_usage(conformance, target, model, chunks)
     else:
+
         @given(chunks=usage_stream())
         def test(conformance: Conformance, target: Target, model: str, chunks) -> None:
             _check_usage(conformance, target, model, chunks)
+
     return test
 
 

@@ -36,7 +36,8 @@ class ConformanceSuite:
             if name in cls.__dict__ and getattr(cls.__dict__[name], _KNOWN_FAILURE, None) != rule:
                 raise TypeError(
                     f"{cls.__name__}.{name} overrides a standard conformance test. Tests may not be dropped or "
-                    f"replaced: use `{name} = ConformanceSuite.known_failure({rule!r}, reason=...)`.")
+                    f"replaced: use `{name} = ConformanceSuite.known_failure({rule!r}, reason=...)`."
+                )
 
     @staticmethod
     def known_failure(rule: str, reason: str):

@@ -47,13 +47,22 @@ def test_known_divergence(request, known_divergence, catalog):
     result = replay(entry, target, catalog)
     where = entry.file
     if not result.still_diverges:
-        pytest.fail(f"{base}: divergence {entry.id!r} no longer diverges: none of its checks {sorted(entry.checks)} "
-                    f"fails on its minimal case; remove it from {where}", pytrace=False)
+        pytest.fail(
+            f"{base}: divergence {entry.id!r} no longer diverges: none of its checks {sorted(entry.checks)} "
+            f"fails on its minimal case; remove it from {where}",
+            pytrace=False,
+        )
     gaps = "\n".join(f"  {v}" for v in result.coverage.uncovered)
     if gaps:
-        pytest.fail(f"{base}: the minimal case of {entry.id!r} has violations no entry covers (add entries with "
-                    f"`kimi-conformance divergence add`):\n{gaps}\ncase: {json.dumps(entry.case)}", pytrace=False)
+        pytest.fail(
+            f"{base}: the minimal case of {entry.id!r} has violations no entry covers (add entries with "
+            f"`kimi-conformance divergence add`):\n{gaps}\ncase: {json.dumps(entry.case)}",
+            pytrace=False,
+        )
     overlaps = "\n".join(f"  {v}: {', '.join(d.id for d in ds)}" for v, ds in result.coverage.overlapping)
     if overlaps:
-        pytest.fail(f"{base}: entries overlap on the minimal case of {entry.id!r} (each violation needs exactly "
-                    f"one entry):\n{overlaps}", pytrace=False)
+        pytest.fail(
+            f"{base}: entries overlap on the minimal case of {entry.id!r} (each violation needs exactly "
+            f"one entry):\n{overlaps}",
+            pytrace=False,
+        )

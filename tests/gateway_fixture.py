@@ -59,10 +59,12 @@ class _Handler(BaseHTTPRequestHandler):
             except CaseError as e:
                 self._reply(400, "application/json", json.dumps({"error": {"message": str(e)}}).encode())
                 return
-        req = urllib.request.Request(self.server.upstream.rstrip("/") + "/chat/completions",
-                                     data=json.dumps(outbound).encode(), method="POST",
-                                     headers={"content-type": "application/json",
-                                              "authorization": "Bearer sk-upstream-key-of-the-gateway"})
+        req = urllib.request.Request(
+            self.server.upstream.rstrip("/") + "/chat/completions",
+            data=json.dumps(outbound).encode(),
+            method="POST",
+            headers={"content-type": "application/json", "authorization": "Bearer sk-upstream-key-of-the-gateway"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 answer = (resp.status, resp.headers.get("content-type", "application/json"), resp.read())

@@ -19,10 +19,18 @@ from harness.reference import transform as reference
 MUTANTS: dict[str, str] = {}  # name -> the bug it carries, prefixed by the rule it breaks
 CHECKS: dict[str, str] = {}  # name -> the check id that must name the bug (where one check does)
 SUITE_MODULES = {
-    "T1": "test_t1_always_thinking.py", "T2": "test_t2_binary_thinking.py", "T3": "test_t3_thinking_keep.py",
-    "T4": "test_t4_tool_choice.py", "T5": "test_t5_reasoning_content.py", "T6": "test_t6_tool_call_ids.py",
-    "T6b": "test_t6b_extra_body.py", "T7": "test_t7_compat.py", "T8": "test_t8_stream_usage.py",
-    "routing": "test_routing.py", "pass-through": "test_passthrough.py", "robustness": "test_t6_tool_call_ids.py",
+    "T1": "test_t1_always_thinking.py",
+    "T2": "test_t2_binary_thinking.py",
+    "T3": "test_t3_thinking_keep.py",
+    "T4": "test_t4_tool_choice.py",
+    "T5": "test_t5_reasoning_content.py",
+    "T6": "test_t6_tool_call_ids.py",
+    "T6b": "test_t6b_extra_body.py",
+    "T7": "test_t7_compat.py",
+    "T8": "test_t8_stream_usage.py",
+    "routing": "test_routing.py",
+    "pass-through": "test_passthrough.py",
+    "robustness": "test_t6_tool_call_ids.py",
     "errors": "test_errors.py",
 }
 
@@ -59,6 +67,7 @@ def t1_keeps_temperature(case):
     def fix(body, ctx, intended):
         if ctx.thinking_mode == "always" and "temperature" in intended:
             body["temperature"] = intended["temperature"]
+
     return _post(case, fix)
 
 
@@ -68,6 +77,7 @@ def t1_drops_stop_and_seed(case):
         if ctx.thinking_mode == "always":
             body.pop("stop", None)
             body.pop("seed", None)
+
     return _post(case, fix)
 
 
@@ -76,6 +86,7 @@ def t1_keeps_required(case):
     def fix(body, ctx, intended):
         if ctx.thinking_mode == "always" and intended.get("tool_choice") == "required":
             body["tool_choice"] = "required"
+
     return _post(case, fix)
 
 
@@ -84,6 +95,7 @@ def t1_strips_everywhere(case):
     def fix(body, ctx, intended):
         for k in ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty"):
             body.pop(k, None)
+
     return _post(case, fix)
 
 
@@ -98,7 +110,7 @@ def t2_level_beats_config(case):
 
 @mutant("T2: configured booleans and words (on/off/true/false) are not understood")
 def t2_words_ignored(case):
-    params = (case.get("params") or {})
+    params = case.get("params") or {}
     if isinstance(params.get("thinking"), (bool, str)):
         case = copy.deepcopy(case)
         case["params"].pop("thinking")
@@ -116,10 +128,16 @@ def t2_minimal_is_off(case):
 @mutant("T3: thinking.keep forwarded for every binary model, not only kimi-k2.6")
 def t3_keep_everywhere(case):
     def fix(body, ctx, intended):
-        keep = ((case.get("params") or {}).get("thinking") or {})
-        if ctx.thinking_mode == "binary" and isinstance(keep, dict) and isinstance(keep.get("keep"), str) \
-                and isinstance(body.get("thinking"), dict) and body["thinking"].get("type") == "enabled":
+        keep = (case.get("params") or {}).get("thinking") or {}
+        if (
+            ctx.thinking_mode == "binary"
+            and isinstance(keep, dict)
+            and isinstance(keep.get("keep"), str)
+            and isinstance(body.get("thinking"), dict)
+            and body["thinking"].get("type") == "enabled"
+        ):
             body["thinking"]["keep"] = "all"
+
     return _post(case, fix)
 
 
@@ -127,9 +145,14 @@ def t3_keep_everywhere(case):
 def t3_keep_not_normalized(case):
     def fix(body, ctx, intended):
         configured = (case.get("params") or {}).get("thinking")
-        if isinstance(body.get("thinking"), dict) and body["thinking"].get("keep") == "all" \
-                and isinstance(configured, dict) and isinstance(configured.get("keep"), str):
+        if (
+            isinstance(body.get("thinking"), dict)
+            and body["thinking"].get("keep") == "all"
+            and isinstance(configured, dict)
+            and isinstance(configured.get("keep"), str)
+        ):
             body["thinking"]["keep"] = configured["keep"]
+
     return _post(case, fix)
 
 
@@ -137,9 +160,15 @@ def t3_keep_not_normalized(case):
 def t3_keep_when_disabled(case):
     def fix(body, ctx, intended):
         configured = (case.get("params") or {}).get("thinking")
-        if ctx.model.thinking.get("keep") and isinstance(configured, dict) and configured.get("keep") == "all" \
-                and isinstance(body.get("thinking"), dict) and body["thinking"].get("type") == "disabled":
+        if (
+            ctx.model.thinking.get("keep")
+            and isinstance(configured, dict)
+            and configured.get("keep") == "all"
+            and isinstance(body.get("thinking"), dict)
+            and body["thinking"].get("type") == "disabled"
+        ):
             body["thinking"]["keep"] = "all"
+
     return _post(case, fix)
 
 
@@ -149,6 +178,7 @@ def t4_required_kept(case):
     def fix(body, ctx, intended):
         if ctx.thinking_mode == "binary" and intended.get("tool_choice") == "required":
             body["tool_choice"] = "required"
+
     return _post(case, fix)
 
 
@@ -156,10 +186,15 @@ def t4_required_kept(case):
 def t4_pinned_broadened(case):
     def fix(body, ctx, intended):
         tc = intended.get("tool_choice")
-        if ctx.thinking_mode == "binary" and isinstance(tc, dict) and body.get("tool_choice") == tc \
-                and (body.get("thinking") or {}).get("type") == "disabled":
+        if (
+            ctx.thinking_mode == "binary"
+            and isinstance(tc, dict)
+            and body.get("tool_choice") == tc
+            and (body.get("thinking") or {}).get("type") == "disabled"
+        ):
             body["tool_choice"] = "auto"
             body["thinking"] = {"type": "enabled"}
+
     return _post(case, fix)
 
 
@@ -170,6 +205,7 @@ def t5_no_backfill(case):
         for before, after in zip(intended["messages"], body["messages"]):
             if "reasoning_content" not in before:
                 after.pop("reasoning_content", None)
+
     return _post(case, fix)
 
 
@@ -179,6 +215,7 @@ def t5_backfills_space(case):
         for before, after in zip(intended["messages"], body["messages"]):
             if before.get("reasoning_content") is None and after.get("reasoning_content") == "":
                 after["reasoning_content"] = " "
+
     return _post(case, fix)
 
 
@@ -249,6 +286,7 @@ def t7_developer_kept(case):
         for before, after in zip(intended["messages"], body["messages"]):
             if before["role"] == "developer":
                 after["role"] = "developer"
+
     return _post(case, fix)
 
 
@@ -257,6 +295,7 @@ def t7_store_kept(case):
     def fix(body, ctx, intended):
         if "store" in intended:
             body["store"] = intended["store"]
+
     return _post(case, fix)
 
 
@@ -268,6 +307,7 @@ def t7_token_field_ignored(case):
         for k in ("max_tokens", "max_completion_tokens"):
             if k in intended:
                 body[k] = intended[k]
+
     return _post(case, fix)
 
 
@@ -280,6 +320,7 @@ def t8_matches_provider_id(case):
                 body["stream_options"] = intended["stream_options"]
             else:
                 body.pop("stream_options", None)
+
     return _post(case, fix)
 
 
@@ -290,6 +331,7 @@ def t8_never(case):
             body["stream_options"] = intended["stream_options"]
         else:
             body.pop("stream_options", None)
+
     return _post(case, fix)
 
 
@@ -328,8 +370,12 @@ def accepts_malformed(case):
     try:
         return reference(case)
     except Exception:
-        return {"method": "POST", "url": "https://api.moonshot.ai/v1/chat/completions", "headers": {},
-                "body": dict(case.get("request") or {}) if isinstance(case, dict) else {}}
+        return {
+            "method": "POST",
+            "url": "https://api.moonshot.ai/v1/chat/completions",
+            "headers": {},
+            "body": dict(case.get("request") or {}) if isinstance(case, dict) else {},
+        }
 
 
 # ------------------------------------------------------------------ contract decisions D1-D5
@@ -346,11 +392,18 @@ def d1_custom_native_dupes_kept(case):
     return out
 
 
-@mutant("T4: Kimi Coding keeps tool_choice 'required' under enabled thinking (D2)", check="T4.incompatible-under-thinking")
+@mutant(
+    "T4: Kimi Coding keeps tool_choice 'required' under enabled thinking (D2)", check="T4.incompatible-under-thinking"
+)
 def d2_kimi_required_kept(case):
     def fix(body, ctx, intended):
-        if ctx.thinking_mode == "none" and intended.get("tool_choice") == "required" and ctx.model.thinking.get("default") is None:
+        if (
+            ctx.thinking_mode == "none"
+            and intended.get("tool_choice") == "required"
+            and ctx.model.thinking.get("default") is None
+        ):
             body["tool_choice"] = "required"
+
     return _post(case, fix)
 
 
@@ -358,16 +411,29 @@ def d2_kimi_required_kept(case):
 def d3_level_verbatim(case):
     def fix(body, ctx, intended):
         level = case.get("thinking")
-        if ctx.thinking_mode in ("binary", "none") and ctx.compat.get("supportsReasoningEffort") and level not in (None, "off"):
+        if (
+            ctx.thinking_mode in ("binary", "none")
+            and ctx.compat.get("supportsReasoningEffort")
+            and level not in (None, "off")
+        ):
             body["reasoning_effort"] = level
+
     return _post(case, fix)
 
 
-@mutant("T4: a model thinking by default keeps 'required' without a thinking field (D4)", check="T4.incompatible-under-thinking")
+@mutant(
+    "T4: a model thinking by default keeps 'required' without a thinking field (D4)",
+    check="T4.incompatible-under-thinking",
+)
 def d4_default_thinking_ignored(case):
     def fix(body, ctx, intended):
-        if intended.get("tool_choice") == "required" and "thinking" not in body and ctx.thinking_mode in ("binary", "none"):
+        if (
+            intended.get("tool_choice") == "required"
+            and "thinking" not in body
+            and ctx.thinking_mode in ("binary", "none")
+        ):
             body["tool_choice"] = "required"
+
     return _post(case, fix)
 
 

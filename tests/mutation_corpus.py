@@ -25,8 +25,14 @@ def fixed_cases(rule_id: str) -> tuple[dict[str, Any], ...]:
     for model in [m.ref for m in catalog.models(include_retired=True)]:
         found.extend(case for _, case in seed_cases(rule_id, model, catalog))
 
-        @settings(max_examples=PER_MODEL, derandomize=True, database=None, deadline=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=PER_MODEL,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(cases(model, require=rule.focus))
         def collect(case):
             found.append(case)

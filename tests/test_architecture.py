@@ -86,6 +86,9 @@ def test_the_checker_sees_a_circle():
 
 
 def test_modules_stay_small():
-    big = {str(p.relative_to(ROOT.parent)): n for p in ROOT.rglob("*.py")
-           if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    big = {
+        str(p.relative_to(ROOT.parent)): n
+        for p in ROOT.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
     assert big == {}, f"modules over {MAX_LINES} lines: split them by concern"

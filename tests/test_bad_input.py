@@ -41,10 +41,12 @@ def cut_stream_cassette(d: Path) -> Path:
 
 def cassette_dir(make) -> callable:
     """A copy of the model's cassettes with one of them broken; returns (dir, broken file)."""
+
     def build(tmp: Path) -> tuple[Path, Path]:
         d = tmp / "cassettes"
         shutil.copytree(REPO / "cassettes/moonshot/kimi-k2.6", d / "moonshot/kimi-k2.6")
         return d, make(d)
+
     return build
 
 
@@ -58,12 +60,14 @@ def file_with(name: str, text: str):
     def build(tmp: Path) -> tuple[Path, Path]:
         p = _write(tmp / name, text)
         return p, p
+
     return build
 
 
 def missing(name: str):
     def build(tmp: Path) -> tuple[Path, Path]:
         return tmp / name, tmp / name
+
     return build
 
 
@@ -71,41 +75,103 @@ BAD_CATALOG = '{"providers": {"moonshot": {"models": [{"id": "kimi-k2.6", "conte
 CASES = {
     # id: (build(tmp) -> (argument path, culprit path), argv(path), exit code, what the line says)
     "transform-missing-case": (missing("missing.json"), lambda p: [*CLI, "transform", str(p)], 2, "no such case file"),
-    "transform-case-not-json": (file_with("case.json", '{"model": "moonshot/kimi-k2.6", '),
-                                lambda p: [*CLI, "transform", str(p)], 2, "not valid JSON"),
-    "transform-case-invalid": (file_with("case.json", '{"model": "moonshot/kimi-k2.6", "request": {"messages": "hi"}}'),
-                               lambda p: [*CLI, "transform", str(p)], 1, "invalid case at $.request.messages"),
-    "transform-lines-bad-line": (file_with("cases.jsonl", '{"model": "moonshot/kimi-k2.6"}\n{oops\n'),
-                                 lambda p: [*CLI, "transform", "--lines", str(p)], 2, "line 2: not valid JSON"),
+    "transform-case-not-json": (
+        file_with("case.json", '{"model": "moonshot/kimi-k2.6", '),
+        lambda p: [*CLI, "transform", str(p)],
+        2,
+        "not valid JSON",
+    ),
+    "transform-case-invalid": (
+        file_with("case.json", '{"model": "moonshot/kimi-k2.6", "request": {"messages": "hi"}}'),
+        lambda p: [*CLI, "transform", str(p)],
+        1,
+        "invalid case at $.request.messages",
+    ),
+    "transform-lines-bad-line": (
+        file_with("cases.jsonl", '{"model": "moonshot/kimi-k2.6"}\n{oops\n'),
+        lambda p: [*CLI, "transform", "--lines", str(p)],
+        2,
+        "line 2: not valid JSON",
+    ),
     "catalog-missing": (missing("nope.json"), lambda p: [*CLI, "catalog", "--catalog", str(p)], 2, "not found"),
-    "catalog-not-json": (file_with("cat.json", '{"providers": '), lambda p: [*CLI, "catalog", "--catalog", str(p)],
-                         2, "not valid JSON"),
-    "catalog-wrong-shape": (file_with("cat.json", '{"providers": {"x": 5}}'),
-                            lambda p: [*CLI, "catalog", "--catalog", str(p)], 2, "providers.x must be an object"),
-    "catalog-fails-schema": (file_with("cat.json", BAD_CATALOG), lambda p: [*CLI, "resolve", "k2.6", "--catalog", str(p)],
-                             2, "contextWindow: 'big' is not of type 'integer'"),
-    "emulator-fault-plan": (file_with("faults.txt", "429:0.5\nteapot:0.1\n"),
-                            lambda p: [*CLI, "emulator", "serve", "--faults", str(p)], 2, "unknown fault 'teapot'"),
-    "captures-truncated-cassette": (cassette_dir(truncated_cassette), lambda p: [*CLI, "validate-captures", str(p)],
-                                    1, "plain.yaml"),
-    "captures-newer-cassette": (cassette_dir(newer_cassette), lambda p: [*CLI, "validate-captures", str(p)],
-                                1, "format version 9 is newer"),
-    "captures-stream-cut-mid-event": (file_with("cut.sse", 'data: {"id":"x","choices":[]}\n\ndata: {"id":"x","cho'),
-                                      lambda p: [*CLI, "validate-captures", str(p)], 1, "invalid JSON in stream line"),
-    "pytest-catalog-missing": (missing("nope.json"), lambda p: [*PYTEST, "suites/test_t3_thinking_keep.py",
-                                                                "--catalog", str(p)], 4, "not found"),
-    "pytest-catalog-malformed": (file_with("cat.json", BAD_CATALOG),
-                                 lambda p: [*PYTEST, "suites/test_t3_thinking_keep.py", "--catalog", str(p)],
-                                 4, "is not a valid catalog"),
-    "pytest-truncated-cassette": (cassette_dir(truncated_cassette), lambda p: [*WIRE, f"--cassette-dir={p}"],
-                                  4, "truncated?"),
-    "pytest-newer-cassette": (cassette_dir(newer_cassette), lambda p: [*WIRE, f"--cassette-dir={p}"],
-                              4, "format version 9 is newer than this harness reads (1)"),
-    "pytest-stream-cut-mid-event": (cassette_dir(cut_stream_cassette), lambda p: [*WIRE, f"--cassette-dir={p}"],
-                                    4, "event stream cut short"),
-    "pytest-emulator-faults": (file_with("faults.json", '{"429": 2}'),
-                               lambda p: [*WIRE, "--upstream", "emulator", "--emulator-faults", str(p)],
-                               4, "probability of 429 must be between 0 and 1"),
+    "catalog-not-json": (
+        file_with("cat.json", '{"providers": '),
+        lambda p: [*CLI, "catalog", "--catalog", str(p)],
+        2,
+        "not valid JSON",
+    ),
+    "catalog-wrong-shape": (
+        file_with("cat.json", '{"providers": {"x": 5}}'),
+        lambda p: [*CLI, "catalog", "--catalog", str(p)],
+        2,
+        "providers.x must be an object",
+    ),
+    "catalog-fails-schema": (
+        file_with("cat.json", BAD_CATALOG),
+        lambda p: [*CLI, "resolve", "k2.6", "--catalog", str(p)],
+        2,
+        "contextWindow: 'big' is not of type 'integer'",
+    ),
+    "emulator-fault-plan": (
+        file_with("faults.txt", "429:0.5\nteapot:0.1\n"),
+        lambda p: [*CLI, "emulator", "serve", "--faults", str(p)],
+        2,
+        "unknown fault 'teapot'",
+    ),
+    "captures-truncated-cassette": (
+        cassette_dir(truncated_cassette),
+        lambda p: [*CLI, "validate-captures", str(p)],
+        1,
+        "plain.yaml",
+    ),
+    "captures-newer-cassette": (
+        cassette_dir(newer_cassette),
+        lambda p: [*CLI, "validate-captures", str(p)],
+        1,
+        "format version 9 is newer",
+    ),
+    "captures-stream-cut-mid-event": (
+        file_with("cut.sse", 'data: {"id":"x","choices":[]}\n\ndata: {"id":"x","cho'),
+        lambda p: [*CLI, "validate-captures", str(p)],
+        1,
+        "invalid JSON in stream line",
+    ),
+    "pytest-catalog-missing": (
+        missing("nope.json"),
+        lambda p: [*PYTEST, "suites/test_t3_thinking_keep.py", "--catalog", str(p)],
+        4,
+        "not found",
+    ),
+    "pytest-catalog-malformed": (
+        file_with("cat.json", BAD_CATALOG),
+        lambda p: [*PYTEST, "suites/test_t3_thinking_keep.py", "--catalog", str(p)],
+        4,
+        "is not a valid catalog",
+    ),
+    "pytest-truncated-cassette": (
+        cassette_dir(truncated_cassette),
+        lambda p: [*WIRE, f"--cassette-dir={p}"],
+        4,
+        "truncated?",
+    ),
+    "pytest-newer-cassette": (
+        cassette_dir(newer_cassette),
+        lambda p: [*WIRE, f"--cassette-dir={p}"],
+        4,
+        "format version 9 is newer than this harness reads (1)",
+    ),
+    "pytest-stream-cut-mid-event": (
+        cassette_dir(cut_stream_cassette),
+        lambda p: [*WIRE, f"--cassette-dir={p}"],
+        4,
+        "event stream cut short",
+    ),
+    "pytest-emulator-faults": (
+        file_with("faults.json", '{"429": 2}'),
+        lambda p: [*WIRE, "--upstream", "emulator", "--emulator-faults", str(p)],
+        4,
+        "probability of 429 must be between 0 and 1",
+    ),
 }
 
 
@@ -134,7 +200,7 @@ def test_bad_input_is_one_line_naming_the_culprit(case, tmp_path):
 
 def test_every_documented_exit_code_is_in_the_readme():
     readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("## Exit codes"):]
+    section = readme[readme.index("## Exit codes") :]
     section = section[: section.find("\n## ", 5) if "\n## " in section[5:] else None]
     for code in ("0", "1", "2", "4", "130", "143"):
         assert re.search(rf"\b{code}\b", section), f"exit code {code} undocumented"

@@ -70,7 +70,13 @@ def test_go_vcr_cassette_bodies():
     kind, units = load_units(cap("multi_tool_streaming_kimi-k2_moonshotai.yaml"))
     assert kind == "go-vcr" and [u.kind for u in units] == ["request", "stream", "request", "stream"]
     assert units[0].payload["stream_options"] == {"include_usage": True}
-    ids = [tc["id"] for c in units[1].payload for ch in c["choices"] for tc in ch["delta"].get("tool_calls") or [] if "id" in tc]
+    ids = [
+        tc["id"]
+        for c in units[1].payload
+        for ch in c["choices"]
+        for tc in ch["delta"].get("tool_calls") or []
+        if "id" in tc
+    ]
     assert ids == ["add:0", "multiply:1"]
     assert units[1].root == "$.interactions[0].response.body"
 
@@ -105,10 +111,22 @@ def test_truncated_stream_line_fails_at_its_index(tmp_path):
 def test_stream_corruptions(tmp_path):
     name = "moonshotai-stream-explicit-tool-call-index.chunks.txt"
     cases = {
-        "no-tool-id": (lambda c: c[2]["choices"][0]["delta"]["tool_calls"][0].pop("id"), "$[2].choices[0].delta.tool_calls[0].id"),
-        "no-tool-name": (lambda c: c[2]["choices"][0]["delta"]["tool_calls"][0]["function"].pop("name"), "$[2].choices[0].delta.tool_calls[0].function.name"),
-        "neg-tokens": (lambda c: c[-2]["choices"][0]["usage"].__setitem__("completion_tokens", -19), "$[10].choices[0].usage.completion_tokens"),
-        "bad-finish": (lambda c: c[-2]["choices"][0].__setitem__("finish_reason", "tool_use"), "$[10].choices[0].finish_reason"),
+        "no-tool-id": (
+            lambda c: c[2]["choices"][0]["delta"]["tool_calls"][0].pop("id"),
+            "$[2].choices[0].delta.tool_calls[0].id",
+        ),
+        "no-tool-name": (
+            lambda c: c[2]["choices"][0]["delta"]["tool_calls"][0]["function"].pop("name"),
+            "$[2].choices[0].delta.tool_calls[0].function.name",
+        ),
+        "neg-tokens": (
+            lambda c: c[-2]["choices"][0]["usage"].__setitem__("completion_tokens", -19),
+            "$[10].choices[0].usage.completion_tokens",
+        ),
+        "bad-finish": (
+            lambda c: c[-2]["choices"][0].__setitem__("finish_reason", "tool_use"),
+            "$[10].choices[0].finish_reason",
+        ),
         "mixed-ids": (lambda c: c[4].__setitem__("id", "chatcmpl-other"), "$"),
         "usage-mismatch": (lambda c: c[-1]["usage"].update(prompt_tokens=60, total_tokens=79), "$"),
         "trailing-no-usage": (lambda c: c[-1].pop("usage"), "$[11]"),
@@ -158,20 +176,41 @@ def _dump(path: Path, doc: dict) -> Path:
     return path
 
 
-def _vcrpy(request: dict, body, status=200, content_type="application/json", url="https://api.moonshot.ai/v1/chat/completions") -> dict:
+def _vcrpy(
+    request: dict, body, status=200, content_type="application/json", url="https://api.moonshot.ai/v1/chat/completions"
+) -> dict:
     return {
-        "interactions": [{
-            "request": {"body": json.dumps(request), "headers": {"Content-Type": ["application/json"]}, "method": "POST", "uri": url},
-            "response": {"body": body, "headers": {"Content-Type": [content_type]}, "status": {"code": status, "message": "x"}},
-        }],
+        "interactions": [
+            {
+                "request": {
+                    "body": json.dumps(request),
+                    "headers": {"Content-Type": ["application/json"]},
+                    "method": "POST",
+                    "uri": url,
+                },
+                "response": {
+                    "body": body,
+                    "headers": {"Content-Type": [content_type]},
+                    "status": {"code": status, "message": "x"},
+                },
+            }
+        ],
         "version": 1,
     }
 
 
 def test_vcrpy_cassettes_all_body_shapes(tmp_path):
-    request = {"model": "kimi-k2.6", "messages": [{"role": "user", "content": "hi"}], "stream": True,
-               "stream_options": {"include_usage": True}, "thinking": {"type": "enabled", "keep": "all"}}
-    sse = "".join(f"data: {line}\n\n" for line in cap("moonshotai-usage-live.chunks.txt").read_text().splitlines()) + "data: [DONE]\n\n"
+    request = {
+        "model": "kimi-k2.6",
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "thinking": {"type": "enabled", "keep": "all"},
+    }
+    sse = (
+        "".join(f"data: {line}\n\n" for line in cap("moonshotai-usage-live.chunks.txt").read_text().splitlines())
+        + "data: [DONE]\n\n"
+    )
     response = json.loads(cap("moonshotai-file-reference-live.json").read_text())
     error = json.loads(cap("moonshotai-required-tool-choice-error.json").read_text())
     models = {"object": "list", "data": [{"id": "kimi-k2.6", "object": "model", "created": 1, "owned_by": "moonshot"}]}
@@ -181,19 +220,31 @@ def test_vcrpy_cassettes_all_body_shapes(tmp_path):
         "parsed": (_vcrpy(request, {"parsed": response}), "vcrpy[request,response]"),
         "gzip": (_vcrpy(request, {"string": gzip.compress(json.dumps(response).encode())}), "vcrpy[request,response]"),
         "error": (_vcrpy(request, {"string": json.dumps(error)}, status=400), "vcrpy[request,error]"),
-        "models": (_vcrpy(request, {"string": json.dumps(models)}, url="https://api.moonshot.ai/v1/models"), "vcrpy[request,models]"),
+        "models": (
+            _vcrpy(request, {"string": json.dumps(models)}, url="https://api.moonshot.ai/v1/models"),
+            "vcrpy[request,models]",
+        ),
     }
     for label, (doc, kind) in variants.items():
         res = validate_file(_dump(tmp_path / f"{label}.yaml", doc))
         assert (res.status, res.kind) == ("PASS", kind), (label, res.errors)
 
-    bad = _vcrpy(request, {"string": sse.replace('"index":0,"delta":{},"finish_reason":"stop"', '"index":0,"delta":{},"finish_reason":"eos"')},
-                 content_type="text/event-stream")
+    bad = _vcrpy(
+        request,
+        {
+            "string": sse.replace(
+                '"index":0,"delta":{},"finish_reason":"stop"', '"index":0,"delta":{},"finish_reason":"eos"'
+            )
+        },
+        content_type="text/event-stream",
+    )
     res = validate_file(_dump(tmp_path / "bad.yaml", bad))
     (path,) = fail_paths(res)
     assert path.startswith("$.interactions[0].response.body.string[") and path.endswith("].choices[0].finish_reason")
     error_without_type = _vcrpy(request, {"string": json.dumps({"error": {"message": "x"}})}, status=429)
-    assert fail_paths(validate_file(_dump(tmp_path / "err.yaml", error_without_type))) == ["$.interactions[0].response.body.string.error"]
+    assert fail_paths(validate_file(_dump(tmp_path / "err.yaml", error_without_type))) == [
+        "$.interactions[0].response.body.string.error"
+    ]
 
 
 def test_unreadable_and_unrecognized_files_fail(tmp_path):

@@ -31,8 +31,9 @@ def emulator():
 
 
 def record(path, emu, bodies, key=CANARY, mode="rewrite"):
-    with CassetteSession(path, mode=mode, upstream_base=emu.base_url,
-                         canonical_base="https://api.moonshot.ai/v1") as cs:
+    with CassetteSession(
+        path, mode=mode, upstream_base=emu.base_url, canonical_base="https://api.moonshot.ai/v1"
+    ) as cs:
         with WireClient(emu.base_url, key) as client:
             out = [client.chat(b) for b in bodies]
         cs.set_provenance(provenance.Provenance("emulator", "moonshot/kimi-k2.6", "test").to_dict())
@@ -40,7 +41,10 @@ def record(path, emu, bodies, key=CANARY, mode="rewrite"):
 
 
 def replay(path, bodies, mode="none"):
-    with CassetteSession(path, mode=mode) as cs, WireClient("https://api.moonshot.ai/v1", "sk-replay-key-0000") as client:
+    with (
+        CassetteSession(path, mode=mode) as cs,
+        WireClient("https://api.moonshot.ai/v1", "sk-replay-key-0000") as client,
+    ):
         out = [client.chat(b) for b in bodies]
     return cs, out
 
@@ -53,8 +57,10 @@ def chat(text="Reply exactly: hi", **kw):
 def test_secret_canary_never_reaches_cassette_or_logs(tmp_path, emulator, caplog):
     caplog.set_level(logging.DEBUG, logger="harness.wire")
     path = tmp_path / "c.yaml"
-    bodies = [chat(f"Reply exactly: {CANARY}"), chat(f"Reply exactly: {CANARY}", stream=True,
-                                                     stream_options={"include_usage": True})]
+    bodies = [
+        chat(f"Reply exactly: {CANARY}"),
+        chat(f"Reply exactly: {CANARY}", stream=True, stream_options={"include_usage": True}),
+    ]
     got = record(path, emulator, bodies)
     assert CANARY in got[0].text  # the emulator echoed it: the response really carried the key
     text = path.read_text()
@@ -69,8 +75,14 @@ def test_scrub_functions():
     assert scrub.scrub_text("task-12 disk-3 ask-me") == "task-12 disk-3 ask-me"
     h = scrub.scrub_response_headers({"Set-Cookie": ["a"], "msh-request-id": ["x"], "Content-Type": ["j"]})
     assert h == {"Content-Type": ["j"]}
-    r = scrub.scrub_request_headers({"Authorization": f"Bearer {CANARY}", "x-api-key": CANARY,
-                                     "user-agent": "u", "content-type": "application/json"})
+    r = scrub.scrub_request_headers(
+        {
+            "Authorization": f"Bearer {CANARY}",
+            "x-api-key": CANARY,
+            "user-agent": "u",
+            "content-type": "application/json",
+        }
+    )
     assert r == {"Authorization": scrub.REDACTED_AUTH, "x-api-key": "<redacted>", "content-type": "application/json"}
     assert scrub.scrub_obj({"a": [CANARY, 1]}) == {"a": [scrub.REDACTED_KEY, 1]}
 
@@ -99,9 +111,16 @@ def test_readable_format_and_event_by_event_replay(tmp_path, emulator):
 def test_httpx_iter_lines_on_replay_yields_many(tmp_path, emulator):
     path = tmp_path / "c.yaml"
     record(path, emulator, [chat(stream=True)])
-    with CassetteSession(path, mode="none"), httpx.Client() as c, c.stream(
-            "POST", "https://api.moonshot.ai/v1/chat/completions",
-            json=chat(stream=True), headers={"authorization": "Bearer x"}) as r:
+    with (
+        CassetteSession(path, mode="none"),
+        httpx.Client() as c,
+        c.stream(
+            "POST",
+            "https://api.moonshot.ai/v1/chat/completions",
+            json=chat(stream=True),
+            headers={"authorization": "Bearer x"},
+        ) as r,
+    ):
         pieces = list(r.iter_bytes())
     assert len(pieces) > 1 and all(p.endswith(b"\n\n") for p in pieces)
 
@@ -138,9 +157,26 @@ def test_stale_guard_fails_the_wire_test(tmp_path, emulator):
     extra["request"]["body"]["json"]["messages"][0]["content"] = "never sent"
     doc["interactions"].append(extra)
     dst.write_text(yaml.safe_dump(doc, sort_keys=False))
-    r = subprocess.run([sys.executable, "-m", "pytest", "suites/wire", "-q", "-p", "no:cacheprovider",
-                        "--model", "moonshot/kimi-k2.6", "-k", "plain", f"--cassette-dir={tmp_path}"],
-                       cwd=REPO, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "suites/wire",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--model",
+            "moonshot/kimi-k2.6",
+            "-k",
+            "plain",
+            f"--cassette-dir={tmp_path}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 1, r.stdout[-2000:]
     assert "stale cassette" in r.stdout and "never played" in r.stdout
 
@@ -166,8 +202,12 @@ def test_crash_mid_write_leaves_no_partial_cassette(tmp_path, monkeypatch):
 
 def test_failed_test_writes_nothing(tmp_path, emulator):
     path = tmp_path / "c.yaml"
-    with pytest.raises(RuntimeError), CassetteSession(path, mode="rewrite", upstream_base=emulator.base_url,
-                         canonical_base="https://api.moonshot.ai/v1"):
+    with (
+        pytest.raises(RuntimeError),
+        CassetteSession(
+            path, mode="rewrite", upstream_base=emulator.base_url, canonical_base="https://api.moonshot.ai/v1"
+        ),
+    ):
         with WireClient(emulator.base_url, "sk-x-000") as client:
             client.chat(chat())
         raise RuntimeError("test failed half way")
@@ -178,8 +218,12 @@ def test_rewrite_keeps_old_cassette_until_done(tmp_path, emulator):
     path = tmp_path / "c.yaml"
     record(path, emulator, [chat("Reply exactly: one")])
     before = path.read_text()
-    with pytest.raises(RuntimeError), CassetteSession(path, mode="rewrite", upstream_base=emulator.base_url,
-                         canonical_base="https://api.moonshot.ai/v1"):
+    with (
+        pytest.raises(RuntimeError),
+        CassetteSession(
+            path, mode="rewrite", upstream_base=emulator.base_url, canonical_base="https://api.moonshot.ai/v1"
+        ),
+    ):
         with WireClient(emulator.base_url, "sk-x-000") as client:
             client.chat(chat("Reply exactly: two"))
         raise RuntimeError("crash")
@@ -210,8 +254,14 @@ def test_recording_against_emulator_with_live_flag_says_emulator(tmp_path, emula
     from harness.live_budget import Budget
 
     monkeypatch.setenv("MOONSHOT_API_KEY", "sk-fake-live-key-000000")
-    settings = WireSettings(catalog=builtin(), cassette_dir=tmp_path, record_mode="rewrite", live=True,
-                            upstream=emulator.base_url, budget=Budget(1))
+    settings = WireSettings(
+        catalog=builtin(),
+        cassette_dir=tmp_path,
+        record_mode="rewrite",
+        live=True,
+        upstream=emulator.base_url,
+        budget=Budget(1),
+    )
     model = builtin().resolve("moonshot/kimi-k2.6")
     with WireSession(settings, model, "plain") as ws:
         run_scenario(ws, "plain")
@@ -228,8 +278,7 @@ def _pairs():
 def test_every_catalog_model_and_scenario_has_a_cassette():
     """Every (model, scenario) pair of every provider — moonshot/ and kimi/ (Kimi Coding, recorded
     from the emulator's /coding/v1) — has its cassette; no catalog model is left out."""
-    missing = [f"{ref} {sid}" for ref, sid in _pairs()
-               if not scenarios.cassette_path(CASSETTES, ref, sid).is_file()]
+    missing = [f"{ref} {sid}" for ref, sid in _pairs() if not scenarios.cassette_path(CASSETTES, ref, sid).is_file()]
     assert not missing, f"missing cassettes (python -m harness.cassettes.record): {missing}"
     models = {ref for ref, _ in _pairs()}
     # Anthropic Messages models have their own scenarios (tests/test_anthropic_wire.py)
@@ -294,15 +343,39 @@ def test_failing_wire_test_carries_scrubbed_bodies(tmp_path):
     doc = yaml.safe_load(src.read_text())
     resp = doc["interactions"][0]["response"]
     resp["status"] = {"code": 400, "message": "Bad Request"}
-    resp["body"] = {"json": {"error": {"message": f"Invalid request: your key {CANARY} is not allowed here",
-                                       "type": "invalid_request_error"}}}
+    resp["body"] = {
+        "json": {
+            "error": {
+                "message": f"Invalid request: your key {CANARY} is not allowed here",
+                "type": "invalid_request_error",
+            }
+        }
+    }
     dst.write_text(yaml.safe_dump(doc, sort_keys=False))
     assert CANARY in dst.read_text()
     junit, allure_dir = tmp_path / "junit.xml", tmp_path / "allure"
-    r = subprocess.run([sys.executable, "-m", "pytest", "suites/wire", "-q", "-p", "no:cacheprovider",
-                        "--model", "moonshot/kimi-k2.6", "-k", "plain", f"--cassette-dir={dst.parents[2]}",
-                        f"--junitxml={junit}", f"--alluredir={allure_dir}"],
-                       cwd=REPO, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "suites/wire",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--model",
+            "moonshot/kimi-k2.6",
+            "-k",
+            "plain",
+            f"--cassette-dir={dst.parents[2]}",
+            f"--junitxml={junit}",
+            f"--alluredir={allure_dir}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 1 and "1 failed" in r.stdout, r.stdout[-2000:]
     assert "expected 200, got 400" in r.stdout
     assert "sk-canary" not in r.stdout + r.stderr
@@ -321,9 +394,13 @@ def test_failing_wire_test_carries_scrubbed_bodies(tmp_path):
 
     files = [f for f in allure_dir.iterdir() if f.is_file()]
     assert not [f.name for f in files if b"sk-canary" in f.read_bytes()]
-    result = next(json.loads(f.read_text()) for f in files if f.name.endswith("-result.json")
-                  and "plain" in json.loads(f.read_text())["name"]
-                  and "messages" not in json.loads(f.read_text())["name"])
+    result = next(
+        json.loads(f.read_text())
+        for f in files
+        if f.name.endswith("-result.json")
+        and "plain" in json.loads(f.read_text())["name"]
+        and "messages" not in json.loads(f.read_text())["name"]
+    )
     assert result["status"] == "failed"
     names = {a["name"]: a["source"] for a in result.get("attachments", [])}
     assert {"request body", "response body", "wire exchanges"} <= set(names), names

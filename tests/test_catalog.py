@@ -68,8 +68,13 @@ def test_legacy_refs_go_out_as_kimi_for_coding(legacy):
 
 
 def test_china_region_goes_to_moonshot_cn():
-    out = transform({"model": "moonshot/kimi-k2.6", "provider": {"id": "moonshot", "baseUrl": "https://api.moonshot.cn/v1"},
-                     "request": {"messages": [{"role": "user", "content": "hi"}], "stream": True}})
+    out = transform(
+        {
+            "model": "moonshot/kimi-k2.6",
+            "provider": {"id": "moonshot", "baseUrl": "https://api.moonshot.cn/v1"},
+            "request": {"messages": [{"role": "user", "content": "hi"}], "stream": True},
+        }
+    )
     assert out["url"] == "https://api.moonshot.cn/v1/chat/completions"
     assert out["body"]["stream_options"] == {"include_usage": True}
 
@@ -116,8 +121,12 @@ def test_thinking_modes(cat):
 
 def test_nix_compat_flags(cat):
     compat = cat.resolve("kimi/kimi-k2p5").compat
-    assert compat == {"maxTokensField": "max_tokens", "supportsDeveloperRole": False,
-                      "supportsReasoningEffort": True, "supportsStore": False}
+    assert compat == {
+        "maxTokensField": "max_tokens",
+        "supportsDeveloperRole": False,
+        "supportsReasoningEffort": True,
+        "supportsStore": False,
+    }
 
 
 def test_schema_rejects_a_corrupted_catalog():
@@ -139,16 +148,40 @@ def test_alias_to_unknown_ref_is_an_error():
 
 def test_user_catalog_merges_over_builtin(tmp_path):
     user = tmp_path / "mine.json"
-    user.write_text(json.dumps({"mode": "merge", "version": "u1", "providers": {
-        "moonshot": {"models": [
-            {"id": "kimi-k2.6", "cost": {"input": 1.5}},
-            {"id": "kimi-k2.8", "input": ["text"], "contextWindow": 1000, "maxTokens": 100,
-             "cost": {"unit": "usd_per_mtok", "input": 1, "output": 2}},
-        ]},
-        "my-proxy": {"baseUrl": "https://proxy.example.test/v1", "models": [
-            {"id": "kimi-k2.6", "input": ["text"], "contextWindow": 10, "maxTokens": 10,
-             "cost": {"unit": "usd_per_mtok", "input": 0, "output": 0}}]},
-    }}))
+    user.write_text(
+        json.dumps(
+            {
+                "mode": "merge",
+                "version": "u1",
+                "providers": {
+                    "moonshot": {
+                        "models": [
+                            {"id": "kimi-k2.6", "cost": {"input": 1.5}},
+                            {
+                                "id": "kimi-k2.8",
+                                "input": ["text"],
+                                "contextWindow": 1000,
+                                "maxTokens": 100,
+                                "cost": {"unit": "usd_per_mtok", "input": 1, "output": 2},
+                            },
+                        ]
+                    },
+                    "my-proxy": {
+                        "baseUrl": "https://proxy.example.test/v1",
+                        "models": [
+                            {
+                                "id": "kimi-k2.6",
+                                "input": ["text"],
+                                "contextWindow": 10,
+                                "maxTokens": 10,
+                                "cost": {"unit": "usd_per_mtok", "input": 0, "output": 0},
+                            }
+                        ],
+                    },
+                },
+            }
+        )
+    )
     cat = catalog.load(user)
     assert cat.resolve("moonshot/kimi-k2.6").cost["input"] == 1.5
     assert cat.resolve("moonshot/kimi-k2.6").cost["output"] == 4.0  # deep merge keeps the rest
@@ -160,14 +193,38 @@ def test_user_catalog_merges_over_builtin(tmp_path):
 
 def test_openclaw_config_is_a_catalog_and_its_key_is_dropped(tmp_path):
     cfg = tmp_path / "openclaw.json"
-    cfg.write_text(json.dumps({"models": {"mode": "merge", "providers": {"moonshot": {
-        "baseUrl": "https://api.moonshot.cn/v1", "apiKey": "sk-should-never-be-kept-123456",
-        "api": "openai-completions",
-        "models": [{"id": "kimi-k2.6", "name": "Kimi K2.6", "cost": {"input": 0.5, "output": 2, "cacheRead": 0.1, "cacheWrite": 0}}]}}}}))
+    cfg.write_text(
+        json.dumps(
+            {
+                "models": {
+                    "mode": "merge",
+                    "providers": {
+                        "moonshot": {
+                            "baseUrl": "https://api.moonshot.cn/v1",
+                            "apiKey": "sk-should-never-be-kept-123456",
+                            "api": "openai-completions",
+                            "models": [
+                                {
+                                    "id": "kimi-k2.6",
+                                    "name": "Kimi K2.6",
+                                    "cost": {"input": 0.5, "output": 2, "cacheRead": 0.1, "cacheWrite": 0},
+                                }
+                            ],
+                        }
+                    },
+                }
+            }
+        )
+    )
     cat = catalog.load(cfg)
     assert cat.providers["moonshot"].base_url == "https://api.moonshot.cn/v1"
-    assert cat.resolve("moonshot/kimi-k2.6").cost == {"unit": "usd_per_mtok", "input": 0.5, "output": 2,
-                                                        "cacheRead": 0.1, "cacheWrite": 0}
+    assert cat.resolve("moonshot/kimi-k2.6").cost == {
+        "unit": "usd_per_mtok",
+        "input": 0.5,
+        "output": 2,
+        "cacheRead": 0.1,
+        "cacheWrite": 0,
+    }
     assert "sk-should" not in json.dumps(cat.data)
 
 

@@ -21,8 +21,20 @@ SUITES = ["suites/test_t4_tool_choice.py", "suites/test_t7_compat.py", "suites/t
 
 def _run(tmp_path: Path, target: str) -> tuple[int, dict]:
     calls, results = tmp_path / f"{target}.calls", tmp_path / target
-    cmd = [sys.executable, "-m", "pytest", *SUITES, "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-           f"--target={target}=python:tests.fixtures.counting_target:{target}", "--results-dir", str(results)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *SUITES,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        f"--target={target}=python:tests.fixtures.counting_target:{target}",
+        "--results-dir",
+        str(results),
+    ]
     env = {**os.environ, "CI": "true", "PYTHONHASHSEED": "0", "KIMI_TEST_CALLS": str(calls)}
     subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     records = json.loads(next(results.glob("results-*.json")).read_text())["results"]
@@ -39,5 +51,7 @@ def test_a_failing_run_costs_at_most_twice_a_passing_one(tmp_path):
     assert len(failed) >= 30, f"only {len(failed)} failing tests"
     assert {c.split(".")[0] for c in causes} == {"T4", "T7", "T8"} and len(causes) <= 6, causes
     assert all(r["violations"] and r["minimal_case"] for r in failed), "every failure names its cause and minimal case"
-    print(f"target calls: passing run {passing}, failing run {failing} ({len(failed)} failures, causes {sorted(causes)})")
+    print(
+        f"target calls: passing run {passing}, failing run {failing} ({len(failed)} failures, causes {sorted(causes)})"
+    )
     assert failing <= 2 * passing, f"the failing run called the target {failing} times, the passing one {passing}"

@@ -77,8 +77,10 @@ def test_live_keys_come_from_env_or_config_and_are_never_printed(no_keys, tmp_pa
         monkeypatch.setenv("KIMI_API_KEY", kimi_canary)  # the kimi key from the environment
         assert main(["smoke", "--live", "--config", str(cfg)]) == 0
         assert main(["websearch", "news", "--live", "--config", str(cfg)]) == 0
-        sent = [r["headers"].get("Authorization") or r["headers"].get("authorization")
-                or r["headers"].get("x-api-key") for r in emu.requests]  # x-api-key: the Messages surface
+        sent = [
+            r["headers"].get("Authorization") or r["headers"].get("authorization") or r["headers"].get("x-api-key")
+            for r in emu.requests
+        ]  # x-api-key: the Messages surface
     out = capsys.readouterr()
     assert out.out.count("answer: 'KIMI_LIVE_OK'") == 2 and "finish_reason: stop" in out.out
     assert CANARY not in out.out + out.err and kimi_canary not in out.out + out.err

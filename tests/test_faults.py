@@ -37,14 +37,17 @@ def test_spec_parses_and_describes():
     assert not faults.parse("") and not faults.load(None)
 
 
-@pytest.mark.parametrize("spec, culprit", [
-    ("429", "'429' is not KIND:PROBABILITY"),
-    ("418:0.1", "unknown fault '418'"),
-    ("boom:0.1", "unknown fault 'boom'"),
-    ("429:x", "probability of 429 is not a number: 'x'"),
-    ("429:1.5", "between 0 and 1"),
-    ("429:0.7,503:0.6", "add up to 1.3"),
-])
+@pytest.mark.parametrize(
+    "spec, culprit",
+    [
+        ("429", "'429' is not KIND:PROBABILITY"),
+        ("418:0.1", "unknown fault '418'"),
+        ("boom:0.1", "unknown fault 'boom'"),
+        ("429:x", "probability of 429 is not a number: 'x'"),
+        ("429:1.5", "between 0 and 1"),
+        ("429:0.7,503:0.6", "add up to 1.3"),
+    ],
+)
 def test_bad_specs_name_the_culprit(spec, culprit):
     with pytest.raises(faults.FaultSpecError, match="fault spec") as e:
         faults.parse(spec)
@@ -86,14 +89,16 @@ def test_draws_are_seeded_order_free_and_follow_the_rates():
 def test_injected_429_and_5xx_are_retried_with_jitter():
     sleeps: list[float] = []
     plan = faults.parse("429:0.3,503:0.2", seed=5)
-    with Emulator(faults=plan) as emu, WireClient(
-            emu.base_url, KEY, retry=RetryPolicy(max_retries=8, sleep=sleeps.append, rng=random.Random(1))) as c:
+    with (
+        Emulator(faults=plan) as emu,
+        WireClient(emu.base_url, KEY, retry=RetryPolicy(max_retries=8, sleep=sleeps.append, rng=random.Random(1))) as c,
+    ):
         results = [c.chat({**BODY, "messages": [{"role": "user", "content": f"q{i}"}]}) for i in range(20)]
         statuses = [q["status"] for q in emu.requests]
     assert all(r.status == 200 for r in results)
     assert 429 in statuses and 503 in statuses  # faults happened, and were retried away
     assert len(sleeps) == statuses.count(429) + statuses.count(503) > 0
-    assert all(0 <= s <= 2.0 ** 8 for s in sleeps) and len(set(sleeps)) == len(sleeps)
+    assert all(0 <= s <= 2.0**8 for s in sleeps) and len(set(sleeps)) == len(sleeps)
 
 
 def test_retries_stop_at_the_total_bound_and_non_retryable_is_final():
@@ -111,8 +116,11 @@ def test_retries_stop_at_the_total_bound_and_non_retryable_is_final():
 # ------------------------------------------------------------------------------- broken transports
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
 def test_truncated_body_is_a_broken_upstream_naming_the_url(stream):
-    with Emulator(faults=faults.parse("truncate:1")) as emu, WireClient(emu.base_url, KEY) as c, \
-            pytest.raises(UpstreamBroken) as e:
+    with (
+        Emulator(faults=faults.parse("truncate:1")) as emu,
+        WireClient(emu.base_url, KEY) as c,
+        pytest.raises(UpstreamBroken) as e,
+    ):
         c.chat({**BODY, "stream": stream})
     assert str(e.value).startswith(f"broken upstream {emu.base_url}/chat/completions: response cut short")
     assert isinstance(e.value, httpx.RemoteProtocolError)  # callers catching httpx's type still do
@@ -126,8 +134,10 @@ def test_stream_cut_mid_event_is_a_broken_upstream():
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=b"".join(events))
 
-    with WireClient("https://api.moonshot.ai/v1", KEY, transport=httpx.MockTransport(handler)) as c, \
-            pytest.raises(UpstreamBroken, match=r"https://api.moonshot.ai/v1/chat/completions: stream event 2 of 2"):
+    with (
+        WireClient("https://api.moonshot.ai/v1", KEY, transport=httpx.MockTransport(handler)) as c,
+        pytest.raises(UpstreamBroken, match=r"https://api.moonshot.ai/v1/chat/completions: stream event 2 of 2"),
+    ):
         c.chat({**BODY, "stream": True})
 
 
@@ -169,8 +179,11 @@ def test_200_concurrent_requests_zero_errors():
 def test_request_log_is_bounded():
     with Emulator(request_log=50) as emu, httpx.Client() as c:
         for i in range(300):
-            c.post(f"{emu.base_url}/chat/completions", headers={"authorization": f"Bearer {KEY}"},
-                   json={**BODY, "messages": [{"role": "user", "content": f"m{i}"}]})
+            c.post(
+                f"{emu.base_url}/chat/completions",
+                headers={"authorization": f"Bearer {KEY}"},
+                json={**BODY, "messages": [{"role": "user", "content": f"m{i}"}]},
+            )
         log = emu.requests
         assert len(log) == 50 and emu.served == 300
         assert log[-1]["body"]["messages"][0]["content"] == "m299"
@@ -181,8 +194,11 @@ def test_ids_come_from_the_request_not_the_arrival_order():
         with Emulator() as emu, httpx.Client() as c:
             out = {}
             for i in order:
-                r = c.post(f"{emu.base_url}/chat/completions", headers={"authorization": f"Bearer {KEY}"},
-                           json={**BODY, "messages": [{"role": "user", "content": f"m{i}"}]})
+                r = c.post(
+                    f"{emu.base_url}/chat/completions",
+                    headers={"authorization": f"Bearer {KEY}"},
+                    json={**BODY, "messages": [{"role": "user", "content": f"m{i}"}]},
+                )
                 out[i] = r.json()["id"]
             return out
 
@@ -191,8 +207,13 @@ def test_ids_come_from_the_request_not_the_arrival_order():
 
 # ------------------------------------------------------------------------------- from the CLI and pytest
 def test_cli_serves_with_a_fault_plan():
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "emulator", "serve", "--faults", "503:1",
-                             "--seed", "3"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "emulator", "serve", "--faults", "503:1", "--seed", "3"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = proc.stdout.readline().strip()
         assert base.startswith("http://127.0.0.1:") and base.endswith("/v1")
@@ -205,16 +226,40 @@ def test_cli_serves_with_a_fault_plan():
 
 
 def test_cli_bad_fault_plan_is_one_line():
-    r = subprocess.run([sys.executable, "-m", "harness.cli", "emulator", "serve", "--faults", "429:2"],
-                       cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "emulator", "serve", "--faults", "429:2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert r.returncode == 2 and r.stderr.strip().splitlines() == [
-        "kimi-conformance emulator: --faults: fault spec '429:2': probability of 429 must be between 0 and 1, got 2"]
+        "kimi-conformance emulator: --faults: fault spec '429:2': probability of 429 must be between 0 and 1, got 2"
+    ]
 
 
 def pytest_wire(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "suites/wire",
-                           "--model", "moonshot/kimi-k2.6", *args],
-                          cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            "suites/wire",
+            "--model",
+            "moonshot/kimi-k2.6",
+            *args,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_pytest_emulator_faults_retried_and_broken_streams_skipped():

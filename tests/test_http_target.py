@@ -31,11 +31,20 @@ CASE = {
     "request": {
         "messages": [
             {"role": "user", "content": "hi"},
-            {"role": "assistant", "content": None,
-             "tool_calls": [{"id": "functions.read:0", "type": "function", "function": {"name": "read", "arguments": "{}"}}]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "functions.read:0", "type": "function", "function": {"name": "read", "arguments": "{}"}}
+                ],
+            },
             {"role": "tool", "tool_call_id": "functions.read:0", "content": "r"},
         ],
-        "tools": TOOLS, "tool_choice": "required", "temperature": 0.3, "seed": 7, "stream": True,
+        "tools": TOOLS,
+        "tool_choice": "required",
+        "temperature": 0.3,
+        "seed": 7,
+        "stream": True,
     },
 }
 
@@ -49,8 +58,11 @@ def free_port() -> int:
 # ------------------------------------------------------------------------- capture server
 def test_capture_server_records_and_answers_like_moonshot():
     with CaptureServer() as cap:
-        r = httpx.post(cap.url + "/chat/completions", json={"model": "kimi-k2.6", "messages": []},
-                       headers={"authorization": "Bearer sk-abcdefghijklmnopqrstuvwxyz", "x-api-key": "secret"})
+        r = httpx.post(
+            cap.url + "/chat/completions",
+            json={"model": "kimi-k2.6", "messages": []},
+            headers={"authorization": "Bearer sk-abcdefghijklmnopqrstuvwxyz", "x-api-key": "secret"},
+        )
         assert r.status_code == 200 and r.json()["choices"][0]["message"]["content"] == "OK"
         assert r.json()["model"] == "kimi-k2.6"
         [got] = cap.take()
@@ -145,7 +157,9 @@ def test_http_target_reports_a_gateway_that_forwards_nothing():
         target = HttpGatewayTarget(dead_end.url, capture_port=0, timeout=1.0)
         try:
             with pytest.raises(TargetError, match="forwarded nothing|sent 1 upstream|capture"):
-                target.transform({"model": "moonshot/kimi-k2.6", "request": {"messages": [{"role": "user", "content": "hi"}]}})
+                target.transform(
+                    {"model": "moonshot/kimi-k2.6", "request": {"messages": [{"role": "user", "content": "hi"}]}}
+                )
         finally:
             target.close()
 
@@ -155,9 +169,21 @@ def run_suite(broken: bool, *extra: str) -> subprocess.CompletedProcess:
     port = free_port()
     gw = Gateway(f"http://127.0.0.1:{port}/v1", broken=broken).start()
     env = {**os.environ, "KIMI_CONFORMANCE_CAPTURE_PORT": str(port), "CI": "true"}
-    cmd = [sys.executable, "-m", "pytest", "suites/test_t1_always_thinking.py", "-q", "-p", "no:cacheprovider",
-           "-o", "addopts=", f"--target=http:{gw.url}", "--model=moonshot/kimi-k2.7-code",
-           "--model=moonshot/kimi-k2.6", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "suites/test_t1_always_thinking.py",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        f"--target=http:{gw.url}",
+        "--model=moonshot/kimi-k2.7-code",
+        "--model=moonshot/kimi-k2.6",
+        *extra,
+    ]
     try:
         return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     finally:

@@ -38,17 +38,23 @@ def test_captures_what_litellm_would_send(litellm_target):
 
 
 def test_custom_base_url_is_litellm_api_base(litellm_target):
-    case = {"model": "moonshot/kimi-k2.6", "provider": {"id": "moonshot", "baseUrl": "https://api.moonshot.cn/v1"},
-            "request": {"messages": [HI]}}
+    case = {
+        "model": "moonshot/kimi-k2.6",
+        "provider": {"id": "moonshot", "baseUrl": "https://api.moonshot.cn/v1"},
+        "request": {"messages": [HI]},
+    }
     assert litellm_target.transform(case)["url"] == "https://api.moonshot.cn/v1/chat/completions"
 
 
 def test_mapping(litellm_target):
-    kwargs, base = litellm_target.kwargs_for({
-        "model": "moonshot/kimi-k2.6", "thinking": "off",
-        "params": {"thinking": {"type": "enabled", "keep": "all"}, "temperature": 0.7, "extra_body": {"x": 1}},
-        "request": {"messages": [HI], "thinking": {"type": "disabled"}, "temperature": 0.2, "user": "u"},
-    })
+    kwargs, base = litellm_target.kwargs_for(
+        {
+            "model": "moonshot/kimi-k2.6",
+            "thinking": "off",
+            "params": {"thinking": {"type": "enabled", "keep": "all"}, "temperature": 0.7, "extra_body": {"x": 1}},
+            "request": {"messages": [HI], "thinking": {"type": "disabled"}, "temperature": 0.2, "user": "u"},
+        }
+    )
     assert base is None
     assert kwargs["model"] == "moonshot/kimi-k2.6"
     assert kwargs["reasoning_effort"] == "none"  # /think off, LiteLLM's one thinking control
@@ -56,14 +62,21 @@ def test_mapping(litellm_target):
     assert kwargs["temperature"] == 0.7 and kwargs["user"] == "u"
 
 
-@pytest.mark.parametrize("case", [
-    {"model": "kimi/kimi-for-coding", "request": {"messages": [HI]}},
-    {"model": "moonshot/kimi-k2.6", "params": {"thinking": "on"}, "request": {"messages": [HI]}},
-    {"model": "moonshot/kimi-k2.6", "provider": {"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1",
-                                                 "sanitizeToolCallIds": True}, "request": {"messages": [HI]}},
-    # LiteLLM refuses reasoning_effort on models its cost map does not mark as reasoning
-    {"model": "moonshot/kimi-k2-turbo", "thinking": "high", "request": {"messages": [HI]}},
-], ids=["kimi-coding", "openclaw-spelling", "sanitize-switch", "refused-param"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        {"model": "kimi/kimi-for-coding", "request": {"messages": [HI]}},
+        {"model": "moonshot/kimi-k2.6", "params": {"thinking": "on"}, "request": {"messages": [HI]}},
+        {
+            "model": "moonshot/kimi-k2.6",
+            "provider": {"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1", "sanitizeToolCallIds": True},
+            "request": {"messages": [HI]},
+        },
+        # LiteLLM refuses reasoning_effort on models its cost map does not mark as reasoning
+        {"model": "moonshot/kimi-k2-turbo", "thinking": "high", "request": {"messages": [HI]}},
+    ],
+    ids=["kimi-coding", "openclaw-spelling", "sanitize-switch", "refused-param"],
+)
 def test_not_expressible(litellm_target, case):
     with pytest.raises(NotExpressible):
         litellm_target.transform(case)

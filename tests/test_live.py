@@ -30,19 +30,35 @@ def env_without_keys(**extra) -> dict:
 
 
 def pytest_run(*args, env=None, timeout=240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *args],
-                          cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def test_find_key_order_and_reason():
-    assert find_key(["MOONSHOT_API_KEY", "KIMI_API_KEY"], {"KIMI_API_KEY": "sk-b", "MOONSHOT_API_KEY": ""}) == ("KIMI_API_KEY", "sk-b")
+    assert find_key(["MOONSHOT_API_KEY", "KIMI_API_KEY"], {"KIMI_API_KEY": "sk-b", "MOONSHOT_API_KEY": ""}) == (
+        "KIMI_API_KEY",
+        "sk-b",
+    )
     assert find_key(["MOONSHOT_API_KEY"], {}) is None
     assert "MOONSHOT_API_KEY or KIMI_API_KEY" in missing_key_reason(["MOONSHOT_API_KEY", "KIMI_API_KEY"])
 
 
 def test_live_without_key_skips_naming_the_variable():
-    r = pytest_run("suites/wire", "--live", "--model", "moonshot/kimi-k2.6", "-k", "(plain or stream) and not test_real",
-                   env=env_without_keys())
+    r = pytest_run(
+        "suites/wire",
+        "--live",
+        "--model",
+        "moonshot/kimi-k2.6",
+        "-k",
+        "(plain or stream) and not test_real",
+        env=env_without_keys(),
+    )
     assert r.returncode == 0, r.stdout[-2000:]
     assert "skipped" in r.stdout and "passed" not in r.stdout.splitlines()[-1]
     # only Moonshot's own variable: KIMI_API_KEY is Kimi Coding's and never goes to api.moonshot.ai
@@ -52,8 +68,15 @@ def test_live_without_key_skips_naming_the_variable():
 def test_live_kimi_coding_without_key_skips_naming_its_variables():
     """kimi/ models go live with KIMI_API_KEY (then KIMICODE_API_KEY); absent, they skip saying so —
     a MOONSHOT_API_KEY does not stand in (separate providers, keys not interchangeable)."""
-    r = pytest_run("suites/wire", "--live", "--model", "kimi/kimi-for-coding", "-k", "(plain or stream) and not test_real",
-                   env=env_without_keys(MOONSHOT_API_KEY="sk-fake-moonshot-000000"))
+    r = pytest_run(
+        "suites/wire",
+        "--live",
+        "--model",
+        "kimi/kimi-for-coding",
+        "-k",
+        "(plain or stream) and not test_real",
+        env=env_without_keys(MOONSHOT_API_KEY="sk-fake-moonshot-000000"),
+    )
     assert r.returncode == 0, r.stdout[-2000:]
     assert "skipped" in r.stdout and "passed" not in r.stdout.splitlines()[-1]
     assert "for provider kimi: set KIMI_API_KEY or KIMICODE_API_KEY" in r.stdout
@@ -79,8 +102,7 @@ def test_429_retry_honours_retry_after():
 
 def test_429_retries_are_bounded_and_quota_is_not_retried():
     sleep = FakeSleep()
-    with Emulator() as emu, WireClient(emu.base_url, "sk-test-000",
-                                       retry=RetryPolicy(max_retries=3, sleep=sleep)) as c:
+    with Emulator() as emu, WireClient(emu.base_url, "sk-test-000", retry=RetryPolicy(max_retries=3, sleep=sleep)) as c:
         emu.inject(429, "engine_overloaded_error", count=10, retry_after=1)
         r = c.chat(BODY)
         assert r.status == 429 and r.attempts == 4 and sleep.calls == [1.0, 1.0, 1.0]
@@ -116,8 +138,10 @@ def test_rpm_limit_of_the_emulator_is_retried():
         sleep_calls.append(s)
         clock.advance(60)  # the fake clock moves instead of the test sleeping
 
-    with Emulator(rpm=1, clock=clock, retry_after=2) as emu, \
-            WireClient(emu.base_url, "sk-test-000", retry=RetryPolicy(sleep=sleep)) as c:
+    with (
+        Emulator(rpm=1, clock=clock, retry_after=2) as emu,
+        WireClient(emu.base_url, "sk-test-000", retry=RetryPolicy(sleep=sleep)) as c,
+    ):
         assert c.chat(BODY).status == 200
         r = c.chat(BODY)
     assert r.status == 200 and r.attempts == 2 and sleep_calls == [2.0]
@@ -146,12 +170,24 @@ def test_budget_accounts_actual_cost():
 def test_budget_stops_the_run_cleanly():
     with Emulator() as emu:
         # the real cassettes (suites/wire/test_real.py) are offline replays, not part of the budget
-        r = pytest_run("suites/wire", "--live", "--upstream", emu.base_url, "--budget-usd", "0.0000001",
-                       "--model", "moonshot/kimi-k2.6", "-k", "not test_real",
-                       env=env_without_keys(MOONSHOT_API_KEY="sk-fake-000000"))
+        r = pytest_run(
+            "suites/wire",
+            "--live",
+            "--upstream",
+            emu.base_url,
+            "--budget-usd",
+            "0.0000001",
+            "--model",
+            "moonshot/kimi-k2.6",
+            "-k",
+            "not test_real",
+            env=env_without_keys(MOONSHOT_API_KEY="sk-fake-000000"),
+        )
     assert r.returncode == 0, r.stdout[-3000:]
     assert "cost budget reached" in r.stdout
-    assert " passed" not in r.stdout.splitlines()[-1] or "1 passed" in r.stdout.splitlines()[-1]  # only the offline worked example
+    assert (
+        " passed" not in r.stdout.splitlines()[-1] or "1 passed" in r.stdout.splitlines()[-1]
+    )  # only the offline worked example
 
 
 def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
@@ -160,18 +196,33 @@ def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
     A subset of models that between them meet every scenario kind and both providers keeps this
     fast; the full re-recording is `python -m harness.cassettes.record`, whose output the wire
     suite replays."""
-    refs = ("moonshot/kimi-k2.6", "moonshot/kimi-k2.7-code", "moonshot/kimi-k3", "moonshot/kimi-k2-thinking",
-            "kimi/kimi-for-coding", "kimi/kimi-k2-thinking-turbo", "kimi/kimi-k2-thinking")
+    refs = (
+        "moonshot/kimi-k2.6",
+        "moonshot/kimi-k2.7-code",
+        "moonshot/kimi-k3",
+        "moonshot/kimi-k2-thinking",
+        "kimi/kimi-for-coding",
+        "kimi/kimi-k2-thinking-turbo",
+        "kimi/kimi-k2-thinking",
+    )
     models = [a for ref in refs for a in ("--model", ref)]
     with Emulator() as emu:
         # --upstream only: the Kimi Coding stand-in is derived (<emulator>/v1 -> <emulator>/coding/v1)
-        r = pytest_run("suites/wire", "--live", "--upstream", emu.base_url, "--kimi-record-mode=rewrite",
-                       f"--cassette-dir={tmp_path}", *models, env=env_without_keys(
-                           MOONSHOT_API_KEY="sk-fake-live-000000", KIMI_API_KEY="sk-kimi-fake-000000"))
+        r = pytest_run(
+            "suites/wire",
+            "--live",
+            "--upstream",
+            emu.base_url,
+            "--kimi-record-mode=rewrite",
+            f"--cassette-dir={tmp_path}",
+            *models,
+            env=env_without_keys(MOONSHOT_API_KEY="sk-fake-live-000000", KIMI_API_KEY="sk-kimi-fake-000000"),
+        )
         paths = {(q["service"], q["body"]["model"]) for q in emu.requests if q["method"] == "POST"}
     last = r.stdout.strip().splitlines()[-1]
-    assert r.returncode == 0 and "failed" not in last and "error" not in last and "skipped" not in last, \
-        r.stdout[-3000:]
+    assert r.returncode == 0 and "failed" not in last and "error" not in last and "skipped" not in last, r.stdout[
+        -3000:
+    ]
     assert ("kimi-coding", "kimi-for-coding") in paths and ("moonshot", "kimi-k2.6") in paths
     assert not any(svc == "moonshot" and m == "kimi-for-coding" for svc, m in paths)
     written = sorted(tmp_path.rglob("*.yaml"))

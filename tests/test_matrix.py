@@ -10,30 +10,66 @@ from harness.reporting import matrix
 
 
 def rec(target, rule, model, outcome="passed", reason="", divergences=()):
-    return {"nodeid": f"suites/test_{rule}.py::test[{target}-{model}]", "target": target, "rule": rule,
-            "model": model, "area": "transformations", "outcome": outcome, "reason": reason,
-            "divergences": list(divergences), "provenance": None}
+    return {
+        "nodeid": f"suites/test_{rule}.py::test[{target}-{model}]",
+        "target": target,
+        "rule": rule,
+        "model": model,
+        "area": "transformations",
+        "outcome": outcome,
+        "reason": reason,
+        "divergences": list(divergences),
+        "provenance": None,
+    }
 
 
 def write(tmp_path, name, target, records, versions=None):
     path = tmp_path / f"results-{name}.json"
-    path.write_text(json.dumps({"harness": "0.1.0", "catalog": "x", "targets": {target: versions or {}},
-                                "target": target, "results": records}))
+    path.write_text(
+        json.dumps(
+            {
+                "harness": "0.1.0",
+                "catalog": "x",
+                "targets": {target: versions or {}},
+                "target": target,
+                "results": records,
+            }
+        )
+    )
     return path
 
 
 def sample(tmp_path):
-    write(tmp_path, "reference", "reference", [
-        rec("reference", "T1", "moonshot/kimi-k2.6"), rec("reference", "T1", "moonshot/kimi-k2.7-code"),
-        rec("reference", "T3", "moonshot/kimi-k2.6"), rec("reference", "T3", "moonshot/kimi-k2.7-code"),
-    ])
-    write(tmp_path, "litellm", "litellm", [
-        rec("litellm", "T1", "moonshot/kimi-k2.6"),
-        rec("litellm", "T1", "moonshot/kimi-k2.7-code", divergences=["litellm-always-thinking-fields-kept"]),
-        rec("litellm", "T3", "moonshot/kimi-k2.6", outcome="failed"),
-        rec("litellm", "T3", "kimi/kimi-for-coding", outcome="skipped", reason="not applicable: no Kimi Coding provider"),
-        rec("litellm", "errors", "moonshot/kimi-k2.6", outcome="skipped", reason="not applicable: not driven"),
-    ], versions={"litellm": "1.104.0"})
+    write(
+        tmp_path,
+        "reference",
+        "reference",
+        [
+            rec("reference", "T1", "moonshot/kimi-k2.6"),
+            rec("reference", "T1", "moonshot/kimi-k2.7-code"),
+            rec("reference", "T3", "moonshot/kimi-k2.6"),
+            rec("reference", "T3", "moonshot/kimi-k2.7-code"),
+        ],
+    )
+    write(
+        tmp_path,
+        "litellm",
+        "litellm",
+        [
+            rec("litellm", "T1", "moonshot/kimi-k2.6"),
+            rec("litellm", "T1", "moonshot/kimi-k2.7-code", divergences=["litellm-always-thinking-fields-kept"]),
+            rec("litellm", "T3", "moonshot/kimi-k2.6", outcome="failed"),
+            rec(
+                "litellm",
+                "T3",
+                "kimi/kimi-for-coding",
+                outcome="skipped",
+                reason="not applicable: no Kimi Coding provider",
+            ),
+            rec("litellm", "errors", "moonshot/kimi-k2.6", outcome="skipped", reason="not applicable: not driven"),
+        ],
+        versions={"litellm": "1.104.0"},
+    )
     return tmp_path
 
 
@@ -121,9 +157,26 @@ def test_a_suite_run_writes_one_results_file_per_column(tmp_path):
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-m", "pytest", "suites/wire", "-q", "-p", "no:cacheprovider",
-                        "--model", "moonshot/kimi-k2.6", "--results-dir", str(tmp_path)],
-                       cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=600, check=False)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "suites/wire",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--model",
+            "moonshot/kimi-k2.6",
+            "--results-dir",
+            str(tmp_path),
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert r.returncode == 0, r.stdout[-2000:]
     names = sorted(p.name for p in tmp_path.glob("*.json"))
     assert names == ["results-harness.json", "results-wire-emulator.json", "results-wire-real.json"]

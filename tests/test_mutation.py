@@ -30,13 +30,30 @@ SUITE_RESULTS: dict[str, tuple[int, str, list]] = {}  # through pytest processes
 
 def _run(name: str) -> tuple[int, str, list[dict]]:
     with tempfile.TemporaryDirectory() as results:
-        cmd = [sys.executable, "-m", "pytest", f"suites/{suite_module(name)}", "-x", "-q", "-p", "no:cacheprovider",
-               "--hypothesis-profile=mutation", f"--target=python:tests.mutants:{name}", "-o", "addopts=",
-               "--results-dir", results]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            f"suites/{suite_module(name)}",
+            "-x",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--hypothesis-profile=mutation",
+            f"--target=python:tests.mutants:{name}",
+            "-o",
+            "addopts=",
+            "--results-dir",
+            results,
+        ]
         env = {**os.environ, "PYTHONHASHSEED": "0"}
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=900)
-        violations = [v for f in Path(results).glob("results-*.json")
-                      for r in json.loads(f.read_text())["results"] for v in r.get("violations") or []]
+        violations = [
+            v
+            for f in Path(results).glob("results-*.json")
+            for r in json.loads(f.read_text())["results"]
+            for v in r.get("violations") or []
+        ]
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))]
     return proc.returncode, (lines[0] if lines else proc.stdout[-300:]), violations
 

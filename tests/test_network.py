@@ -38,8 +38,9 @@ def test_loopback_stays_reachable_and_unblock_restores():
         with Emulator() as emu:
             r = httpx.get(emu.base_url + "/models", headers={"Authorization": "Bearer sk-x-000"})
             assert r.status_code == 200
-            r = httpx.get(emu.base_url.replace("127.0.0.1", "localhost") + "/models",
-                          headers={"Authorization": "Bearer sk-x-000"})
+            r = httpx.get(
+                emu.base_url.replace("127.0.0.1", "localhost") + "/models", headers={"Authorization": "Bearer sk-x-000"}
+            )
             assert r.status_code == 200
     assert not network.is_blocked() and socket.socket.connect is original
 
@@ -61,7 +62,21 @@ def test_probe_blocked_when_asked():
 
 def test_block_network_option_blocks_the_session():
     env = {**os.environ, "KIMI_NETWORK_PROBE": "1"}
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--kimi-block-network",
-                        "tests/test_network.py::test_probe_blocked_when_asked"],
-                       cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--kimi-block-network",
+            "tests/test_network.py::test_probe_blocked_when_asked",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout[-2000:]

@@ -80,18 +80,38 @@ def test_timeout_restarts_the_worker(target):
 
 
 def test_usage_op(target):
-    chunks = [{"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "kimi-k2.6",
-               "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": None}]},
-              {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "kimi-k2.6", "choices": [],
-               "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100,
-                         "prompt_tokens_details": {"cached_tokens": 400}}}]
+    chunks = [
+        {
+            "id": "x",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "kimi-k2.6",
+            "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": None}],
+        },
+        {
+            "id": "x",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "kimi-k2.6",
+            "choices": [],
+            "usage": {
+                "prompt_tokens": 1000,
+                "completion_tokens": 100,
+                "total_tokens": 1100,
+                "prompt_tokens_details": {"cached_tokens": 400},
+            },
+        },
+    ]
     u = target.usage("moonshot/kimi-k2.6", chunks)
     assert (u["input"], u["output"], u["cacheRead"]) == (600, 100, 400)
     assert u["cost"]["total"] == pytest.approx(0.001034)
 
 
 def test_not_installed_hint(tmp_path):
-    with pytest.raises(TargetUnavailable, match=r"not installed, run: tox -e openclaw \(or python -m harness.targets.node.install openclaw\)"):
+    with pytest.raises(
+        TargetUnavailable,
+        match=r"not installed, run: tox -e openclaw \(or python -m harness.targets.node.install openclaw\)",
+    ):
         from harness.targets.openclaw import OpenClawTarget
 
         OpenClawTarget(cache_dir=tmp_path / "nowhere")

@@ -26,9 +26,13 @@ class Worker:
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
             [str(node_install.node_path(cache_dir)), "worker.mjs"],
-            cwd=cache_dir, env=node_install.worker_env(scratch),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True, bufsize=1,
+            cwd=cache_dir,
+            env=node_install.worker_env(scratch),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
         )
         self.ready = json.loads(self.proc.stdout.readline())
         self.startup_s = time.monotonic() - t0
@@ -66,8 +70,12 @@ def worker(tmp_path_factory):
 
 
 USER = [{"role": "user", "content": "hi"}]
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "w",
-                                            "parameters": {"type": "object", "properties": {}}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {"name": "get_weather", "description": "w", "parameters": {"type": "object", "properties": {}}},
+    }
+]
 
 
 def case(model="moonshot/kimi-k2.6", think=None, params=None, provider=None, **request):
@@ -94,11 +102,24 @@ def test_outbound_shape(worker):
 
 
 def test_k27_strips_sampling_and_thinking(worker):
-    body = worker.transform(case("moonshot/kimi-k2.7-code", think="off", tools=TOOLS,
-                                 temperature=0.3, top_p=0.9, presence_penalty=0.1, frequency_penalty=0.1,
-                                 n=1, stop=["END"], seed=7, logprobs=True, max_tokens=50,
-                                 tool_choice={"type": "function", "function": {"name": "get_weather"}},
-                                 thinking={"type": "disabled"}))["body"]
+    body = worker.transform(
+        case(
+            "moonshot/kimi-k2.7-code",
+            think="off",
+            tools=TOOLS,
+            temperature=0.3,
+            top_p=0.9,
+            presence_penalty=0.1,
+            frequency_penalty=0.1,
+            n=1,
+            stop=["END"],
+            seed=7,
+            logprobs=True,
+            max_tokens=50,
+            tool_choice={"type": "function", "function": {"name": "get_weather"}},
+            thinking={"type": "disabled"},
+        )
+    )["body"]
     for gone in ("thinking", "reasoning_effort", "temperature", "top_p", "n", "presence_penalty", "frequency_penalty"):
         assert gone not in body, gone
     assert body["stop"] == ["END"] and body["seed"] == 7 and body["logprobs"] is True and body["max_tokens"] == 50
@@ -109,8 +130,9 @@ def test_k26_binary_thinking_and_keep(worker):
     assert worker.transform(case(think="high"))["body"]["thinking"] == {"type": "enabled"}
     keep = worker.transform(case(think="high", params={"thinking": {"type": "enabled", "keep": "ALL"}}))
     assert keep["body"]["thinking"] == {"type": "enabled", "keep": "all"}
-    k25 = worker.transform(case("moonshot/kimi-k2.5", think="high",
-                                params={"thinking": {"type": "enabled", "keep": "all"}}))
+    k25 = worker.transform(
+        case("moonshot/kimi-k2.5", think="high", params={"thinking": {"type": "enabled", "keep": "all"}})
+    )
     assert k25["body"]["thinking"] == {"type": "enabled"}
     cfg_wins = worker.transform(case(think="high", params={"thinking": {"type": "disabled"}}))
     assert cfg_wins["body"]["thinking"] == {"type": "disabled"}
@@ -126,18 +148,32 @@ def test_tool_choice_under_thinking(worker):
 
 def test_extra_body_applied_after_prepass(worker):
     """Known divergence from T6b: extra_body re-adds keep / tool_choice 'required' on K2.6."""
-    body = worker.transform(case(think="high", tools=TOOLS, params={
-        "extra_body": {"thinking": {"type": "enabled", "keep": "all"}, "tool_choice": "required"}}))["body"]
+    body = worker.transform(
+        case(
+            think="high",
+            tools=TOOLS,
+            params={"extra_body": {"thinking": {"type": "enabled", "keep": "all"}, "tool_choice": "required"}},
+        )
+    )["body"]
     assert body["thinking"] == {"type": "enabled", "keep": "all"}
     assert body["tool_choice"] == "required"
-    k27 = worker.transform(case("moonshot/kimi-k2.7-code", params={
-        "extra_body": {"thinking": {"type": "enabled"}, "temperature": 0.2, "tool_choice": "required"}}))["body"]
+    k27 = worker.transform(
+        case(
+            "moonshot/kimi-k2.7-code",
+            params={"extra_body": {"thinking": {"type": "enabled"}, "temperature": 0.2, "tool_choice": "required"}},
+        )
+    )["body"]
     assert "thinking" not in k27 and "temperature" not in k27 and k27["tool_choice"] == "auto"
 
 
 def _assistant(*ids):
-    return {"role": "assistant", "content": None, "tool_calls": [
-        {"id": i, "type": "function", "function": {"name": "get_weather", "arguments": "{}"}} for i in ids]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": i, "type": "function", "function": {"name": "get_weather", "arguments": "{}"}} for i in ids
+        ],
+    }
 
 
 def _tool(i):
@@ -155,13 +191,21 @@ def _wire_ids(body):
 
 
 def test_tool_call_ids_moonshot_policy(worker):
-    msgs = [{"role": "user", "content": "go"},
-            _assistant("functions.get_weather:0", "get_weather:0"), _tool("functions.get_weather:0"), _tool("get_weather:0"),
-            {"role": "user", "content": "again"},
-            _assistant("functions.get_weather:0", "get_weather_0", "$web_search:1"),
-            _tool("functions.get_weather:0"), _tool("get_weather_0"), _tool("$web_search:1"),
-            {"role": "user", "content": "more"}, _assistant("get_weather:0"), _tool("get_weather:0"),
-            {"role": "user", "content": "end"}]
+    msgs = [
+        {"role": "user", "content": "go"},
+        _assistant("functions.get_weather:0", "get_weather:0"),
+        _tool("functions.get_weather:0"),
+        _tool("get_weather:0"),
+        {"role": "user", "content": "again"},
+        _assistant("functions.get_weather:0", "get_weather_0", "$web_search:1"),
+        _tool("functions.get_weather:0"),
+        _tool("get_weather_0"),
+        _tool("$web_search:1"),
+        {"role": "user", "content": "more"},
+        _assistant("get_weather:0"),
+        _tool("get_weather:0"),
+        {"role": "user", "content": "end"},
+    ]
     body = worker.transform(case(think="off", tools=TOOLS, messages=msgs))["body"]
     dup = "call_" + hashlib.sha256(b"functions.get_weather:0:2:0").hexdigest()[:24]
     wire = _wire_ids(body)
@@ -173,23 +217,41 @@ def test_tool_call_ids_moonshot_policy(worker):
 
 
 def test_reasoning_content_backfill(worker):
-    msgs = [{"role": "user", "content": "go"}, _assistant("functions.get_weather:0"),
-            _tool("functions.get_weather:0"), {"role": "user", "content": "next"}]
+    msgs = [
+        {"role": "user", "content": "go"},
+        _assistant("functions.get_weather:0"),
+        _tool("functions.get_weather:0"),
+        {"role": "user", "content": "next"},
+    ]
     body = worker.transform(case(think="high", tools=TOOLS, messages=msgs))["body"]
     assistant = [m for m in body["messages"] if m["role"] == "assistant"][0]
     assert assistant["reasoning_content"] == ""
 
 
 def test_custom_provider_compat_and_stream_usage(worker):
-    native = worker.transform(case("my-kimi/kimi-k2.6", think="off",
-                                   provider={"id": "my-kimi", "baseUrl": "https://api.moonshot.cn/v1"}))
+    native = worker.transform(
+        case("my-kimi/kimi-k2.6", think="off", provider={"id": "my-kimi", "baseUrl": "https://api.moonshot.cn/v1"})
+    )
     assert native["url"] == "https://api.moonshot.cn/v1/chat/completions"
     assert native["body"]["stream_options"] == {"include_usage": True}
-    dev = worker.transform(case("my-kimi/kimi-k2.6", think="off", max_tokens=77, store=True,
-                                messages=[{"role": "developer", "content": "SYS"}] + USER,
-                                provider={"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1",
-                                          "compat": {"supportsDeveloperRole": True, "supportsStore": True,
-                                                     "maxTokensField": "max_completion_tokens"}}))["body"]
+    dev = worker.transform(
+        case(
+            "my-kimi/kimi-k2.6",
+            think="off",
+            max_tokens=77,
+            store=True,
+            messages=[{"role": "developer", "content": "SYS"}] + USER,
+            provider={
+                "id": "my-kimi",
+                "baseUrl": "https://api.moonshot.ai/v1",
+                "compat": {
+                    "supportsDeveloperRole": True,
+                    "supportsStore": True,
+                    "maxTokensField": "max_completion_tokens",
+                },
+            },
+        )
+    )["body"]
     assert dev["messages"][0]["role"] == "developer"
     assert dev["max_completion_tokens"] == 77 and "max_tokens" not in dev
 
@@ -208,14 +270,28 @@ def _usage_chunks(usage, where="choice"):
     c1 = {"id": "x", "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": None}]}
     if where == "choice":
         return [c1, {"id": "x", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop", "usage": usage}]}]
-    return [c1, {"id": "x", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-            {"id": "x", "choices": [], "usage": usage}]
+    return [
+        c1,
+        {"id": "x", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {"id": "x", "choices": [], "usage": usage},
+    ]
 
 
 def test_usage_prompt_tokens_details(worker):
-    out = worker.call(op="usage", model="kimi-k2.6", cost=COST, chunks=_usage_chunks(
-        {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100,
-         "prompt_tokens_details": {"cached_tokens": 400}}, where="chunk"))
+    out = worker.call(
+        op="usage",
+        model="kimi-k2.6",
+        cost=COST,
+        chunks=_usage_chunks(
+            {
+                "prompt_tokens": 1000,
+                "completion_tokens": 100,
+                "total_tokens": 1100,
+                "prompt_tokens_details": {"cached_tokens": 400},
+            },
+            where="chunk",
+        ),
+    )
     assert out["ok"], out
     u = out["result"]
     assert (u["input"], u["output"], u["cacheRead"]) == (600, 100, 400)
@@ -224,8 +300,14 @@ def test_usage_prompt_tokens_details(worker):
 
 def test_usage_ignores_top_level_cached_tokens(worker):
     """Known divergence (T9): Moonshot's top-level usage.cached_tokens is not read."""
-    out = worker.call(op="usage", model="kimi-k2.6", cost=COST, chunks=_usage_chunks(
-        {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100, "cached_tokens": 400}))
+    out = worker.call(
+        op="usage",
+        model="kimi-k2.6",
+        cost=COST,
+        chunks=_usage_chunks(
+            {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100, "cached_tokens": 400}
+        ),
+    )
     u = out["result"]
     assert (u["input"], u["cacheRead"]) == (1000, 0)
     assert u["cost"]["total"] == pytest.approx(0.00135)

@@ -24,8 +24,9 @@ def run(pytester, *args):
     installed = any(ep.value in ("kimi_conformance.plugin", "harness.plugin") for ep in entry_points(group="pytest11"))
     extra = () if installed else ("-p", "harness.plugin")
     # importlib mode: the outer run may have imported suites/ modules under the same names.
-    return pytester.runpytest(*args, *extra, "-p", "no:cacheprovider", "--hypothesis-profile=mutation",
-                              "--import-mode=importlib")
+    return pytester.runpytest(
+        *args, *extra, "-p", "no:cacheprovider", "--hypothesis-profile=mutation", "--import-mode=importlib"
+    )
 
 
 def test_unknown_target_fails_clearly(suites):
@@ -51,9 +52,18 @@ def test_unknown_model_filter_is_a_usage_error(suites):
 
 def test_results_are_per_target_model_and_rule(suites, tmp_path):
     out = tmp_path / "res"
-    result = run(suites, "suites/test_t3_thinking_keep.py", "--target", "reference",
-                              "--target", "bad=python:tests.mutants:t3_keep_everywhere",
-                              "--model", "moonshot/kimi-k2.5", "--results-dir", str(out))
+    result = run(
+        suites,
+        "suites/test_t3_thinking_keep.py",
+        "--target",
+        "reference",
+        "--target",
+        "bad=python:tests.mutants:t3_keep_everywhere",
+        "--model",
+        "moonshot/kimi-k2.5",
+        "--results-dir",
+        str(out),
+    )
     result.assert_outcomes(passed=1, failed=1)
     ref = json.loads((out / "results-reference.json").read_text())
     bad = json.loads((out / "results-bad.json").read_text())
@@ -61,7 +71,7 @@ def test_results_are_per_target_model_and_rule(suites, tmp_path):
     assert [(r["rule"], r["outcome"]) for r in bad["results"]] == [("T3", "failed")]
 
 
-SUBCLASS = '''
+SUBCLASS = """
 import pytest
 from harness.testing import ConformanceSuite
 
@@ -69,13 +79,16 @@ class TestMine(ConformanceSuite):
     target = "python:tests.mutants:t3_keep_everywhere"
     models = ("Kimi K2.5",)
     test_t3_thinking_keep = ConformanceSuite.known_failure("T3", reason="keeps thinking.keep everywhere")
-'''
+"""
 
 
 def test_base_class_suite_in_another_project(pytester):
     pytester.syspathinsert(ROOT)
-    pytester.makepyfile(test_mine=SUBCLASS.replace("    test_t3_thinking_keep = ", "    # ").replace(
-        "python:tests.mutants:t3_keep_everywhere", "reference"))
+    pytester.makepyfile(
+        test_mine=SUBCLASS.replace("    test_t3_thinking_keep = ", "    # ").replace(
+            "python:tests.mutants:t3_keep_everywhere", "reference"
+        )
+    )
     result = run(pytester, "-q")
     # every rule of the registry: one test per transformation rule and for T9 (one model), one per bad case
     from harness import rules
@@ -102,9 +115,15 @@ def test_base_class_strict_xfail_fails_when_fixed(pytester):
     result.stdout.fnmatch_lines(["*XPASS(strict)*"])
 
 
-@pytest.mark.parametrize("override", ["None", "ConformanceSuite.test_t4_tool_choice",
-                                      "pytest.mark.xfail(reason='x', strict=True)(ConformanceSuite.test_t4_tool_choice)",
-                                      "ConformanceSuite.known_failure('T4', reason='wrong rule')"])
+@pytest.mark.parametrize(
+    "override",
+    [
+        "None",
+        "ConformanceSuite.test_t4_tool_choice",
+        "pytest.mark.xfail(reason='x', strict=True)(ConformanceSuite.test_t4_tool_choice)",
+        "ConformanceSuite.known_failure('T4', reason='wrong rule')",
+    ],
+)
 def test_base_class_refuses_any_other_override(override):
     """Only known_failure(<its own rule>) may replace a standard test: not None, not a copy, not a
     hand-made xfail, not another rule's known failure."""
@@ -116,13 +135,15 @@ def test_base_class_refuses_any_other_override(override):
 
 def test_base_class_cannot_silently_drop_a_test(pytester):
     pytester.syspathinsert(ROOT)
-    pytester.makepyfile(test_mine='''
+    pytester.makepyfile(
+        test_mine="""
 from harness.testing import ConformanceSuite
 
 class TestMine(ConformanceSuite):
     def test_t3_thinking_keep(self):
         pass
-''')
+"""
+    )
     result = run(pytester, "-q")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*overrides a standard conformance test*known_failure('T3'*"])

@@ -94,8 +94,9 @@ def test_atomic_write_keeps_mode_and_new_files_follow_the_umask(tmp_path):
 
 
 def test_temp_files_are_git_ignored():
-    r = subprocess.run(["git", "check-ignore", "-q", "cassettes/moonshot/kimi-k2.6/.plain.yaml.abc123.tmp"],
-                       cwd=REPO, check=False)
+    r = subprocess.run(
+        ["git", "check-ignore", "-q", "cassettes/moonshot/kimi-k2.6/.plain.yaml.abc123.tmp"], cwd=REPO, check=False
+    )
     assert r.returncode == 0
 
 
@@ -118,8 +119,9 @@ def alive(pid: int) -> bool:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_interrupt_reaches_the_child_and_the_account_is_honest(tmp_path, sig):
     root = tmp_path / "cassettes"  # empty: every cassette recorded is a new file
-    proc = subprocess.Popen([*RECORD, "--cassette-dir", str(root)], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*RECORD, "--cassette-dir", str(root)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         deadline = time.monotonic() + 120
         while not list(root.rglob("*.yaml")):  # the child is recording
@@ -144,8 +146,10 @@ def test_interrupt_reaches_the_child_and_the_account_is_honest(tmp_path, sig):
 
 def test_summary_counts_by_content_not_by_mtime(tmp_path):
     a, b, c, d = (tmp_path / f"{x}.yaml" for x in "abcd")
-    outcome = Outcome(planned={"t::a": a, "t::b": b, "t::c": c, "t::d": d},
-                      done={"t::a": ("passed", ""), "t::b": ("passed", ""), "t::c": ("failed", "AssertionError: x")})
+    outcome = Outcome(
+        planned={"t::a": a, "t::b": b, "t::c": c, "t::d": d},
+        done={"t::a": ("passed", ""), "t::b": ("passed", ""), "t::c": ("failed", "AssertionError: x")},
+    )
     before = {a: "1", b: "2", c: "3"}
     after = {a: "1", b: "2b", c: "3", d: "4"}  # d: new file although its test never reported
     lines = summarize(outcome, before, after, tmp_path)

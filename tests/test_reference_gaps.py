@@ -35,9 +35,12 @@ def test_upstream_rejects_the_reference_request(gap):
 def test_k3_on_a_custom_provider_is_no_gap_of_the_reference():
     """Section 6 lists K3 on a custom provider id as OpenClaw's problem; the reference resolves
     K3 by model id, drops the pinned sampling and is accepted."""
-    case = {"model": "moonshot/kimi-k3", "thinking": "high",
-            "provider": {"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1", "api": "openai-completions"},
-            "request": {"messages": [{"role": "user", "content": "hi"}], "temperature": 0.3, "stream": True}}
+    case = {
+        "model": "moonshot/kimi-k3",
+        "thinking": "high",
+        "provider": {"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1", "api": "openai-completions"},
+        "request": {"messages": [{"role": "user", "content": "hi"}], "temperature": 0.3, "stream": True},
+    }
     body = transform(case)["body"]
     model, _ = lookup_model(body["model"])
     assert check_body(model, body) is None, body

@@ -38,14 +38,17 @@ def leaky_canary(case):
 
 
 # ----------------------------------------------------------------------------------- fast
-@pytest.mark.parametrize("text", [
-    f'{{"authorization": "Bearer {CANARY}"}}',
-    f"{{'x-api-key': '{CANARY}'}}",
-    f"Authorization: Bearer {CANARY}\n",
-    f"X-Api-Key: {CANARY}",
-    f"the key is {CANARY}.",
-    "key sk-_abcdefgh is short-prefixed",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'{{"authorization": "Bearer {CANARY}"}}',
+        f"{{'x-api-key': '{CANARY}'}}",
+        f"Authorization: Bearer {CANARY}\n",
+        f"X-Api-Key: {CANARY}",
+        f"the key is {CANARY}.",
+        "key sk-_abcdefgh is short-prefixed",
+    ],
+)
 def test_scrub_removes_keys_and_credential_headers(text):
     out = rep.scrub(text)
     assert CANARY not in out and "sk-_abcdefgh" not in out
@@ -79,7 +82,8 @@ def test_hypothesis_failure_parsing():
         "E   \n"
         "E   You can reproduce this example by temporarily adding @reproduce_failure('6.155.2', "
         "b'AXicc2RgcARCMAGGjQ==') as a decorator on your test case\n"
-        "\nharness/suite.py:166: AssertionError\n")
+        "\nharness/suite.py:166: AssertionError\n"
+    )
     example, blob = rep.hypothesis_failure(longrepr)
     assert example.startswith("Falsifying example: test(\n    model='moonshot/kimi-k2.6',")
     assert "Draw 1 (case)" in example and "reproduce" not in example
@@ -93,10 +97,20 @@ def test_readable_diff():
 
 
 def _result(tmp, name, status, target="'impl'", labels=()):
-    r = {"name": name, "fullName": f"suites.m#{name.split('[')[0]}", "testCaseId": f"tc-{name}", "status": status,
-         "statusDetails": {"message": "AssertionError: T3: disagrees"}, "labels": list(labels), "stop": 1,
-         "parameters": [{"name": "target", "value": target}, {"name": "model", "value": "'m'"},
-                        {"name": "implementation", "value": "'x'", "excluded": True}]}
+    r = {
+        "name": name,
+        "fullName": f"suites.m#{name.split('[')[0]}",
+        "testCaseId": f"tc-{name}",
+        "status": status,
+        "statusDetails": {"message": "AssertionError: T3: disagrees"},
+        "labels": list(labels),
+        "stop": 1,
+        "parameters": [
+            {"name": "target", "value": target},
+            {"name": "model", "value": "'m'"},
+            {"name": "implementation", "value": "'x'", "excluded": True},
+        ],
+    }
     (tmp / f"{name}-result.json").write_text(json.dumps(r))
     return r
 
@@ -108,10 +122,19 @@ def test_regressions_from_history(tmp_path):
     now = {"a[x]": "failed", "b[x]": "passed", "c[x]": "failed", "d[x]": "failed", "e[x]": "failed"}
     made = {n: _result(results, n, s) for n, s in now.items()}
     history = tmp_path / "history.jsonl"
-    entry = {"uuid": "u", "timestamp": 1, "testResults": {
-        allure3_history_id({**made[n], "status": s}): {"historyId": allure3_history_id(made[n]), "status": s,
-                                                       "name": n, "fullName": made[n]["fullName"]}
-        for n, s in prev.items()}}
+    entry = {
+        "uuid": "u",
+        "timestamp": 1,
+        "testResults": {
+            allure3_history_id({**made[n], "status": s}): {
+                "historyId": allure3_history_id(made[n]),
+                "status": s,
+                "name": n,
+                "fullName": made[n]["fullName"],
+            }
+            for n, s in prev.items()
+        },
+    }
     history.write_text(json.dumps({"uuid": "old", "timestamp": 0, "testResults": {}}) + "\n" + json.dumps(entry) + "\n")
     found = mark_regressions(results, history)
     assert [f["name"] for f in found] == ["a[x]"]
@@ -119,7 +142,8 @@ def test_regressions_from_history(tmp_path):
     assert {"name": "regression", "value": "true"} in labels
     # the excluded parameter does not change the history id
     assert allure3_history_id(made["a[x]"]) == allure3_history_id(
-        {**made["a[x]"], "parameters": made["a[x]"]["parameters"][:2]})
+        {**made["a[x]"], "parameters": made["a[x]"]["parameters"][:2]}
+    )
 
 
 def test_infrastructure_failure_is_not_a_regression(tmp_path):
@@ -129,8 +153,15 @@ def test_infrastructure_failure_is_not_a_regression(tmp_path):
     r["statusDetails"]["message"] = "Failed: target 'impl' is not available: npm not installed"
     (results / "a[x]-result.json").write_text(json.dumps(r))
     history = tmp_path / "h.jsonl"
-    history.write_text(json.dumps({"timestamp": 1, "testResults": {
-        allure3_history_id(r): {"historyId": allure3_history_id(r), "status": "passed"}}}) + "\n")
+    history.write_text(
+        json.dumps(
+            {
+                "timestamp": 1,
+                "testResults": {allure3_history_id(r): {"historyId": allure3_history_id(r), "status": "passed"}},
+            }
+        )
+        + "\n"
+    )
     assert mark_regressions(results, history) == []
 
 
@@ -150,7 +181,8 @@ def test_offline_check_and_analytics_strip(tmp_path):
         '<html><head><link rel="stylesheet" href="https://fonts.googleapis.com/css?x"></head><body>'
         '<script src="app.js"></script>\n<script async src="https://www.googletagmanager.com/gtag/js?id=G"></script>\n'
         "<script>window.dataLayer=[];function gtag(){dataLayer.push(arguments)}gtag('js', new Date());</script>\n"
-        "</body></html>")
+        "</body></html>"
+    )
     (tmp_path / "app.js").write_text('const ns="http://www.w3.org/2000/svg";const l="https://allurereport.org";')
     assert strip_analytics(tmp_path) == 2
     problems, _ = offline_problems(tmp_path)
@@ -172,8 +204,10 @@ def _tools_or_skip():
     # Uses an Allure 3 that `tox -e report` (python -m harness.reporting.build --install-only) has
     # already installed; installing 53 MB from npm is never a side effect of running the tests.
     if not build.is_installed():
-        pytest.skip("Allure 3 is not installed in the cache: run `tox -e report` (or python -m "
-                    "harness.reporting.build --install-only) once, then this test uses it")
+        pytest.skip(
+            "Allure 3 is not installed in the cache: run `tox -e report` (or python -m "
+            "harness.reporting.build --install-only) once, then this test uses it"
+        )
     try:
         build.node_binary()
     except build.BuildError as e:
@@ -192,16 +226,54 @@ def _report_run(tmp: Path, target: str | None) -> int:
     """A suite run into Allure results (none when `target` is None: build again), then the build."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_STORAGE"))}
     env.pop("GITHUB_STEP_SUMMARY", None)
-    cmd = [sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-q", "--no-header",
-           "--model", "moonshot/kimi-k2.6", "-k", "t3 or t7", "--target", str(target),
-           "--alluredir", str(tmp / "allure-results"), "--clean-alluredir", "--results-dir", str(tmp / "results")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "suites",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+        "--model",
+        "moonshot/kimi-k2.6",
+        "-k",
+        "t3 or t7",
+        "--target",
+        str(target),
+        "--alluredir",
+        str(tmp / "allure-results"),
+        "--clean-alluredir",
+        "--results-dir",
+        str(tmp / "results"),
+    ]
     if target is not None:
         subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    build = subprocess.run([sys.executable, "-m", "harness.reporting.build", "--results", str(tmp / "allure-results"),
-                            "--out", str(tmp / "allure-report"), "--history", str(tmp / "history.jsonl"),
-                            "--matrix", str(tmp / "matrix.md"), "--results-dir", str(tmp / "results"),
-                            "--summary", str(tmp / "summary.md"), "--fail-on-failures"],
-                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness.reporting.build",
+            "--results",
+            str(tmp / "allure-results"),
+            "--out",
+            str(tmp / "allure-report"),
+            "--history",
+            str(tmp / "history.jsonl"),
+            "--matrix",
+            str(tmp / "matrix.md"),
+            "--results-dir",
+            str(tmp / "results"),
+            "--summary",
+            str(tmp / "summary.md"),
+            "--fail-on-failures",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert build.returncode in (0, 1), build.stdout + build.stderr
     return build.returncode
 
@@ -238,8 +310,10 @@ def test_two_runs_show_the_regression(tmp_path):
     assert set(leaves(reg_root)) == broken
     assert {r["name"] for r in json.loads((report / "regressions.json").read_text())} == broken
     summary_md = (tmp_path / "summary.md").read_text()
-    assert f"**{len(broken)} regression(s)**" in summary_md and "kimi-conformance-summary-link" in (
-        report / "index.html").read_text()
+    assert (
+        f"**{len(broken)} regression(s)**" in summary_md
+        and "kimi-conformance-summary-link" in (report / "index.html").read_text()
+    )
 
     # building again for the same run: the same regressions, not "0 regression(s)"; one history line per run
     assert _report_run(tmp_path, None) == 1
@@ -262,9 +336,25 @@ def test_two_runs_show_the_regression(tmp_path):
 
     # view it: screenshots, no outside request
     shots = tmp_path / "shots"
-    view = subprocess.run([sys.executable, "-m", "harness.reporting.screenshot", "--report", str(report),
-                           "--shots", str(shots), "--chromium", chromium, "--expect-regressions", str(len(broken))],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    view = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness.reporting.screenshot",
+            "--report",
+            str(report),
+            "--shots",
+            str(shots),
+            "--chromium",
+            chromium,
+            "--expect-regressions",
+            str(len(broken)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert view.returncode == 0, view.stdout + view.stderr
     summary = json.loads((shots / "summary.json").read_text())
     assert summary["outside_requests"] == [] and summary["proxy_trap_hits"] == []

@@ -34,12 +34,15 @@ def test_python_target_and_alias():
     assert split_alias("command:X=1 ./run") == ("command:X=1 ./run", "command:X=1 ./run")
 
 
-@pytest.mark.parametrize("spec,needle", [
-    ("python:no_such_module_xyz:f", "cannot import"),
-    ("python:tests.mutants:NOPE", "not a callable"),
-    ("python:justmodule", "MODULE:CALLABLE"),
-    ("nosuchkind", "unknown target"),
-])
+@pytest.mark.parametrize(
+    "spec,needle",
+    [
+        ("python:no_such_module_xyz:f", "cannot import"),
+        ("python:tests.mutants:NOPE", "not a callable"),
+        ("python:justmodule", "MODULE:CALLABLE"),
+        ("nosuchkind", "unknown target"),
+    ],
+)
 def test_bad_target_specs_are_clear(spec, needle):
     with pytest.raises(TargetUnavailable, match=needle):
         create(spec)
@@ -47,8 +50,19 @@ def test_bad_target_specs_are_clear(spec, needle):
 
 def test_python_target_crash_is_a_target_error():
     target = create("python:tests.mutants:crashes_on_tools")
-    case = {**CASE, "request": {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": None,
-            "tool_calls": [{"id": "a", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}]}}
+    case = {
+        **CASE,
+        "request": {
+            "messages": [
+                {"role": "user", "content": "x"},
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [{"id": "a", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+                },
+            ]
+        },
+    }
     with pytest.raises(TargetError, match="RuntimeError: boom"):
         target.transform(case)
 
@@ -111,10 +125,13 @@ def test_missing_command_is_a_target_error():
         target.transform(CASE)
 
 
-@pytest.mark.parametrize("mode,arrived", [
-    ("banner", "'gateway 1.0 ready'"),  # a banner: every answer would fall one line behind
-    ("no-id", '"method": "POST"'),  # the outbound request, not paired with its case
-])
+@pytest.mark.parametrize(
+    "mode,arrived",
+    [
+        ("banner", "'gateway 1.0 ready'"),  # a banner: every answer would fall one line behind
+        ("no-id", '"method": "POST"'),  # the outbound request, not paired with its case
+    ],
+)
 def test_an_answer_without_the_awaited_id_is_a_protocol_error(mode, arrived):
     target = command(mode)
     try:
@@ -146,7 +163,8 @@ def test_protocol_lines_carry_version_and_id(tmp_path):
         "for line in sys.stdin:\n"
         "    log.write(line); log.flush()\n"
         "    m = json.loads(line)\n"
-        "    print(json.dumps({'id': m['id'], 'ok': False, 'error': {'type': 'unsupported', 'message': 'no'}}), flush=True)\n")
+        "    print(json.dumps({'id': m['id'], 'ok': False, 'error': {'type': 'unsupported', 'message': 'no'}}), flush=True)\n"
+    )
     target = create(f"command:{sys.executable} {script}", timeout=5)
     try:
         for _ in range(2):
@@ -155,4 +173,7 @@ def test_protocol_lines_carry_version_and_id(tmp_path):
     finally:
         target.close()
     sent = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [(m["protocol"], m["id"], m["op"], m["case"]) for m in sent] == [(2, 1, "transform", CASE), (2, 2, "transform", CASE)]
+    assert [(m["protocol"], m["id"], m["op"], m["case"]) for m in sent] == [
+        (2, 1, "transform", CASE),
+        (2, 2, "transform", CASE),
+    ]

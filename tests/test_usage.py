@@ -72,7 +72,10 @@ def expected(raws: list[dict]) -> dict:
 
 
 def got(u: Usage) -> dict:
-    return {k: getattr(u, k) for k in ("prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens", "reasoning_tokens")}
+    return {
+        k: getattr(u, k)
+        for k in ("prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens", "reasoning_tokens")
+    }
 
 
 # --- checks, parameterized by the parser under test -------------------------------------------
@@ -88,13 +91,20 @@ def check_capture_numbers(parser):
 
 
 def check_no_double_count(parser):
-    for name in ("moonshotai-metadata-live.chunks.txt", "moonshotai-usage-live.chunks.txt", "moonshotai-max-completion-tokens.chunks.txt"):
+    for name in (
+        "moonshotai-metadata-live.chunks.txt",
+        "moonshotai-usage-live.chunks.txt",
+        "moonshotai-max-completion-tokens.chunks.txt",
+    ):
         chunks = stream(name)
         finish, trailing = chunks[-2]["choices"][0]["usage"], chunks[-1]["usage"]
         assert chunks[-1]["choices"] == [] and finish == trailing  # both present in the capture
         u = parser(chunks)
         assert (u.prompt_tokens, u.completion_tokens, u.total_tokens) == (
-            trailing["prompt_tokens"], trailing["completion_tokens"], trailing["total_tokens"]), name
+            trailing["prompt_tokens"],
+            trailing["completion_tokens"],
+            trailing["total_tokens"],
+        ), name
 
 
 def check_top_level_cached(parser):
@@ -102,7 +112,9 @@ def check_top_level_cached(parser):
     raw = chunk["choices"][0]["usage"]
     assert "prompt_tokens_details" not in raw and raw["cached_tokens"] > 0  # only the top-level field
     assert parser(chunk).cached_tokens == raw["cached_tokens"]
-    assert parser({"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11, "cached_tokens": 4}).cached_tokens == 4
+    assert (
+        parser({"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11, "cached_tokens": 4}).cached_tokens == 4
+    )
 
 
 def check_reasoning(parser):
@@ -124,7 +136,9 @@ def check_cost(parser):
             continue
         e = expected(raws)
         uncached = e["prompt_tokens"] - e["cached_tokens"]
-        want = (uncached * Decimal("0.95") + e["completion_tokens"] * Decimal("4.00") + e["cached_tokens"] * Decimal("0.16")) / m
+        want = (
+            uncached * Decimal("0.95") + e["completion_tokens"] * Decimal("4.00") + e["cached_tokens"] * Decimal("0.16")
+        ) / m
         assert estimate_cost(parser(payload), K26).total == want, label
 
 
@@ -165,12 +179,25 @@ def no_details_parser(obj):  # ignores *_details objects
 def summing_parser(obj):  # adds choice-level usage and trailing usage
     if not isinstance(obj, list):
         return parse_usage(obj)
-    raws = [c["usage"] for c in obj if c.get("usage")] + [ch["usage"] for c in obj for ch in c["choices"] if "usage" in ch]
+    raws = [c["usage"] for c in obj if c.get("usage")] + [
+        ch["usage"] for c in obj for ch in c["choices"] if "usage" in ch
+    ]
     if not raws:
         return None
     parts = [usage_from_dict(r) for r in raws]
-    return Usage(*(sum(getattr(p, f) for p in parts) for f in ("prompt_tokens", "completion_tokens", "total_tokens",
-                                                                 "cached_tokens", "cache_write_tokens", "reasoning_tokens")))
+    return Usage(
+        *(
+            sum(getattr(p, f) for p in parts)
+            for f in (
+                "prompt_tokens",
+                "completion_tokens",
+                "total_tokens",
+                "cached_tokens",
+                "cache_write_tokens",
+                "reasoning_tokens",
+            )
+        )
+    )
 
 
 def first_choice_parser(obj):  # takes the first finish chunk's choice usage, ignores other choices
@@ -193,8 +220,14 @@ def trailing_only_parser(obj):  # OpenAI-only reader: never looks inside choices
 
 def reasoning_extra_parser(obj):  # treats reasoning as extra output on top of completion_tokens
     u = parse_usage(obj)
-    return u and Usage(u.prompt_tokens, u.completion_tokens + u.reasoning_tokens, u.total_tokens + u.reasoning_tokens,
-                       u.cached_tokens, u.cache_write_tokens, u.reasoning_tokens)
+    return u and Usage(
+        u.prompt_tokens,
+        u.completion_tokens + u.reasoning_tokens,
+        u.total_tokens + u.reasoning_tokens,
+        u.cached_tokens,
+        u.cache_write_tokens,
+        u.reasoning_tokens,
+    )
 
 
 BROKEN = [
@@ -227,16 +260,33 @@ def test_stream_shapes_and_sources():
     per = [ch["usage"] for c in n2 for ch in c["choices"] if "usage" in ch]
     assert len(per) == 2 and per[0]["prompt_tokens"] == per[1]["prompt_tokens"]
     u = parse_usage(n2)
-    assert (u.prompt_tokens, u.completion_tokens) == (per[0]["prompt_tokens"], per[0]["completion_tokens"] + per[1]["completion_tokens"])
+    assert (u.prompt_tokens, u.completion_tokens) == (
+        per[0]["prompt_tokens"],
+        per[0]["completion_tokens"] + per[1]["completion_tokens"],
+    )
     _, units = load_units(cap("multi_tool_streaming_kimi-k2_moonshotai.yaml"))
     last = units[1].payload[-1]
-    assert last["choices"] and parse_usage(units[1].payload).prompt_tokens == last["usage"]["prompt_tokens"]  # OpenRouter form
+    assert (
+        last["choices"] and parse_usage(units[1].payload).prompt_tokens == last["usage"]["prompt_tokens"]
+    )  # OpenRouter form
 
 
 def test_bare_and_missing_usage():
     assert parse_usage({"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}).source == "usage"
-    assert parse_usage({"prompt_tokens": 50, "completion_tokens": 2, "total_tokens": 52, "prompt_cache_hit_tokens": 30}).cached_tokens == 30
-    u = parse_usage({"prompt_tokens": 50, "completion_tokens": 2, "cached_tokens": 20, "prompt_tokens_details": {"cached_tokens": 20}})
+    assert (
+        parse_usage(
+            {"prompt_tokens": 50, "completion_tokens": 2, "total_tokens": 52, "prompt_cache_hit_tokens": 30}
+        ).cached_tokens
+        == 30
+    )
+    u = parse_usage(
+        {
+            "prompt_tokens": 50,
+            "completion_tokens": 2,
+            "cached_tokens": 20,
+            "prompt_tokens_details": {"cached_tokens": 20},
+        }
+    )
     assert (u.cached_tokens, u.total_tokens) == (20, 52)  # two spellings, one count
     assert parse_usage({"id": "x", "object": "chat.completion", "choices": []}) is None
     assert parse_usage({"error": {"message": "m", "type": "t"}}) is None
@@ -250,7 +300,11 @@ def test_bare_and_missing_usage():
 def test_contract_worked_example_is_exact():
     cost = estimate_cost(Usage(prompt_tokens=1000, completion_tokens=100, total_tokens=1100, cached_tokens=400), K26)
     assert (cost.input, cost.output, cost.cache_read, cost.cache_write) == (
-        Decimal("0.00057"), Decimal("0.0004"), Decimal("0.000064"), Decimal(0))
+        Decimal("0.00057"),
+        Decimal("0.0004"),
+        Decimal("0.000064"),
+        Decimal(0),
+    )
     assert cost.total == Decimal("0.001034") and str(cost.total.normalize()) == "0.001034"
 
 
@@ -279,14 +333,23 @@ def usages(draw):
 
 @st.composite
 def price_tables(draw, cheap_cache=False):
-    p = {"input": draw(rate), "output": draw(rate), "cache_read": draw(rate), "cache_write": draw(rate), "unit": "usd_per_mtok"}
+    p = {
+        "input": draw(rate),
+        "output": draw(rate),
+        "cache_read": draw(rate),
+        "cache_write": draw(rate),
+        "unit": "usd_per_mtok",
+    }
     if cheap_cache:
         p["cache_read"], p["input"] = sorted([p["cache_read"], p["input"]])
     return p
 
 
 def bump(u: Usage, k: int, **fields) -> Usage:
-    d = {f: getattr(u, f) for f in ("prompt_tokens", "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens")}
+    d = {
+        f: getattr(u, f)
+        for f in ("prompt_tokens", "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens")
+    }
     for f in fields:
         d[f] += k
     return Usage(total_tokens=d["prompt_tokens"] + d["completion_tokens"], **d)
@@ -313,7 +376,14 @@ def check_cached_not_billed_twice(cost_fn):
     def prop(u, p):
         if u.uncached_input_tokens == 0:
             return
-        moved = Usage(u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cached_tokens + 1, u.cache_write_tokens, u.reasoning_tokens)
+        moved = Usage(
+            u.prompt_tokens,
+            u.completion_tokens,
+            u.total_tokens,
+            u.cached_tokens + 1,
+            u.cache_write_tokens,
+            u.reasoning_tokens,
+        )
         assert cost_fn(moved, p).total <= cost_fn(u, p).total
         c = cost_fn(u, p)
         assert c.total == c.input + c.output + c.cache_read + c.cache_write
@@ -331,7 +401,9 @@ def check_units(cost_fn):
     prop()
 
 
-@pytest.mark.parametrize("check", [check_monotone, check_cached_not_billed_twice, check_units], ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "check", [check_monotone, check_cached_not_billed_twice, check_units], ids=lambda c: c.__name__
+)
 def test_cost_properties(check):
     check(estimate_cost)
 
@@ -346,8 +418,11 @@ def ktok_blind_cost(u, p):  # treats every table as per-million
     return estimate_cost(u, {**p, "unit": "usd_per_mtok"})
 
 
-@pytest.mark.parametrize("cost_fn,check", [(double_billing_cost, check_cached_not_billed_twice), (ktok_blind_cost, check_units)],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "cost_fn,check",
+    [(double_billing_cost, check_cached_not_billed_twice), (ktok_blind_cost, check_units)],
+    ids=lambda f: f.__name__,
+)
 def test_cost_checks_catch_divergent_cost(cost_fn, check):
     with pytest.raises(AssertionError):
         check(cost_fn)

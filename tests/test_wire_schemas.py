@@ -108,14 +108,44 @@ RESPONSE_CASES = [
     (["choices", 0, "message", "role"], "user", "$.choices[0].message.role", "was expected"),
     (["usage", "prompt_tokens"], -1, "$.usage.prompt_tokens", "less than the minimum"),
     (["usage", "completion_tokens"], 1.5, "$.usage.completion_tokens", "not of type 'integer'"),
-    (["usage", "completion_tokens_details", "reasoning_tokens"], -3, "$.usage.completion_tokens_details.reasoning_tokens", "minimum"),
+    (
+        ["usage", "completion_tokens_details", "reasoning_tokens"],
+        -3,
+        "$.usage.completion_tokens_details.reasoning_tokens",
+        "minimum",
+    ),
     (["usage", "total_tokens"], 1, "$.usage.total_tokens", "!= prompt_tokens"),
     (["usage", "total_tokens"], KeyError, "$.usage", "'total_tokens' is a required property"),
-    (["choices", 0, "message", "tool_calls", 0, "id"], KeyError, "$.choices[0].message.tool_calls[0]", "'id' is a required"),
-    (["choices", 0, "message", "tool_calls", 0, "function"], KeyError, "$.choices[0].message.tool_calls[0]", "'function' is a required"),
-    (["choices", 0, "message", "tool_calls", 0, "function", "name"], "", "$.choices[0].message.tool_calls[0].function.name", "non-empty"),
-    (["choices", 0, "message", "tool_calls", 0, "type"], "tool", "$.choices[0].message.tool_calls[0].type", "is not one of"),
-    (["choices", 0, "message", "tool_calls", 0, "extra"], 1, "$.choices[0].message.tool_calls[0]", "Additional properties"),
+    (
+        ["choices", 0, "message", "tool_calls", 0, "id"],
+        KeyError,
+        "$.choices[0].message.tool_calls[0]",
+        "'id' is a required",
+    ),
+    (
+        ["choices", 0, "message", "tool_calls", 0, "function"],
+        KeyError,
+        "$.choices[0].message.tool_calls[0]",
+        "'function' is a required",
+    ),
+    (
+        ["choices", 0, "message", "tool_calls", 0, "function", "name"],
+        "",
+        "$.choices[0].message.tool_calls[0].function.name",
+        "non-empty",
+    ),
+    (
+        ["choices", 0, "message", "tool_calls", 0, "type"],
+        "tool",
+        "$.choices[0].message.tool_calls[0].type",
+        "is not one of",
+    ),
+    (
+        ["choices", 0, "message", "tool_calls", 0, "extra"],
+        1,
+        "$.choices[0].message.tool_calls[0]",
+        "Additional properties",
+    ),
 ]
 
 
@@ -141,12 +171,24 @@ def test_corrupted_chunks_are_rejected():
     cases = [
         (trailing, ["usage"], KeyError, "$", "'usage' is a required property"),
         (trailing, ["usage", "cached_tokens"], -1, "$.usage.cached_tokens", "minimum"),
-        (trailing, ["usage", "prompt_tokens_details", "cached_tokens"], 999, "$.usage.prompt_tokens_details.cached_tokens", "exceed prompt_tokens"),
+        (
+            trailing,
+            ["usage", "prompt_tokens_details", "cached_tokens"],
+            999,
+            "$.usage.prompt_tokens_details.cached_tokens",
+            "exceed prompt_tokens",
+        ),
         (finish, ["choices", 0, "usage", "prompt_tokens"], "213", "$.choices[0].usage.prompt_tokens", "not of type"),
         (finish, ["choices", 0, "finish_reason"], "end_turn", "$.choices[0].finish_reason", "is not one of"),
         (finish, ["choices", 0, "delta"], KeyError, "$.choices[0]", "'delta' is a required"),
         (tool, ["choices", 0, "delta", "tool_calls", 0, "id"], "", "$.choices[0].delta.tool_calls[0].id", "non-empty"),
-        (tool, ["choices", 0, "delta", "tool_calls", 0, "index"], KeyError, "$.choices[0].delta.tool_calls[0]", "'index' is a required"),
+        (
+            tool,
+            ["choices", 0, "delta", "tool_calls", 0, "index"],
+            KeyError,
+            "$.choices[0].delta.tool_calls[0]",
+            "'index' is a required",
+        ),
         (tool, ["object"], "chat.completion", "$.object", "was expected"),
         (tool, ["choices"], KeyError, "$", "'choices' is a required property"),
     ]
@@ -196,8 +238,16 @@ def test_corrupted_requests_are_rejected():
 MODELS = {
     "object": "list",
     "data": [
-        {"id": "kimi-k2.6", "object": "model", "created": 1787685000, "owned_by": "moonshot", "root": "kimi-k2.6", "parent": None,
-         "permission": [{"allow_sampling": True}], "context_length": 262144},
+        {
+            "id": "kimi-k2.6",
+            "object": "model",
+            "created": 1787685000,
+            "owned_by": "moonshot",
+            "root": "kimi-k2.6",
+            "parent": None,
+            "permission": [{"allow_sampling": True}],
+            "context_length": 262144,
+        },
         {"id": "moonshot-v1-8k", "object": "model", "created": 1709149158, "owned_by": "moonshot"},
     ],
 }

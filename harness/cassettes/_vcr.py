@@ -28,8 +28,13 @@ from harness.cassettes._vcr_format import AtomicPersister, ReadableSerializer
 from harness.cassettes._vcr_hooks import event_by_event_replay, json_body, request_scrubber, response_scrubber
 
 RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
-_VCR_MODE = {"none": RecordMode.NONE, "once": RecordMode.ONCE, "new_episodes": RecordMode.NEW_EPISODES,
-             "all": RecordMode.ALL, "rewrite": RecordMode.NEW_EPISODES}
+_VCR_MODE = {
+    "none": RecordMode.NONE,
+    "once": RecordMode.ONCE,
+    "new_episodes": RecordMode.NEW_EPISODES,
+    "all": RecordMode.ALL,
+    "rewrite": RecordMode.NEW_EPISODES,
+}
 
 
 class StaleCassette(AssertionError):
@@ -41,8 +46,14 @@ class CassetteSession:
     """One cassette for one test. `with CassetteSession(...) as cs:` patches httpx (vcrpy);
     nothing is saved when the block raises (no partial cassette from a failed or skipped test)."""
 
-    def __init__(self, path: str | Path, *, mode: str = "none", upstream_base: str | None = None,
-                 canonical_base: str | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        mode: str = "none",
+        upstream_base: str | None = None,
+        canonical_base: str | None = None,
+    ):
         if mode not in RECORD_MODES:
             raise ValueError(f"record mode must be one of {RECORD_MODES}, got {mode!r}")
         self.path = Path(path)
@@ -57,7 +68,9 @@ class CassetteSession:
         self._vcr.register_matcher("json_body", json_body)
         self._vcr.register_persister(AtomicPersister(fresh=(mode == "rewrite")))
         self._ctx = self._vcr.use_cassette(
-            str(self.path), serializer="kimi-yaml", record_on_exception=False,
+            str(self.path),
+            serializer="kimi-yaml",
+            record_on_exception=False,
             before_record_request=request_scrubber(upstream_base, canonical_base),
             before_record_response=response_scrubber(self.observed),
         )
@@ -109,13 +122,18 @@ class CassetteSession:
         c = self.cassette
         if c is None:
             return []
-        return [f"#{i} {req.method} {req.uri}" for i, (req, _) in enumerate(c.data[:c._loaded_count])
-                if c.play_counts[i] == 0]
+        return [
+            f"#{i} {req.method} {req.uri}"
+            for i, (req, _) in enumerate(c.data[: c._loaded_count])
+            if c.play_counts[i] == 0
+        ]
 
     def check_all_played(self) -> None:
         missing = self.unplayed()
         if missing:
             raise StaleCassette(
                 f"stale cassette {self.path}: {len(missing)} recorded interaction(s) were never played: "
-                + "; ".join(missing) + ". The test no longer sends them — re-record the cassette "
-                "(python -m harness.cassettes.record) or remove them.")
+                + "; ".join(missing)
+                + ". The test no longer sends them — re-record the cassette "
+                "(python -m harness.cassettes.record) or remove them."
+            )

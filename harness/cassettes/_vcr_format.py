@@ -129,8 +129,9 @@ class AtomicPersister:
         try:
             return deserialize(path.read_text(encoding="utf-8"), serializer)
         except Exception as e:  # whatever vcrpy trips on, the file is the culprit
-            raise CassetteError(f"cassette {path}: unreadable by vcrpy ({e.__class__.__name__}: "
-                                f"{' '.join(str(e).split())[:200]})") from None
+            raise CassetteError(
+                f"cassette {path}: unreadable by vcrpy ({e.__class__.__name__}: {' '.join(str(e).split())[:200]})"
+            ) from None
 
     def save_cassette(self, cassette_path, cassette_dict, serializer):
         from vcr.serialize import serialize

@@ -85,11 +85,12 @@ def request_scrubber(rewrite_from: str | None = None, rewrite_to: str | None = N
     def hook(request):
         request = copy.copy(request)
         if rewrite_from and rewrite_to and request.uri.startswith(rewrite_from):
-            request.uri = rewrite_to + request.uri[len(rewrite_from):]
+            request.uri = rewrite_to + request.uri[len(rewrite_from) :]
         request.headers = scrub.scrub_request_headers(dict(request.headers))
         if request.body:
-            request.body = scrub.scrub_bytes(request.body if isinstance(request.body, bytes)
-                                             else str(request.body).encode())
+            request.body = scrub.scrub_bytes(
+                request.body if isinstance(request.body, bytes) else str(request.body).encode()
+            )
         return request
 
     return hook

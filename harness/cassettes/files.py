@@ -44,16 +44,19 @@ def read_cassette(path: str | Path) -> dict:
     except (OSError, UnicodeDecodeError) as e:
         raise CassetteError(f"cassette {path}: cannot read ({e.__class__.__name__}: {e})") from None
     if not text.strip():
-        raise CassetteError(f"cassette {path}: empty file (truncated?); re-record it: "
-                            "python -m harness.cassettes.record")
+        raise CassetteError(
+            f"cassette {path}: empty file (truncated?); re-record it: python -m harness.cassettes.record"
+        )
     try:
         doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise CassetteError(f"cassette {path}: not valid YAML ({where}{problem}); truncated? "
-                            "re-record it: python -m harness.cassettes.record") from None
+        raise CassetteError(
+            f"cassette {path}: not valid YAML ({where}{problem}); truncated? "
+            "re-record it: python -m harness.cassettes.record"
+        ) from None
     check_document(doc, path)
     return doc
 
@@ -68,8 +71,10 @@ def check_document(doc: Any, path: str | Path) -> None:
     if not isinstance(version, int) or isinstance(version, bool):
         raise bad(f"no format version (`version: {FORMAT_VERSION}` at the end); truncated?")
     if version > FORMAT_VERSION:
-        raise bad(f"format version {version} is newer than this harness reads ({FORMAT_VERSION}); "
-                  "upgrade kimi-conformance or re-record the cassette")
+        raise bad(
+            f"format version {version} is newer than this harness reads ({FORMAT_VERSION}); "
+            "upgrade kimi-conformance or re-record the cassette"
+        )
     interactions = doc.get("interactions")
     if not isinstance(interactions, list):
         raise bad("no `interactions` list")
@@ -78,15 +83,21 @@ def check_document(doc: Any, path: str | Path) -> None:
         resp = it.get("response") if isinstance(it, dict) else None
         if not (isinstance(req, dict) and req.get("method") and req.get("uri")):
             raise bad(f"interaction #{i} has no request method and uri")
-        if not (isinstance(resp, dict) and isinstance(resp.get("status"), dict)
-                and isinstance(resp["status"].get("code"), int) and isinstance(resp.get("body"), dict)):
+        if not (
+            isinstance(resp, dict)
+            and isinstance(resp.get("status"), dict)
+            and isinstance(resp["status"].get("code"), int)
+            and isinstance(resp.get("body"), dict)
+        ):
             raise bad(f"interaction #{i} has no response status code and body")
         if "event-stream" in header_value(resp.get("headers") or {}, "content-type"):
             text = resp["body"].get("string")
             if not isinstance(text, str) or not _stream_complete(text):
                 last = (text or "").rstrip().rsplit("\n", 1)[-1][:60] if isinstance(text, str) else text
-                raise bad(f"interaction #{i}: event stream cut short (ends with {last!r}, not data: [DONE] "
-                          "or an Anthropic message_stop event)")
+                raise bad(
+                    f"interaction #{i}: event stream cut short (ends with {last!r}, not data: [DONE] "
+                    "or an Anthropic message_stop event)"
+                )
 
 
 def _stream_complete(text: str) -> bool:
@@ -130,6 +141,7 @@ _STAMP_RE = re.compile(r"^  (?:recorded|harness): .*$", re.MULTILINE)
 
 def same_recording(old: str, new: str) -> bool:
     """Equal but for the provenance stamps that say when and by which harness version."""
+
     def norm(text: str) -> str:
         head, sep, rest = text.partition("\ninteractions:")
         return _STAMP_RE.sub("", head) + sep + rest

@@ -77,16 +77,26 @@ class Provenance:
             self.harness = __version__
 
     def to_dict(self) -> dict[str, str]:
-        out = {"source": self.source, "model": self.model, "scenario": self.scenario,
-               "recorded": self.recorded, "harness": self.harness, "endpoint": self.endpoint,
-               "upstream_host": self.upstream_host}
+        out = {
+            "source": self.source,
+            "model": self.model,
+            "scenario": self.scenario,
+            "recorded": self.recorded,
+            "harness": self.harness,
+            "endpoint": self.endpoint,
+            "upstream_host": self.upstream_host,
+        }
         out.update({k: getattr(self, k) for k in _EXTRA if getattr(self, k)})
         return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Provenance:
-        return cls(**{k: str(d.get(k, "")) for k in ("source", "model", "scenario", "recorded",
-                                                      "harness", "endpoint", "upstream_host", *_EXTRA)})
+        return cls(
+            **{
+                k: str(d.get(k, ""))
+                for k in ("source", "model", "scenario", "recorded", "harness", "endpoint", "upstream_host", *_EXTRA)
+            }
+        )
 
     def label(self) -> str:
         return f"{self.source} ({self.model}, {self.recorded}, harness {self.harness})"

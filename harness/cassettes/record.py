@@ -29,15 +29,22 @@ REPO = Path(__file__).resolve().parents[2]
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     ap = argparse.ArgumentParser(
-        prog="python -m harness.cassettes.record", allow_abbrev=False,
+        prog="python -m harness.cassettes.record",
+        allow_abbrev=False,
         description="Re-record the wire cassettes from the emulator (default) or the real APIs (--live).",
         epilog="Any other argument is passed to pytest, e.g. --model moonshot/kimi-k2.6 or -k plain. "
-               "Exit codes: 0 all recorded; 1 a test failed; 2 bad arguments; 130/143 interrupted. "
-               "The cassettes of real provenance (cassettes/real/) are built from the shipped captures "
-               "instead: python -m harness.cassettes.real")
+        "Exit codes: 0 all recorded; 1 a test failed; 2 bad arguments; 130/143 interrupted. "
+        "The cassettes of real provenance (cassettes/real/) are built from the shipped captures "
+        "instead: python -m harness.cassettes.real",
+    )
     ap.add_argument("--live", action="store_true", help="record from the real APIs (MOONSHOT_API_KEY, KIMI_API_KEY)")
-    ap.add_argument("--cassette-dir", type=Path, default=REPO / "cassettes", metavar="DIR",
-                    help="where cassettes are written (default: the repository's cassettes/)")
+    ap.add_argument(
+        "--cassette-dir",
+        type=Path,
+        default=REPO / "cassettes",
+        metavar="DIR",
+        help="where cassettes are written (default: the repository's cassettes/)",
+    )
     return ap.parse_known_args(argv)
 
 
@@ -67,6 +74,7 @@ class Outcome:
 
 def summarize(outcome: Outcome, before: dict[Path, str], after: dict[Path, str], root: Path) -> list[str]:
     """One line per cassette that was not simply re-recorded unchanged, and a total."""
+
     def rel(p: Path) -> str:
         return str(p.relative_to(root.parent)) if root.parent in p.parents else str(p)
 
@@ -86,8 +94,11 @@ def summarize(outcome: Outcome, before: dict[Path, str], after: dict[Path, str],
     lines += [f"wrote        {rel(p)}  (not planned by this run)" for p in strays]
     not_written = sum(missed.values())
     detail = ", ".join(f"{n} {k}" for k, n in missed.items() if n)
-    lines.append(f"{written + len(strays)} cassette(s) written, {unchanged} unchanged, {not_written} not written"
-                 + (f" ({detail})" if detail else "") + f" of {len(outcome.planned)} planned, in {root}")
+    lines.append(
+        f"{written + len(strays)} cassette(s) written, {unchanged} unchanged, {not_written} not written"
+        + (f" ({detail})" if detail else "")
+        + f" of {len(outcome.planned)} planned, in {root}"
+    )
     return lines
 
 
@@ -112,8 +123,9 @@ def _child_setup() -> None:
 def run_child(cmd: list[str], env: dict[str, str]) -> tuple[int, int | None]:
     """Run pytest; pass SIGINT/SIGTERM on (a second one kills). (exit code, signal received)."""
     # own session: a terminal's Ctrl-C reaches the child once, through us, not twice
-    child = subprocess.Popen(cmd, cwd=REPO, env=env, start_new_session=True,
-                             preexec_fn=_child_setup)  # the child runs no threads before exec
+    child = subprocess.Popen(
+        cmd, cwd=REPO, env=env, start_new_session=True, preexec_fn=_child_setup
+    )  # the child runs no threads before exec
     received: list[int] = []
 
     def forward(signum, _frame):
@@ -152,15 +164,27 @@ def main(argv: list[str] | None = None) -> int:
         base, coding = emulator.start(), emulator.coding_base_url
         assert base and coding
         extra = ["--upstream", base, "--upstream-kimi", coding]
-        print(f"emulator at {emulator.base_url} (Moonshot) and {emulator.coding_base_url} (Kimi Coding)",
-              flush=True)
+        print(f"emulator at {emulator.base_url} (Moonshot) and {emulator.coding_base_url} (Kimi Coding)", flush=True)
     fd, log_name = tempfile.mkstemp(prefix="kimi-record-", suffix=".jsonl")
     os.close(fd)
     log = Path(log_name)
     # the smoke suite records nothing: it is not part of a recording run
-    cmd = [sys.executable, "-m", "pytest", str(REPO / "suites" / "wire"), "-q", "-p", "no:cacheprovider",
-           f"--ignore={REPO / 'suites' / 'wire' / 'test_smoke.py'}",
-           "-p", "harness.cassettes.record_log", "--kimi-record-mode=rewrite", f"--cassette-dir={root}", *extra, *rest]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(REPO / "suites" / "wire"),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--ignore={REPO / 'suites' / 'wire' / 'test_smoke.py'}",
+        "-p",
+        "harness.cassettes.record_log",
+        "--kimi-record-mode=rewrite",
+        f"--cassette-dir={root}",
+        *extra,
+        *rest,
+    ]
     print("running:", " ".join(cmd), flush=True)
     try:
         code, signum = run_child(cmd, {**os.environ, "KIMI_RECORD_LOG": str(log)})
@@ -173,8 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     for line in summarize(outcome, before, snapshot(root) if root.is_dir() else {}, root):
         print(line)
     if signum is not None:
-        print(f"interrupted by {signal.Signals(signum).name}: the cassettes above marked 'not written' "
-              "keep their previous content (or stay absent)", flush=True)
+        print(
+            f"interrupted by {signal.Signals(signum).name}: the cassettes above marked 'not written' "
+            "keep their previous content (or stay absent)",
+            flush=True,
+        )
         return 128 + signum
     return code
 

@@ -17,11 +17,27 @@ REDACTED_AUTH = "Bearer <redacted>"
 SECRET_RE = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9][A-Za-z0-9_\-]{2,}")
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization", "cookie"})
 # Response headers that identify a request, an account or a session, or change on every call.
-DROP_RESPONSE_HEADERS = frozenset({
-    "set-cookie", "msh-request-id", "x-request-id", "request-id", "req-id", "cf-ray", "date",
-    "server", "x-trace-id", "trace-id", "strict-transport-security", "alt-svc", "x-envoy-upstream-service-time",
-    "transfer-encoding", "content-length", "connection", "keep-alive",
-})
+DROP_RESPONSE_HEADERS = frozenset(
+    {
+        "set-cookie",
+        "msh-request-id",
+        "x-request-id",
+        "request-id",
+        "req-id",
+        "cf-ray",
+        "date",
+        "server",
+        "x-trace-id",
+        "trace-id",
+        "strict-transport-security",
+        "alt-svc",
+        "x-envoy-upstream-service-time",
+        "transfer-encoding",
+        "content-length",
+        "connection",
+        "keep-alive",
+    }
+)
 # Request headers worth keeping in a cassette (the rest is client noise: user-agent, host, ...).
 KEEP_REQUEST_HEADERS = frozenset({"content-type", "authorization", "x-api-key", "accept"})
 

@@ -54,8 +54,10 @@ class WireSession:
         provider_cfg = sc.data()["providers"].get(model.provider.id, {})
         if not s.online:
             if not self.path.is_file():
-                msg = (f"no cassette {self.path} for {model.ref} / {self.sid}; record it: "
-                       "python -m harness.cassettes.record")
+                msg = (
+                    f"no cassette {self.path} for {model.ref} / {self.sid}; record it: "
+                    "python -m harness.cassettes.record"
+                )
                 if provider_cfg.get("replay_without_cassette") == "skip":
                     pytest.skip(f"{provider_cfg['reason']}")
                 pytest.fail(msg, pytrace=False)
@@ -71,10 +73,12 @@ class WireSession:
         else:
             upstream = s.upstream_for(model)
             if s.upstream and upstream is None:
-                pytest.skip(f"--upstream {s.upstream} stands in for {model.provider.id}'s endpoint "
-                            f"{model.provider.base_url} only when its path is the Moonshot base path; "
-                            f"give --upstream-kimi URL (or run with --live and "
-                            f"{' or '.join(model.provider.auth_env)})")
+                pytest.skip(
+                    f"--upstream {s.upstream} stands in for {model.provider.id}'s endpoint "
+                    f"{model.provider.base_url} only when its path is the Moonshot base path; "
+                    f"give --upstream-kimi URL (or run with --live and "
+                    f"{' or '.join(model.provider.auth_env)})"
+                )
             self.base_url = upstream or canonical
             gone = s.upstream_health.not_run_reason(self.base_url)
             if gone:
@@ -82,15 +86,19 @@ class WireSession:
             found = provider_key(model.provider, s.catalog)
             if s.live and found is None:
                 own = [n for n in model.provider.auth_env if key_owner(s.catalog, n) == model.provider.id]
-                pytest.skip(missing_key_reason(own, model.provider.id) + " (its own key: another provider's "
-                            "variable or value is never sent to this host)")
+                pytest.skip(
+                    missing_key_reason(own, model.provider.id) + " (its own key: another provider's "
+                    "variable or value is never sent to this host)"
+                )
             self.key = found[1] if found else EMULATOR_KEYS.get(model.provider.id, EMULATOR_KEY)
             if s.record_mode != "none":
-                self.cassette = CassetteSession(self.path, mode=s.record_mode, upstream_base=self.base_url,
-                                                canonical_base=canonical)
+                self.cassette = CassetteSession(
+                    self.path, mode=s.record_mode, upstream_base=self.base_url, canonical_base=canonical
+                )
         transport = s.upstream_health.transport(self.base_url) if s.online else None
-        client = self.client = WireClient(self.base_url, self.key, budget=s.budget if s.online else None,
-                                          retry=s.retry, transport=transport)
+        client = self.client = WireClient(
+            self.base_url, self.key, budget=s.budget if s.online else None, retry=s.retry, transport=transport
+        )
         if self.cassette is not None:
             from harness.errors import CassetteError
 
@@ -119,14 +127,19 @@ class WireSession:
     def _stamp_provenance(self) -> None:
         cassette = self.cassette
         assert cassette is not None  # called from __exit__ only when recording into one
-        kind = prov.classify(self.base_url, live_hosts=self.s.live_hosts(),
-                             emulator_marker_seen=cassette.emulator_marker_seen)
+        kind = prov.classify(
+            self.base_url, live_hosts=self.s.live_hosts(), emulator_marker_seen=cassette.emulator_marker_seen
+        )
         old = cassette.provenance() or {}
         if cassette.loaded and old.get("source") == "emulator":
             kind = "emulator"  # mixed cassettes are only as good as their weakest part
         self.provenance = prov.Provenance(
-            source=kind, model=self.model.ref, scenario=self.sid, endpoint=self.canonical,
-            upstream_host=urlsplit(self.base_url).hostname or "").to_dict()
+            source=kind,
+            model=self.model.ref,
+            scenario=self.sid,
+            endpoint=self.canonical,
+            upstream_host=urlsplit(self.base_url).hostname or "",
+        ).to_dict()
         cassette.set_provenance(self.provenance)
 
     # --- sending -----------------------------------------------------------------------
@@ -136,8 +149,11 @@ class WireSession:
         path = "/v1/messages" if anthropic else "/chat/completions"
         client = self.client
         assert client is not None, "send() needs the session entered (`with WireSession(...)`)"
-        exchange: dict[str, Any] = {"n": len(self.exchanges) + 1, "url": f"{self.base_url}{path}",
-                                    "request": scrub.scrub_obj(copy.deepcopy(body))}
+        exchange: dict[str, Any] = {
+            "n": len(self.exchanges) + 1,
+            "url": f"{self.base_url}{path}",
+            "request": scrub.scrub_obj(copy.deepcopy(body)),
+        }
         try:
             if anthropic:  # Kimi Coding's Anthropic surface: x-api-key and the endpoint's headers
                 fixed = self.model.provider.endpoint_for(self.model.base_url).get("headers") or {}

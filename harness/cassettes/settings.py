@@ -67,8 +67,9 @@ class WireSettings:
         return None
 
     def live_hosts(self) -> set[str]:
-        return {urlsplit(ep["baseUrl"]).hostname for p in self.catalog.providers.values()
-                for ep in p.endpoints().values()}
+        return {
+            urlsplit(ep["baseUrl"]).hostname for p in self.catalog.providers.values() for ep in p.endpoints().values()
+        }
 
 
 def _surface(coding_v1: str, model) -> str:

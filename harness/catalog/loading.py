@@ -68,6 +68,7 @@ def load(path: str | Path | None = None, environ=None) -> Catalog:
 
 def _check_shape(user: dict[str, Any], path: Path) -> None:
     """The shape the merge relies on, checked first so a mistake is named, not a KeyError."""
+
     def kind(v: Any) -> str:
         names = {dict: "an object", list: "a list", str: "a string"}
         return next((n for t, n in names.items() if isinstance(v, t)), type(v).__name__)

@@ -126,8 +126,10 @@ class Catalog:
                 model = Model(provider, m)
                 self._models[model.ref] = model
                 if "baseUrl" in m and provider.endpoint_for(m["baseUrl"]) == {"baseUrl": m["baseUrl"]}:
-                    raise CatalogError(f"{origin}: model {model.ref} has baseUrl {m['baseUrl']!r}, which is not one "
-                                       f"of provider {provider.id}'s endpoints")
+                    raise CatalogError(
+                        f"{origin}: model {model.ref} has baseUrl {m['baseUrl']!r}, which is not one "
+                        f"of provider {provider.id}'s endpoints"
+                    )
         self._index_refs()
 
     def _index_refs(self) -> None:

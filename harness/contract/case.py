@@ -30,9 +30,7 @@ def _validator():
 
     case_schema = json.loads(SCHEMA_PATH.read_text())
     catalog_schema = json.loads(CATALOG_SCHEMA_PATH.read_text())
-    registry = Registry().with_resources(
-        [(s["$id"], Resource.from_contents(s)) for s in (case_schema, catalog_schema)]
-    )
+    registry = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in (case_schema, catalog_schema)])
     return jsonschema.Draft202012Validator(case_schema, registry=registry)
 
 

@@ -103,8 +103,12 @@ class Divergence:
         return all(holds(c, case) for c in self.when)
 
     def covers(self, v: Violation, case: dict[str, Any]) -> bool:
-        return (v.rule in self.rules and v.check in self.checks
-                and (self.path is None or _under(v.path, self.path)) and self.applies(case))
+        return (
+            v.rule in self.rules
+            and v.check in self.checks
+            and (self.path is None or _under(v.path, self.path))
+            and self.applies(case)
+        )
 
 
 @dataclass
@@ -177,10 +181,20 @@ def load_file(path: Path) -> list[Divergence]:
             case = json.loads(case_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
             _fail(path, f"entry {e['id']!r}: its minimal case {e['case']} cannot be read ({err})")
-        entries.append(Divergence(
-            id=e["id"], targets=tuple(e.get("targets") or default_targets), rules=frozenset(e["rules"]),
-            checks=frozenset(e["checks"]), path=e.get("path"), when=tuple(e.get("when") or ()),
-            observer=e.get("observer", "harness"), case=case, data=e, file=str(path)))
+        entries.append(
+            Divergence(
+                id=e["id"],
+                targets=tuple(e.get("targets") or default_targets),
+                rules=frozenset(e["rules"]),
+                checks=frozenset(e["checks"]),
+                path=e.get("path"),
+                when=tuple(e.get("when") or ()),
+                observer=e.get("observer", "harness"),
+                case=case,
+                data=e,
+                file=str(path),
+            )
+        )
     return entries
 
 

@@ -11,8 +11,14 @@ from typing import Any
 
 # Configured params that are request fields (OpenClaw passes them to the transport as options).
 PARAM_FIELDS = (
-    "temperature", "top_p", "n", "presence_penalty", "frequency_penalty",
-    "max_tokens", "stop", "seed",
+    "temperature",
+    "top_p",
+    "n",
+    "presence_penalty",
+    "frequency_penalty",
+    "max_tokens",
+    "stop",
+    "seed",
 )
 
 

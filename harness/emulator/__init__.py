@@ -1,4 +1,5 @@
 """Executable model of the Moonshot/Kimi upstream API (loopback only, stdlib only)."""
+
 from .clock import DEFAULT_EPOCH, FixedClock, ManualClock
 from .reply import Reply
 from .serve import serve_forever

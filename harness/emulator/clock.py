@@ -1,4 +1,5 @@
 """The emulator's clock: fixed unless told to move, so recorded bytes are reproducible."""
+
 from __future__ import annotations
 
 DEFAULT_EPOCH = 1787685097  # created of a real capture (moonshotai-k2.7-tool-choice-omitted.json)

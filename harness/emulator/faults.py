@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KINDS = ("stall", "truncate")  # besides HTTP statuses
-SERVER_ERROR_TYPES = {500: "server_error", 502: "bad_gateway", 503: "service_unavailable",
-                      504: "gateway_timeout"}
+SERVER_ERROR_TYPES = {500: "server_error", 502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}
 
 
 class FaultSpecError(ValueError):

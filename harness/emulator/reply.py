@@ -1,4 +1,5 @@
 """What the emulator answers (`Reply`) and the small helpers that build one."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +16,7 @@ class Reply:
 
 
 def json_reply(status: int, obj: dict, headers: dict | None = None) -> Reply:
-    return Reply(status, {"Content-Type": "application/json; charset=utf-8", **(headers or {})},
-                 dumps(obj).encode())
+    return Reply(status, {"Content-Type": "application/json; charset=utf-8", **(headers or {})}, dumps(obj).encode())
 
 
 def fill(template: str, **values) -> str:

@@ -5,6 +5,7 @@ prompt = 3 + per message (4 + tok(text) + tok(tool_calls json)) + 256 per image 
 reasoning_tokens = tok(reasoning) + 1 (end-of-thinking token) when thinking is on;
 completion = reasoning_tokens + tok(content) + per tool call (tok(name) + tok(arguments) + 2) + 1.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,7 @@ def text_of(content) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content
-                       if isinstance(p, dict) and p.get("type") == "text")
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
     return ""
 
 
@@ -63,8 +63,15 @@ def example_args(schema) -> dict:
             continue
         t = p.get("type", "string")
         t = t[0] if isinstance(t, list) else t
-        out[name] = {"string": "example", "integer": 0, "number": 0, "boolean": False,
-                     "array": [], "object": {}, "null": None}.get(t, "example")
+        out[name] = {
+            "string": "example",
+            "integer": 0,
+            "number": 0,
+            "boolean": False,
+            "array": [],
+            "object": {},
+            "null": None,
+        }.get(t, "example")
     return out
 
 
@@ -89,8 +96,13 @@ def plan(model: dict, body: dict, rng: random.Random) -> Plan:
         name = fn.get("name", "tool")
         # Kimi numbers native tool-call ids with a counter over the whole conversation.
         n_prev = sum(len(m.get("tool_calls") or []) for m in msgs)
-        calls = [(f"{name}{model['tool_id_sep']}{n_prev}", name,
-                  json.dumps(example_args(fn.get("parameters")), ensure_ascii=False))]
+        calls = [
+            (
+                f"{name}{model['tool_id_sep']}{n_prev}",
+                name,
+                json.dumps(example_args(fn.get("parameters")), ensure_ascii=False),
+            )
+        ]
         reasoning = f"The user wants me to call the {name} tool. I should do that."
     elif last.get("role") == "tool":
         snippet = text_of(last.get("content"))[:60]
@@ -119,9 +131,9 @@ def truncate(p: Plan, limit: int) -> None:
     """Cut reasoning first, then content; a cut answer drops its tool calls."""
     r = min(p.reasoning_tokens, limit)
     if p.reasoning is not None:
-        p.reasoning = p.reasoning[:r * 4]
+        p.reasoning = p.reasoning[: r * 4]
         p.reasoning_tokens = r
-    p.content = p.content[:(limit - r) * 4]
+    p.content = p.content[: (limit - r) * 4]
     p.tool_calls, p.finish, p.completion_tokens = [], "length", limit
 
 
@@ -164,8 +176,13 @@ class Completion:
 
     def _usage(self, plans: list[Plan]) -> dict:
         think = plans[0].reasoning is not None
-        return usage(self.model, self.prompt, sum(p.completion_tokens for p in plans),
-                     sum(p.reasoning_tokens for p in plans) if think else None, self.cached)
+        return usage(
+            self.model,
+            self.prompt,
+            sum(p.completion_tokens for p in plans),
+            sum(p.reasoning_tokens for p in plans) if think else None,
+            self.cached,
+        )
 
     def to_json(self) -> dict:
         choices = []
@@ -176,14 +193,27 @@ class Completion:
             if p.tool_calls:
                 msg["tool_calls"] = [
                     {"index": k, "id": cid, "type": "function", "function": {"name": n, "arguments": a}}
-                    for k, (cid, n, a) in enumerate(p.tool_calls)]
+                    for k, (cid, n, a) in enumerate(p.tool_calls)
+                ]
             choices.append({"index": i, "message": msg, "finish_reason": p.finish})
-        return {"id": self.id, "object": "chat.completion", "created": self.created,
-                "model": self.model["id"], "choices": choices, "usage": self._usage(self.plans)}
+        return {
+            "id": self.id,
+            "object": "chat.completion",
+            "created": self.created,
+            "model": self.model["id"],
+            "choices": choices,
+            "usage": self._usage(self.plans),
+        }
 
     def _chunk(self, choices: list, trailing: bool = False, **extra) -> dict:
-        c = {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
-             "model": self.model["id"], "choices": choices, **extra}
+        c = {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model["id"],
+            "choices": choices,
+            **extra,
+        }
         fp = self.model.get("stream_fp", "none")
         if fp == "all" or (fp == "not_trailing" and not trailing):
             c["system_fingerprint"] = fingerprint(self.model, self.seed)
@@ -192,8 +222,10 @@ class Completion:
     def chunks(self) -> list[dict]:
         out = []
         for i, p in enumerate(self.plans):
+
             def delta(d: dict, finish=None, *, _index: int = i, **extra):
                 out.append(self._chunk([{"index": _index, "delta": d, "finish_reason": finish, **extra}]))
+
             delta({"role": "assistant", "content": ""})
             if p.reasoning is not None:
                 for piece in split_text(p.reasoning, self.rng):
@@ -202,8 +234,13 @@ class Completion:
             for piece in split_text(p.content, self.rng):
                 delta({"content": piece})
             for k, (cid, name, args) in enumerate(p.tool_calls):
-                delta({"tool_calls": [{"index": k, "id": cid, "type": "function",
-                                       "function": {"name": name, "arguments": ""}}]})
+                delta(
+                    {
+                        "tool_calls": [
+                            {"index": k, "id": cid, "type": "function", "function": {"name": name, "arguments": ""}}
+                        ]
+                    }
+                )
                 for frag in split_json(args):
                     delta({"tool_calls": [{"index": k, "function": {"arguments": frag}}]})
             delta({}, p.finish, usage=self._usage([p]))
@@ -217,7 +254,7 @@ def split_text(text: str, rng: random.Random) -> list[str]:
     pieces, i = [], 0
     while i < len(words):
         k = rng.randint(1, 3)
-        pieces.append("".join(words[i:i + k]))
+        pieces.append("".join(words[i : i + k]))
         i += k
     return pieces
 

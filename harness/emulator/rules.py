@@ -3,6 +3,7 @@
 Texts, statuses and order live in rules.json; this module only decides *whether* a rule
 fires. Every check is a pure function (model, body, headers, options) -> None | (status, body).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,7 +48,7 @@ def service_for_path(path: str) -> tuple[str | None, str]:
     for name, svc in sorted(services().items(), key=lambda kv: -len(kv[1]["base_path"])):
         base = svc["base_path"]
         if path == base or path.startswith(base + "/"):
-            return name, path[len(base):] or "/"
+            return name, path[len(base) :] or "/"
     return None, path
 
 
@@ -78,17 +79,18 @@ def account_ids(api_key: str) -> dict[str, str]:
     """Stable fake org/ak ids for a key, as they appear in Moonshot's 429 texts."""
     h = hashlib.sha256(api_key.encode()).hexdigest()
     alnum = "0123456789abcdefghijklmnopqrstuvwxyz"
-    ak = "".join(alnum[int(h[i:i + 2], 16) % 36] for i in range(0, 40, 2))
+    ak = "".join(alnum[int(h[i : i + 2], 16) % 36] for i in range(0, 40, 2))
     return {"org": "org-" + h[:32], "ak": "ak-" + ak}
 
 
 # --- request phase -------------------------------------------------------------------
 
+
 def bearer_key(headers: dict[str, str]) -> str | None:
     value = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
     if not value or not value.startswith("Bearer "):
         return None
-    return value[len("Bearer "):].strip() or None
+    return value[len("Bearer ") :].strip() or None
 
 
 def key_service(key: str) -> str:
@@ -97,8 +99,7 @@ def key_service(key: str) -> str:
     return "kimi-coding" if key.startswith(prefix) else DEFAULT_SERVICE
 
 
-def key_accepted(key: str | None, api_keys: set[str] | None, revoked: set[str],
-                 service: str | None = None) -> bool:
+def key_accepted(key: str | None, api_keys: set[str] | None, revoked: set[str], service: str | None = None) -> bool:
     """An sk- key, not revoked, listed (when a list is given), and issued by this service."""
     if key is None or not key.startswith("sk-") or key in revoked:
         return False
@@ -107,14 +108,16 @@ def key_accepted(key: str | None, api_keys: set[str] | None, revoked: set[str],
     return service is None or key_service(key) == service
 
 
-def check_auth(headers: dict[str, str], api_keys: set[str] | None,
-               revoked: set[str], service: str | None = None) -> Error | None:
+def check_auth(
+    headers: dict[str, str], api_keys: set[str] | None, revoked: set[str], service: str | None = None
+) -> Error | None:
     if not key_accepted(bearer_key(headers), api_keys, revoked, service):
         return error("auth_invalid")
     return None
 
 
 # --- model phase ---------------------------------------------------------------------
+
 
 def lookup_model(model_id: Any, service: str = DEFAULT_SERVICE) -> tuple[dict | None, Error | None]:
     info = load_models(service).get(model_id) if isinstance(model_id, str) else None
@@ -137,6 +140,7 @@ def check_shape(body: Any) -> Error | None:
 
 
 # --- body phase ----------------------------------------------------------------------
+
 
 def thinking_enabled(model: dict, body: dict) -> bool:
     mode = model.get("thinking", "none")
@@ -161,6 +165,7 @@ def _fixed(field: str, value: float, rule_id: str) -> Callable:
         if model.get("fixed_sampling") and got is not None and got != value:
             return error(rule_id)
         return None
+
     return check
 
 
@@ -170,6 +175,7 @@ def _temperature(want_thinking: bool, value: float, rule_id: str) -> Callable:
             return None
         got = body.get("temperature")
         return error(rule_id) if got is not None and got != value else None
+
     return check
 
 
@@ -184,6 +190,7 @@ def _tool_choice(kind: str) -> Callable:
         if kind == "specified" and isinstance(tc, dict):
             return error("tool_choice_specified_thinking")
         return None
+
     return check
 
 
@@ -256,8 +263,13 @@ BODY_CHECKS: dict[str, Callable] = {
 }
 
 
-def check_body(model: dict, body: dict, headers: dict[str, str] | None = None,
-               options: dict | None = None, service: str = DEFAULT_SERVICE) -> Error | None:
+def check_body(
+    model: dict,
+    body: dict,
+    headers: dict[str, str] | None = None,
+    options: dict | None = None,
+    service: str = DEFAULT_SERVICE,
+) -> Error | None:
     """Run the service's body-phase rules in rules.json order; the first failure wins."""
     for rule_id in body_rules(service):
         err = BODY_CHECKS[rule_id](model, body, headers or {}, options or {})

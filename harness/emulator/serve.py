@@ -1,4 +1,5 @@
 """`kimi-conformance emulator serve`: the emulator on 127.0.0.1 with the real clock, until a signal."""
+
 from __future__ import annotations
 
 import signal

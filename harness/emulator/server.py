@@ -1,6 +1,7 @@
 """HTTP plumbing of the Moonshot emulator (standard library only, loopback only): the `Emulator`,
 its request handling and its server thread. Its clock is `clock`, its replies `reply`, and the
 `emulator serve` command `serve`."""
+
 from __future__ import annotations
 
 import hashlib
@@ -40,11 +41,21 @@ class Emulator:
     arrival order or the clock: re-recording an unchanged interaction gives identical bytes.
     """
 
-    def __init__(self, *, api_keys: Iterable[str] | None = None, revoked_keys: Iterable[str] = (),
-                 seed: int = 0, rpm: int | None = None, clock: Callable[[], float] | None = None,
-                 prompt_cache: bool = True, retry_after: int = 1,
-                 reject_empty_reasoning: bool = False, host: str = "127.0.0.1",
-                 faults: faults_mod.FaultPlan | None = None, request_log: int = REQUEST_LOG):
+    def __init__(
+        self,
+        *,
+        api_keys: Iterable[str] | None = None,
+        revoked_keys: Iterable[str] = (),
+        seed: int = 0,
+        rpm: int | None = None,
+        clock: Callable[[], float] | None = None,
+        prompt_cache: bool = True,
+        retry_after: int = 1,
+        reject_empty_reasoning: bool = False,
+        host: str = "127.0.0.1",
+        faults: faults_mod.FaultPlan | None = None,
+        request_log: int = REQUEST_LOG,
+    ):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the emulator binds to loopback only")
         self.api_keys = set(api_keys) if api_keys is not None else None
@@ -75,8 +86,9 @@ class Emulator:
             return list(self._log)
 
     # --- control -------------------------------------------------------------------
-    def inject(self, status: int, error_type: str, message: str | None = None, count: int = 1,
-               retry_after: int | None = None) -> None:
+    def inject(
+        self, status: int, error_type: str, message: str | None = None, count: int = 1, retry_after: int | None = None
+    ) -> None:
         """Fail the next `count` authenticated requests with this error."""
         preset = rules.load_rules()["inject_presets"].get(error_type, {})
         template = message if message is not None else preset.get("message", error_type)
@@ -151,10 +163,19 @@ class Emulator:
             return json_reply(status, rules.error_body(etype, msg), extra)
         if service is not None:
             if method == "GET" and sub == "/models":
-                return json_reply(200, {"object": "list", "data": [
-                    self._model_obj(m, service) for m in rules.load_models(service).values() if not m.get("retired")]})
+                return json_reply(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [
+                            self._model_obj(m, service)
+                            for m in rules.load_models(service).values()
+                            if not m.get("retired")
+                        ],
+                    },
+                )
             if method == "GET" and sub.startswith("/models/"):
-                info, err = rules.lookup_model(sub[len("/models/"):], service)
+                info, err = rules.lookup_model(sub[len("/models/") :], service)
                 if err:
                     return json_reply(*err)
                 assert info is not None  # lookup_model gives a model or an error
@@ -168,8 +189,12 @@ class Emulator:
 
     @staticmethod
     def _model_obj(m: dict, service: str = rules.DEFAULT_SERVICE) -> dict:
-        return {"id": m["id"], "object": "model", "created": m["created"],
-                "owned_by": rules.services()[service]["owned_by"]}
+        return {
+            "id": m["id"],
+            "object": "model",
+            "created": m["created"],
+            "owned_by": rules.services()[service]["owned_by"],
+        }
 
     def _rate_limit(self, key: str) -> Reply | None:
         if self.rpm is None:
@@ -180,8 +205,9 @@ class Emulator:
             while hits and hits[0] <= now - WINDOW:
                 hits.popleft()
             if len(hits) >= self.rpm:
-                status, body = rules.error("rate_limit_rpm", rpm=self.rpm, retry_after=self.retry_after,
-                                           **rules.account_ids(key))
+                status, body = rules.error(
+                    "rate_limit_rpm", rpm=self.rpm, retry_after=self.retry_after, **rules.account_ids(key)
+                )
                 return json_reply(status, body, {"Retry-After": str(self.retry_after)})
             hits.append(now)
         return None
@@ -214,8 +240,9 @@ class Emulator:
         if not self.prompt_cache or model.get("usage_style") == "plain":
             return 0
         msgs, tools = body["messages"], body.get("tools")
-        keys = [hashlib.sha256(dumps([model["id"], tools, msgs[:k]]).encode()).hexdigest()
-                for k in range(1, len(msgs) + 1)]
+        keys = [
+            hashlib.sha256(dumps([model["id"], tools, msgs[:k]]).encode()).hexdigest() for k in range(1, len(msgs) + 1)
+        ]
         hit = max((k for k, h in enumerate(keys, 1) if h in self._cache), default=0)
         for h in keys:
             self._cache.pop(h, None)
@@ -232,8 +259,7 @@ class Emulator:
         self._stopping.clear()
         self._httpd = transport.Server((self.host, port), transport.Handler)
         self._httpd.emulator = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.01}, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         self._thread.start()
         root = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self.base_url = root + rules.services()["moonshot"]["base_path"]

@@ -1,6 +1,7 @@
 """The emulator's HTTP transport: a threading server with a real listen backlog, and the handler
 that writes replies (JSON, or SSE one chunk per event) and plays the transport faults (stall,
 truncate) a fault plan asks for. Routing and bodies live in server.Emulator.handle."""
+
 from __future__ import annotations
 
 import socket

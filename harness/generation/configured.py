@@ -25,7 +25,7 @@ def thinking_object(with_type: bool = True) -> st.SearchStrategy[dict[str, Any]]
     return st.one_of(
         st.fixed_dictionaries({"type": types}),
         st.fixed_dictionaries({"type": types, "keep": keep}),
-        *( [st.fixed_dictionaries({"keep": keep})] if not with_type else []),
+        *([st.fixed_dictionaries({"keep": keep})] if not with_type else []),
     )
 
 
@@ -85,7 +85,9 @@ def _params(draw, features: frozenset[str], require: frozenset[str] = frozenset(
 
 
 @st.composite
-def provider(draw, features: frozenset[str], provider_id: str, require: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+def provider(
+    draw, features: frozenset[str], provider_id: str, require: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
     return _provider(draw, features, provider_id, require)
 
 
@@ -93,15 +95,20 @@ PROVIDER_CHOICE = st.integers(0, 5)  # 0-2: the model's own provider (1: its oth
 CUSTOM_PROVIDER_CHOICE = st.sampled_from([1, 3, 4, 5])
 CUSTOM_ID = st.sampled_from(["my-kimi", "kimi-proxy"])
 BASE_URL = st.sampled_from(NATIVE_HOSTS + OTHER_HOSTS)
-COMPAT = st.fixed_dictionaries({}, optional={
-    "maxTokensField": st.sampled_from(["max_tokens", "max_completion_tokens"]),
-    "supportsDeveloperRole": st.booleans(),
-    "supportsReasoningEffort": st.booleans(),
-    "supportsStore": st.booleans(),
-})
+COMPAT = st.fixed_dictionaries(
+    {},
+    optional={
+        "maxTokensField": st.sampled_from(["max_tokens", "max_completion_tokens"]),
+        "supportsDeveloperRole": st.booleans(),
+        "supportsReasoningEffort": st.booleans(),
+        "supportsStore": st.booleans(),
+    },
+)
 
 
-def _provider(draw, features: frozenset[str], provider_id: str, require: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+def _provider(
+    draw, features: frozenset[str], provider_id: str, require: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
     choice = draw(CUSTOM_PROVIDER_CHOICE if "provider" in require else PROVIDER_CHOICE)
     if choice <= 2 or "custom_provider" not in features:
         if choice == 1 and provider_id == "moonshot":

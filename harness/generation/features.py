@@ -29,14 +29,20 @@ def case_features(case: dict[str, Any], defaults: dict[str, Any] | None = None) 
         used.add("custom_provider")
     if provider.get("compat"):
         used.add("compat")
-    for key, feature in (("thinking", "request_thinking"), ("stream", "stream"), ("store", "store"),
-                         ("reasoning_effort", "reasoning_effort")):
+    for key, feature in (
+        ("thinking", "request_thinking"),
+        ("stream", "stream"),
+        ("store", "store"),
+        ("reasoning_effort", "reasoning_effort"),
+    ):
         if key in request and not (key in defaults and defaults[key] == request[key]):
             used.add(feature)
     for m in request.get("messages") or []:
         if m.get("role") == "developer":
             used.add("developer_role")
-        ids = [c.get("id", "") for c in m.get("tool_calls") or []] + ([m["tool_call_id"]] if "tool_call_id" in m else [])
+        ids = [c.get("id", "") for c in m.get("tool_calls") or []] + (
+            [m["tool_call_id"]] if "tool_call_id" in m else []
+        )
         if any(not _USUAL_ID.match(str(i)) for i in ids):
             used.add("odd_tool_ids")
         if isinstance(m.get("content"), list):

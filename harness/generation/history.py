@@ -11,8 +11,19 @@ from hypothesis import strategies as st
 
 TOOL_NAMES = ("read", "get_weather", "search")
 # D5: content is opaque, so draw it as users write it: padded, empty, non-BMP, multi-line.
-TEXTS = ("hi", "go on", "what is the weather?", "再来一次", "", "Reply exactly: OK",
-         "  padded  ", "\ttab first", "trailing newline\n", "😀 non-BMP 𝕂", "a\r\nb")
+TEXTS = (
+    "hi",
+    "go on",
+    "what is the weather?",
+    "再来一次",
+    "",
+    "Reply exactly: OK",
+    "  padded  ",
+    "\ttab first",
+    "trailing newline\n",
+    "😀 non-BMP 𝕂",
+    "a\r\nb",
+)
 TEXT = st.sampled_from(TEXTS)
 # Speed: strategies are built once, here, not inside the composites (building one per draw, and
 # Hypothesis validating it, cost more than the draw itself), and independent small choices are
@@ -25,8 +36,9 @@ CALLS = st.integers(1, 3)
 # (name, arguments) of a tool call
 CALL_BODY = st.sampled_from([(n, a) for n in TOOL_NAMES for a in ("{}", '{"q": "x"}')])
 # (content, reasoning_content) of an assistant tool-call message; "absent": no key at all
-ASSISTANT = st.sampled_from([(c, r) for c in (None, "", "let me look")
-                             for r in (None, "absent", "absent", "thinking about it", "")])
+ASSISTANT = st.sampled_from(
+    [(c, r) for c in (None, "", "let me look") for r in (None, "absent", "absent", "thinking about it", "")]
+)
 # (a plain "done" answer after the tool results?, the next user text)
 TURN_END = st.sampled_from([(done, t) for done in (False, True) for t in TEXTS])
 

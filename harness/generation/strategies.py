@@ -39,17 +39,28 @@ PRESENCE = st.integers(0, 3**GROUP - 1)
 
 
 def _tool(name: str) -> dict[str, Any]:
-    return {"type": "function", "function": {"name": name, "description": f"{name} tool",
-            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}}
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": f"{name} tool",
+            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
+        },
+    }
 
 
 @cache
 def tool_choice() -> st.SearchStrategy[Any]:
-    return st.sampled_from([
-        "auto", "none", "required", None,
-        {"type": "function", "function": {"name": "read"}},
-        {"type": "function", "function": {"name": "get_weather"}},
-    ])
+    return st.sampled_from(
+        [
+            "auto",
+            "none",
+            "required",
+            None,
+            {"type": "function", "function": {"name": "read"}},
+            {"type": "function", "function": {"name": "get_weather"}},
+        ]
+    )
 
 
 @st.composite
@@ -71,7 +82,7 @@ def _request(draw, features: frozenset[str], require: frozenset[str] = frozenset
         # One draw decides a group of fields: base-3 digit 2 = present (each field 1 in 3, as
         # before); 0 shrinks to "none of them".
         digits = draw(PRESENCE)
-        for key in keys[start:start + GROUP]:
+        for key in keys[start : start + GROUP]:
             digits, digit = divmod(digits, 3)
             if digit == 2:
                 body[key] = draw(optional[key])
@@ -105,7 +116,9 @@ def _optional(features: frozenset[str]) -> dict[str, st.SearchStrategy[Any]]:
     }
     if "stream" in features:
         optional["stream"] = st.booleans()
-        optional["stream_options"] = st.sampled_from([{"include_usage": False}, {"include_usage": True}, {"chunk_hint": 1}])
+        optional["stream_options"] = st.sampled_from(
+            [{"include_usage": False}, {"include_usage": True}, {"chunk_hint": 1}]
+        )
     if "request_thinking" in features:
         optional["thinking"] = thinking_object()
     if "store" in features:
@@ -115,9 +128,14 @@ def _optional(features: frozenset[str]) -> dict[str, st.SearchStrategy[Any]]:
     return optional
 
 
-def cases(model_ref: str, features: frozenset[str] = ALL_FEATURES, provider_id: str | None = None,
-          require: tuple[str, ...] = (), spellings: tuple[str, ...] = (),
-          request_defaults: dict[str, Any] | None = None) -> st.SearchStrategy[dict[str, Any]]:
+def cases(
+    model_ref: str,
+    features: frozenset[str] = ALL_FEATURES,
+    provider_id: str | None = None,
+    require: tuple[str, ...] = (),
+    spellings: tuple[str, ...] = (),
+    request_defaults: dict[str, Any] | None = None,
+) -> st.SearchStrategy[dict[str, Any]]:
     """A valid case for `model_ref`.
 
     `require` focuses a rule's suite on the inputs that rule is about (e.g. "keep",
@@ -129,8 +147,14 @@ def cases(model_ref: str, features: frozenset[str] = ALL_FEATURES, provider_id: 
 
 
 @cache  # one strategy per suite and model: Hypothesis then validates and caches it once
-def _cases(model_ref: str, features: frozenset[str], provider_id: str | None, need: frozenset[str],
-           spellings: tuple[str, ...], defaults: str) -> st.SearchStrategy[dict[str, Any]]:
+def _cases(
+    model_ref: str,
+    features: frozenset[str],
+    provider_id: str | None,
+    need: frozenset[str],
+    spellings: tuple[str, ...],
+    defaults: str,
+) -> st.SearchStrategy[dict[str, Any]]:
     return _case_strategy(model_ref, features, provider_id, need, spellings, json.loads(defaults))
 
 
@@ -139,13 +163,23 @@ SPELLING_CHOICE = {True: st.integers(0, 1), False: st.integers(0, 3)}
 
 
 @st.composite
-def _case_strategy(draw, model_ref: str, features: frozenset[str], provider_id: str | None, need: frozenset[str],
-                   spellings: tuple[str, ...], request_defaults: dict[str, Any]) -> dict[str, Any]:
+def _case_strategy(
+    draw,
+    model_ref: str,
+    features: frozenset[str],
+    provider_id: str | None,
+    need: frozenset[str],
+    spellings: tuple[str, ...],
+    request_defaults: dict[str, Any],
+) -> dict[str, Any]:
     provider_id = provider_id or model_ref.split("/", 1)[0]
     ref = model_ref
     if spellings and draw(SPELLING_CHOICE["ref_spelling" in need]) == 0:
         ref = draw(_sampled(spellings))
-    case: dict[str, Any] = {"model": ref, "request": {**_request(draw, features, need), **json.loads(json.dumps(request_defaults))}}
+    case: dict[str, Any] = {
+        "model": ref,
+        "request": {**_request(draw, features, need), **json.loads(json.dumps(request_defaults))},
+    }
     if "thinking_level" in features:
         level = draw(LEVEL)
         if level is not None or draw(BOOL):

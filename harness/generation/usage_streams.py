@@ -15,8 +15,11 @@ def usage_stream(draw) -> list[dict[str, Any]]:
     prompt = draw(st.integers(1, 200_000))
     completion = draw(st.integers(0, 20_000))
     cached = draw(st.integers(0, prompt))
-    usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion,
-                             "total_tokens": prompt + completion}
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
     cache_form = draw(st.sampled_from(["top", "details", "both", "none"]))
     if cache_form in ("top", "both"):
         usage["cached_tokens"] = cached
@@ -25,9 +28,15 @@ def usage_stream(draw) -> list[dict[str, Any]]:
     if draw(st.booleans()):
         usage["completion_tokens_details"] = {"reasoning_tokens": draw(st.integers(0, completion))}
     where = draw(st.sampled_from(["choice", "trailing", "both", "none"]))
-    head = {"id": "chatcmpl-6a8de8e8a1b2c3d4e5f60718", "object": "chat.completion.chunk",
-            "created": 1787685096, "model": "kimi-k2.6"}
-    chunks = [{**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "ok"}, "finish_reason": None}]}]
+    head = {
+        "id": "chatcmpl-6a8de8e8a1b2c3d4e5f60718",
+        "object": "chat.completion.chunk",
+        "created": 1787685096,
+        "model": "kimi-k2.6",
+    }
+    chunks = [
+        {**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "ok"}, "finish_reason": None}]}
+    ]
     finish: dict[str, Any] = {"index": 0, "delta": {}, "finish_reason": "stop"}
     if where in ("choice", "both"):
         finish["usage"] = dict(usage)

@@ -57,7 +57,7 @@ class _Renamer:
             return raw
         new = strict(raw)
         if new in self.used:
-            new = (new[: MAX_LEN - 8] + _sha(raw)[:8])
+            new = new[: MAX_LEN - 8] + _sha(raw)[:8]
         return new
 
     def _later(self, raw: str, occurrence: int) -> str:

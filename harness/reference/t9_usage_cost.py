@@ -23,8 +23,13 @@ RULE = "T9"
 
 def prices(model_ref: str, catalog: Catalog | None = None) -> dict[str, Any]:
     cost = (catalog or builtin()).resolve(model_ref).cost
-    return {"unit": cost["unit"], "input": cost["input"], "output": cost["output"],
-            "cache_read": cost.get("cacheRead", 0), "cache_write": cost.get("cacheWrite", 0)}
+    return {
+        "unit": cost["unit"],
+        "input": cost["input"],
+        "output": cost["output"],
+        "cache_read": cost.get("cacheRead", 0),
+        "cache_write": cost.get("cacheWrite", 0),
+    }
 
 
 def usage_and_cost(response_or_chunks: Any, model_ref: str, catalog: Catalog | None = None) -> dict[str, Any] | None:
@@ -41,7 +46,14 @@ def usage_and_cost(response_or_chunks: Any, model_ref: str, catalog: Catalog | N
         "cacheRead": usage.cached_tokens,
         "cacheWrite": usage.cache_write_tokens,
         "totalTokens": usage.total_tokens,
-        "cost": {k: round(float(getattr(cost, a)), 12) for k, a in
-                 (("input", "input"), ("output", "output"), ("cacheRead", "cache_read"),
-                  ("cacheWrite", "cache_write"), ("total", "total"))},
+        "cost": {
+            k: round(float(getattr(cost, a)), 12)
+            for k, a in (
+                ("input", "input"),
+                ("output", "output"),
+                ("cacheRead", "cache_read"),
+                ("cacheWrite", "cache_write"),
+                ("total", "total"),
+            )
+        },
     }

@@ -60,7 +60,9 @@ def cli_path(directory: Path) -> Path:
 def node_binary() -> str:
     node = os.environ.get("KIMI_CONFORMANCE_NODE") or shutil.which("node")
     if not node:
-        raise BuildError("node not found on PATH (Allure 3 needs Node >= 20): install nodejs >= 20 or set KIMI_CONFORMANCE_NODE")
+        raise BuildError(
+            "node not found on PATH (Allure 3 needs Node >= 20): install nodejs >= 20 or set KIMI_CONFORMANCE_NODE"
+        )
     out = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.strip()
     major = int(out.lstrip("v").split(".")[0])
     if major < NODE_MIN:
@@ -99,9 +101,17 @@ def install(force: bool = False) -> Path:
         from harness.targets.node.install import npm_env
 
         subprocess.run(cmd, cwd=tmp, check=True, env=npm_env(dict(os.environ)))
-        (tmp / STAMP).write_text(json.dumps({
-            "allure": allure_version(), "fingerprint": _fingerprint(),
-            "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=2) + "\n")
+        (tmp / STAMP).write_text(
+            json.dumps(
+                {
+                    "allure": allure_version(),
+                    "fingerprint": _fingerprint(),
+                    "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         replace_dir(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

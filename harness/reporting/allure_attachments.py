@@ -37,8 +37,7 @@ def on_report(item, call, report) -> None:
     try:
         _attach_failure(item, call, report)
     except Exception as e:  # a report problem must never hide the test's own failure
-        _attach(f"could not build the report attachments: {type(e).__name__}: {e}", "report error",
-                _types().TEXT)
+        _attach(f"could not build the report attachments: {type(e).__name__}: {e}", "report error", _types().TEXT)
 
 
 def _types():
@@ -72,8 +71,11 @@ def _attach_failure(item, call, report) -> None:
         if page:
             _attach(page, "diff (side by side)", T.HTML)
     # wire tests: what went over the wire, recorded with record_property (before asserting)
-    for key, name in (("wire.request", "request body"), ("wire.response", "response body"),
-                      ("wire.steps", "wire exchanges")):
+    for key, name in (
+        ("wire.request", "request body"),
+        ("wire.response", "response body"),
+        ("wire.steps", "wire exchanges"),
+    ):
         for k, v in report.user_properties:
             if k == key:
                 _attach(v if isinstance(v, str) else _dumps(v), name, T.TEXT if isinstance(v, str) else T.JSON)
@@ -100,8 +102,7 @@ def attach_exchange(request: Any = None, response: Any = None) -> None:
             continue
         if isinstance(body, bytes):
             body = body.decode("utf-8", "replace")
-        _attach(body if isinstance(body, str) else _dumps(body), name,
-                T.TEXT if isinstance(body, str) else T.JSON)
+        _attach(body if isinstance(body, str) else _dumps(body), name, T.TEXT if isinstance(body, str) else T.JSON)
 
 
 def readable_diff(reference: Any, outbound: Any, engine_diff: str | None, target: str = "target") -> tuple[str, str]:
@@ -112,13 +113,16 @@ def readable_diff(reference: Any, outbound: Any, engine_diff: str | None, target
         b = _dumps(outbound).splitlines()
         lines = list(difflib.unified_diff(a, b, "reference", str(target), lineterm="", n=3))
         text = "\n".join(lines)
-        table = difflib.HtmlDiff(wrapcolumn=80).make_table(a, b, "reference", html.escape(str(target)),
-                                                            context=True, numlines=3)
-        page = ("<!doctype html><html><head><meta charset='utf-8'><style>"
-                "body{font:12px monospace}table.diff{border-collapse:collapse}"
-                "td{padding:0 4px;vertical-align:top}.diff_add{background:#aaffaa}"
-                ".diff_chg{background:#ffff77}.diff_sub{background:#ffaaaa}"
-                "</style></head><body>" + table + "</body></html>")
+        table = difflib.HtmlDiff(wrapcolumn=80).make_table(
+            a, b, "reference", html.escape(str(target)), context=True, numlines=3
+        )
+        page = (
+            "<!doctype html><html><head><meta charset='utf-8'><style>"
+            "body{font:12px monospace}table.diff{border-collapse:collapse}"
+            "td{padding:0 4px;vertical-align:top}.diff_add{background:#aaffaa}"
+            ".diff_chg{background:#ffff77}.diff_sub{background:#ffaaaa}"
+            "</style></head><body>" + table + "</body></html>"
+        )
     if engine_diff:
         head = f"What the rule compares ({target} vs reference):\n{engine_diff}\n"
         text = head + ("\nWhole request, unified diff (reference -> " + str(target) + "):\n" + text if text else "")
@@ -157,6 +161,8 @@ def hypothesis_failure(longrepr: str) -> tuple[str, str]:
     blob = ""
     m = _BLOB_RE.search(text)
     if m:
-        blob = (f"{m.group(0)}\n\nAdd this decorator above the test function (under @given) to replay the "
-                "exact failing example; remove it afterwards.")
+        blob = (
+            f"{m.group(0)}\n\nAdd this decorator above the test function (under @given) to replay the "
+            "exact failing example; remove it afterwards."
+        )
     return example, blob

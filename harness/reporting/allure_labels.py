@@ -37,14 +37,14 @@ def severity(rule: str | None) -> str:
     return rule_info().get(rule or "", {}).get("severity", "normal")
 
 
-
 def _marker_arg(item, name: str) -> str | None:
     marker = item.get_closest_marker(name)
     return str(marker.args[0]) if marker and marker.args else None
 
 
 _VOLATILE_RE = re.compile(
-    r" at 0x[0-9a-f]+|(?:127\.0\.0\.1|localhost|\[::1\]):\d+|/tmp/|/var/folders/|pytest-of-|\d{10,}")
+    r" at 0x[0-9a-f]+|(?:127\.0\.0\.1|localhost|\[::1\]):\d+|/tmp/|/var/folders/|pytest-of-|\d{10,}"
+)
 
 
 def volatile(value: Any) -> bool:

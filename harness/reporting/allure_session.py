@@ -47,8 +47,7 @@ def write_properties(path: Path, values: dict[str, str]) -> None:
         s = s.replace("\\", "\\\\").replace("\n", "\\n")
         return re.sub(r"([=: #!])", r"\\\1", s) if key else s
 
-    path.write_text("".join(f"{esc(k, True)}={esc(scrub(str(v)))}\n" for k, v in values.items()),
-                    encoding="utf-8")
+    path.write_text("".join(f"{esc(k, True)}={esc(scrub(str(v)))}\n" for k, v in values.items()), encoding="utf-8")
 
 
 class _SessionHooks:

@@ -66,7 +66,6 @@ GUARD = ALLURE3_SRC / "offline-guard.cjs"
 HISTORY_LIMIT = 30
 
 
-
 def allure_config(out: Path, history: Path, name: str, single_file: bool) -> dict:
     return {
         "name": name,
@@ -76,13 +75,15 @@ def allure_config(out: Path, history: Path, name: str, single_file: bool) -> dic
         "appendHistory": True,
         "categories": {"rules": categories.allure3()},
         "plugins": {
-            "awesome": {"options": {
-                "reportName": name,
-                "singleFile": single_file,
-                "reportLanguage": "en",
-                "theme": "light",
-                "groupBy": ["epic", "feature", "story"],
-            }},
+            "awesome": {
+                "options": {
+                    "reportName": name,
+                    "singleFile": single_file,
+                    "reportLanguage": "en",
+                    "theme": "light",
+                    "groupBy": ["epic", "feature", "story"],
+                }
+            },
         },
     }
 
@@ -90,9 +91,18 @@ def allure_config(out: Path, history: Path, name: str, single_file: bool) -> dic
 # ----------------------------------------------------------------------------------- offline
 
 
-def generate(results: Path, out: Path, history: Path, *, name: str = "kimi-conformance",
-             single_file: bool = False, matrix: Path | None = None, results_dir: Path | None = None,
-             allure_dir: Path | None = None, summary_md: Path | None = None) -> dict:
+def generate(
+    results: Path,
+    out: Path,
+    history: Path,
+    *,
+    name: str = "kimi-conformance",
+    single_file: bool = False,
+    matrix: Path | None = None,
+    results_dir: Path | None = None,
+    allure_dir: Path | None = None,
+    summary_md: Path | None = None,
+) -> dict:
     t0 = time.monotonic()
     if not results.is_dir() or not any(results.glob("*-result.json")):
         raise BuildError(f"no Allure results in {results} (run pytest with --alluredir {results})")
@@ -118,8 +128,18 @@ def generate(results: Path, out: Path, history: Path, *, name: str = "kimi-confo
         env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
         env.update(KIMI_OFFLINE_GUARD_LOG=str(guard_log), NO_COLOR="1", FORCE_COLOR="0", CI=env.get("CI", ""))
         env.pop("NODE_OPTIONS", None)
-        cmd = [node_binary(), "--require", str(GUARD), str(cli_path(allure_dir)), "generate", str(results.resolve()),
-               "--config", str(config), "--output", str(out.resolve())]
+        cmd = [
+            node_binary(),
+            "--require",
+            str(GUARD),
+            str(cli_path(allure_dir)),
+            "generate",
+            str(results.resolve()),
+            "--config",
+            str(config),
+            "--output",
+            str(out.resolve()),
+        ]
         _say("$ " + " ".join(cmd))
         proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
         if proc.stdout.strip():
@@ -129,8 +149,11 @@ def generate(results: Path, out: Path, history: Path, *, name: str = "kimi-confo
         blocked = guard_log.read_text().splitlines() if guard_log.is_file() else []
         if blocked:
             raise BuildError("report generation tried to reach outside hosts:\n" + "\n".join(blocked))
-        tag_new_lines(run_history, known, current.snapshot() if current else {"runId": run_id, "targets": {
-            t: {} for t in targets}})
+        tag_new_lines(
+            run_history,
+            known,
+            current.snapshot() if current else {"runId": run_id, "targets": {t: {} for t in targets}},
+        )
         shutil.copyfile(run_history, history.with_name(history.name + ".tmp"))
         os.replace(history.with_name(history.name + ".tmp"), history)
     finally:
@@ -142,38 +165,75 @@ def generate(results: Path, out: Path, history: Path, *, name: str = "kimi-confo
         before = previous.get("kimi") if previous else None
         s = run_summary.compare(runs.ResultsSet.from_snapshot(before) if before else None, current)
         summary_md = summary_md or history.with_name("summary.md")
-        add_page(out, run_summary.write(s, summary_md), "summary", "Summary", right_px=175,
-                 files=summary_md.parent / run_summary.CASES_DIR)
+        add_page(
+            out,
+            run_summary.write(s, summary_md),
+            "summary",
+            "Summary",
+            right_px=175,
+            files=summary_md.parent / run_summary.CASES_DIR,
+        )
         run_summary.append_step_summary(s)
     problems, notes = offline_problems(out)
     if problems:
         raise BuildError("the report would fetch from outside hosts:\n" + "\n".join(problems[:50]))
     (out / "regressions.json").write_text(json.dumps(regressions, indent=1), encoding="utf-8")
-    summary = {"out": str(out), "index": str(out / "index.html"), "regressions": regressions,
-               "run_id": run_id, "summary": str(summary_md) if current is not None else None,
-               "scrubbed_files": changed, "analytics_removed": stripped, "matrix": has_matrix,
-               "inert_urls_in_attachments": len(notes), "seconds": round(time.monotonic() - t0, 1)}
-    _say(f"report: {out / 'index.html'} ({len(regressions)} regression(s), matrix: {'yes' if has_matrix else 'no'}, "
-         f"analytics tags removed: {stripped}, {summary['seconds']}s)")
+    summary = {
+        "out": str(out),
+        "index": str(out / "index.html"),
+        "regressions": regressions,
+        "run_id": run_id,
+        "summary": str(summary_md) if current is not None else None,
+        "scrubbed_files": changed,
+        "analytics_removed": stripped,
+        "matrix": has_matrix,
+        "inert_urls_in_attachments": len(notes),
+        "seconds": round(time.monotonic() - t0, 1),
+    }
+    _say(
+        f"report: {out / 'index.html'} ({len(regressions)} regression(s), matrix: {'yes' if has_matrix else 'no'}, "
+        f"analytics tags removed: {stripped}, {summary['seconds']}s)"
+    )
     return summary
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m harness.reporting.build", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--results", type=Path, default=Path("reports/allure-results"), help="allure-results dir (pytest --alluredir)")
+    ap.add_argument(
+        "--results", type=Path, default=Path("reports/allure-results"), help="allure-results dir (pytest --alluredir)"
+    )
     ap.add_argument("--out", type=Path, default=Path("reports/allure-report"), help="report output dir")
-    ap.add_argument("--history", type=Path, default=Path("reports/history.jsonl"),
-                    help="Allure 3 history file, kept across runs (default reports/history.jsonl)")
-    ap.add_argument("--matrix", type=Path, default=Path("reports/matrix.md"),
-                    help="conformance matrix Markdown to include (default reports/matrix.md, skipped when absent)")
-    ap.add_argument("--results-dir", type=Path, default=Path("reports/results"),
-                    help="per-test conformance results (pytest --results-dir), for the matrix hook")
-    ap.add_argument("--summary", type=Path, default=Path("reports/summary.md"),
-                    help="where the run summary goes (Markdown; default reports/summary.md)")
+    ap.add_argument(
+        "--history",
+        type=Path,
+        default=Path("reports/history.jsonl"),
+        help="Allure 3 history file, kept across runs (default reports/history.jsonl)",
+    )
+    ap.add_argument(
+        "--matrix",
+        type=Path,
+        default=Path("reports/matrix.md"),
+        help="conformance matrix Markdown to include (default reports/matrix.md, skipped when absent)",
+    )
+    ap.add_argument(
+        "--results-dir",
+        type=Path,
+        default=Path("reports/results"),
+        help="per-test conformance results (pytest --results-dir), for the matrix hook",
+    )
+    ap.add_argument(
+        "--summary",
+        type=Path,
+        default=Path("reports/summary.md"),
+        help="where the run summary goes (Markdown; default reports/summary.md)",
+    )
     ap.add_argument("--name", default="kimi-conformance", help="report title")
     ap.add_argument("--single-file", action="store_true", help="one self-contained index.html (opens from file://)")
-    ap.add_argument("--fail-on-failures", action="store_true",
-                    help="after building, exit 1 when a test failed or broke (the report is published first)")
+    ap.add_argument(
+        "--fail-on-failures",
+        action="store_true",
+        help="after building, exit 1 when a test failed or broke (the report is published first)",
+    )
     ap.add_argument("--install-only", action="store_true", help="install the pinned Allure 3 into the cache and exit")
     ap.add_argument("--force-install", action="store_true", help="reinstall Allure 3 even when up to date")
     args = ap.parse_args(argv)
@@ -183,8 +243,16 @@ def main(argv: list[str] | None = None) -> int:
             print(d)
             if args.install_only:
                 return 0
-        generate(args.results, args.out, args.history, name=args.name, single_file=args.single_file,
-                 matrix=args.matrix, results_dir=args.results_dir, summary_md=args.summary)
+        generate(
+            args.results,
+            args.out,
+            args.history,
+            name=args.name,
+            single_file=args.single_file,
+            matrix=args.matrix,
+            results_dir=args.results_dir,
+            summary_md=args.summary,
+        )
     except (BuildError, subprocess.CalledProcessError) as e:
         print(f"[report] error: {e}", file=sys.stderr)
         return 2
@@ -201,8 +269,11 @@ def main(argv: list[str] | None = None) -> int:
 def failing_tests(results: Path) -> list[str]:
     from harness.reporting.history import FAILING, latest_results
 
-    return sorted(f"{r.get('status')}: {r.get('fullName')} {r.get('name')}"
-                  for _, r in latest_results(results).values() if r.get("status") in FAILING)
+    return sorted(
+        f"{r.get('status')}: {r.get('fullName')} {r.get('name')}"
+        for _, r in latest_results(results).values()
+        if r.get("status") in FAILING
+    )
 
 
 if __name__ == "__main__":

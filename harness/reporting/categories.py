@@ -44,19 +44,34 @@ BROKEN_UPSTREAM_MESSAGE = r"broken upstream"
 def allure3() -> list[dict]:
     failing = ["failed", "broken"]
     return [
-        {"id": "infrastructure", "name": INFRA, "expand": True,
-         # the message only: a long traceback quotes source code, which names exceptions
-         "matchers": [{"statuses": failing, "message": INFRASTRUCTURE}]},
-        {"id": "regressions", "name": REGRESSIONS, "expand": True, "groupByMessage": False,
-         "groupBy": [{"label": "feature"}],
-         "matchers": [{"statuses": failing, "labels": {REGRESSION_LABEL: "^true$"}}]},
-        {"id": "upstream", "name": UPSTREAM_ERRORS,
-         "matchers": [{"statuses": failing, "message": UPSTREAM}]},
-        {"id": "known-divergences", "name": KNOWN_DIVERGENCES, "groupByMessage": False,
-         "groupBy": [{"label": DIVERGENCE_LABEL}],
-         "matchers": [{"labels": {DIVERGENCE_LABEL: ".+"}}]},
-        {"id": "broken-upstream", "name": BROKEN_UPSTREAM,
-         "matchers": [{"statuses": ["skipped"], "message": BROKEN_UPSTREAM_MESSAGE}]},
+        {
+            "id": "infrastructure",
+            "name": INFRA,
+            "expand": True,
+            # the message only: a long traceback quotes source code, which names exceptions
+            "matchers": [{"statuses": failing, "message": INFRASTRUCTURE}],
+        },
+        {
+            "id": "regressions",
+            "name": REGRESSIONS,
+            "expand": True,
+            "groupByMessage": False,
+            "groupBy": [{"label": "feature"}],
+            "matchers": [{"statuses": failing, "labels": {REGRESSION_LABEL: "^true$"}}],
+        },
+        {"id": "upstream", "name": UPSTREAM_ERRORS, "matchers": [{"statuses": failing, "message": UPSTREAM}]},
+        {
+            "id": "known-divergences",
+            "name": KNOWN_DIVERGENCES,
+            "groupByMessage": False,
+            "groupBy": [{"label": DIVERGENCE_LABEL}],
+            "matchers": [{"labels": {DIVERGENCE_LABEL: ".+"}}],
+        },
+        {
+            "id": "broken-upstream",
+            "name": BROKEN_UPSTREAM,
+            "matchers": [{"statuses": ["skipped"], "message": BROKEN_UPSTREAM_MESSAGE}],
+        },
     ]
 
 
@@ -65,8 +80,11 @@ def allure2() -> list[dict]:
     return [
         {"name": INFRA, "matchedStatuses": ["failed", "broken"], "messageRegex": anywhere.format(INFRASTRUCTURE)},
         {"name": UPSTREAM_ERRORS, "matchedStatuses": ["failed", "broken"], "messageRegex": anywhere.format(UPSTREAM)},
-        {"name": BROKEN_UPSTREAM, "matchedStatuses": ["skipped"],
-         "messageRegex": anywhere.format(BROKEN_UPSTREAM_MESSAGE)},
+        {
+            "name": BROKEN_UPSTREAM,
+            "matchedStatuses": ["skipped"],
+            "messageRegex": anywhere.format(BROKEN_UPSTREAM_MESSAGE),
+        },
     ]
 
 

@@ -39,8 +39,10 @@ def _md5(text: str) -> str:
 def allure3_history_id(result: dict[str, Any]) -> str | None:
     """The history id Allure 3 computes for an Allure-2-format result (core/store/convert.js)."""
     labels = result.get("labels") or []
-    allure_id = next((lab.get("value") for lab in labels
-                      if lab.get("name") in ("ALLURE_ID", "AS_ID") and lab.get("value") != "-1"), None)
+    allure_id = next(
+        (lab.get("value") for lab in labels if lab.get("name") in ("ALLURE_ID", "AS_ID") and lab.get("value") != "-1"),
+        None,
+    )
     if allure_id:
         case_id = _md5(f"ALLURE_ID={allure_id}")
     elif result.get("testCaseId"):
@@ -49,8 +51,10 @@ def allure3_history_id(result: dict[str, Any]) -> str | None:
         case_id = _md5(result["fullName"])
     else:
         return None
-    params = sorted((p for p in result.get("parameters") or [] if not p.get("excluded")),
-                    key=lambda p: (str(p.get("name", "")).lower(), str(p.get("value", ""))))
+    params = sorted(
+        (p for p in result.get("parameters") or [] if not p.get("excluded")),
+        key=lambda p: (str(p.get("name", "")).lower(), str(p.get("value", ""))),
+    )
     joined = ",".join(f"{p.get('name')}:{p.get('value')}" for p in params)
     return f"{case_id}.{_md5(joined)}"
 
@@ -80,8 +84,9 @@ def run_of(entry: dict[str, Any]) -> str | None:
     return str(tag.get("runId")) if isinstance(tag, dict) and tag.get("runId") else None
 
 
-def previous_run(history_path: str | Path, run_id: str | None = None,
-                 targets: list[str] | None = None) -> dict[str, Any] | None:
+def previous_run(
+    history_path: str | Path, run_id: str | None = None, targets: list[str] | None = None
+) -> dict[str, Any] | None:
     """The entry to compare a run with: the newest line of another run with the same target names
     (an untagged line, from before runs were keyed, only when no tagged line fits). Without
     `run_id`, simply the newest line."""
@@ -126,8 +131,9 @@ def allure_run(results_dir: str | Path) -> tuple[str, list[str]]:
     targets: set[str] = set()
     for _, result in latest_results(results_dir).values():
         pairs.append((allure3_history_id(result) or result.get("fullName"), result.get("status")))
-        targets.update(str(p.get("value", "")).strip("'") for p in result.get("parameters") or []
-                       if p.get("name") == "target")
+        targets.update(
+            str(p.get("value", "")).strip("'") for p in result.get("parameters") or [] if p.get("name") == "target"
+        )
     return digest(sorted(pairs, key=str)), sorted(targets)
 
 
@@ -159,8 +165,9 @@ def latest_results(results_dir: str | Path) -> dict[tuple[str, str], tuple[Path,
     return latest
 
 
-def mark_regressions(results_dir: str | Path, history_path: str | Path, run_id: str | None = None,
-                     targets: list[str] | None = None) -> list[dict[str, str]]:
+def mark_regressions(
+    results_dir: str | Path, history_path: str | Path, run_id: str | None = None, targets: list[str] | None = None
+) -> list[dict[str, str]]:
     """Label this run's regressions in place, against `previous_run(history_path, run_id, targets)`;
     return them (name, fullName, historyId, status)."""
     entry = previous_run(history_path, run_id, targets)
@@ -168,8 +175,12 @@ def mark_regressions(results_dir: str | Path, history_path: str | Path, run_id: 
     by_id, by_name = _index(entry) if entry is not None else ({}, {})
     found = []
     for path, result in latest_results(results_dir).values():
-        labels = [lab for lab in result.get("labels") or []
-                  if lab.get("name") != REGRESSION_LABEL and not (lab.get("name") == "tag" and lab.get("value") == "regression")]
+        labels = [
+            lab
+            for lab in result.get("labels") or []
+            if lab.get("name") != REGRESSION_LABEL
+            and not (lab.get("name") == "tag" and lab.get("value") == "regression")
+        ]
         hid = allure3_history_id(result)
         before = by_id.get(hid) if hid else None
         if before is None:
@@ -180,8 +191,14 @@ def mark_regressions(results_dir: str | Path, history_path: str | Path, run_id: 
         regression = before == "passed" and status in FAILING and not is_infrastructure(message)
         if regression:
             labels += [{"name": REGRESSION_LABEL, "value": "true"}, {"name": "tag", "value": "regression"}]
-            found.append({"name": result.get("name", ""), "fullName": result.get("fullName", ""),
-                          "historyId": hid or "", "status": status})
+            found.append(
+                {
+                    "name": result.get("name", ""),
+                    "fullName": result.get("fullName", ""),
+                    "historyId": hid or "",
+                    "status": status,
+                }
+            )
         if labels != result.get("labels"):
             result["labels"] = labels
             path.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")

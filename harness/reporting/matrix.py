@@ -31,8 +31,22 @@ from typing import Any
 
 PASS, DIV, FAIL, NA, SKIP, NOT_RUN = "pass", "div", "FAIL", "n/a", "skip", "—"
 SEVERITY = {NOT_RUN: 0, NA: 1, SKIP: 2, PASS: 3, DIV: 4, FAIL: 5}
-RULE_ORDER = ("routing", "T1", "T2", "T3", "T4", "T5", "T6", "T6b", "T7", "T8", "T9",
-              "idempotence", "passthrough", "errors")
+RULE_ORDER = (
+    "routing",
+    "T1",
+    "T2",
+    "T3",
+    "T4",
+    "T5",
+    "T6",
+    "T6b",
+    "T7",
+    "T8",
+    "T9",
+    "idempotence",
+    "passthrough",
+    "errors",
+)
 ANY_MODEL = "*"
 HARNESS = "harness"  # tests with no target and no cassette (column_for)
 WIRE_PREFIX = "wire: "  # wire columns: the provenance of the cassettes (emulator, real, live)
@@ -44,13 +58,13 @@ COLUMN_NOTE = (
 )
 
 
-
 def column_for(area: str | None, provenance: str | None) -> str:
     """The column of a test without a target: the wire suites' is their cassette's provenance
     (`wire: emulator`, `wire: real`, `wire: live`); anything else is `harness`."""
     if area == "wire" and provenance:
         return f"wire: {provenance}"
     return HARNESS
+
 
 def classify(record: dict[str, Any]) -> str:
     outcome, reason = record.get("outcome"), str(record.get("reason") or "")
@@ -146,14 +160,22 @@ class Matrix:
         return _table([header, *rows, totals])
 
     def render_markdown(self) -> str:
-        out = ["# Conformance matrix", "",
-               "Cells: `pass`; `div` — passes only through listed known divergences; `FAIL`; "
-               "`n/a` — not applicable to the target (reason below); `—` — not run.", "",
-               COLUMN_NOTE, "",
-               "## Summary (over models)", ""]
-        out += _md_table(["rule", *self.targets],
-                         [[rule, *(self.summary(t, rule) for t in self.targets)] for rule in self.rules]
-                         + [["**total**", *(_total_text(self.totals(t)) for t in self.targets)]])
+        out = [
+            "# Conformance matrix",
+            "",
+            "Cells: `pass`; `div` — passes only through listed known divergences; `FAIL`; "
+            "`n/a` — not applicable to the target (reason below); `—` — not run.",
+            "",
+            COLUMN_NOTE,
+            "",
+            "## Summary (over models)",
+            "",
+        ]
+        out += _md_table(
+            ["rule", *self.targets],
+            [[rule, *(self.summary(t, rule) for t in self.targets)] for rule in self.rules]
+            + [["**total**", *(_total_text(self.totals(t)) for t in self.targets)]],
+        )
         for target in self.targets:
             out += ["", f"## {target}", ""]
             versions = self.meta.get(target, {}).get("versions")
@@ -173,7 +195,10 @@ class Matrix:
                 if c.status == NA:
                     reasons[next(iter(sorted(c.reasons)), "")].add(f"{rule}/{model}")
             if divs:
-                out += ["", "Known divergences met (cells): " + ", ".join(f"`{d}` ({n})" for d, n in sorted(divs.items()))]
+                out += [
+                    "",
+                    "Known divergences met (cells): " + ", ".join(f"`{d}` ({n})" for d, n in sorted(divs.items())),
+                ]
             for reason, where in sorted(reasons.items()):
                 out += ["", f"n/a ({len(where)} cells): {reason}"]
         return "\n".join(out) + "\n"

@@ -39,6 +39,7 @@ def matrix_markdown(matrix: Path, results_dirs: list[Path]) -> str | None:
 
 def markdown_to_html(md: str, title: str = "Conformance matrix") -> str:
     """A small, dependency-free Markdown renderer: headings, pipe tables, lists, code, paragraphs."""
+
     def inline(s: str) -> str:
         s = html.escape(s)
         s = re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
@@ -49,9 +50,15 @@ def markdown_to_html(md: str, title: str = "Conformance matrix") -> str:
     out, lines, i = [], md.splitlines(), 0
     while i < len(lines):
         line = lines[i]
-        if re.match(r"^\s*\|.*\|\s*$", line) and i + 1 < len(lines) and re.match(r"^\s*\|?[\s:|-]+\|?\s*$", lines[i + 1]):
+        if (
+            re.match(r"^\s*\|.*\|\s*$", line)
+            and i + 1 < len(lines)
+            and re.match(r"^\s*\|?[\s:|-]+\|?\s*$", lines[i + 1])
+        ):
             cells = lambda row: [c.strip() for c in row.strip().strip("|").split("|")]  # noqa: E731
-            out.append("<table><thead><tr>" + "".join(f"<th>{inline(c)}</th>" for c in cells(line)) + "</tr></thead><tbody>")
+            out.append(
+                "<table><thead><tr>" + "".join(f"<th>{inline(c)}</th>" for c in cells(line)) + "</tr></thead><tbody>"
+            )
             i += 2
             while i < len(lines) and re.match(r"^\s*\|.*\|\s*$", lines[i]):
                 out.append("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in cells(lines[i])) + "</tr>")
@@ -81,11 +88,13 @@ def markdown_to_html(md: str, title: str = "Conformance matrix") -> str:
         elif line.strip():
             out.append(f"<p>{inline(line)}</p>")
         i += 1
-    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>" + html.escape(title) + "</title>"
-            "<style>body{font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:24px;color:#22252a}"
-            "table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #d0d4dc;padding:4px 8px;text-align:left}"
-            "th{background:#f3f4f7}code,pre{font-family:monospace;background:#f3f4f7}pre{padding:8px}</style></head><body>"
-            "<p><a href='index.html'>&larr; back to the report</a></p>" + "\n".join(out) + "</body></html>")
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>" + html.escape(title) + "</title>"
+        "<style>body{font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:24px;color:#22252a}"
+        "table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #d0d4dc;padding:4px 8px;text-align:left}"
+        "th{background:#f3f4f7}code,pre{font-family:monospace;background:#f3f4f7}pre{padding:8px}</style></head><body>"
+        "<p><a href='index.html'>&larr; back to the report</a></p>" + "\n".join(out) + "</body></html>"
+    )
 
 
 def add_matrix(out: Path, md: str | None) -> bool:
@@ -96,10 +105,12 @@ def add_matrix(out: Path, md: str | None) -> bool:
     index = out / "index.html"
     text = index.read_text(encoding="utf-8")
     if MATRIX_LINK_ID not in text:
-        link = (f'<a id="{MATRIX_LINK_ID}" href="matrix.html" style="position:fixed;right:16px;bottom:12px;'
-                'z-index:2147483646;background:#3d7eff;color:#fff;padding:6px 12px;border-radius:6px;'
-                'font:13px Arial,Helvetica,sans-serif;text-decoration:none;box-shadow:0 1px 4px rgba(0,0,0,.25)">'
-                'Conformance matrix</a>\n')
+        link = (
+            f'<a id="{MATRIX_LINK_ID}" href="matrix.html" style="position:fixed;right:16px;bottom:12px;'
+            "z-index:2147483646;background:#3d7eff;color:#fff;padding:6px 12px;border-radius:6px;"
+            'font:13px Arial,Helvetica,sans-serif;text-decoration:none;box-shadow:0 1px 4px rgba(0,0,0,.25)">'
+            "Conformance matrix</a>\n"
+        )
         text = text.replace("</body>", link + "</body>", 1)
         index.write_text(text, encoding="utf-8")
     return True
@@ -117,10 +128,12 @@ def add_page(out: Path, md: str, stem: str, label: str, *, right_px: int, files:
     index, link_id = out / "index.html", f"kimi-conformance-{stem}-link"
     text = index.read_text(encoding="utf-8")
     if link_id not in text:
-        link = (f'<a id="{link_id}" href="{stem}.html" style="position:fixed;right:{right_px}px;bottom:12px;'
-                'z-index:2147483646;background:#3d7eff;color:#fff;padding:6px 12px;border-radius:6px;'
-                f'font:13px Arial,Helvetica,sans-serif;text-decoration:none;box-shadow:0 1px 4px rgba(0,0,0,.25)">'
-                f'{html.escape(label)}</a>\n')
+        link = (
+            f'<a id="{link_id}" href="{stem}.html" style="position:fixed;right:{right_px}px;bottom:12px;'
+            "z-index:2147483646;background:#3d7eff;color:#fff;padding:6px 12px;border-radius:6px;"
+            f'font:13px Arial,Helvetica,sans-serif;text-decoration:none;box-shadow:0 1px 4px rgba(0,0,0,.25)">'
+            f"{html.escape(label)}</a>\n"
+        )
         index.write_text(text.replace("</body>", link + "</body>", 1), encoding="utf-8")
 
 

@@ -11,7 +11,20 @@ from pathlib import Path
 from harness.reporting.allure3_install import BuildError
 from harness.reporting.redact import contains_secret, scrub
 
-TEXT_SUFFIXES = (".json", ".txt", ".html", ".htm", ".xml", ".yaml", ".yml", ".properties", ".csv", ".md", ".log", ".uri")
+TEXT_SUFFIXES = (
+    ".json",
+    ".txt",
+    ".html",
+    ".htm",
+    ".xml",
+    ".yaml",
+    ".yml",
+    ".properties",
+    ".csv",
+    ".md",
+    ".log",
+    ".uri",
+)
 
 
 def scrub_results(results: Path) -> int:
@@ -57,30 +70,52 @@ def _scrub_json(obj):
 _ANALYTICS_SCRIPT_RE = re.compile(
     r"<script\b[^>]*\bsrc=[\"']https?://(?!localhost|127\.0\.0\.1)[^\"']*[\"'][^>]*>\s*</script>\s*"
     r"|<script\b[^>]*>(?:(?!</script>)[\s\S])*?(?:gtag\(|dataLayer)(?:(?!</script>)[\s\S])*</script>\s*",
-    re.I)
+    re.I,
+)
 
 LOCAL_HOST_RE = r"(?:localhost|127\.0\.0\.1|\[::1\])"
 # What makes a browser fetch by itself (not a link the user has to click).
 _FETCH_PATTERNS = [
-    ("html src/href", re.compile(
-        r"<(?:script|img|iframe|frame|embed|source|video|audio|track|input)\b[^>]*\b(?:src|srcset|poster)\s*=\s*[\"']?\s*"
-        r"(?://|https?://)(?!" + LOCAL_HOST_RE + r")[^\s\"'>]+", re.I)),
-    ("html link", re.compile(
-        r"<link\b[^>]*\bhref\s*=\s*[\"']?\s*(?://|https?://)(?!" + LOCAL_HOST_RE + r")[^\s\"'>]+", re.I)),
-    ("html object", re.compile(r"<object\b[^>]*\bdata\s*=\s*[\"']?\s*(?://|https?://)(?!" + LOCAL_HOST_RE + r")", re.I)),
+    (
+        "html src/href",
+        re.compile(
+            r"<(?:script|img|iframe|frame|embed|source|video|audio|track|input)\b[^>]*\b(?:src|srcset|poster)\s*=\s*[\"']?\s*"
+            r"(?://|https?://)(?!" + LOCAL_HOST_RE + r")[^\s\"'>]+",
+            re.I,
+        ),
+    ),
+    (
+        "html link",
+        re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?\s*(?://|https?://)(?!" + LOCAL_HOST_RE + r")[^\s\"'>]+", re.I),
+    ),
+    (
+        "html object",
+        re.compile(r"<object\b[^>]*\bdata\s*=\s*[\"']?\s*(?://|https?://)(?!" + LOCAL_HOST_RE + r")", re.I),
+    ),
     ("css url()", re.compile(r"url\(\s*[\"']?\s*(?://|https?://)(?!" + LOCAL_HOST_RE + r")[^)\"']+", re.I)),
     ("css @import", re.compile(r"@import\s+(?:url\()?\s*[\"']?(?://|https?://)(?!" + LOCAL_HOST_RE + r")", re.I)),
-    ("js fetch/import", re.compile(
-        r"(?:fetch|importScripts|sendBeacon|import)\(\s*[\"'`](?://|https?://)(?!" + LOCAL_HOST_RE + r")[^\"'`]+", re.I)),
-    ("known tracker/CDN host", re.compile(
-        r"(?:googletagmanager\.com|google-analytics\.com|gtag/js|fonts\.googleapis\.com|fonts\.gstatic\.com|"
-        r"cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|segment\.(?:io|com)|mixpanel\.com|sentry\.io|"
-        r"hotjar\.com|plausible\.io|amplitude\.com|posthog\.com|clarity\.ms)", re.I)),
+    (
+        "js fetch/import",
+        re.compile(
+            r"(?:fetch|importScripts|sendBeacon|import)\(\s*[\"'`](?://|https?://)(?!" + LOCAL_HOST_RE + r")[^\"'`]+",
+            re.I,
+        ),
+    ),
+    (
+        "known tracker/CDN host",
+        re.compile(
+            r"(?:googletagmanager\.com|google-analytics\.com|gtag/js|fonts\.googleapis\.com|fonts\.gstatic\.com|"
+            r"cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|segment\.(?:io|com)|mixpanel\.com|sentry\.io|"
+            r"hotjar\.com|plausible\.io|amplitude\.com|posthog\.com|clarity\.ms)",
+            re.I,
+        ),
+    ),
 ]
 _URL_RE = re.compile(r"https?://[^\s\"'`()<>\\,;]+", re.I)
 # URLs the app bundle contains that are not fetched: XML namespaces, links opened on click.
 INERT_URL_RE = re.compile(
-    r"^https?://(?:" + LOCAL_HOST_RE + r"|www\.w3\.org/|allurereport\.org/?$|trace\.playwright\.dev/?$|\$\{)", re.I)
+    r"^https?://(?:" + LOCAL_HOST_RE + r"|www\.w3\.org/|allurereport\.org/?$|trace\.playwright\.dev/?$|\$\{)", re.I
+)
 
 
 def strip_analytics(out: Path) -> int:

@@ -17,8 +17,7 @@ REDACTED = "<redacted>"
 _KEY_RE = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{6,}")
 _SECRET_HEADER = r"(?:proxy-authorization|authorization|x-api-key|api-key|cookie)"
 # "authorization": "Bearer x"  /  'x-api-key': 'x'  (JSON, Python reprs)
-_QUOTED_HEADER_RE = re.compile(
-    r"""(?ix)(["']""" + _SECRET_HEADER + r"""["']\s*[:=]\s*)(["'])((?:\\.|(?!\2).)*)\2""")
+_QUOTED_HEADER_RE = re.compile(r"""(?ix)(["']""" + _SECRET_HEADER + r"""["']\s*[:=]\s*)(["'])((?:\\.|(?!\2).)*)\2""")
 # Authorization: Bearer x   (HTTP header lines, YAML, logs)
 _LINE_HEADER_RE = re.compile(r"(?im)^(\s*-?\s*" + _SECRET_HEADER + r"\s*:\s*)(?![\"'])(\S.*?)\s*$")
 

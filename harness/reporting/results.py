@@ -105,8 +105,11 @@ class ResultsWriter:
 
     def add(self, item, report) -> None:
         # Keep the most telling phase: a setup skip or error, else the call.
-        if report.when == "call" or (report.when == "setup" and not report.passed) or (
-                report.when == "teardown" and report.failed):
+        if (
+            report.when == "call"
+            or (report.when == "setup" and not report.passed)
+            or (report.when == "teardown" and report.failed)
+        ):
             self.records[item.nodeid] = record_for(item, report)
 
     def payloads(self, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -149,7 +152,8 @@ class ResultsWriter:
             try:
                 old = json.loads(path.read_text(encoding="utf-8"))
                 old_id = old.get("run_id") or runs.file_run_id(
-                    str(old.get("target")), runs.target_versions(old, str(old.get("target"))), old["results"])
+                    str(old.get("target")), runs.target_versions(old, str(old.get("target"))), old["results"]
+                )
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 old_id = None  # unreadable: not a run to compare with
             if old_id is not None and old_id != run_id:

@@ -172,8 +172,12 @@ def _visit(page: Any, origin: str, report: Path, shots: Path, summary: dict, exp
     page.goto(f"{origin}/index.html#/charts")
     wait_for(page, "document.querySelectorAll('svg').length > 2", what="the charts")
     try:  # the charts render after their data loads: slow on a busy machine
-        wait_for(page, "/Status dynamics|trend/i.test(document.body ? document.body.innerText : '')",
-                 timeout=20, what="the trend chart's title")
+        wait_for(
+            page,
+            "/Status dynamics|trend/i.test(document.body ? document.body.innerText : '')",
+            timeout=20,
+            what="the trend chart's title",
+        )
     except AssertionError:
         pass  # reported below as a failed check, with the screenshot
     text = text_of(page)

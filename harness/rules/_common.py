@@ -18,10 +18,20 @@ NATIVE_ID = re.compile(r"^functions\.[^\s:]+:\d+$")
 OPENAI_ID = re.compile(r"^call_[A-Za-z0-9_-]+$")
 STRICT_ID = re.compile(r"^[A-Za-z0-9]{1,40}$")
 # Fields some rule may change; everything else must pass through untouched.
-GOVERNED = frozenset({
-    "model", "thinking", "reasoning_effort", "reasoningEffort", *FIXED_SAMPLING, "tool_choice",
-    "messages", *TOKEN_FIELDS, "store", "stream_options",
-})
+GOVERNED = frozenset(
+    {
+        "model",
+        "thinking",
+        "reasoning_effort",
+        "reasoningEffort",
+        *FIXED_SAMPLING,
+        "tool_choice",
+        "messages",
+        *TOKEN_FIELDS,
+        "store",
+        "stream_options",
+    }
+)
 COMPATIBLE_CHOICES = (None, "auto", "none")
 
 

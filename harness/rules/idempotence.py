@@ -23,18 +23,26 @@ def _checks(c: Check):
         return
     again = c.transform(c.case)
     if id_sequence(again) != id_sequence(c.out) or again["body"] != c.body:
-        yield c.violation("idempotence.deterministic", "/body", "the same case gave two different requests",
-                          c.body, again["body"])
+        yield c.violation(
+            "idempotence.deterministic", "/body", "the same case gave two different requests", c.body, again["body"]
+        )
         return
     twice = c.transform({**c.case, "request": c.body})
     if _without_ids(twice["body"]) != _without_ids(c.body):
-        yield c.violation("idempotence.idempotent", "/body", "transforming the outbound body again changed it",
-                          c.body, twice["body"])
+        yield c.violation(
+            "idempotence.idempotent", "/body", "transforming the outbound body again changed it", c.body, twice["body"]
+        )
 
 
 RULE = Rule(
-    id="idempotence", title="idempotence", section="idempotence", order=95, severity="minor",
+    id="idempotence",
+    title="idempotence",
+    section="idempotence",
+    order=95,
+    severity="minor",
     summary="the transformation is deterministic and idempotent",
-    test_name="test_idempotence", sources=("oc",), checks=(_checks,),
+    test_name="test_idempotence",
+    sources=("oc",),
+    checks=(_checks,),
     extra={"agreement": False},  # a property of the target alone
 )

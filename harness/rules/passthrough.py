@@ -19,13 +19,18 @@ def _checks(c: Check):
         if k not in GOVERNED and body.get(k, ABSENT) != v:
             yield c.violation("passthrough.field", pointer("body", k), f"no rule touches {k!r}", v, get(body, k))
     for k in sorted(set(body) - set(intended) - ADDED_BY_RULES):
-        yield c.violation("passthrough.added-field", pointer("body", k), f"{k!r} appeared, and no rule adds it",
-                          ABSENT, body[k])
+        yield c.violation(
+            "passthrough.added-field", pointer("body", k), f"{k!r} appeared, and no rule adds it", ABSENT, body[k]
+        )
     for i, (b, a) in enumerate(zip(messages(intended), messages(body))):
         if a.get("content", ABSENT) != b.get("content", ABSENT):
-            yield c.violation("passthrough.content", pointer("body", "messages", i, "content"),
-                              "message content is opaque and goes out byte for byte (D5)",
-                              b.get("content", ABSENT), a.get("content", ABSENT))
+            yield c.violation(
+                "passthrough.content",
+                pointer("body", "messages", i, "content"),
+                "message content is opaque and goes out byte for byte (D5)",
+                b.get("content", ABSENT),
+                a.get("content", ABSENT),
+            )
 
 
 def _call(call: dict[str, Any]) -> Any:
@@ -50,8 +55,14 @@ def _project(out):
 
 
 RULE = Rule(
-    id="passthrough", title="pass-through", section="pass-through", order=90,
+    id="passthrough",
+    title="pass-through",
+    section="pass-through",
+    order=90,
     summary="fields no rule touches pass through; message content byte for byte",
-    test_name="test_passthrough", sources=("oc", "D5"),
-    focus=("content",), checks=(_checks,), project=_project,
+    test_name="test_passthrough",
+    sources=("oc", "D5"),
+    focus=("content",),
+    checks=(_checks,),
+    project=_project,
 )

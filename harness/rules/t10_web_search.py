@@ -17,9 +17,15 @@ def _strategy(model, features):
 
 
 RULE = Rule(
-    id="T10", title="Kimi web search", section="t10-web-search", order=85,
+    id="T10",
+    title="Kimi web search",
+    section="t10-web-search",
+    order=85,
     summary="$web_search passes unchanged beside function tools, never pinned; the round trip echoes the "
-            "assistant message and the arguments byte for byte; strict ids reduce $web_search:1 to websearch1",
-    test_name="test_t10_web_search", sources=("doc:003 web search", "research websearch", "oc"),
-    checks=(registry_check,), project=project, strategy=_strategy,
+    "assistant message and the arguments byte for byte; strict ids reduce $web_search:1 to websearch1",
+    test_name="test_t10_web_search",
+    sources=("doc:003 web search", "research websearch", "oc"),
+    checks=(registry_check,),
+    project=project,
+    strategy=_strategy,
 )

@@ -18,8 +18,9 @@ from harness.rules._rule import ABSENT, Check, Rule
 def _dropped(c: Check, keys, check: str):
     for k in keys:
         if k in c.body:
-            yield c.violation(check, pointer("body", k), f"{c.ctx.model.ref} always thinks: {k} must be dropped",
-                              ABSENT, c.body[k])
+            yield c.violation(
+                check, pointer("body", k), f"{c.ctx.model.ref} always thinks: {k} must be dropped", ABSENT, c.body[k]
+            )
 
 
 def _always(c: Check):
@@ -27,11 +28,21 @@ def _always(c: Check):
     yield from _dropped(c, (*T1_CONTROLS, *ctx.model.thinking.get("fixedSampling", [])), "T1.dropped")
     tc = body.get("tool_choice")
     if tc not in COMPATIBLE_CHOICES:
-        yield c.violation("T1.tool-choice-auto", "/body/tool_choice",
-                          f"{ctx.model.ref}: tool_choice {tc!r} must become 'auto' (thinking cannot be disabled)", "auto", tc)
+        yield c.violation(
+            "T1.tool-choice-auto",
+            "/body/tool_choice",
+            f"{ctx.model.ref}: tool_choice {tc!r} must become 'auto' (thinking cannot be disabled)",
+            "auto",
+            tc,
+        )
     elif intended.get("tool_choice") in ("auto", "none") and tc != intended["tool_choice"]:
-        yield c.violation("T1.compatible-kept", "/body/tool_choice", f"tool_choice {intended['tool_choice']!r} is "
-                          "compatible and must stay", intended["tool_choice"], get(body, "tool_choice"))
+        yield c.violation(
+            "T1.compatible-kept",
+            "/body/tool_choice",
+            f"tool_choice {intended['tool_choice']!r} is compatible and must stay",
+            intended["tool_choice"],
+            get(body, "tool_choice"),
+        )
 
 
 def _effort(c: Check):
@@ -39,8 +50,13 @@ def _effort(c: Check):
     yield from _dropped(c, ("thinking", *ctx.model.thinking.get("fixedSampling", [])), "T1.dropped")
     tc = body.get("tool_choice")
     if tc not in (*COMPATIBLE_CHOICES, "required"):
-        yield c.violation("T1.effort-pinned-tool", "/body/tool_choice",
-                          f"{ctx.model.ref}: a pinned tool_choice is incompatible with thinking", "auto", tc)
+        yield c.violation(
+            "T1.effort-pinned-tool",
+            "/body/tool_choice",
+            f"{ctx.model.ref}: a pinned tool_choice is incompatible with thinking",
+            "auto",
+            tc,
+        )
     level = c.case.get("thinking")
     if level is not None:
         effort = ctx.model.thinking.get("effortLevels", {}).get(level)
@@ -48,8 +64,13 @@ def _effort(c: Check):
         if not ctx.compat.get("supportsReasoningEffort", False):
             want = None  # T7: a provider that cannot take reasoning_effort never gets it
         if body.get("reasoning_effort") != want:
-            yield c.violation("T1.effort-level", "/body/reasoning_effort", f"/think {level} on {ctx.model.ref} must "
-                              f"send reasoning_effort={want!r}", want or ABSENT, get(body, "reasoning_effort"))
+            yield c.violation(
+                "T1.effort-level",
+                "/body/reasoning_effort",
+                f"/think {level} on {ctx.model.ref} must send reasoning_effort={want!r}",
+                want or ABSENT,
+                get(body, "reasoning_effort"),
+            )
 
 
 def _checks(c: Check):
@@ -61,19 +82,32 @@ def _checks(c: Check):
     else:  # T1 must not fire elsewhere: sampling overrides are the caller's to keep
         for k in FIXED_SAMPLING:
             if k in c.intended and c.body.get(k, ABSENT) != c.intended[k]:
-                yield c.violation("T1.sampling-kept", pointer("body", k), f"{c.ctx.model.ref} does not pin {k}",
-                                  c.intended[k], get(c.body, k))
+                yield c.violation(
+                    "T1.sampling-kept",
+                    pointer("body", k),
+                    f"{c.ctx.model.ref} does not pin {k}",
+                    c.intended[k],
+                    get(c.body, k),
+                )
     for k in KEPT_BY_T1:
         if k in c.intended and c.body.get(k, ABSENT) != c.intended[k]:
-            yield c.violation("T1.never-dropped", pointer("body", k), f"{k} is never dropped", c.intended[k], get(c.body, k))
+            yield c.violation(
+                "T1.never-dropped", pointer("body", k), f"{k} is never dropped", c.intended[k], get(c.body, k)
+            )
 
 
 RULE = Rule(
-    id="T1", title="always-thinking models", section="t1", order=10, severity="critical",
+    id="T1",
+    title="always-thinking models",
+    section="t1",
+    order=10,
+    severity="critical",
     summary="K2.7 Code (and K3) drop thinking, reasoning_effort and the pinned sampling fields; keep "
-            "stop/seed/logprobs/max_tokens; tool_choice -> auto",
-    test_name="test_t1_always_thinking", sources=("doc:003 K2.7 Code", "oc", "wire"),
-    focus=("sampling", "tool_choice"), checks=(_checks,),
+    "stop/seed/logprobs/max_tokens; tool_choice -> auto",
+    test_name="test_t1_always_thinking",
+    sources=("doc:003 K2.7 Code", "oc", "wire"),
+    focus=("sampling", "tool_choice"),
+    checks=(_checks,),
     project=lambda out: pick(out["body"], (*T1_CONTROLS, *FIXED_SAMPLING, *KEPT_BY_T1, "tool_choice")),
     reference_step="t1_always_thinking",
 )

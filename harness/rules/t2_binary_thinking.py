@@ -24,16 +24,27 @@ def _checks(c: Check):
     expected, got = expected_type(c), thinking_type(c.body.get("thinking"))
     if got != expected:
         check = "T2.thinking-type" if c.ctx.thinking_mode == "binary" else "T2.passthrough"
-        yield c.violation(check, "/body/thinking/type", f"thinking.type should be {expected!r} (level "
-                          f"{c.case.get('thinking')!r}, configured {(c.case.get('params') or {}).get('thinking')!r})",
-                          expected, got)
+        yield c.violation(
+            check,
+            "/body/thinking/type",
+            f"thinking.type should be {expected!r} (level "
+            f"{c.case.get('thinking')!r}, configured {(c.case.get('params') or {}).get('thinking')!r})",
+            expected,
+            got,
+        )
 
 
 RULE = Rule(
-    id="T2", title="binary thinking", section="t2", order=20, severity="critical",
+    id="T2",
+    title="binary thinking",
+    section="t2",
+    order=20,
+    severity="critical",
     summary="binary thinking from /think and configured params.thinking (objects, booleans, words)",
-    test_name="test_t2_binary_thinking", sources=("doc:003 thinking", "oc"),
-    focus=("configured_thinking",), checks=(_checks,),
+    test_name="test_t2_binary_thinking",
+    sources=("doc:003 thinking", "oc"),
+    focus=("configured_thinking",),
+    checks=(_checks,),
     project=lambda out: pick(out["body"], ("thinking", "tool_choice")),
     reference_step="t2_binary_thinking",
 )

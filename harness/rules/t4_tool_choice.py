@@ -17,8 +17,13 @@ def _checks(c: Check):
     default = c.ctx.model.thinking.get("default")
     tc = body.get("tool_choice")
     if effective(mode, body, default) == "enabled" and tc not in COMPATIBLE_CHOICES:
-        yield c.violation("T4.incompatible-under-thinking", "/body/tool_choice",
-                          "thinking is enabled, so tool_choice must be auto or none", "auto", tc)
+        yield c.violation(
+            "T4.incompatible-under-thinking",
+            "/body/tool_choice",
+            "thinking is enabled, so tool_choice must be auto or none",
+            "auto",
+            tc,
+        )
         return
     itc = intended.get("tool_choice")
     pre = dict(intended)
@@ -27,26 +32,52 @@ def _checks(c: Check):
         pre["thinking"] = {"type": want}
     if itc in COMPATIBLE_CHOICES or effective(mode, pre, default) != "enabled":
         if tc != itc and "tool_choice" in intended:
-            yield c.violation("T4.compatible-kept", "/body/tool_choice", f"tool_choice {itc!r} is compatible here "
-                              "and must stay", itc, get(body, "tool_choice"))
+            yield c.violation(
+                "T4.compatible-kept",
+                "/body/tool_choice",
+                f"tool_choice {itc!r} is compatible here and must stay",
+                itc,
+                get(body, "tool_choice"),
+            )
         return
     if is_pinned(itc):
         if tc != itc:
-            yield c.violation("T4.pinned-kept", "/body/tool_choice", "a pinned tool is kept (thinking is disabled "
-                              "instead)", itc, get(body, "tool_choice"))
+            yield c.violation(
+                "T4.pinned-kept",
+                "/body/tool_choice",
+                "a pinned tool is kept (thinking is disabled instead)",
+                itc,
+                get(body, "tool_choice"),
+            )
         elif thinking_type(body.get("thinking")) != "disabled":
-            yield c.violation("T4.pinned-disables-thinking", "/body/thinking/type", "a pinned tool disables thinking",
-                              "disabled", thinking_type(body.get("thinking")))
+            yield c.violation(
+                "T4.pinned-disables-thinking",
+                "/body/thinking/type",
+                "a pinned tool disables thinking",
+                "disabled",
+                thinking_type(body.get("thinking")),
+            )
     elif tc != "auto":
-        yield c.violation("T4.required-to-auto", "/body/tool_choice", f"tool_choice {itc!r} is incompatible with "
-                          "thinking and must become 'auto'", "auto", get(body, "tool_choice"))
+        yield c.violation(
+            "T4.required-to-auto",
+            "/body/tool_choice",
+            f"tool_choice {itc!r} is incompatible with thinking and must become 'auto'",
+            "auto",
+            get(body, "tool_choice"),
+        )
 
 
 RULE = Rule(
-    id="T4", title="tool_choice under thinking", section="t4", order=40, severity="critical",
+    id="T4",
+    title="tool_choice under thinking",
+    section="t4",
+    order=40,
+    severity="critical",
     summary="under thinking only auto/none; required -> auto; a pinned tool disables thinking",
-    test_name="test_t4_tool_choice", sources=("doc:003 tool_choice", "oc", "wire 400s", "D2", "D4"),
-    focus=("tool_choice",), checks=(_checks,),
+    test_name="test_t4_tool_choice",
+    sources=("doc:003 tool_choice", "oc", "wire 400s", "D2", "D4"),
+    focus=("tool_choice",),
+    checks=(_checks,),
     project=lambda out: pick(out["body"], ("thinking", "tool_choice")),
     reference_step="t4_tool_choice",
 )

@@ -28,21 +28,41 @@ def _checks(c: Check):
         raw_results = [before[i]["tool_call_id"] for i, _ in results]
         for (i, j), r, n in zip(calls, raw, new):
             if n != r:
-                yield c.violation("T6.passthrough", pointer("body", "messages", i, "tool_calls", j, "id"),
-                                  f"provider {c.ctx.provider_id} sanitizes nothing: ids pass through", r, n)
+                yield c.violation(
+                    "T6.passthrough",
+                    pointer("body", "messages", i, "tool_calls", j, "id"),
+                    f"provider {c.ctx.provider_id} sanitizes nothing: ids pass through",
+                    r,
+                    n,
+                )
         for (i, _), r, n in zip(results, raw_results, new_results):
             if n != r:
-                yield c.violation("T6.passthrough", pointer("body", "messages", i, "tool_call_id"),
-                                  f"provider {c.ctx.provider_id} sanitizes nothing: ids pass through", r, n)
+                yield c.violation(
+                    "T6.passthrough",
+                    pointer("body", "messages", i, "tool_call_id"),
+                    f"provider {c.ctx.provider_id} sanitizes nothing: ids pass through",
+                    r,
+                    n,
+                )
         return
     for dupe in sorted(k for k, n in Counter(new).items() if n > 1):
         i, j = calls[new.index(dupe)]
-        yield c.violation("T6.unique", pointer("body", "messages", i, "tool_calls", j, "id"),
-                          "tool-call ids must be unique after T6", "a unique id", dupe)
+        yield c.violation(
+            "T6.unique",
+            pointer("body", "messages", i, "tool_calls", j, "id"),
+            "tool-call ids must be unique after T6",
+            "a unique id",
+            dupe,
+        )
     for (i, call), got in zip(results, new_results):
         if call is not None and got != new[call]:
-            yield c.violation("T6.result-follows-call", pointer("body", "messages", i, "tool_call_id"),
-                              "a tool result must point at its own call", new[call], got)
+            yield c.violation(
+                "T6.result-follows-call",
+                pointer("body", "messages", i, "tool_call_id"),
+                "a tool result must point at its own call",
+                new[call],
+                got,
+            )
     seen: set[str] = set()
     for (i, j), r, n in zip(calls, raw, new):
         first = r not in seen
@@ -51,11 +71,17 @@ def _checks(c: Check):
         if first and NATIVE_ID.match(r) and n != r:
             yield c.violation("T6.first-native-kept", path, "the first occurrence of a native id must be kept", r, n)
         elif policy in _CALL_STYLE and not first and not OPENAI_ID.match(n):
-            yield c.violation("T6.duplicate-call-id", path, f"a duplicate of {r!r} must become a deterministic call_* id",
-                              "call_<24 hex>", n)
+            yield c.violation(
+                "T6.duplicate-call-id",
+                path,
+                f"a duplicate of {r!r} must become a deterministic call_* id",
+                "call_<24 hex>",
+                n,
+            )
         elif policy == "strict" and not (first and NATIVE_ID.match(r)) and not STRICT_ID.match(n):
-            yield c.violation("T6.strict-charset", path, "strict sanitization allows only [A-Za-z0-9]{1,40}",
-                              "[A-Za-z0-9]{1,40}", n)
+            yield c.violation(
+                "T6.strict-charset", path, "strict sanitization allows only [A-Za-z0-9]{1,40}", "[A-Za-z0-9]{1,40}", n
+            )
 
 
 def _deterministic(c: Check):
@@ -63,8 +89,13 @@ def _deterministic(c: Check):
         return  # no ids, nothing to rewrite
     first, again = id_sequence(c.out), id_sequence(c.transform(c.case))
     if again != first:
-        yield c.violation("T6.deterministic", "/body/messages", "rewritten tool-call ids are not deterministic: the "
-                          "same case gave other ids", first, again)
+        yield c.violation(
+            "T6.deterministic",
+            "/body/messages",
+            "rewritten tool-call ids are not deterministic: the same case gave other ids",
+            first,
+            again,
+        )
 
 
 def renaming_mismatch(got: list[str], want: list[str]) -> int | None:
@@ -84,15 +115,30 @@ def _agree(got, want, rule_id: str) -> list[Violation]:
     at = renaming_mismatch(a, b)
     if at is None:
         return []
-    return [Violation(rule_id, f"{rule_id}.agreement", "/body/messages", b, a,
-                      f"tool-call ids differ from the reference modulo renaming (from id #{at})")]
+    return [
+        Violation(
+            rule_id,
+            f"{rule_id}.agreement",
+            "/body/messages",
+            b,
+            a,
+            f"tool-call ids differ from the reference modulo renaming (from id #{at})",
+        )
+    ]
 
 
 RULE = Rule(
-    id="T6", title="tool-call id sanitization", section="t6", order=60, severity="critical",
+    id="T6",
+    title="tool-call id sanitization",
+    section="t6",
+    order=60,
+    severity="critical",
     summary="tool-call ids unique, first native id kept, results follow their call, duplicates -> "
-            "deterministic call_* (compared to the reference modulo renaming)",
-    test_name="test_t6_tool_call_ids", sources=("doc:003 tool-call ids", "oc", "wire 400", "D1"),
-    focus=("tool_history",), checks=(_checks, _deterministic), agree=_agree,
+    "deterministic call_* (compared to the reference modulo renaming)",
+    test_name="test_t6_tool_call_ids",
+    sources=("doc:003 tool-call ids", "oc", "wire 400", "D1"),
+    focus=("tool_history",),
+    checks=(_checks, _deterministic),
+    agree=_agree,
     reference_step="t6_tool_call_ids",
 )

@@ -28,9 +28,15 @@ def _project(out):
 
 
 RULE = Rule(
-    id="T6b", title="extra body", section="t6b", order=65,
+    id="T6b",
+    title="extra body",
+    section="t6b",
+    order=65,
     summary="a configured extra_body cannot smuggle a rule violation out",
-    test_name="test_t6b_extra_body", sources=("oc", "wire"),
-    focus=("extra_body",), checks=(_checks,), project=_project,
+    test_name="test_t6b_extra_body",
+    sources=("oc", "wire"),
+    focus=("extra_body",),
+    checks=(_checks,),
+    project=_project,
     reference_step="t6b_extra_body",
 )

@@ -28,28 +28,54 @@ def _checks(c: Check):
         want = intended[field] if field in intended else next(intended[k] for k in TOKEN_FIELDS if k in intended)
         got = {k: body[k] for k in TOKEN_FIELDS if k in body}
         if got != {field: want}:
-            yield c.violation("T7.max-tokens-field", pointer("body", field), f"maxTokensField is {field!r}",
-                              {field: want}, got)
+            yield c.violation(
+                "T7.max-tokens-field", pointer("body", field), f"maxTokensField is {field!r}", {field: want}, got
+            )
     dev_ok = compat.get("supportsDeveloperRole", False)
     for i, (b, a) in enumerate(zip(messages(intended), messages(body))):
         want_role = b.get("role") if dev_ok or b.get("role") != "developer" else "system"
         if a.get("role") != want_role:
-            yield c.violation("T7.roles", pointer("body", "messages", i, "role"),
-                              f"supportsDeveloperRole={dev_ok}", want_role, a.get("role"))
+            yield c.violation(
+                "T7.roles",
+                pointer("body", "messages", i, "role"),
+                f"supportsDeveloperRole={dev_ok}",
+                want_role,
+                a.get("role"),
+            )
     if not compat.get("supportsStore", False) and "store" in body:
-        yield c.violation("T7.store-unsupported", "/body/store", "supportsStore is false: store must not be sent",
-                          ABSENT, body["store"])
+        yield c.violation(
+            "T7.store-unsupported",
+            "/body/store",
+            "supportsStore is false: store must not be sent",
+            ABSENT,
+            body["store"],
+        )
     if compat.get("supportsStore", False) and "store" in intended and body.get("store") != intended["store"]:
-        yield c.violation("T7.store-kept", "/body/store", "supportsStore is true: store must pass", intended["store"],
-                          get(body, "store"))
+        yield c.violation(
+            "T7.store-kept",
+            "/body/store",
+            "supportsStore is true: store must pass",
+            intended["store"],
+            get(body, "store"),
+        )
     if not compat.get("supportsReasoningEffort", False) and "reasoning_effort" in body:
-        yield c.violation("T7.reasoning-effort-unsupported", "/body/reasoning_effort", "supportsReasoningEffort is "
-                          "false: reasoning_effort must not be sent", ABSENT, body["reasoning_effort"])
+        yield c.violation(
+            "T7.reasoning-effort-unsupported",
+            "/body/reasoning_effort",
+            "supportsReasoningEffort is false: reasoning_effort must not be sent",
+            ABSENT,
+            body["reasoning_effort"],
+        )
     applies, effort = level_effort(c.case, c.ctx)
     if applies and body.get("reasoning_effort") != effort:
-        yield c.violation("T7.reasoning-effort-level", "/body/reasoning_effort", f"/think {c.case['thinking']} on a "
-                          "supportsReasoningEffort provider sends reasoning_effort low/medium/high (D3)",
-                          effort or ABSENT, get(body, "reasoning_effort"))
+        yield c.violation(
+            "T7.reasoning-effort-level",
+            "/body/reasoning_effort",
+            f"/think {c.case['thinking']} on a "
+            "supportsReasoningEffort provider sends reasoning_effort low/medium/high (D3)",
+            effort or ABSENT,
+            get(body, "reasoning_effort"),
+        )
 
 
 def _project(out):
@@ -59,9 +85,15 @@ def _project(out):
 
 
 RULE = Rule(
-    id="T7", title="compat flags", section="t7", order=70,
+    id="T7",
+    title="compat flags",
+    section="t7",
+    order=70,
     summary="compat flags: maxTokensField, developer role, reasoning_effort (D3), store",
-    test_name="test_t7_compat", sources=("doc:000 compat", "oc", "D3"),
-    focus=("compat", "provider", "developer_role"), checks=(_checks,), project=_project,
+    test_name="test_t7_compat",
+    sources=("doc:000 compat", "oc", "D3"),
+    focus=("compat", "provider", "developer_role"),
+    checks=(_checks,),
+    project=_project,
     reference_step="t7_compat",
 )

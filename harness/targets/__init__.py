@@ -78,5 +78,7 @@ def _create(spec: str, **options) -> Target:
     if name == "http":  # http:URL keeps its own colon
         return factory(arg, **{k: v for k, v in options.items() if k == "timeout"})
     if name in ("openclaw", "pi-ai"):  # process targets honour --target-timeout
-        return factory(arg, timeout=options.get("timeout", 30.0)) if sep else factory(timeout=options.get("timeout", 30.0))
+        return (
+            factory(arg, timeout=options.get("timeout", 30.0)) if sep else factory(timeout=options.get("timeout", 30.0))
+        )
     return factory(arg) if sep else factory()

@@ -43,7 +43,11 @@ def redact(headers: dict[str, str]) -> dict[str, str]:
     for k, v in headers.items():
         key = k.lower()
         if key in SECRET_HEADERS:
-            v = REDACTED if key in ("authorization", "proxy-authorization") and str(v).lower().startswith("bearer") else "<redacted>"
+            v = (
+                REDACTED
+                if key in ("authorization", "proxy-authorization") and str(v).lower().startswith("bearer")
+                else "<redacted>"
+            )
         out[key] = v
     return out
 
@@ -57,7 +61,10 @@ def completion_id(seq: int) -> str:
 def completion(model: str, cid: str = "chatcmpl-capture") -> dict[str, Any]:
     """A minimal non-streamed Moonshot chat completion (shape of the real captures, harness/wire/real_captures)."""
     return {
-        "id": cid, "object": "chat.completion", "created": int(time.time()), "model": model,
+        "id": cid,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": "OK"}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
@@ -132,7 +139,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "resource_not_found_error"}})
             return
         if isinstance(body, dict) and body.get("stream"):
-            include = bool((body.get("stream_options") or {}).get("include_usage")) if isinstance(body.get("stream_options"), dict) else False
+            include = (
+                bool((body.get("stream_options") or {}).get("include_usage"))
+                if isinstance(body.get("stream_options"), dict)
+                else False
+            )
             payload = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in stream_chunks(model, include, cid))
             payload += b"data: [DONE]\n\n"
             self.send_response(200)
@@ -218,7 +229,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
-    server = CaptureServer(args.port, on_capture=lambda c: print(json.dumps(c.to_dict(), ensure_ascii=False), flush=True))
+    server = CaptureServer(
+        args.port, on_capture=lambda c: print(json.dumps(c.to_dict(), ensure_ascii=False), flush=True)
+    )
     print(f"capturing on {server.url}", file=sys.stderr, flush=True)
     try:
         threading.Event().wait()

@@ -44,8 +44,9 @@ from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpre
 
 CASE_HEADER = "X-Kimi-Conformance-Case"
 PAIRING_ID = re.compile(rb"chatcmpl-kc-[0-9]+")
-HOP_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "transfer-encoding",
-                         CASE_HEADER.lower()})
+HOP_HEADERS = frozenset(
+    {"host", "content-length", "connection", "accept-encoding", "transfer-encoding", CASE_HEADER.lower()}
+)
 ERRORS_WHY = "the capture server always answers 200: the gateway's handling of upstream errors is not driven"
 T9_WHY = "a gateway's usage and cost accounting is not observable through the request it forwards"
 NOT_DRIVEN = {"errors": ERRORS_WHY, "T9": T9_WHY}
@@ -59,8 +60,15 @@ REQUEST_ONLY_CAPABILITIES = Capabilities(
 
 
 class HttpGatewayTarget(Target):
-    def __init__(self, url: str, timeout: float = 30.0, *, capture_port: int | None = None,
-                 config: str | None = None, model: str | None = None):
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 30.0,
+        *,
+        capture_port: int | None = None,
+        config: str | None = None,
+        model: str | None = None,
+    ):
         if not url.startswith(("http://", "https://")):
             raise TargetUnavailable(f"http target wants http:URL with the gateway's OpenAI base URL, got {url!r}")
         self.name = f"http:{url}"
@@ -84,8 +92,11 @@ class HttpGatewayTarget(Target):
         except OSError as e:
             raise TargetUnavailable(f"cannot start the capture server on 127.0.0.1:{capture_port}: {e}") from None
         if not capture_port:
-            print(f"kimi-conformance: capture server on {self._capture.url} — point the gateway's Moonshot "
-                  f"base URL there (or set KIMI_CONFORMANCE_CAPTURE_PORT)", file=sys.stderr)
+            print(
+                f"kimi-conformance: capture server on {self._capture.url} — point the gateway's Moonshot "
+                f"base URL there (or set KIMI_CONFORMANCE_CAPTURE_PORT)",
+                file=sys.stderr,
+            )
         self._client = httpx.Client(timeout=timeout)
         self._key = os.environ.get("KIMI_CONFORMANCE_GATEWAY_KEY", "sk-conformance-gateway")
 
@@ -121,11 +132,12 @@ class HttpGatewayTarget(Target):
                 status = resp.status_code
         except httpx.HTTPError as e:
             raise TargetError(f"gateway {self.url} did not answer: {type(e).__name__}: {e}") from None
-        got = [c for c in self._capture.take(1, timeout=1.0 if status >= 400 else self.timeout)
-               if c.method == "POST"]
+        got = [c for c in self._capture.take(1, timeout=1.0 if status >= 400 else self.timeout) if c.method == "POST"]
         if not got:
-            raise TargetError(f"gateway {self.url} forwarded nothing to the capture server {self._capture.url} "
-                              f"(gateway answered {status}: {answer[:300]!r})")
+            raise TargetError(
+                f"gateway {self.url} forwarded nothing to the capture server {self._capture.url} "
+                f"(gateway answered {status}: {answer[:300]!r})"
+            )
         if len(got) > 1:
             raise TargetError(f"gateway {self.url} sent {len(got)} upstream requests for one case")
         captured = got[0]
@@ -134,12 +146,15 @@ class HttpGatewayTarget(Target):
             raise TargetError(f"gateway forwarded a body that is not a JSON object: {captured.body!r:.200}")
         path = captured.path.split("?", 1)[0]
         path = path[3:] if path.startswith("/v1/") else path
-        return check_outbound({
-            "method": captured.method,
-            "url": ctx.base_url.rstrip("/") + path,
-            "headers": {k: v for k, v in captured.headers.items() if k not in HOP_HEADERS},
-            "body": captured.body,
-        }, self.name)
+        return check_outbound(
+            {
+                "method": captured.method,
+                "url": ctx.base_url.rstrip("/") + path,
+                "headers": {k: v for k, v in captured.headers.items() if k not in HOP_HEADERS},
+                "body": captured.body,
+            },
+            self.name,
+        )
 
     def _check_pairing(self, answer: bytes, seq: int) -> None:
         """The capture server answers capture N with id chatcmpl-kc-N; a gateway that passes the
@@ -152,7 +167,8 @@ class HttpGatewayTarget(Target):
             raise TargetProtocolError(
                 f"gateway {self.url}: its answer carries {b', '.join(sorted(ids)).decode()}, but the request "
                 f"captured for this case was answered as {completion_id(seq)}: answer and capture are not "
-                f"the same exchange")
+                f"the same exchange"
+            )
 
     def versions(self) -> dict[str, str]:
         return {"gateway": self.url}

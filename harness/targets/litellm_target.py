@@ -42,7 +42,14 @@ KIMI_CODING = "LiteLLM has no Kimi Coding provider (api.kimi.com/coding): kimi/*
 PARAM_KWARGS = ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "max_tokens", "stop", "seed")
 # Transport-level headers the capture sees but no rule is about.
 HOP_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "transfer-encoding"})
-LEVEL_TO_EFFORT = {"off": "none", "minimal": "minimal", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh"}
+LEVEL_TO_EFFORT = {
+    "off": "none",
+    "minimal": "minimal",
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "xhigh": "xhigh",
+}
 
 
 def _capabilities() -> Capabilities:
@@ -53,8 +60,10 @@ def _capabilities() -> Capabilities:
         rules=ALL_RULES - {"errors", "T9"},
         # compat: LiteLLM has no per-provider compat flags (nix-openclaw `compat`).
         features=ALL_FEATURES - {"compat"},
-        why_not={"errors": "the capture server always answers 200: LiteLLM's handling of upstream errors is not driven",
-                 "T9": "LiteLLM's usage and cost parsing is not driven yet (the target only captures requests)"},
+        why_not={
+            "errors": "the capture server always answers 200: LiteLLM's handling of upstream errors is not driven",
+            "T9": "LiteLLM's usage and cost parsing is not driven yet (the target only captures requests)",
+        },
         models_not_applicable=kimi,
     )
 
@@ -110,7 +119,9 @@ class LiteLLMTarget(Target):
         configured = params.get("thinking")
         if configured is not None:
             if not isinstance(configured, dict):
-                raise NotExpressible(f"params.thinking {configured!r}: an OpenClaw spelling with no LiteLLM counterpart")
+                raise NotExpressible(
+                    f"params.thinking {configured!r}: an OpenClaw spelling with no LiteLLM counterpart"
+                )
             extra["thinking"] = copy.deepcopy(configured)
         for key in PARAM_KWARGS:
             if params.get(key) is not None:
@@ -130,8 +141,14 @@ class LiteLLMTarget(Target):
         kwargs, base = self.kwargs_for(case)
         self._capture.clear()
         try:
-            response = litellm.completion(api_base=self._capture.url, api_key="sk-conformance-test",
-                                          num_retries=0, max_retries=0, timeout=30, **kwargs)
+            response = litellm.completion(
+                api_base=self._capture.url,
+                api_key="sk-conformance-test",
+                num_retries=0,
+                max_retries=0,
+                timeout=30,
+                **kwargs,
+            )
             if kwargs.get("stream"):
                 for _ in response:
                     pass
@@ -148,12 +165,15 @@ class LiteLLMTarget(Target):
         real_base = (base or self._default_base()).rstrip("/")
         # The capture base is ".../v1"; LiteLLM appended its own path to it.
         path = captured.path.removeprefix("/v1")
-        return check_outbound({
-            "method": captured.method,
-            "url": real_base + path,
-            "headers": {k: v for k, v in captured.headers.items() if k not in HOP_HEADERS},
-            "body": captured.body,
-        }, self.name)
+        return check_outbound(
+            {
+                "method": captured.method,
+                "url": real_base + path,
+                "headers": {k: v for k, v in captured.headers.items() if k not in HOP_HEADERS},
+                "body": captured.body,
+            },
+            self.name,
+        )
 
     def _default_base(self) -> str:
         from litellm.llms.moonshot.chat.transformation import MoonshotChatConfig

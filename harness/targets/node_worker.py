@@ -33,8 +33,9 @@ STARTUP_TIMEOUT = 180.0
 
 
 def install_hint(node_target: str, tox_env: str | None = None) -> str:
-    return (f"not installed, run: tox -e {tox_env or node_target} "
-            f"(or python -m harness.targets.node.install {node_target})")
+    return (
+        f"not installed, run: tox -e {tox_env or node_target} (or python -m harness.targets.node.install {node_target})"
+    )
 
 
 class NodeWorkerTarget(Target):
@@ -51,8 +52,9 @@ class NodeWorkerTarget(Target):
     alias_reason: str = "aliases are not resolved by this target"
     driven_prefixes: tuple[str, ...] = ("moonshot/",)  # refs driven without a custom provider
 
-    def __init__(self, version: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-                 cache_dir: str | Path | None = None):
+    def __init__(
+        self, version: str | None = None, *, timeout: float = DEFAULT_TIMEOUT, cache_dir: str | Path | None = None
+    ):
         pinned = node_install.target_version(self.node_target)
         version = version or (os.environ.get(self.version_env, "") if self.version_env else "")
         self.version = (version or pinned).strip()
@@ -61,7 +63,8 @@ class NodeWorkerTarget(Target):
             raise TargetUnavailable(
                 f"{self.node_target} {self.version} is not the pinned version ({pinned}); pin it in "
                 f"harness/targets/node/{self.node_target}/package.json, then "
-                f"python -m harness.targets.node.install {self.node_target}")
+                f"python -m harness.targets.node.install {self.node_target}"
+            )
         self.cache_dir = Path(cache_dir) if cache_dir else node_install.default_cache_dir(self.node_target)
         if not node_install.is_installed(self.node_target, self.cache_dir):
             raise TargetUnavailable(f"{self.node_target} {install_hint(self.node_target, self.tox_env)}")
@@ -73,8 +76,12 @@ class NodeWorkerTarget(Target):
         self.timeout = timeout
         self.process = JsonLinesProcess(
             [str(node_install.node_path(self.cache_dir)), node_install.WORKER],
-            name=f"{self.node_target} worker", timeout=timeout, cwd=self.cache_dir, env=env,
-            startup_line=True, startup_timeout=STARTUP_TIMEOUT,
+            name=f"{self.node_target} worker",
+            timeout=timeout,
+            cwd=self.cache_dir,
+            env=env,
+            startup_line=True,
+            startup_timeout=STARTUP_TIMEOUT,
         )
         self._versions: dict[str, str] | None = None
         self.starts = 0
@@ -94,9 +101,11 @@ class NodeWorkerTarget(Target):
             raise TargetError(f"{self.name}: the worker's first line is not a ready line: {str(hello)[:300]}")
         if hello.get("protocol") != PROTOCOL:
             self.process._restart()
-            raise TargetError(f"{self.name}: the worker speaks target protocol {hello.get('protocol')!r}, "
-                              f"the harness {PROTOCOL}: reinstall (python -m harness.targets.node.install "
-                              f"{self.node_target})")
+            raise TargetError(
+                f"{self.name}: the worker speaks target protocol {hello.get('protocol')!r}, "
+                f"the harness {PROTOCOL}: reinstall (python -m harness.targets.node.install "
+                f"{self.node_target})"
+            )
         versions = {str(k): str(v) for k, v in hello["versions"].items()}
         got = versions.get(self.package)
         if got is not None and got != self.version:
@@ -122,10 +131,15 @@ class NodeWorkerTarget(Target):
             raise NotExpressible(f"{self.name}: model alias {model!r}: {self.alias_reason}")
         if isinstance(model, str) and not model.startswith(self.driven_prefixes) and not case.get("provider"):
             raise NotExpressible(f"{self.name}: {model!r}: {self.not_moonshot_reason}")
-        leading = [m for m in (case.get("request") or {}).get("messages") or []
-                   if isinstance(m, dict) and m.get("role") in ("system", "developer")]
+        leading = [
+            m
+            for m in (case.get("request") or {}).get("messages") or []
+            if isinstance(m, dict) and m.get("role") in ("system", "developer")
+        ]
         if len(leading) > 1:
-            raise NotExpressible(f"{self.name}: a single system prompt only (got {len(leading)} system/developer messages)")
+            raise NotExpressible(
+                f"{self.name}: a single system prompt only (got {len(leading)} system/developer messages)"
+            )
 
     def transform(self, case: dict[str, Any]) -> dict[str, Any]:
         self.precheck(case)
@@ -145,7 +159,9 @@ class NodeWorkerTarget(Target):
         except CatalogError as e:
             raise CaseError(str(e)) from None
         if model.provider.id != "moonshot":
-            raise NotExpressible(f"{self.name}: usage is driven through the built-in moonshot provider only, not {model_ref}")
+            raise NotExpressible(
+                f"{self.name}: usage is driven through the built-in moonshot provider only, not {model_ref}"
+            )
         cost = model.cost
         scale = {"usd_per_mtok": 1, "usd_per_ktok": 1000}.get(cost.get("unit", "usd_per_mtok"))
         if scale is None:

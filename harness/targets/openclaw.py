@@ -13,11 +13,20 @@ from __future__ import annotations
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities
 from harness.targets.node_worker import NodeWorkerTarget
 
-KIMI_CODING = ("OpenClaw's Kimi Coding plugin (@openclaw/kimi-provider) speaks Anthropic Messages and is "
-               "not on npm: kimi/* refs cannot be driven through the npm package")
+KIMI_CODING = (
+    "OpenClaw's Kimi Coding plugin (@openclaw/kimi-provider) speaks Anthropic Messages and is "
+    "not on npm: kimi/* refs cannot be driven through the npm package"
+)
 KIMI_REFS = (
-    "kimi/kimi-for-coding", "kimi/kimi-for-coding-highspeed", "kimi/k3", "kimi/k3-256k", "kimi/kimi-k2p5",
-    "kimi/kimi-k2-0711-preview", "kimi/kimi-k2-thinking", "kimi/kimi-k2-thinking-turbo", "kimi/kimi-latest",
+    "kimi/kimi-for-coding",
+    "kimi/kimi-for-coding-highspeed",
+    "kimi/k3",
+    "kimi/k3-256k",
+    "kimi/kimi-k2p5",
+    "kimi/kimi-k2-0711-preview",
+    "kimi/kimi-k2-thinking",
+    "kimi/kimi-k2-thinking-turbo",
+    "kimi/kimi-latest",
 )
 
 CAPABILITIES = Capabilities(
@@ -30,7 +39,7 @@ CAPABILITIES = Capabilities(
     why_not={
         "errors": "the worker captures the outbound request; OpenClaw's handling of upstream errors is not driven",
         "T10": "OpenClaw's web search is a tool of its own (tools.web.search), not a $web_search builtin in a "
-               "request: the worker hands tools over as function tools, so the builtin cannot be expressed",
+        "request: the worker hands tools over as function tools, so the builtin cannot be expressed",
     },
     request_defaults={"stream": True},
     models_not_applicable={ref: KIMI_CODING for ref in KIMI_REFS},

@@ -29,21 +29,25 @@ from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpre
 from harness.targets.node_worker import NodeWorkerTarget
 from harness.targets.openclaw import KIMI_REFS
 
-NO_PARAMS = ("pi-ai has no configured per-model params (OpenClaw's agents.defaults.models[ref].params): "
-             "params.thinking / params.extra_body cannot be expressed")
+NO_PARAMS = (
+    "pi-ai has no configured per-model params (OpenClaw's agents.defaults.models[ref].params): "
+    "params.thinking / params.extra_body cannot be expressed"
+)
 
 # pi-ai 0.73.1 ships a `kimi-coding` provider (api anthropic-messages, https://api.kimi.com/coding,
 # User-Agent KimiCLI/1.5) with the models kimi-for-coding and kimi-k2-thinking (models.generated.js).
 KIMI_DRIVEN = ("kimi/kimi-for-coding",)
 _NOT_LISTED = "pi-ai 0.73.1's kimi-coding provider lists only kimi-for-coding and kimi-k2-thinking, not {}"
-NO_NIX_KIMI = ("nix-openclaw's kimi models speak openai-completions at https://api.kimi.com/coding/v1; pi-ai has no "
-               "such provider (its kimi-coding provider is Anthropic Messages)")
+NO_NIX_KIMI = (
+    "nix-openclaw's kimi models speak openai-completions at https://api.kimi.com/coding/v1; pi-ai has no "
+    "such provider (its kimi-coding provider is Anthropic Messages)"
+)
 KIMI_NOT_DRIVEN = {
     "kimi/kimi-for-coding-highspeed": _NOT_LISTED.format("kimi-for-coding-highspeed"),
     "kimi/k3": _NOT_LISTED.format("k3"),
     "kimi/k3-256k": _NOT_LISTED.format("k3-256k"),
     "kimi/kimi-k2-thinking": NO_NIX_KIMI + " (its kimi-coding/kimi-k2-thinking is an Anthropic model; the catalog's "
-                             "kimi/kimi-k2-thinking is nix-openclaw's, retired)",
+    "kimi/kimi-k2-thinking is nix-openclaw's, retired)",
 }
 
 CAPABILITIES = Capabilities(

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .schemas import WireError, iter_errors
+from .stream_rules import stream_errors
 
 # The real captures ship inside the package (one folder per source, each with its PROVENANCE.md):
 # tests, the wire suites and `validate-captures` read them from here, in a checkout and a wheel alike.
@@ -87,7 +88,9 @@ def classify(obj: Any) -> str:
         return "request"
     if "choices" in obj:  # object tag missing/corrupted: judge by payload
         chs = obj["choices"]
-        return "chunk" if isinstance(chs, list) and any(isinstance(c, dict) and "delta" in c for c in chs) else "response"
+        return (
+            "chunk" if isinstance(chs, list) and any(isinstance(c, dict) and "delta" in c for c in chs) else "response"
+        )
     return "unknown"
 
 
@@ -107,7 +110,9 @@ def parse_sse_lines(text: str, root: str = "$") -> Unit:
         try:
             chunks.append(json.loads(line))
         except json.JSONDecodeError as exc:
-            problems.append(WireError(f"{root}[{len(chunks)}]", f"invalid JSON in stream line: {exc.msg} ({line[:60]!r})"))
+            problems.append(
+                WireError(f"{root}[{len(chunks)}]", f"invalid JSON in stream line: {exc.msg} ({line[:60]!r})")
+            )
             chunks.append(None)
     return Unit("stream", chunks, root, tuple(problems))
 
@@ -168,7 +173,11 @@ def _cassette_units(doc: dict) -> tuple[str, list[Unit]]:
         if u is not None:
             units.append(u)
         status = resp.get("code") if flavour == "go-vcr" else (resp.get("status") or {}).get("code")
-        hint = "error" if isinstance(status, int) and status >= 400 else ("models" if url.rstrip("/").endswith("/models") else None)
+        hint = (
+            "error"
+            if isinstance(status, int) and status >= 400
+            else ("models" if url.rstrip("/").endswith("/models") else None)
+        )
         if pre:
             hint = pre + (hint or "response")
         u = _body_unit(resp.get("body"), f"{base}.response.body", _header(resp.get("headers"), "content-type"), hint)
@@ -209,50 +218,6 @@ def load_units(path: Path) -> tuple[str, list[Unit]]:
         raise CaptureFormatError(f"invalid JSON: {exc}") from exc
     kind = classify(obj)
     return kind, [Unit(kind, obj)]
-
-
-def stream_errors(chunks: list[Any], root: str = "$") -> list[WireError]:
-    """Per-chunk schema errors plus rules that span chunks."""
-    errors: list[WireError] = []
-    ids = set()
-    # indices as the wire gave them: possibly missing (None) or not ints
-    opened: set[tuple[Any, Any]] = set()
-    choice_usage: dict[Any, dict] = {}
-    trailing = None
-    for n, ch in enumerate(chunks):
-        if ch is None:  # unparsable line, already reported
-            continue
-        at = f"{root}[{n}]"
-        errors.extend(iter_errors("chunk", ch, at))
-        if not isinstance(ch, dict):
-            continue
-        ids.add(ch.get("id"))
-        if isinstance(ch.get("usage"), dict):
-            trailing = ch["usage"]
-        for ci, choice in enumerate(ch.get("choices") or []):
-            if not isinstance(choice, dict):
-                continue
-            idx = choice.get("index")
-            if isinstance(choice.get("usage"), dict):
-                choice_usage[idx] = choice["usage"]
-            for ti, tc in enumerate((choice.get("delta") or {}).get("tool_calls") or []):
-                key = (idx, tc.get("index") if isinstance(tc, dict) else None)
-                if key in opened or not isinstance(tc, dict):
-                    continue
-                opened.add(key)
-                tpath = f"{at}.choices[{ci}].delta.tool_calls[{ti}]"
-                if not tc.get("id"):
-                    errors.append(WireError(f"{tpath}.id", "first delta of a tool call has no id"))
-                if not (tc.get("function") or {}).get("name"):
-                    errors.append(WireError(f"{tpath}.function.name", "first delta of a tool call has no function name"))
-    if len(ids) > 1:
-        errors.append(WireError(root, f"chunks carry {len(ids)} different ids: {sorted(map(str, ids))}"))
-    if trailing is not None and len(choice_usage) == 1:
-        (only,) = choice_usage.values()
-        for k in ("prompt_tokens", "completion_tokens", "total_tokens"):
-            if only.get(k) != trailing.get(k):
-                errors.append(WireError(root, f"finish-chunk usage.{k}={only.get(k)} disagrees with trailing usage.{k}={trailing.get(k)}"))
-    return errors
 
 
 def unit_errors(unit: Unit) -> list[WireError]:

@@ -18,9 +18,19 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
-KINDS = ("request", "response", "chunk", "error", "models", "usage",
-         # Kimi Coding's Anthropic Messages surface (POST /coding/v1/messages)
-         "anthropic-request", "anthropic-response", "anthropic-event", "anthropic-error")
+KINDS = (
+    "request",
+    "response",
+    "chunk",
+    "error",
+    "models",
+    "usage",
+    # Kimi Coding's Anthropic Messages surface (POST /coding/v1/messages)
+    "anthropic-request",
+    "anthropic-response",
+    "anthropic-event",
+    "anthropic-error",
+)
 _BASE = "https://kimi-conformance.invalid/wire/"
 
 
@@ -90,15 +100,23 @@ def _usage_invariants(usage: Any, parts: list) -> Iterator[WireError]:
     ints = {k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)}
     p, c, t = (ints.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens"))
     if p is not None and c is not None and t is not None and p + c != t:
-        yield WireError(json_path(parts + ["total_tokens"]), f"total_tokens {t} != prompt_tokens {p} + completion_tokens {c}")
+        yield WireError(
+            json_path(parts + ["total_tokens"]), f"total_tokens {t} != prompt_tokens {p} + completion_tokens {c}"
+        )
     details = usage.get("prompt_tokens_details") or {}
-    for name, val in (("cached_tokens", ints.get("cached_tokens")), ("prompt_tokens_details.cached_tokens", details.get("cached_tokens") if isinstance(details, dict) else None)):
+    for name, val in (
+        ("cached_tokens", ints.get("cached_tokens")),
+        ("prompt_tokens_details.cached_tokens", details.get("cached_tokens") if isinstance(details, dict) else None),
+    ):
         if isinstance(val, int) and p is not None and val > p:
             yield WireError(json_path(parts + name.split(".")), f"{val} cached tokens exceed prompt_tokens {p}")
     cdet = usage.get("completion_tokens_details") or {}
     r = cdet.get("reasoning_tokens") if isinstance(cdet, dict) else None
     if isinstance(r, int) and c is not None and r > c:
-        yield WireError(json_path(parts + ["completion_tokens_details", "reasoning_tokens"]), f"reasoning_tokens {r} exceed completion_tokens {c}")
+        yield WireError(
+            json_path(parts + ["completion_tokens_details", "reasoning_tokens"]),
+            f"reasoning_tokens {r} exceed completion_tokens {c}",
+        )
 
 
 def _semantic_errors(kind: str, obj: Any) -> Iterator[WireError]:

@@ -141,5 +141,10 @@ def estimate_cost(usage: Usage, prices: Mapping[str, Any]) -> Cost:
         "cache_read": usage.cached_tokens * _rate(prices, "cache_read", d),
         "cache_write": usage.cache_write_tokens * _rate(prices, "cache_write", d),
     }
-    return Cost(input=parts["input"], output=parts["output"], cache_read=parts["cache_read"],
-                cache_write=parts["cache_write"], total=sum(parts.values(), Decimal(0)))
+    return Cost(
+        input=parts["input"],
+        output=parts["output"],
+        cache_read=parts["cache_read"],
+        cache_write=parts["cache_write"],
+        total=sum(parts.values(), Decimal(0)),
+    )

@@ -15,9 +15,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         callspec = getattr(item, "callspec", None)
         params = callspec.params if callspec else {}
-        if "scenario" not in params or not isinstance(params.get("model"), str) \
-                or item.get_closest_marker("area") is None \
-                or item.get_closest_marker("area").args[0] != "wire":
+        if (
+            "scenario" not in params
+            or not isinstance(params.get("model"), str)
+            or item.get_closest_marker("area") is None
+            or item.get_closest_marker("area").args[0] != "wire"
+        ):
             keep.append(item)
             continue
         model = catalog.resolve(params["model"])
@@ -39,8 +42,7 @@ def pytest_collection_modifyitems(config, items):
         except CassetteError as e:
             raise pytest.UsageError(str(e)) from None
         if p is not None:
-            item.add_marker(pytest.mark.provenance(p.source, model=p.model, recorded=p.recorded,
-                                                   harness=p.harness))
+            item.add_marker(pytest.mark.provenance(p.source, model=p.model, recorded=p.recorded, harness=p.harness))
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -33,9 +33,19 @@ def test_cost_worked_example(catalog):
     from harness.cassettes.runner import check_cost
     from harness.wire.usage import parse_usage
 
-    usage = parse_usage({"object": "chat.completion", "choices": [],
-                         "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100,
-                                   "cached_tokens": 400, "prompt_tokens_details": {"cached_tokens": 400}}})
+    usage = parse_usage(
+        {
+            "object": "chat.completion",
+            "choices": [],
+            "usage": {
+                "prompt_tokens": 1000,
+                "completion_tokens": 100,
+                "total_tokens": 1100,
+                "cached_tokens": 400,
+                "prompt_tokens_details": {"cached_tokens": 400},
+            },
+        }
+    )
     assert check_cost(catalog.resolve("moonshot/kimi-k2.6"), usage) == Decimal("0.001034")
 
 

@@ -166,8 +166,9 @@ def npm_env(env: dict[str, str]) -> dict[str, str]:
     env = dict(env)
     lower = {k.lower() for k in env}
     if "npm_config_globalconfig" not in lower and shutil.which("npm"):
-        found = subprocess.run(["npm", "config", "get", "globalconfig"], capture_output=True, text=True,
-                               env=env, check=False).stdout.strip()
+        found = subprocess.run(
+            ["npm", "config", "get", "globalconfig"], capture_output=True, text=True, env=env, check=False
+        ).stdout.strip()
         if found and Path(found).is_file():
             env["npm_config_globalconfig"] = found
     if "npm_config_cafile" not in lower:
@@ -185,8 +186,7 @@ def _run(cmd: list[str], **kw) -> None:
 def _install_node(version: str, dest: Path, work: Path) -> None:
     spec = f"{NODE_NPM_PACKAGE}@{version}"
     _say(f"fetching Node {version} from the npm registry package {spec}")
-    _run(["npm", "pack", spec, "--pack-destination", str(work), "--silent"], cwd=work,
-         stdout=subprocess.DEVNULL)
+    _run(["npm", "pack", spec, "--pack-destination", str(work), "--silent"], cwd=work, stdout=subprocess.DEVNULL)
     tgz = next(work.glob(f"{NODE_NPM_PACKAGE}-*.tgz"))
     with tarfile.open(tgz) as tf:
         member = tf.getmember("package/bin/node")
@@ -227,25 +227,36 @@ def install(target_name: str, cache_dir: Path | None = None, *, force: bool = Fa
         shutil.copyfile(src / "package.json", tmp / "package.json")
         lock = src / "package-lock.json"
         if not lock.is_file():
-            raise RuntimeError(f"{lock} is missing: installs are reproducible only from a committed lockfile "
-                               f"(make one with `npm install --package-lock-only` in {src})")
+            raise RuntimeError(
+                f"{lock} is missing: installs are reproducible only from a committed lockfile "
+                f"(make one with `npm install --package-lock-only` in {src})"
+            )
         shutil.copyfile(lock, tmp / "package-lock.json")
         # Run npm under the Node it installs for (engines checks, native resolution), with the
         # system npm's configuration: that npm's global npmrc (cafile of a TLS-inspecting proxy,
         # registry, proxy) is found relative to *its* node, so the downloaded one would miss it.
         env = npm_env(dict(os.environ))
         env["PATH"] = f"{tmp / 'runtime' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-        _run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev",
-              "--prefix", str(tmp)], cwd=tmp, env=env)
+        _run(
+            ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--omit=dev", "--prefix", str(tmp)],
+            cwd=tmp,
+            env=env,
+        )
         shutil.rmtree(work)
         sync_worker(target_name, tmp)
-        (tmp / STAMP).write_text(json.dumps({
-            "target": target_name,
-            "version": target_version(target_name),
-            "node": nver,
-            "fingerprint": _fingerprint(target_name),
-            "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }, indent=2) + "\n")
+        (tmp / STAMP).write_text(
+            json.dumps(
+                {
+                    "target": target_name,
+                    "version": target_version(target_name),
+                    "node": nver,
+                    "fingerprint": _fingerprint(target_name),
+                    "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         replace_dir(tmp, cache_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
