@@ -19,6 +19,8 @@ from harness.rules.t6b_extra_body import INNER
 ROOT = Path(__file__).resolve().parent.parent
 REAL_TARGETS = ("openclaw", "pi-ai", "litellm")
 _CHECK_LITERAL = re.compile(r"""["']((?:routing|passthrough|idempotence|T[0-9]b?)\.[a-z0-9-]+)["']""")
+# The anthropic rule's checks name themselves without the prefix: _v("schema", ...) -> anthropic.schema.
+_ANTHROPIC_CHECK = re.compile(r"""\b_v\(\s*["']([a-z0-9-]+)["']""")
 
 
 def registry_checks() -> set[str]:
@@ -27,6 +29,8 @@ def registry_checks() -> set[str]:
     found: set[str] = set()
     for path in [*(ROOT / "harness" / "rules").glob("*.py"), ROOT / "harness" / "judge.py"]:
         found |= set(_CHECK_LITERAL.findall(path.read_text(encoding="utf-8")))
+    anthropic = (ROOT / "harness" / "contract" / "anthropic_checks.py").read_text(encoding="utf-8")
+    found |= {f"anthropic.{name}" for name in _ANTHROPIC_CHECK.findall(anthropic)}
     found |= {f"{r.id}.agreement" for r in all_rules() if r.project is not None or r.agree is not None}
     return found
 
