@@ -74,6 +74,8 @@ def holds(cond: dict[str, Any], case: dict[str, Any]) -> bool:
     op = cond.get("op", "present")
     if op == "absent":
         return all(v is _MISSING for v in values)
+    if op == "unset":  # absent or null: targets read both as "not given"
+        return all(v is _MISSING or v is None for v in values)
     return any(_OPS[op](v, cond.get("value")) for v in values if v is not _MISSING)
 
 
