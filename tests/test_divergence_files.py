@@ -113,3 +113,13 @@ def test_when_on_model_matches_any_spelling_of_it():
     cond = {"path": "model", "op": "matches", "value": r"kimi-k2\.6$"}
     assert holds(cond, {"model": "Kimi K2.6"}) and holds(cond, {"model": "moonshot/kimi-k2.6"})
     assert not holds(cond, {"model": "Kimi K3"})
+
+
+def test_when_unset_holds_for_absent_and_null_but_not_for_a_value():
+    """Targets read a null level like no level: `unset` spares an entry per spelling; `absent` stays strict."""
+    from harness.contract.divergences import holds
+
+    unset = {"path": "params.thinking", "op": "unset"}
+    assert holds(unset, {}) and holds(unset, {"params": {}}) and holds(unset, {"params": {"thinking": None}})
+    assert not holds(unset, {"params": {"thinking": "maybe"}}) and not holds(unset, {"params": {"thinking": {}}})
+    assert not holds({"path": "params.thinking", "op": "absent"}, {"params": {"thinking": None}})
