@@ -21,6 +21,8 @@ REAL_TARGETS = ("openclaw", "pi-ai", "litellm")
 _CHECK_LITERAL = re.compile(r"""["']((?:routing|passthrough|idempotence|T[0-9]b?)\.[a-z0-9-]+)["']""")
 # The anthropic rule's checks name themselves without the prefix: _v("schema", ...) -> anthropic.schema.
 _ANTHROPIC_CHECK = re.compile(r"""\b_v\(\s*["']([a-z0-9-]+)["']""")
+# T10's checks name themselves through violation("<name>", ...) -> T10.<name>.
+_T10_CHECK = re.compile(r"""\bviolation\(\s*["']([a-z0-9-]+)["']""")
 
 
 def registry_checks() -> set[str]:
@@ -32,6 +34,10 @@ def registry_checks() -> set[str]:
     anthropic = (ROOT / "harness" / "contract" / "anthropic_checks.py").read_text(encoding="utf-8")
     found |= {f"anthropic.{name}" for name in _ANTHROPIC_CHECK.findall(anthropic)}
     found |= {f"{r.id}.agreement" for r in all_rules() if r.project is not None or r.agree is not None}
+    # T10's checks live in the web-search modules and name themselves through `violation("<name>", ...)`.
+    for name in ("websearch_checks.py", "websearch_history.py"):
+        text = (ROOT / "harness" / "contract" / name).read_text(encoding="utf-8")
+        found |= {f"T10.{c}" for c in _T10_CHECK.findall(text)}
     return found
 
 
