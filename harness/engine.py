@@ -154,13 +154,17 @@ class Conformance:
 
     # ------------------------------------------------------------------ seeds, then search
     def seeds(self, rule: str, target: Target, model: str) -> list[tuple[str, dict[str, Any]]]:
+        from harness import rules
         from harness.corpus import seed_cases
         from harness.generation.features import case_features
 
         found = [("same cause found on another model", c) for c in self.found.get((target.name, rule), [])]
         caps = target.capabilities
         seeds = []
-        for why, case in seed_cases(rule, model, self.catalog, extra=found):
+        # A rule with cases of its own (web search) shapes them per model (thinking per model):
+        # its seeds replay only on the model they were found on, never adapted to another.
+        same_model_only = rules.get(rule).strategy is not None
+        for why, case in seed_cases(rule, model, self.catalog, extra=found, adapt_models=not same_model_only):
             if case_features(case, caps.request_defaults) <= caps.features:
                 case["request"].update(caps.request_defaults)
                 seeds.append((why, case))

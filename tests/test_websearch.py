@@ -90,7 +90,11 @@ def test_ids_pass_without_sanitizing_policy():
 def test_thinking_disabled_model():
     """kimi-k2.5 searches only with thinking off (catalog webSearch.models, older docs)."""
     assert checks(round_trip_case("moonshot/kimi-k2.5", thinking="off")) == []
-    assert "T10.thinking-disabled" in checks(round_trip_case("moonshot/kimi-k2.5", thinking="high"))
+    high = round_trip_case("moonshot/kimi-k2.5", thinking="high")
+    assert transform(high)["body"]["thinking"] == {"type": "disabled"}  # the reference turns it off
+    assert checks(high) == []
+    enabled = checks(high, mutate=lambda body: body.update(thinking={"type": "enabled"}))
+    assert "T10.thinking-disabled" in enabled
     assert checks(round_trip_case("moonshot/kimi-k2.6", thinking="high")) == []
 
 

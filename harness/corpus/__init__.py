@@ -61,7 +61,9 @@ def adapt(case: dict[str, Any], model: str, catalog=None) -> dict[str, Any]:
     return case
 
 
-def seed_cases(rule: str, model: str, catalog=None, extra=()) -> list[tuple[str, dict[str, Any]]]:
+def seed_cases(
+    rule: str, model: str, catalog=None, extra=(), adapt_models: bool = True
+) -> list[tuple[str, dict[str, Any]]]:
     """The cases a (rule, model) test replays first, adapted to `model`; invalid ones dropped."""
     from harness.contract.case import context
     from harness.errors import CaseError
@@ -70,6 +72,8 @@ def seed_cases(rule: str, model: str, catalog=None, extra=()) -> list[tuple[str,
     seen: set[str] = set()
     for why, raw in [*corpus(rule), *((why, json.dumps(c, sort_keys=True)) for why, c in extra)]:
         case = adapt(json.loads(raw), model, catalog)
+        if not adapt_models and case["model"] != json.loads(raw)["model"]:
+            continue  # found on another model; this rule's cases are not portable
         key = json.dumps(case, sort_keys=True)
         if key in seen:
             continue

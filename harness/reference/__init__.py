@@ -23,12 +23,14 @@ from harness.reference import (
     t6b_extra_body,
     t7_compat,
     t8_stream_usage,
+    t10_web_search,
 )
 
 # T4 may disable thinking, so it runs before T3's keep gate and T5's backfill.
 PIPELINE = (
     t2_binary_thinking,
     t4_tool_choice,
+    t10_web_search,  # may disable thinking too: before the keep gate and the backfill
     t3_thinking_keep,
     t1_always_thinking,
     t5_reasoning_content,
