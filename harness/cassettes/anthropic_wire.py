@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from harness.cassettes import scrub
+from harness.cassettes import scenarios, scrub
 from harness.cassettes.runner import ScenarioResult, check_cost
 from harness.cassettes.session import WireSession
 from harness.live import WireResponse
@@ -22,9 +21,8 @@ PATH = Path(__file__).with_name("anthropic_scenarios.json")
 API = "anthropic-messages"
 
 
-@cache
 def data() -> dict[str, Any]:
-    return json.loads(PATH.read_text(encoding="utf-8"))
+    return scenarios.load(PATH)
 
 
 def scenario_ids() -> list[str]:
@@ -32,10 +30,7 @@ def scenario_ids() -> list[str]:
 
 
 def scenario(sid: str) -> dict[str, Any]:
-    for s in data()["scenarios"]:
-        if s["id"] == sid:
-            return s
-    raise KeyError(f"unknown Anthropic wire scenario {sid!r}")
+    return scenarios.find(sid, PATH, kind="Anthropic wire")
 
 
 def case_for(sid: str, model) -> dict[str, Any]:

@@ -13,8 +13,20 @@ PATH = Path(__file__).with_name("scenarios.json")
 
 
 @cache
+def load(path: Path = PATH) -> dict[str, Any]:
+    """A scenarios file (this one, or a surface's own such as anthropic_scenarios.json)."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def find(sid: str, path: Path = PATH, kind: str = "wire") -> dict[str, Any]:
+    for s in load(path)["scenarios"]:
+        if s["id"] == sid:
+            return s
+    raise KeyError(f"unknown {kind} scenario {sid!r}")
+
+
 def data() -> dict[str, Any]:
-    return json.loads(PATH.read_text(encoding="utf-8"))
+    return load()
 
 
 def scenario_ids() -> list[str]:
@@ -22,10 +34,7 @@ def scenario_ids() -> list[str]:
 
 
 def scenario(sid: str) -> dict[str, Any]:
-    for s in data()["scenarios"]:
-        if s["id"] == sid:
-            return s
-    raise KeyError(f"unknown wire scenario {sid!r}")
+    return find(sid)
 
 
 @dataclass(frozen=True)
