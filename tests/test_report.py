@@ -190,6 +190,12 @@ def test_offline_check_and_analytics_strip(tmp_path):
     assert not any("googletagmanager" in p for p in problems)
     (tmp_path / "index.html").write_text('<html><body><script src="app.js"></script></body></html>')
     assert offline_problems(tmp_path)[0] == []
+    # the matrix page is our own script-free text: an endpoint named in an n/a reason is prose...
+    (tmp_path / "matrix.html").write_text("<p>n/a: speaks openai-completions at https://api.kimi.com/coding/v1</p>")
+    assert offline_problems(tmp_path)[0] == []
+    # ...but anything on it that a browser fetches by itself is still refused
+    (tmp_path / "matrix.html").write_text('<p><img src="https://tracker.example/p.gif"></p>')
+    assert any("tracker.example" in p for p in offline_problems(tmp_path)[0])
 
 
 def test_markdown_matrix_page():

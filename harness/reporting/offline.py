@@ -129,6 +129,11 @@ def strip_analytics(out: Path) -> int:
     return removed
 
 
+# Pages this project renders itself, with no script: a bare URL in their text is prose (an n/a
+# reason naming an endpoint), never fetched, so only the fetch patterns apply to them.
+OWN_PAGES = frozenset({"matrix.html"})
+
+
 def offline_problems(out: Path) -> tuple[list[str], list[str]]:
     """(problems: references that would fetch from an outside host, notes: inert outside URLs)."""
     problems, notes = [], set()
@@ -145,7 +150,8 @@ def offline_problems(out: Path) -> tuple[list[str], list[str]]:
         for label, rx in _FETCH_PATTERNS:
             for m in rx.finditer(text):
                 problems.append(f"{rel}: {label}: {m.group(0)[:160]}")
-        if path.suffix.lower() in (".js", ".mjs", ".html", ".css") and not is_attachment:
+        own_page = str(rel) in OWN_PAGES and "<script" not in text.lower()
+        if path.suffix.lower() in (".js", ".mjs", ".html", ".css") and not is_attachment and not own_page:
             for m in _URL_RE.finditer(text):
                 url = m.group(0)
                 if INERT_URL_RE.match(url):
