@@ -182,3 +182,23 @@ def test_a_suite_run_writes_one_results_file_per_column(tmp_path):
     assert names == ["results-harness.json", "results-wire-emulator.json", "results-wire-real.json"]
     m = matrix.load([tmp_path])
     assert m.targets == ["wire: emulator", "wire: real", "harness"]
+
+
+def test_the_matrix_lists_every_divergence_entry_of_its_targets_with_evidence(tmp_path):
+    from harness.contract.divergences import Divergences
+    from harness.reporting.matrix_page import markdown_to_html
+
+    md = matrix.load([sample(tmp_path)]).render_markdown()
+    table = md.split("## Known divergence entries", 1)[1]
+    entries = list(Divergences.for_target("litellm"))
+    assert f"### litellm ({len(entries)} entries)" in table
+    for d in entries:
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{d.id}`"))
+        assert d.data["case"] in row
+        assert " ".join(d.data["evidence"].split()).replace("|", "\\|")[:60] in row
+    met = next(line for line in table.splitlines() if line.startswith("| `litellm-always-thinking-fields-kept`"))
+    assert met.endswith("| 1 |")  # met in one cell of this run
+    assert "### reference" in table  # the reference's upstream gaps are entries too
+    # a pipe inside a cell (a `matches` regex) stays in its cell on the page
+    page = markdown_to_html("| a | b |\n|---|---|\n| `x\\|y` | z |\n")
+    assert "<td><code>x|y</code></td><td>z</td>" in page

@@ -201,6 +201,10 @@ class Matrix:
                 ]
             for reason, where in sorted(reasons.items()):
                 out += ["", f"n/a ({len(where)} cells): {reason}"]
+        from harness.reporting.divergence_table import render
+
+        met = Counter(d for c in self.cells.values() for d in c.divergences)
+        out += ["", render(self.targets, met).rstrip("\n")]
         return "\n".join(out) + "\n"
 
 

@@ -55,7 +55,9 @@ def markdown_to_html(md: str, title: str = "Conformance matrix") -> str:
             and i + 1 < len(lines)
             and re.match(r"^\s*\|?[\s:|-]+\|?\s*$", lines[i + 1])
         ):
-            cells = lambda row: [c.strip() for c in row.strip().strip("|").split("|")]  # noqa: E731
+            cells = lambda row: [  # noqa: E731  (`\|` is a pipe inside a cell, as on GitHub)
+                c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", row.strip().strip("|"))
+            ]
             out.append(
                 "<table><thead><tr>" + "".join(f"<th>{inline(c)}</th>" for c in cells(line)) + "</tr></thead><tbody>"
             )
