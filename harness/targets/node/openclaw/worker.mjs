@@ -7,15 +7,21 @@
 //   {"id", "op": "usage", "model", "cost", "chunks"} -> {"id", "ok": true, "result": <OpenClaw usage>}
 // Everything else (OpenClaw's logs, console.*) goes to stderr.
 //
-// How a case is driven (mirrors OpenClaw's embedded agent runner):
-//   base  = @openclaw/ai managed openai-completions transport (createBoundaryAwareStreamFnForModel,
-//           what the embedded runner uses), after configureAiTransportRuntimeHost();
-//   inner = request fields with no transport option are set on the payload right where the
-//           transport builds it (innermost onPayload patch, so every wrapper sees them);
-//   plugin= createMoonshotThinkingWrapper(inner, type, keep) with type/keep resolved from the
-//           configured params.thinking and the /think level (the Moonshot plugin's wrapStreamFn);
-//   outer = OpenClaw's applyExtraParamsToAgent() with a config holding
-//           agents.defaults.models[ref].params = case.params (sampling params, extra_body, ...).
+// How a case is driven (OpenClaw's embedded agent runner, through its own configuration):
+//   config = an OpenClaw config built from the case: models.providers[<provider>] (baseUrl, api,
+//            the model with its compat) and agents.defaults (model.primary, models[ref].params);
+//   model  = OpenClaw's model resolver (resolveModelAsync) on that config: unknown refs are
+//            rejected by OpenClaw, compat / params / maxTokens are OpenClaw's;
+//   plugin = the provider plugin that owns the provider. @openclaw/moonshot-provider is not on npm:
+//            for provider `moonshot` the worker attaches the hooks its index.ts consists of
+//            (OPENAI_COMPATIBLE_REPLAY_HOOKS + MOONSHOT_THINKING_STREAM_HOOKS, both from OpenClaw's
+//            plugin SDK) as the model's runtime plugin handle; any other provider is unowned;
+//   history= OpenClaw's sanitizeSessionHistory with the replay policy OpenClaw resolves (the plugin's,
+//            or buildUnownedProviderTransportReplayFallback: strict tool-call ids);
+//   stream = @openclaw/ai managed openai-completions transport (createBoundaryAwareStreamFnForModel),
+//            wrapped by OpenClaw's applyExtraParamsToAgent() (which applies the plugin's wrapStreamFn);
+//   inner  = request fields with no OpenClaw input are set on the payload where the transport
+//            builds it (innermost onPayload patch) — a simulation, listed in the target's capabilities.
 // The model keeps its REAL baseUrl (so endpoint classification, compat and SSRF policy are the
 // real ones); only the transport host's fetch is redirected to this worker's loopback server.
 import http from "node:http";
@@ -58,16 +64,23 @@ const importDist = (re, pick) => {
 };
 const resolveFrom = (spec) => pathToFileURL(req.resolve(spec, { paths: [ocRoot] })).href;
 
-const {
-  createMoonshotThinkingWrapper, resolveMoonshotThinkingKeep, resolveMoonshotThinkingType,
-} = await import(resolveFrom("openclaw/plugin-sdk/provider-stream-shared"));
+const { OPENAI_COMPATIBLE_REPLAY_HOOKS } = await import(resolveFrom("openclaw/plugin-sdk/provider-model-shared"));
+const { MOONSHOT_THINKING_STREAM_HOOKS } = await import(resolveFrom("openclaw/plugin-sdk/provider-stream-family"));
+// src/agents/embedded-agent-runner/model.ts: resolveModelAsync (minified export "n")
+const resolveModelAsync = await importDist(/^model-[\w-]{8}\.mjs$/, (m) => {
+  const f = m.n; return typeof f === "function" && f.name === "resolveModelAsync" ? f : undefined;
+});
+// src/plugins/provider-hook-runtime.ts: attachModelProviderRuntimePluginHandle (minified export "t")
+const attachPluginHandle = await importDist(/^provider-hook-runtime-.*\.mjs$/, (m) => {
+  const f = m.t; return typeof f === "function" && f.name === "attachModelProviderRuntimePluginHandle" ? f : undefined;
+});
+// the embedded runner's sanitizeSessionHistory (minified export "Z" of the builtin agent harness)
+const sanitizeSessionHistory = await importDist(/^builtin-openclaw-[\w-]{8}\.mjs$/, (m) => {
+  const f = m.Z; return typeof f === "function" && f.name === "sanitizeSessionHistory" ? f : undefined;
+});
 // src/agents/embedded-agent-runner/extra-params.ts: applyExtraParamsToAgent (minified export "t")
 const applyExtraParamsToAgent = await importDist(/^extra-params-.*\.mjs$/, (m) => {
   const f = m.t; return typeof f === "function" && f.name === "applyExtraParamsToAgent" ? f : undefined;
-});
-// src/agents/tool-call-id.ts: sanitizeToolCallIdsForCloudCodeAssist (minified export "o")
-const sanitizeToolCallIds = await importDist(/^tool-call-id-.*\.mjs$/, (m) => {
-  const f = m.o; return typeof f === "function" && f.name === "sanitizeToolCallIdsForCloudCodeAssist" ? f : undefined;
 });
 await importDist(/^ai-transport-runtime-host-.*\.mjs$/, (m) => m.configureAiTransportRuntimeHost).then((f) => f());
 const ai = await import(resolveFrom("@openclaw/ai"));
@@ -107,7 +120,8 @@ ai.configureAiTransportHost({
     if (!token) return originalBuildModelFetch.call(host, model, ...rest);
     const base = String(model.baseUrl).replace(/\/+$/, "");
     const loop = `${loopbackOrigin}/k/${token}`;
-    const inner = originalBuildModelFetch.call(host, { ...model, baseUrl: loop }, ...rest);
+    // A plain clone (no route-fact symbols of the real host), so the guarded fetch treats it as loopback.
+    const inner = originalBuildModelFetch.call(host, { ...Object.fromEntries(Object.entries(model)), baseUrl: loop }, ...rest);
     return async (input, init) => {
       const url = input instanceof Request ? input.url : String(input);
       const slot = pending.get(token);
@@ -208,7 +222,7 @@ function convertTools(tools) {
     if (!isObj(t) || t.type !== "function" || !isObj(t.function)) unsupported(`tools[${i}]: only {"type": "function"} tools can be expressed (type ${JSON.stringify(t?.type)})`);
     const extra = Object.keys(t.function).filter((k) => !["name", "description", "parameters"].includes(k));
     if (extra.length) unsupported(`tools[${i}].function fields ${extra.join(", ")} are decided by OpenClaw, not expressible`);
-    return { name: t.function.name, description: t.function.description ?? "", parameters: t.function.parameters ?? { type: "object", properties: {} } };
+    return { name: t.function.name, ...(t.function.description !== undefined ? { description: t.function.description } : {}), parameters: t.function.parameters ?? { type: "object", properties: {} } };
   });
 }
 
@@ -244,60 +258,83 @@ function defaultChunks(modelId) {
   ];
 }
 
-async function runThroughOpenClaw(c, chunks) {
-  if (!isObj(c)) caseError("case must be an object");
+// Providers whose owning plugin is @openclaw/moonshot-provider (its id and aliases).
+const MOONSHOT_PLUGIN_PROVIDERS = new Set(["moonshot", "moonshotai", "moonshot-ai"]);
+const MOONSHOT_PLUGIN = { id: "moonshot", ...OPENAI_COMPATIBLE_REPLAY_HOOKS, ...MOONSHOT_THINKING_STREAM_HOOKS };
+// Built-in base URLs of the providers a case may name without a baseUrl.
+const DEFAULT_BASE = { moonshot: NATIVE_BASE, kimi: "https://api.kimi.com/coding/v1" };
+const API_KEY = "sk-kimi-conformance-0000";
+const agentDir = join(process.env.OPENCLAW_STATE_DIR ?? process.cwd(), "agents", "main", "agent");
+const noSession = { getBranch: () => [], getEntries: () => [], appendCustomEntry: () => {} };
+
+/** The OpenClaw config a user would write for this case (models.providers + agents.defaults). */
+function openclawConfig(c) {
   const ref = c.model;
   if (typeof ref !== "string" || !ref) caseError(`case.model must be a model ref, got ${JSON.stringify(ref)}`);
-  if (!ref.includes("/")) unsupported(`model alias ${JSON.stringify(ref)}: aliases are resolved by OpenClaw's model selection (config), which the worker does not drive`);
+  if (!ref.includes("/")) unsupported(`model alias ${JSON.stringify(ref)}: the case carries no alias table for OpenClaw's agents.defaults.models[ref].alias`);
   const slash = ref.indexOf("/");
   const refProvider = ref.slice(0, slash);
   const modelId = ref.slice(slash + 1);
   const prov = c.provider ?? null;
   if (prov !== null && !isObj(prov)) caseError("case.provider must be an object or null");
-  const providerId = prov?.id ?? "moonshot";
-  if (prov === null && refProvider !== "moonshot") {
-    unsupported(`built-in provider ${JSON.stringify(refProvider)}: only moonshot/ refs use the core Moonshot path (the Kimi Coding plugin is not in the npm package)`);
-  }
-  // A custom provider (case.provider.id) serves the ref's model id under its own provider id.
-  const api = prov?.api ?? "openai-completions";
-  if (api !== "openai-completions") unsupported(`provider api ${JSON.stringify(api)}: the worker drives only openai-completions`);
+  const providerId = prov?.id ?? refProvider;
   const knownProv = ["id", "baseUrl", "api", "compat", "sanitizeToolCallIds"];
   const extraProv = prov ? Object.keys(prov).filter((k) => !knownProv.includes(k)) : [];
   if (extraProv.length) unsupported(`provider fields ${extraProv.join(", ")} are not expressible`);
-  const baseUrl = String(prov?.baseUrl ?? NATIVE_BASE).replace(/\/+$/, "");
-  const level = c.thinking ?? undefined;
-  if (level !== undefined && !["off", "minimal", "low", "medium", "high", "xhigh"].includes(level)) caseError(`invalid thinking level ${JSON.stringify(level)}`);
+  // OpenClaw has no per-provider switch: its replay policy decides (strict ids for openai-completions).
+  if (prov?.sanitizeToolCallIds === false) unsupported("provider.sanitizeToolCallIds: false — OpenClaw has no such setting; its replay policy sanitizes tool-call ids of every openai-completions provider");
+  const api = prov?.api ?? "openai-completions";
+  if (api !== "openai-completions") unsupported(`provider api ${JSON.stringify(api)}: the worker drives only openai-completions`);
+  const baseUrl = String(prov?.baseUrl ?? DEFAULT_BASE[providerId] ?? "").replace(/\/+$/, "");
+  if (!baseUrl) unsupported(`provider ${JSON.stringify(providerId)} has no baseUrl and is not built in`);
   const params = c.params ?? undefined;
   if (params !== undefined && !isObj(params)) caseError("case.params must be an object or null");
+  const modelRef = `${providerId}/${modelId}`;
+  const cfg = {
+    models: { mode: "replace", providers: { [providerId]: {
+      baseUrl, api, apiKey: API_KEY,
+      models: [{ id: modelId, name: modelId, reasoning: true, input: ["text", "image"],
+        cost: c.__cost ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+        // no contextWindow / maxTokens: a request's max tokens come from the case, not from the config
+        ...(prov?.compat ? { compat: structuredClone(prov.compat) } : {}) }],
+    } } },
+    agents: { defaults: { model: { primary: modelRef },
+      models: { [modelRef]: params ? { params: structuredClone(params) } : {} } } },
+  };
+  return { cfg, providerId, modelId, params };
+}
+
+async function runThroughOpenClaw(c, chunks) {
+  if (!isObj(c)) caseError("case must be an object");
+  const { cfg, providerId, modelId, params } = openclawConfig(c);
+  const level = c.thinking ?? undefined;
+  if (level !== undefined && !["off", "minimal", "low", "medium", "high", "xhigh"].includes(level)) caseError(`invalid thinking level ${JSON.stringify(level)}`);
   const request = c.request ?? {};
   if (!isObj(request)) caseError("case.request must be an object");
   if (request.stream === false) unsupported("stream: false — OpenClaw's transport always streams (stream: true)");
   if (request.model !== undefined && request.model !== modelId) unsupported(`request.model ${JSON.stringify(request.model)} differs from the case model id ${modelId}; OpenClaw sends the model id`);
 
+  const resolved = await resolveModelAsync(providerId, modelId, agentDir, cfg);
+  if (!resolved?.model) caseError(`OpenClaw rejects the model: ${resolved?.error ?? "unknown model"}`);
+  let model = resolved.model;
+  if (MOONSHOT_PLUGIN_PROVIDERS.has(providerId)) {
+    model = attachPluginHandle(model, { provider: providerId, modelId, config: cfg, plugin: MOONSHOT_PLUGIN });
+  }
   const token = `t${++seq}`;
-  const model = {
-    id: modelId, name: modelId, api, provider: providerId, baseUrl,
-    reasoning: true, input: ["text", "image"],
-    cost: c.__cost ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-    contextWindow: 262144, maxTokens: 262144,
-    headers: { "x-kimi-conformance-token": token },
-    ...(prov?.compat ? { compat: structuredClone(prov.compat) } : {}),
-  };
+  model = { ...model, headers: { ...(model.headers ?? {}), "x-kimi-conformance-token": token } };
 
   const conv = convertMessages(request.messages ?? [], model);
-  let messages = conv.messages;
-  // Tool-call id sanitizer with the replay policy OpenClaw applies to this provider.
-  let sanitizeMode = null;
-  // The built-in provider (no case.provider, or its China region: provider.id "moonshot") gets
-  // the Moonshot replay policy; a custom provider id only its own sanitizeToolCallIds setting.
-  if (prov === null || prov.id === "moonshot") sanitizeMode = { mode: "strict", duplicateToolCallIdStyle: "openai" };
-  else if (prov.sanitizeToolCallIds === true) sanitizeMode = { mode: "strict" };
-  if (sanitizeMode) messages = sanitizeToolCallIds(messages, sanitizeMode.mode, sanitizeMode.duplicateToolCallIdStyle ? { duplicateToolCallIdStyle: sanitizeMode.duplicateToolCallIdStyle } : undefined);
-  const context = { messages, ...(conv.systemPrompt !== undefined ? { systemPrompt: conv.systemPrompt } : {}) };
   const tools = convertTools(request.tools);
+  // History replay exactly as the embedded runner prepares it (replay policy, tool-call ids, ...).
+  const messages = await sanitizeSessionHistory({
+    messages: conv.messages, modelApi: model.api, provider: providerId, modelId, config: cfg, model,
+    sessionManager: noSession, sessionId: "kimi-conformance",
+    ...(tools ? { allowedToolNames: new Set(tools.map((t) => t.name)) } : {}),
+  });
+  const context = { messages, ...(conv.systemPrompt !== undefined ? { systemPrompt: conv.systemPrompt } : {}) };
   if (tools) context.tools = tools;
 
-  const options = { apiKey: "sk-kimi-conformance-0000", ...(level && level !== "off" ? { reasoning: level } : {}) };
+  const options = { apiKey: API_KEY, ...(level && level !== "off" ? { reasoning: level } : {}) };
   if (request.max_tokens != null && request.max_completion_tokens != null && request.max_tokens !== request.max_completion_tokens) {
     unsupported("max_tokens and max_completion_tokens differ: the transport has a single maxTokens option");
   }
@@ -307,13 +344,11 @@ async function runThroughOpenClaw(c, chunks) {
   if (request.stop !== undefined && request.stop !== null) {
     const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
     if (!Array.isArray(stop) || stop.length === 0 || !stop.every((s) => typeof s === "string" && s)) unsupported("stop: only a non-empty string or list of non-empty strings can be expressed");
-    // A bare string goes to the transport as configured (params.stop is untyped JSON); the
-    // transport copies options.stop onto the payload as it is.
     options.stop = request.stop;
   }
   const injected = Object.fromEntries(Object.entries(request).filter(([k]) => !HANDLED.has(k)));
 
-  // base transport + innermost patch for fields with no transport option
+  // base transport + innermost patch for fields with no OpenClaw input
   const base = transports.createBoundaryAwareStreamFnForModel(model);
   if (!base) throw new Error("managed openai-completions transport unavailable");
   const inner = Object.keys(injected).length === 0 ? base : (m, ctx, opts) => base(m, ctx, {
@@ -323,15 +358,10 @@ async function runThroughOpenClaw(c, chunks) {
       return opts?.onPayload?.(payload, pm);
     },
   });
-  // Moonshot provider plugin wrapper
-  const configuredThinking = params?.thinking;
-  const thinkingType = resolveMoonshotThinkingType({ configuredThinking, thinkingLevel: level });
-  const thinkingKeep = resolveMoonshotThinkingKeep({ configuredThinking });
-  const agent = { streamFn: createMoonshotThinkingWrapper(inner, thinkingType, thinkingKeep) };
-  // OpenClaw's configured-params wrappers (sampling params, extra_body, store compat, ...)
-  const cfg = { agents: { defaults: { models: { [`${providerId}/${modelId}`]: { params: params ? structuredClone(params) : {} } } } } };
-  // Always applied, as the embedded runner does (store compat, string-content, tools compat, ... wrappers).
+  const agent = { streamFn: inner };
+  // OpenClaw's configured-params wrappers and the owning plugin's wrapStreamFn, as the runner applies them.
   applyExtraParamsToAgent(agent, cfg, providerId, modelId, undefined, level, undefined, undefined, model);
+  void params;
 
   const slot = { captured: [], urls: [], chunks: chunks ?? defaultChunks(modelId) };
   pending.set(token, slot);
@@ -345,7 +375,7 @@ async function runThroughOpenClaw(c, chunks) {
   } finally {
     pending.delete(token);
   }
-  return { slot, final, error, baseUrl, request };
+  return { slot, final, error, request };
 }
 
 async function opTransform(msg) {
