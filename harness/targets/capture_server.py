@@ -131,7 +131,25 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(404, {"error": {"message": "not found", "type": "resource_not_found_error"}})
 
-    def do_POST(self):
+    def do_CONNECT(self):  # noqa: N802
+        # HTTPS through this server as an explicit proxy (a client configured with a proxy, as
+        # OpenClaw's models.providers.*.request.proxy): terminate TLS with the server's own
+        # certificate and serve the tunnelled requests like direct ones.
+        context = self.server.tls_context
+        if context is None:
+            self.send_error(405, "CONNECT needs CaptureServer(tls_context=...)")
+            return
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        try:
+            tunnel = context.wrap_socket(self.connection, server_side=True)
+        except OSError:
+            self.close_connection = True
+            return
+        _Handler(tunnel, self.client_address, self.server)
+        self.close_connection = True
+
+    def do_POST(self):  # noqa: N802
         body = self._read_body()
         cid = completion_id(self.server.record(Captured("POST", self.path, redact(dict(self.headers.items())), body)))
         model = body.get("model", "unknown") if isinstance(body, dict) else "unknown"
@@ -159,8 +177,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, port: int, on_capture=None):
+    def __init__(self, port: int, on_capture=None, tls_context=None):
         super().__init__(("127.0.0.1", port), _Handler)
+        self.tls_context = tls_context
         self.captured: list[Captured] = []
         self.cond = threading.Condition()
         self.on_capture = on_capture
@@ -180,8 +199,8 @@ class _Server(ThreadingHTTPServer):
 class CaptureServer:
     """`with CaptureServer() as cap: ... cap.url ... cap.take()`; port 0 picks a free port."""
 
-    def __init__(self, port: int = 0, on_capture=None):
-        self._server = _Server(port, on_capture)
+    def __init__(self, port: int = 0, on_capture=None, tls_context=None):
+        self._server = _Server(port, on_capture, tls_context)
         self._thread = threading.Thread(target=self._server.serve_forever, name="kimi-capture", daemon=True)
         self._thread.start()
 

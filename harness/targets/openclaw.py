@@ -1,22 +1,25 @@
 """The real OpenClaw (npm `openclaw`, pinned in harness/targets/node/openclaw/package.json).
 
 `--target openclaw` (or `openclaw:2026.9.6`; `KIMI_CONFORMANCE_OPENCLAW_VERSION` also names
-it): cases go through OpenClaw's own code — the managed openai-completions transport, the
-Moonshot thinking wrapper, `applyExtraParamsToAgent` and the tool-call id sanitizer — in a
-persistent Node worker (harness/targets/node/openclaw/worker.mjs) that captures the outbound
-request on a loopback server. Install with `tox -e openclaw` or
-`python -m harness.targets.node.install openclaw`.
+it): each case becomes an OpenClaw config (`models.providers` for the case's provider,
+`agents.defaults` with the model and its params) and goes through OpenClaw's own code — its
+model resolver, the replay policy of the plugin that owns the provider (or the unowned-provider
+fallback), `sanitizeSessionHistory`, `applyExtraParamsToAgent` (which applies the owning plugin's
+stream wrapper) and the managed openai-completions transport — in a persistent Node worker
+(harness/targets/node/openclaw/worker.mjs) that captures the outbound request on a loopback
+server. tests/test_openclaw_fidelity.py pins the worker against full `openclaw agent --local`
+runs. Install with `tox -e openclaw` or `python -m harness.targets.node.install openclaw`.
 """
 
 from __future__ import annotations
 
-from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities
+from typing import Any
+
+from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible
 from harness.targets.node_worker import NodeWorkerTarget
 
-KIMI_CODING = (
-    "OpenClaw's Kimi Coding plugin (@openclaw/kimi-provider) speaks Anthropic Messages and is "
-    "not on npm: kimi/* refs cannot be driven through the npm package"
-)
+# Providers the worker configures without a case.provider (their built-in base URL).
+BUILT_IN = ("moonshot/", "kimi/")
 KIMI_REFS = (
     "kimi/kimi-for-coding",
     "kimi/kimi-for-coding-highspeed",
@@ -29,20 +32,39 @@ KIMI_REFS = (
     "kimi/kimi-latest",
 )
 
+SIMULATED = {
+    "moonshot plugin": (
+        "@openclaw/moonshot-provider (the plugin that owns provider `moonshot`) is not on npm: the worker "
+        "attaches the two hook sets its index.ts consists of — OPENAI_COMPATIBLE_REPLAY_HOOKS and "
+        "MOONSHOT_THINKING_STREAM_HOOKS from OpenClaw's plugin SDK — as the model's runtime plugin handle "
+        "(not its catalog, onboarding or native streaming-usage compat); every other provider is unowned"),
+    "kimi provider": (
+        "kimi/* refs run as nix-openclaw configures them: an ordinary openai-completions provider `kimi` at "
+        "https://api.kimi.com/coding/v1 (OpenClaw's own @openclaw/kimi-provider speaks Anthropic Messages "
+        "and is not on npm)"),
+    "request fields": (
+        "a case's sampling fields (temperature, top_p, max_tokens, tool_choice, stop, seed, response_format, "
+        "reasoning_effort, penalties) reach OpenClaw as the transport's stream options; fields OpenClaw has no "
+        "input for (n, logprobs, user, unknown keys) are set on the payload where the transport builds it, "
+        "before every OpenClaw wrapper"),
+}
+
 CAPABILITIES = Capabilities(
     rules=ALL_RULES - {"errors", "T10"},
     # stream: OpenClaw always streams and decides stream_options itself (compat), so neither
     # `stream: false` nor a caller's own stream_options can be expressed.
     # developer_role: OpenClaw has one system prompt without a role; the role it goes out with
     # is OpenClaw's choice (compat.supportsDeveloperRole), so a `developer` message is not an input.
-    features=ALL_FEATURES - {"stream", "developer_role"},
+    # request_thinking / store: OpenClaw takes them only from its config (params.thinking,
+    # params.extra_body, compat.supportsStore), never from a request a caller builds.
+    features=ALL_FEATURES - {"stream", "developer_role", "request_thinking", "store"},
     why_not={
         "errors": "the worker captures the outbound request; OpenClaw's handling of upstream errors is not driven",
         "T10": "OpenClaw's web search is a tool of its own (tools.web.search), not a $web_search builtin in a "
         "request: the worker hands tools over as function tools, so the builtin cannot be expressed",
     },
     request_defaults={"stream": True},
-    models_not_applicable={ref: KIMI_CODING for ref in KIMI_REFS},
+    simulated=SIMULATED,
 )
 
 
@@ -52,5 +74,15 @@ class OpenClawTarget(NodeWorkerTarget):
     capabilities = CAPABILITIES
 
     version_env = "KIMI_CONFORMANCE_OPENCLAW_VERSION"
-    not_moonshot_reason = KIMI_CODING
-    alias_reason = "alias resolution is OpenClaw's model selection, not driven"
+    not_moonshot_reason = "only moonshot/ and kimi/ refs have a built-in provider config; others need case.provider"
+    alias_reason = "the case carries no alias table for OpenClaw's agents.defaults.models[ref].alias"
+
+    def precheck(self, case: dict[str, Any]) -> None:
+        model = case.get("model")
+        if isinstance(model, str) and model.startswith("kimi/") and not case.get("provider"):
+            case = {**case, "provider": {"id": "kimi"}}  # the worker's built-in kimi base URL
+        super().precheck(case)
+        request = case.get("request") or {}
+        for key in ("thinking", "store"):
+            if isinstance(request, dict) and key in request:
+                raise NotExpressible(f"{self.name}: request.{key}: OpenClaw takes it only from its config, not from a request")

@@ -5,6 +5,8 @@
 // line, echoing its id (kimi-conformance target protocol 2; the harness pairs answers by id):
 //   {"id", "op": "transform", "case"}            -> {"id", "ok": true, "result": OUTBOUND} | {"id", "ok": false, "error"}
 //   {"id", "op": "usage", "model", "cost", "chunks"} -> {"id", "ok": true, "result": <OpenClaw usage>}
+//   {"id", "op": "config", "case"}               -> {"id", "ok": true, "result": {cfg, providerId, modelId, params}}
+//                                                   (the OpenClaw config a case becomes; the fidelity test runs it)
 // Everything else (OpenClaw's logs, console.*) goes to stderr.
 //
 // How a case is driven (OpenClaw's embedded agent runner, through its own configuration):
@@ -312,6 +314,9 @@ async function runThroughOpenClaw(c, chunks) {
   const request = c.request ?? {};
   if (!isObj(request)) caseError("case.request must be an object");
   if (request.stream === false) unsupported("stream: false — OpenClaw's transport always streams (stream: true)");
+  for (const key of ["thinking", "store"]) {
+    if (key in request) unsupported(`request.${key}: OpenClaw takes it only from its config (params.thinking, params.extra_body, compat), not from a request`);
+  }
   if (request.model !== undefined && request.model !== modelId) unsupported(`request.model ${JSON.stringify(request.model)} differs from the case model id ${modelId}; OpenClaw sends the model id`);
 
   const resolved = await resolveModelAsync(providerId, modelId, agentDir, cfg);
@@ -422,6 +427,7 @@ async function handle(line) {
   try {
     // __hang / __exit: test hooks for the harness's timeout and crash handling.
     const work = msg.op === "transform" ? opTransform(msg) : msg.op === "usage" ? opUsage(msg)
+      : msg.op === "config" ? Promise.resolve().then(() => openclawConfig(msg.case))
       : msg.op === "__hang" ? (() => { for (;;) {} })() : msg.op === "__exit" ? process.exit(3)
       : Promise.reject(new CaseError(`unknown op ${JSON.stringify(msg.op)}`));
     const timeout = new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`case timed out after ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS); });
@@ -446,4 +452,11 @@ rl.on("line", (line) => {
 rl.on("close", () => {
   chain.then(() => { server.close(); process.exit(0); });
 });
+// Warm up (OpenClaw loads its resolver, plugin metadata and agent harness lazily, ~20 s on a
+// busy machine): the start-up budget pays for it, not the first case's timeout.
+try {
+  await runThroughOpenClaw({ model: "moonshot/kimi-k2.6", request: { messages: [{ role: "user", content: "warm-up" }] } }, undefined);
+} catch (e) {
+  console.error("[worker] warm-up failed:", e?.stack ?? e);
+}
 emit({ ready: true, protocol: 2, versions: { openclaw: openclawVersion, node: process.versions.node } });

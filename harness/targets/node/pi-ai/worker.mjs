@@ -46,7 +46,10 @@ const { streamSimpleOpenAICompletions } = completions;
 // Kimi Coding: pi-ai's own model registry (provider "kimi-coding", api "anthropic-messages") and
 // its Anthropic Messages transport, what `streamSimple` dispatches to for that api.
 const { streamSimpleAnthropic } = await import(pathToFileURL(join(piRoot, "dist", "providers", "anthropic.js")).href);
+// pi-ai's own model registry: kimi-coding, and the built-in Moonshot providers (global and China) a
+// pi-ai user gets with getModel(); a custom provider is a Model object the user writes, as the worker does.
 const { getModel } = await import(pathToFileURL(join(piRoot, "dist", "models.js")).href);
+const REGISTRY_PROVIDER = { "https://api.moonshot.ai/v1": "moonshotai", "https://api.moonshot.cn/v1": "moonshotai-cn" };
 
 // ---- one loopback server; requests routed by a per-call token ------------------------------
 const pending = new Map();
@@ -175,7 +178,7 @@ function convertTools(tools) {
     if (!isObj(t) || t.type !== "function" || !isObj(t.function)) unsupported(`tools[${i}]: only {"type": "function"} tools can be expressed`);
     const extra = Object.keys(t.function).filter((k) => !["name", "description", "parameters"].includes(k));
     if (extra.length) unsupported(`tools[${i}].function fields ${extra.join(", ")} are decided by pi-ai, not expressible`);
-    return { name: t.function.name, description: t.function.description ?? "", parameters: t.function.parameters ?? { type: "object", properties: {} } };
+    return { name: t.function.name, ...(t.function.description !== undefined ? { description: t.function.description } : {}), parameters: t.function.parameters ?? { type: "object", properties: {} } };
   });
 }
 
@@ -295,14 +298,23 @@ async function runThroughPiAi(c, chunks) {
   if (request.model !== undefined && request.model !== modelId) unsupported(`request.model ${JSON.stringify(request.model)} differs from the case model id ${modelId}`);
 
   const token = `t${++seq}`;
-  const model = {
-    id: modelId, name: modelId, api: "openai-completions", provider: providerId, baseUrl,
-    reasoning: true, input: ["text", "image"],
-    cost: c.__cost ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-    contextWindow: 262144, maxTokens: 262144,
-    headers: { [TOKEN_HEADER]: token },
-    ...(prov?.compat ? { compat: structuredClone(prov.compat) } : {}),
-  };
+  const registryProvider = providerId === "moonshot" && !prov?.compat ? REGISTRY_PROVIDER[baseUrl] : undefined;
+  let model;
+  if (registryProvider) {
+    const registered = getModel(registryProvider, modelId);
+    if (!registered) unsupported(`pi-ai's model registry has no ${registryProvider}/${modelId}`);
+    model = { ...registered, headers: { ...(registered.headers ?? {}), [TOKEN_HEADER]: token },
+      ...(c.__cost ? { cost: c.__cost } : {}) };
+  } else {
+    model = {
+      id: modelId, name: modelId, api: "openai-completions", provider: providerId, baseUrl,
+      reasoning: true, input: ["text", "image"],
+      cost: c.__cost ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+      contextWindow: 262144, maxTokens: 262144,
+      headers: { [TOKEN_HEADER]: token },
+      ...(prov?.compat ? { compat: structuredClone(prov.compat) } : {}),
+    };
+  }
   const conv = convertMessages(request.messages ?? [], model);
   const context = { messages: conv.messages, ...(conv.systemPrompt !== undefined ? { systemPrompt: conv.systemPrompt } : {}) };
   const tools = convertTools(request.tools);

@@ -1,0 +1,96 @@
+"""Full, unmodified runs of the real OpenClaw and pi-ai, one fresh process per case, for the
+fidelity tests (tests/test_openclaw_fidelity.py).
+
+OpenClaw: `openclaw agent --local` with a config file and a scratch state dir. The provider keeps
+its real base URL (so endpoint classification and compat are the real ones); the config routes it
+through OpenClaw's own `models.providers.*.request.proxy` (explicit proxy) to a loopback
+CaptureServer that terminates TLS with a throw-away certificate (trusted via NODE_EXTRA_CA_CERTS),
+and `request.allowPrivateNetwork` lets OpenClaw's SSRF guard accept the loopback resolution that a
+private /etc/hosts (a mount namespace of the child only, `unshare -m`) gives the provider host.
+Nothing in OpenClaw is patched or preloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from harness.targets.capture_server import CaptureServer
+
+RUN_TIMEOUT = 240.0
+
+
+def can_isolate_hosts() -> str | None:
+    """None when `unshare -m` + a bind-mounted /etc/hosts works here, else why not."""
+    if not shutil.which("unshare") or not shutil.which("openssl"):
+        return "needs unshare and openssl on PATH"
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=10)
+    if probe.returncode != 0:
+        return f"unshare -m is not permitted here ({probe.stderr.decode(errors='replace').strip()[:120]})"
+    return None
+
+
+class TlsCapture:
+    """A CaptureServer that also serves HTTPS through CONNECT, with a certificate for `hosts`."""
+
+    def __init__(self, hosts: list[str], workdir: Path):
+        self.cert, key = workdir / "cert.pem", workdir / "key.pem"
+        san = ",".join(f"DNS:{h}" for h in sorted(set(hosts)))
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-keyout", str(key), "-out", str(self.cert), "-subj", "/CN=kimi-conformance-capture",
+                        "-addext", f"subjectAltName={san}"], check=True, capture_output=True, timeout=60)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(self.cert), str(key))
+        self.server = CaptureServer(tls_context=context)
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def run_openclaw_agent(*, node: Path, install_dir: Path, config: dict[str, Any], message: str,
+                       thinking: str | None, capture: TlsCapture, plugin_dir: Path | None) -> dict[str, Any]:
+    """One `openclaw agent --local` turn in a fresh process; returns {"request", "result"}: the
+    first chat-completions request that reached the capture server and OpenClaw's JSON answer."""
+    config = json.loads(json.dumps(config))
+    hosts = []
+    for provider in config["models"]["providers"].values():
+        provider["request"] = {"proxy": {"mode": "explicit-proxy", "url": capture.server.base},
+                               "allowPrivateNetwork": True}
+        hosts.append(urlparse(provider["baseUrl"]).hostname)
+    if plugin_dir is not None:
+        # inside the install dir, so the plugin's `openclaw/plugin-sdk/...` imports resolve
+        installed = install_dir / "kimi-conformance-plugins" / plugin_dir.name
+        shutil.rmtree(installed, ignore_errors=True)
+        shutil.copytree(plugin_dir, installed)
+        config["plugins"] = {"load": {"paths": [str(installed)]}}
+    with tempfile.TemporaryDirectory(prefix="kimi-conformance-oc-ref-") as tmp:
+        root = Path(tmp)
+        (root / "openclaw.json").write_text(json.dumps(config))
+        (root / "hosts").write_text("127.0.0.1 localhost\n" + "".join(f"127.0.0.1 {h}\n" for h in hosts))
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(root), "OPENCLAW_STATE_DIR": str(root / "state"),
+               "OPENCLAW_CONFIG_PATH": str(root / "openclaw.json"), "NODE_EXTRA_CA_CERTS": str(capture.cert),
+               "NO_COLOR": "1"}
+        argv = [str(node), str(install_dir / "node_modules" / "openclaw" / "openclaw.mjs"), "agent", "--local",
+                "--message", message, "--session-id", "fidelity", "--json", "--timeout", "120"]
+        if thinking:
+            argv += ["--thinking", thinking]
+        script = 'mount --bind "$1" /etc/hosts && shift && exec "$@"'
+        capture.server.clear()
+        proc = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(root / "hosts"), *argv],
+                              cwd=install_dir, env=env, capture_output=True, timeout=RUN_TIMEOUT)
+        posts = [c for c in capture.server._server.captured if c.method == "POST"]
+        if not posts:
+            tail = proc.stderr.decode(errors="replace")[-1500:]
+            raise AssertionError(f"openclaw agent sent no request (exit {proc.returncode}): {tail}")
+        try:
+            result = json.loads(proc.stdout.decode(errors="replace") or "null")
+        except json.JSONDecodeError:
+            result = None
+        return {"request": posts[0], "result": result}

@@ -1,0 +1,104 @@
+"""The OpenClaw worker sends what a full, unmodified OpenClaw run sends (issue 13).
+
+For every case of tests/fixtures/fidelity/openclaw.json: the worker says which OpenClaw config
+the case becomes; a fresh `openclaw agent --local` process runs one turn with that config
+(tests/node_reference.py: real base URLs, captured through OpenClaw's own explicit-proxy setting);
+then the persistent worker runs the same case with the conversation that run sent (system prompt,
+messages, tools, tool_choice, max tokens, the thinking level it used). The two outbound bodies
+must be equal as canonical JSON, and go to the same path. Headers are not compared: the CLI run
+adds its own tracing headers. Slow (a minute per case): run in `tox -e openclaw`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.targets.node import install as node_install
+
+CORPUS = json.loads((Path(__file__).parent / "fixtures" / "fidelity" / "openclaw.json").read_text())
+CASES = CORPUS["cases"]
+PLUGIN_DIR = Path(node_install.__file__).parent / "openclaw" / "moonshot-plugin"
+
+
+def _skip_reason() -> str | None:
+    if not node_install.is_installed("openclaw"):
+        return "openclaw is not installed (tox -e openclaw, or python -m harness.targets.node.install openclaw)"
+    from tests.node_reference import can_isolate_hosts
+
+    return can_isolate_hosts()
+
+
+pytestmark = pytest.mark.skipif(bool(_skip_reason()), reason=_skip_reason() or "")
+
+
+@pytest.fixture(scope="module")
+def worker():
+    from harness.targets.openclaw import OpenClawTarget
+
+    target = OpenClawTarget(timeout=120.0)
+    yield target
+    target.close()
+
+
+@pytest.fixture(scope="module")
+def capture(tmp_path_factory):
+    from tests.node_reference import TlsCapture
+
+    hosts = ["api.moonshot.ai", "api.moonshot.cn", "api.kimi.com", "llm.example.com"]
+    cap = TlsCapture(hosts, tmp_path_factory.mktemp("tls"))
+    yield cap
+    cap.close()
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1)
+
+
+def find_key(tree: Any, key: str) -> Any:
+    if isinstance(tree, dict):
+        if key in tree:
+            return tree[key]
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        for item in tree:
+            found = find_key(item, key)
+            if found is not None:
+                return found
+    return None
+
+
+def test_corpus_covers_every_rule_and_provider_kind():
+    from harness import rules
+
+    covered = {r for case in CASES for r in case["rules"]}
+    assert set(rules.ids()) - {"errors"} <= covered, set(rules.ids()) - covered
+    kinds = {case["kind"] for case in CASES}
+    assert kinds >= {"native Moonshot", "China", "custom id on a native host", "custom host", "nix kimi provider"}
+
+
+@pytest.mark.parametrize("entry", CASES, ids=[c["name"] for c in CASES])
+def test_worker_sends_what_openclaw_sends(entry, worker, capture):
+    from tests.node_reference import run_openclaw_agent
+
+    base = {"model": entry["model"], "provider": entry.get("provider"), "params": entry.get("params"),
+            "thinking": entry.get("thinking")}
+    config = worker._call("config", "a case", case={**base, "request": {"messages": []}})
+    plugin = PLUGIN_DIR if config["providerId"] in ("moonshot", "moonshotai", "moonshot-ai") else None
+    ref = run_openclaw_agent(node=node_install.node_path(worker.cache_dir), install_dir=worker.cache_dir,
+                             config=config["cfg"], message="What is the weather in Paris?",
+                             thinking=entry.get("thinking"), capture=capture, plugin_dir=plugin)
+    sent = ref["request"].body
+    assert isinstance(sent, dict), sent
+    level = find_key(ref["result"], "requestShaping")
+    request: dict[str, Any] = {"messages": sent["messages"], "stream": True}
+    for key in ("tools", "tool_choice", "max_tokens", "max_completion_tokens"):
+        if key in sent:
+            request[key] = sent[key]
+    case = {**base, "thinking": (level or {}).get("thinking", entry.get("thinking")), "request": request}
+    out = worker.transform(case)
+    assert out["url"].endswith(ref["request"].path), (out["url"], ref["request"].path)
+    assert canonical(out["body"]) == canonical(sent)
