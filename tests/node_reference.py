@@ -94,3 +94,30 @@ def run_openclaw_agent(*, node: Path, install_dir: Path, config: dict[str, Any],
         except json.JSONDecodeError:
             result = None
         return {"request": posts[0], "result": result}
+
+
+PI_AI_SCRIPT = """
+import { getModel, streamSimple } from "@mariozechner/pi-ai";
+let text = "";
+for await (const chunk of process.stdin) text += chunk;
+const spec = JSON.parse(text);
+const model = spec.registry ? getModel(spec.registry[0], spec.registry[1]) : spec.model;
+if (!model) throw new Error(`pi-ai has no model ${spec.registry}`);
+const events = streamSimple(model, spec.context, { apiKey: "sk-canary-fidelity", maxRetries: 0, ...spec.options });
+for await (const event of events) if (event.type === "error") console.error(event.error?.errorMessage);
+"""
+
+
+def run_pi_ai(*, node: Path, install_dir: Path, spec: dict[str, Any], capture: TlsCapture) -> Any:
+    """One pi-ai `streamSimple` call (its public API, its own model registry) in a fresh process;
+    Node's own env-proxy support (NODE_USE_ENV_PROXY) carries the HTTPS request to the capture
+    server. Returns the first captured POST."""
+    env = {"PATH": os.environ.get("PATH", ""), "NODE_USE_ENV_PROXY": "1", "HTTPS_PROXY": capture.server.base,
+           "HTTP_PROXY": capture.server.base, "NODE_EXTRA_CA_CERTS": str(capture.cert)}
+    capture.server.clear()
+    proc = subprocess.run([str(node), "--input-type=module", "-e", PI_AI_SCRIPT], input=json.dumps(spec).encode(),
+                          cwd=install_dir, env=env, capture_output=True, timeout=120)
+    posts = [c for c in capture.server._server.captured if c.method == "POST"]
+    if not posts:
+        raise AssertionError(f"pi-ai sent no request (exit {proc.returncode}): {proc.stderr.decode(errors='replace')[-1500:]}")
+    return posts[0]

@@ -1,4 +1,4 @@
-"""The OpenClaw worker sends what a full, unmodified OpenClaw run sends (issue 13).
+"""The Node workers send what full, unmodified runs of OpenClaw and pi-ai send (issue 13).
 
 For every case of tests/fixtures/fidelity/openclaw.json: the worker says which OpenClaw config
 the case becomes; a fresh `openclaw agent --local` process runs one turn with that config
@@ -7,6 +7,10 @@ then the persistent worker runs the same case with the conversation that run sen
 messages, tools, tool_choice, max tokens, the thinking level it used). The two outbound bodies
 must be equal as canonical JSON, and go to the same path. Headers are not compared: the CLI run
 adds its own tracing headers. Slow (a minute per case): run in `tox -e openclaw`.
+
+pi-ai (tests/fixtures/fidelity/pi-ai.json): each case is also written as a pi-ai user writes it
+(getModel from pi-ai's registry or a Model object, pi-ai's context and options) and run in a fresh
+process through pi-ai's public `streamSimple`; the worker's body must equal it.
 """
 
 from __future__ import annotations
@@ -21,18 +25,20 @@ from harness.targets.node import install as node_install
 
 CORPUS = json.loads((Path(__file__).parent / "fixtures" / "fidelity" / "openclaw.json").read_text())
 CASES = CORPUS["cases"]
+PI_CASES = json.loads((Path(__file__).parent / "fixtures" / "fidelity" / "pi-ai.json").read_text())["cases"]
 PLUGIN_DIR = Path(node_install.__file__).parent / "openclaw" / "moonshot-plugin"
 
 
-def _skip_reason() -> str | None:
-    if not node_install.is_installed("openclaw"):
-        return "openclaw is not installed (tox -e openclaw, or python -m harness.targets.node.install openclaw)"
+def _skip_reason(target: str) -> str | None:
+    if not node_install.is_installed(target):
+        return f"{target} is not installed (tox -e {target}, or python -m harness.targets.node.install {target})"
     from tests.node_reference import can_isolate_hosts
 
-    return can_isolate_hosts()
+    return can_isolate_hosts() if target == "openclaw" else None
 
 
-pytestmark = pytest.mark.skipif(bool(_skip_reason()), reason=_skip_reason() or "")
+needs_openclaw = pytest.mark.skipif(bool(_skip_reason("openclaw")), reason=_skip_reason("openclaw") or "")
+needs_pi_ai = pytest.mark.skipif(bool(_skip_reason("pi-ai")), reason=_skip_reason("pi-ai") or "")
 
 
 @pytest.fixture(scope="module")
@@ -71,15 +77,18 @@ def find_key(tree: Any, key: str) -> Any:
     return None
 
 
-def test_corpus_covers_every_rule_and_provider_kind():
-    from harness import rules
+@pytest.mark.parametrize("target", ["openclaw", "pi-ai"])
+def test_corpus_covers_every_rule_and_provider_kind(target):
+    from harness.targets import openclaw, pi_ai
 
-    covered = {r for case in CASES for r in case["rules"]}
-    assert set(rules.ids()) - {"errors"} <= covered, set(rules.ids()) - covered
-    kinds = {case["kind"] for case in CASES}
+    cases, caps = (CASES, openclaw.CAPABILITIES) if target == "openclaw" else (PI_CASES, pi_ai.CAPABILITIES)
+    covered = {r for case in cases for r in case["rules"]}
+    assert caps.rules <= covered, caps.rules - covered  # every rule the target is judged on
+    kinds = {case["kind"] for case in cases}
     assert kinds >= {"native Moonshot", "China", "custom id on a native host", "custom host", "nix kimi provider"}
 
 
+@needs_openclaw
 @pytest.mark.parametrize("entry", CASES, ids=[c["name"] for c in CASES])
 def test_worker_sends_what_openclaw_sends(entry, worker, capture):
     from tests.node_reference import run_openclaw_agent
@@ -102,3 +111,24 @@ def test_worker_sends_what_openclaw_sends(entry, worker, capture):
     out = worker.transform(case)
     assert out["url"].endswith(ref["request"].path), (out["url"], ref["request"].path)
     assert canonical(out["body"]) == canonical(sent)
+
+
+@pytest.fixture(scope="module")
+def pi_worker():
+    from harness.targets.pi_ai import PiAiTarget
+
+    target = PiAiTarget(timeout=60.0)
+    yield target
+    target.close()
+
+
+@needs_pi_ai
+@pytest.mark.parametrize("entry", PI_CASES, ids=[c["name"] for c in PI_CASES])
+def test_pi_ai_worker_sends_what_pi_ai_sends(entry, pi_worker, capture):
+    from tests.node_reference import run_pi_ai
+
+    ref = run_pi_ai(node=node_install.node_path(pi_worker.cache_dir), install_dir=pi_worker.cache_dir,
+                    spec=entry["pi"], capture=capture)
+    out = pi_worker.transform(entry["case"])
+    assert out["url"].endswith(ref.path), (out["url"], ref.path)
+    assert canonical(out["body"]) == canonical(ref.body)
