@@ -35,9 +35,11 @@ KIMI_REFS = (
 SIMULATED = {
     "moonshot plugin": (
         "@openclaw/moonshot-provider (the plugin that owns provider `moonshot`) is not on npm: the worker "
-        "attaches the two hook sets its index.ts consists of — OPENAI_COMPATIBLE_REPLAY_HOOKS and "
-        "MOONSHOT_THINKING_STREAM_HOOKS from OpenClaw's plugin SDK — as the model's runtime plugin handle "
-        "(not its catalog, onboarding or native streaming-usage compat); every other provider is unowned"),
+        "attaches the hooks its index.ts consists of — its replay policy (the SDK's buildOpenAICompatibleReplayPolicy: "
+        "strict ids, OpenAI-style duplicates, reasoning kept) and the SDK's MOONSHOT_THINKING_STREAM_HOOKS — as the "
+        "model's runtime plugin handle (not its catalog, onboarding or native streaming-usage compat); "
+        "harness/targets/node/openclaw/moonshot-plugin is the same as a loadable plugin, which the fidelity test "
+        "runs through a full OpenClaw; every other provider is unowned"),
     "kimi provider": (
         "kimi/* refs run as nix-openclaw configures them: an ordinary openai-completions provider `kimi` at "
         "https://api.kimi.com/coding/v1 (OpenClaw's own @openclaw/kimi-provider speaks Anthropic Messages "

@@ -15,9 +15,10 @@
 //   model  = OpenClaw's model resolver (resolveModelAsync) on that config: unknown refs are
 //            rejected by OpenClaw, compat / params / maxTokens are OpenClaw's;
 //   plugin = the provider plugin that owns the provider. @openclaw/moonshot-provider is not on npm:
-//            for provider `moonshot` the worker attaches the hooks its index.ts consists of
-//            (OPENAI_COMPATIBLE_REPLAY_HOOKS + MOONSHOT_THINKING_STREAM_HOOKS, both from OpenClaw's
-//            plugin SDK) as the model's runtime plugin handle; any other provider is unowned;
+//            for provider `moonshot` the worker attaches the hooks its index.ts consists of (its
+//            buildReplayPolicy over the SDK's buildOpenAICompatibleReplayPolicy, and the SDK's
+//            MOONSHOT_THINKING_STREAM_HOOKS) as the model's runtime plugin handle; any other
+//            provider is unowned;
 //   history= OpenClaw's sanitizeSessionHistory with the replay policy OpenClaw resolves (the plugin's,
 //            or buildUnownedProviderTransportReplayFallback: strict tool-call ids);
 //   stream = @openclaw/ai managed openai-completions transport (createBoundaryAwareStreamFnForModel),
@@ -66,16 +67,19 @@ const importDist = (re, pick) => {
 };
 const resolveFrom = (spec) => pathToFileURL(req.resolve(spec, { paths: [ocRoot] })).href;
 
-const { OPENAI_COMPATIBLE_REPLAY_HOOKS } = await import(resolveFrom("openclaw/plugin-sdk/provider-model-shared"));
+const { buildOpenAICompatibleReplayPolicy } = await import(resolveFrom("openclaw/plugin-sdk/provider-model-shared"));
+// src/agents/embedded-agent-runner/run/helpers.ts: resolveTranscriptPolicy (minified export "h")
+const resolveTranscriptPolicy = await importDist(/^helpers-[\w-]{8}\.mjs$/, (m) => {
+  const f = m.h; return typeof f === "function" && f.name === "resolveTranscriptPolicy" ? f : undefined;
+});
 const { MOONSHOT_THINKING_STREAM_HOOKS } = await import(resolveFrom("openclaw/plugin-sdk/provider-stream-family"));
 // src/agents/embedded-agent-runner/model.ts: resolveModelAsync (minified export "n")
 const resolveModelAsync = await importDist(/^model-[\w-]{8}\.mjs$/, (m) => {
   const f = m.n; return typeof f === "function" && f.name === "resolveModelAsync" ? f : undefined;
 });
-// src/plugins/provider-hook-runtime.ts: attachModelProviderRuntimePluginHandle (minified export "t")
-const attachPluginHandle = await importDist(/^provider-hook-runtime-.*\.mjs$/, (m) => {
-  const f = m.t; return typeof f === "function" && f.name === "attachModelProviderRuntimePluginHandle" ? f : undefined;
-});
+// src/plugins/provider-hook-runtime.ts: attach/getModelProviderRuntimePluginHandle (minified "t" / "r")
+const [attachPluginHandle, getPluginHandle] = await importDist(/^provider-hook-runtime-.*\.mjs$/, (m) =>
+  typeof m.t === "function" && m.t.name === "attachModelProviderRuntimePluginHandle" && typeof m.r === "function" ? [m.t, m.r] : undefined);
 // the embedded runner's sanitizeSessionHistory (minified export "Z" of the builtin agent harness)
 const sanitizeSessionHistory = await importDist(/^builtin-openclaw-[\w-]{8}\.mjs$/, (m) => {
   const f = m.Z; return typeof f === "function" && f.name === "sanitizeSessionHistory" ? f : undefined;
@@ -262,7 +266,16 @@ function defaultChunks(modelId) {
 
 // Providers whose owning plugin is @openclaw/moonshot-provider (its id and aliases).
 const MOONSHOT_PLUGIN_PROVIDERS = new Set(["moonshot", "moonshotai", "moonshot-ai"]);
-const MOONSHOT_PLUGIN = { id: "moonshot", ...OPENAI_COMPATIBLE_REPLAY_HOOKS, ...MOONSHOT_THINKING_STREAM_HOOKS };
+// extensions/moonshot/index.ts (OpenClaw's source): its replay policy and stream hooks, the same
+// as harness/targets/node/openclaw/moonshot-plugin/index.mjs (the fidelity test loads that one).
+const MOONSHOT_PLUGIN = {
+  id: "moonshot",
+  buildReplayPolicy: ({ modelApi, modelId }) => buildOpenAICompatibleReplayPolicy(modelApi, {
+    modelId, sanitizeToolCallIds: modelApi === "openai-completions", duplicateToolCallIdStyle: "openai",
+    dropReasoningFromHistory: false,
+  }),
+  ...MOONSHOT_THINKING_STREAM_HOOKS,
+};
 // Built-in base URLs of the providers a case may name without a baseUrl.
 const DEFAULT_BASE = { moonshot: NATIVE_BASE, kimi: "https://api.kimi.com/coding/v1" };
 const API_KEY = "sk-kimi-conformance-0000";
@@ -331,8 +344,11 @@ async function runThroughOpenClaw(c, chunks) {
   const conv = convertMessages(request.messages ?? [], model);
   const tools = convertTools(request.tools);
   // History replay exactly as the embedded runner prepares it (replay policy, tool-call ids, ...).
+  // The policy of the plugin attached to the model (the runner resolves the loaded plugin the same way).
+  const policy = resolveTranscriptPolicy({ modelApi: model.api, provider: providerId, modelId, config: cfg, model,
+    runtimeHandle: getPluginHandle(model) });
   const messages = await sanitizeSessionHistory({
-    messages: conv.messages, modelApi: model.api, provider: providerId, modelId, config: cfg, model,
+    policy, messages: conv.messages, modelApi: model.api, provider: providerId, modelId, config: cfg, model,
     sessionManager: noSession, sessionId: "kimi-conformance",
     ...(tools ? { allowedToolNames: new Set(tools.map((t) => t.name)) } : {}),
   });

@@ -1,10 +1,11 @@
 // Stand-in for @openclaw/moonshot-provider, which is not published on npm. Its provider entry
-// (extensions/moonshot/index.ts in OpenClaw's source) is defineSingleProviderPluginEntry with the
-// OpenAI-compatible replay hooks and the Moonshot thinking stream hooks; both come from OpenClaw's
-// own plugin SDK, so the wire behaviour is OpenClaw's. Catalog, onboarding, web search and
+// (extensions/moonshot/index.ts in OpenClaw's source) is defineSingleProviderPluginEntry with an
+// OpenAI-compatible replay policy (strict tool-call ids, OpenAI-style duplicate ids, reasoning kept
+// in history) and the Moonshot thinking stream hooks; both come from OpenClaw's own plugin SDK, so
+// the wire behaviour is OpenClaw's. Catalog, onboarding, web search and
 // media understanding are left out: the harness configures the provider itself.
 import { defineSingleProviderPluginEntry } from "openclaw/plugin-sdk/provider-entry";
-import { OPENAI_COMPATIBLE_REPLAY_HOOKS } from "openclaw/plugin-sdk/provider-model-shared";
+import { buildOpenAICompatibleReplayPolicy } from "openclaw/plugin-sdk/provider-model-shared";
 import { MOONSHOT_THINKING_STREAM_HOOKS } from "openclaw/plugin-sdk/provider-stream-family";
 
 export default defineSingleProviderPluginEntry({
@@ -17,7 +18,10 @@ export default defineSingleProviderPluginEntry({
     auth: [],
     // no catalog of its own: the provider and its models come from models.providers in the config
     catalog: { run: async () => null },
-    ...OPENAI_COMPATIBLE_REPLAY_HOOKS,
+    buildReplayPolicy: ({ modelApi, modelId }) => buildOpenAICompatibleReplayPolicy(modelApi, {
+      modelId, sanitizeToolCallIds: modelApi === "openai-completions", duplicateToolCallIdStyle: "openai",
+      dropReasoningFromHistory: false,
+    }),
     ...MOONSHOT_THINKING_STREAM_HOOKS,
   },
 });
