@@ -31,7 +31,9 @@ def can_isolate_hosts() -> str | None:
     """None when `unshare -m` + a bind-mounted /etc/hosts works here, else why not."""
     if not shutil.which("unshare") or not shutil.which("openssl"):
         return "needs unshare and openssl on PATH"
-    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=10)
+    probe = subprocess.run(
+        ["unshare", "-m", "true"], check=False, capture_output=True, timeout=10
+    )
     if probe.returncode != 0:
         return f"unshare -m is not permitted here ({probe.stderr.decode(errors='replace').strip()[:120]})"
     return None
@@ -43,9 +45,29 @@ class TlsCapture:
     def __init__(self, hosts: list[str], workdir: Path):
         self.cert, key = workdir / "cert.pem", workdir / "key.pem"
         san = ",".join(f"DNS:{h}" for h in sorted(set(hosts)))
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-keyout", str(key), "-out", str(self.cert), "-subj", "/CN=kimi-conformance-capture",
-                        "-addext", f"subjectAltName={san}"], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(self.cert),
+                "-subj",
+                "/CN=kimi-conformance-capture",
+                "-addext",
+                f"subjectAltName={san}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(self.cert), str(key))
         self.server = CaptureServer(tls_context=context)
@@ -54,15 +76,81 @@ class TlsCapture:
         self.server.close()
 
 
-def run_openclaw_agent(*, node: Path, install_dir: Path, config: dict[str, Any], message: str,
-                       thinking: str | None, capture: TlsCapture, plugin_dir: Path | None) -> dict[str, Any]:
-    """One `openclaw agent --local` turn in a fresh process; returns {"request", "result"}: the
-    first chat-completions request that reached the capture server and OpenClaw's JSON answer."""
+def tool_call_answer(tool: str, call_id: str, count: int, reasoning: str) -> Any:
+    """A capture-server reply: the first request is answered with `count` calls of `tool`, all with
+    the same id (as Kimi repeats `functions.x:0`) and reasoning_content; later ones with "OK"."""
+
+    def reply(body: Any) -> list[dict[str, Any]] | None:
+        if not isinstance(body, dict) or any(
+            m.get("role") == "tool" for m in body.get("messages") or []
+        ):
+            return None
+        base = {
+            "id": "chatcmpl-kc-tools",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": body.get("model"),
+        }
+        calls = [
+            {
+                "index": i,
+                "id": call_id,
+                "type": "function",
+                "function": {"name": tool, "arguments": '{"path": "."}'},
+            }
+            for i in range(count)
+        ]
+        return [
+            {
+                **base,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"role": "assistant", "reasoning_content": reasoning},
+                        "finish_reason": None,
+                    }
+                ],
+            },
+            {
+                **base,
+                "choices": [
+                    {"index": 0, "delta": {"tool_calls": calls}, "finish_reason": None}
+                ],
+            },
+            {
+                **base,
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}],
+                "usage": {
+                    "prompt_tokens": 1,
+                    "completion_tokens": 1,
+                    "total_tokens": 2,
+                },
+            },
+        ]
+
+    return reply
+
+
+def run_openclaw_agent(
+    *,
+    node: Path,
+    install_dir: Path,
+    config: dict[str, Any],
+    message: str,
+    thinking: str | None,
+    capture: TlsCapture,
+    plugin_dir: Path | None,
+    reply: Any = None,
+) -> dict[str, Any]:
+    """One `openclaw agent --local` turn in a fresh process; returns {"requests", "result"}: the
+    chat-completions requests that reached the capture server and OpenClaw's JSON answer."""
     config = json.loads(json.dumps(config))
     hosts = []
     for provider in config["models"]["providers"].values():
-        provider["request"] = {"proxy": {"mode": "explicit-proxy", "url": capture.server.base},
-                               "allowPrivateNetwork": True}
+        provider["request"] = {
+            "proxy": {"mode": "explicit-proxy", "url": capture.server.base},
+            "allowPrivateNetwork": True,
+        }
         hosts.append(urlparse(provider["baseUrl"]).hostname)
     if plugin_dir is not None:
         # inside the install dir, so the plugin's `openclaw/plugin-sdk/...` imports resolve
@@ -73,27 +161,54 @@ def run_openclaw_agent(*, node: Path, install_dir: Path, config: dict[str, Any],
     with tempfile.TemporaryDirectory(prefix="kimi-conformance-oc-ref-") as tmp:
         root = Path(tmp)
         (root / "openclaw.json").write_text(json.dumps(config))
-        (root / "hosts").write_text("127.0.0.1 localhost\n" + "".join(f"127.0.0.1 {h}\n" for h in hosts))
-        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(root), "OPENCLAW_STATE_DIR": str(root / "state"),
-               "OPENCLAW_CONFIG_PATH": str(root / "openclaw.json"), "NODE_EXTRA_CA_CERTS": str(capture.cert),
-               "NO_COLOR": "1"}
-        argv = [str(node), str(install_dir / "node_modules" / "openclaw" / "openclaw.mjs"), "agent", "--local",
-                "--message", message, "--session-id", "fidelity", "--json", "--timeout", "120"]
+        (root / "hosts").write_text(
+            "127.0.0.1 localhost\n" + "".join(f"127.0.0.1 {h}\n" for h in hosts)
+        )
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(root),
+            "OPENCLAW_STATE_DIR": str(root / "state"),
+            "OPENCLAW_CONFIG_PATH": str(root / "openclaw.json"),
+            "NODE_EXTRA_CA_CERTS": str(capture.cert),
+            "NO_COLOR": "1",
+        }
+        argv = [
+            str(node),
+            str(install_dir / "node_modules" / "openclaw" / "openclaw.mjs"),
+            "agent",
+            "--local",
+            "--message",
+            message,
+            "--session-id",
+            "fidelity",
+            "--json",
+            "--timeout",
+            "120",
+        ]
         if thinking:
             argv += ["--thinking", thinking]
         script = 'mount --bind "$1" /etc/hosts && shift && exec "$@"'
         capture.server.clear()
-        proc = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(root / "hosts"), *argv],
-                              cwd=install_dir, env=env, capture_output=True, timeout=RUN_TIMEOUT)
+        capture.server._server.reply = reply
+        proc = subprocess.run(
+            ["unshare", "-m", "sh", "-c", script, "sh", str(root / "hosts"), *argv],
+            cwd=install_dir,
+            env=env,
+            capture_output=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
         posts = [c for c in capture.server._server.captured if c.method == "POST"]
         if not posts:
             tail = proc.stderr.decode(errors="replace")[-1500:]
-            raise AssertionError(f"openclaw agent sent no request (exit {proc.returncode}): {tail}")
+            raise AssertionError(
+                f"openclaw agent sent no request (exit {proc.returncode}): {tail}"
+            )
         try:
             result = json.loads(proc.stdout.decode(errors="replace") or "null")
         except json.JSONDecodeError:
             result = None
-        return {"request": posts[0], "result": result}
+        return {"requests": posts, "result": result}
 
 
 PI_AI_SCRIPT = """
@@ -108,16 +223,32 @@ for await (const event of events) if (event.type === "error") console.error(even
 """
 
 
-def run_pi_ai(*, node: Path, install_dir: Path, spec: dict[str, Any], capture: TlsCapture) -> Any:
+def run_pi_ai(
+    *, node: Path, install_dir: Path, spec: dict[str, Any], capture: TlsCapture
+) -> Any:
     """One pi-ai `streamSimple` call (its public API, its own model registry) in a fresh process;
     Node's own env-proxy support (NODE_USE_ENV_PROXY) carries the HTTPS request to the capture
     server. Returns the first captured POST."""
-    env = {"PATH": os.environ.get("PATH", ""), "NODE_USE_ENV_PROXY": "1", "HTTPS_PROXY": capture.server.base,
-           "HTTP_PROXY": capture.server.base, "NODE_EXTRA_CA_CERTS": str(capture.cert)}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "NODE_USE_ENV_PROXY": "1",
+        "HTTPS_PROXY": capture.server.base,
+        "HTTP_PROXY": capture.server.base,
+        "NODE_EXTRA_CA_CERTS": str(capture.cert),
+    }
     capture.server.clear()
-    proc = subprocess.run([str(node), "--input-type=module", "-e", PI_AI_SCRIPT], input=json.dumps(spec).encode(),
-                          cwd=install_dir, env=env, capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [str(node), "--input-type=module", "-e", PI_AI_SCRIPT],
+        input=json.dumps(spec).encode(),
+        cwd=install_dir,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     posts = [c for c in capture.server._server.captured if c.method == "POST"]
     if not posts:
-        raise AssertionError(f"pi-ai sent no request (exit {proc.returncode}): {proc.stderr.decode(errors='replace')[-1500:]}")
+        raise AssertionError(
+            f"pi-ai sent no request (exit {proc.returncode}): {proc.stderr.decode(errors='replace')[-1500:]}"
+        )
     return posts[0]

@@ -23,9 +23,13 @@ import pytest
 
 from harness.targets.node import install as node_install
 
-CORPUS = json.loads((Path(__file__).parent / "fixtures" / "fidelity" / "openclaw.json").read_text())
+CORPUS = json.loads(
+    (Path(__file__).parent / "fixtures" / "fidelity" / "openclaw.json").read_text()
+)
 CASES = CORPUS["cases"]
-PI_CASES = json.loads((Path(__file__).parent / "fixtures" / "fidelity" / "pi-ai.json").read_text())["cases"]
+PI_CASES = json.loads(
+    (Path(__file__).parent / "fixtures" / "fidelity" / "pi-ai.json").read_text()
+)["cases"]
 PLUGIN_DIR = Path(node_install.__file__).parent / "openclaw" / "moonshot-plugin"
 
 
@@ -37,8 +41,12 @@ def _skip_reason(target: str) -> str | None:
     return can_isolate_hosts() if target == "openclaw" else None
 
 
-needs_openclaw = pytest.mark.skipif(bool(_skip_reason("openclaw")), reason=_skip_reason("openclaw") or "")
-needs_pi_ai = pytest.mark.skipif(bool(_skip_reason("pi-ai")), reason=_skip_reason("pi-ai") or "")
+needs_openclaw = pytest.mark.skipif(
+    bool(_skip_reason("openclaw")), reason=_skip_reason("openclaw") or ""
+)
+needs_pi_ai = pytest.mark.skipif(
+    bool(_skip_reason("pi-ai")), reason=_skip_reason("pi-ai") or ""
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,35 +89,88 @@ def find_key(tree: Any, key: str) -> Any:
 def test_corpus_covers_every_rule_and_provider_kind(target):
     from harness.targets import openclaw, pi_ai
 
-    cases, caps = (CASES, openclaw.CAPABILITIES) if target == "openclaw" else (PI_CASES, pi_ai.CAPABILITIES)
+    cases, caps = (
+        (CASES, openclaw.CAPABILITIES)
+        if target == "openclaw"
+        else (PI_CASES, pi_ai.CAPABILITIES)
+    )
     covered = {r for case in cases for r in case["rules"]}
-    assert caps.rules <= covered, caps.rules - covered  # every rule the target is judged on
+    assert caps.rules <= covered, (
+        caps.rules - covered
+    )  # every rule the target is judged on
     kinds = {case["kind"] for case in cases}
-    assert kinds >= {"native Moonshot", "China", "custom id on a native host", "custom host", "nix kimi provider"}
+    assert kinds >= {
+        "native Moonshot",
+        "China",
+        "custom id on a native host",
+        "custom host",
+        "nix kimi provider",
+    }
 
 
 @needs_openclaw
 @pytest.mark.parametrize("entry", CASES, ids=[c["name"] for c in CASES])
 def test_worker_sends_what_openclaw_sends(entry, worker, capture):
-    from tests.node_reference import run_openclaw_agent
+    from tests.node_reference import run_openclaw_agent, tool_call_answer
 
-    base = {"model": entry["model"], "provider": entry.get("provider"), "params": entry.get("params"),
-            "thinking": entry.get("thinking")}
-    config = worker._call("config", "a case", case={**base, "request": {"messages": []}})
-    plugin = PLUGIN_DIR if config["providerId"] in ("moonshot", "moonshotai", "moonshot-ai") else None
-    ref = run_openclaw_agent(node=node_install.node_path(worker.cache_dir), install_dir=worker.cache_dir,
-                             config=config["cfg"], message="What is the weather in Paris?",
-                             thinking=entry.get("thinking"), capture=capture, plugin_dir=plugin)
-    sent = ref["request"].body
+    base = {
+        "model": entry["model"],
+        "provider": entry.get("provider"),
+        "params": entry.get("params"),
+        "thinking": entry.get("thinking"),
+    }
+    config = worker._call(
+        "config", "a case", case={**base, "request": {"messages": []}}
+    )
+    plugin = (
+        PLUGIN_DIR
+        if config["providerId"] in ("moonshot", "moonshotai", "moonshot-ai")
+        else None
+    )
+    answer = entry.get(
+        "answer"
+    )  # {"tool", "id", "count", "reasoning"}: the model first calls a tool
+    reply = (
+        tool_call_answer(
+            answer["tool"], answer["id"], answer["count"], answer["reasoning"]
+        )
+        if answer
+        else None
+    )
+    ref = run_openclaw_agent(
+        node=node_install.node_path(worker.cache_dir),
+        install_dir=worker.cache_dir,
+        config=config["cfg"],
+        message="What is the weather in Paris?",
+        thinking=entry.get("thinking"),
+        capture=capture,
+        plugin_dir=plugin,
+        reply=reply,
+    )
+    request_ref = ref["requests"][1 if answer else 0]
+    sent = request_ref.body
     assert isinstance(sent, dict), sent
     level = find_key(ref["result"], "requestShaping")
-    request: dict[str, Any] = {"messages": sent["messages"], "stream": True}
+    messages = json.loads(json.dumps(sent["messages"]))
+    if (
+        answer
+    ):  # the worker gets the history as the model answered it: raw (unsanitized) ids
+        for m in messages:
+            for call in m.get("tool_calls") or []:
+                call["id"] = answer["id"]
+            if m.get("role") == "tool":
+                m["tool_call_id"] = answer["id"]
+    request: dict[str, Any] = {"messages": messages, "stream": True}
     for key in ("tools", "tool_choice", "max_tokens", "max_completion_tokens"):
         if key in sent:
             request[key] = sent[key]
-    case = {**base, "thinking": (level or {}).get("thinking", entry.get("thinking")), "request": request}
+    case = {
+        **base,
+        "thinking": (level or {}).get("thinking", entry.get("thinking")),
+        "request": request,
+    }
     out = worker.transform(case)
-    assert out["url"].endswith(ref["request"].path), (out["url"], ref["request"].path)
+    assert out["url"].endswith(request_ref.path), (out["url"], request_ref.path)
     assert canonical(out["body"]) == canonical(sent)
 
 
@@ -127,8 +188,12 @@ def pi_worker():
 def test_pi_ai_worker_sends_what_pi_ai_sends(entry, pi_worker, capture):
     from tests.node_reference import run_pi_ai
 
-    ref = run_pi_ai(node=node_install.node_path(pi_worker.cache_dir), install_dir=pi_worker.cache_dir,
-                    spec=entry["pi"], capture=capture)
+    ref = run_pi_ai(
+        node=node_install.node_path(pi_worker.cache_dir),
+        install_dir=pi_worker.cache_dir,
+        spec=entry["pi"],
+        capture=capture,
+    )
     out = pi_worker.transform(entry["case"])
     assert out["url"].endswith(ref.path), (out["url"], ref.path)
     assert canonical(out["body"]) == canonical(ref.body)

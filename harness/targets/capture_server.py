@@ -131,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(404, {"error": {"message": "not found", "type": "resource_not_found_error"}})
 
-    def do_CONNECT(self):  # noqa: N802
+    def do_CONNECT(self):
         # HTTPS through this server as an explicit proxy (a client configured with a proxy, as
         # OpenClaw's models.providers.*.request.proxy): terminate TLS with the server's own
         # certificate and serve the tunnelled requests like direct ones.
@@ -157,12 +157,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "resource_not_found_error"}})
             return
         if isinstance(body, dict) and body.get("stream"):
-            include = (
-                bool((body.get("stream_options") or {}).get("include_usage"))
-                if isinstance(body.get("stream_options"), dict)
-                else False
-            )
-            payload = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in stream_chunks(model, include, cid))
+            include = bool((body.get("stream_options") or {}).get("include_usage")) if isinstance(body.get("stream_options"), dict) else False
+            scripted = self.server.reply(body) if self.server.reply else None  # e.g. a tool call to answer with
+            chunks = scripted if scripted is not None else stream_chunks(model, include, cid)
+            payload = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks)
             payload += b"data: [DONE]\n\n"
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
@@ -180,6 +178,7 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, port: int, on_capture=None, tls_context=None):
         super().__init__(("127.0.0.1", port), _Handler)
         self.tls_context = tls_context
+        self.reply = None  # body -> stream chunks, or None for the default answer
         self.captured: list[Captured] = []
         self.cond = threading.Condition()
         self.on_capture = on_capture

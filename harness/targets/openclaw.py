@@ -39,16 +39,19 @@ SIMULATED = {
         "strict ids, OpenAI-style duplicates, reasoning kept) and the SDK's MOONSHOT_THINKING_STREAM_HOOKS — as the "
         "model's runtime plugin handle (not its catalog, onboarding or native streaming-usage compat); "
         "harness/targets/node/openclaw/moonshot-plugin is the same as a loadable plugin, which the fidelity test "
-        "runs through a full OpenClaw; every other provider is unowned"),
+        "runs through a full OpenClaw; every other provider is unowned"
+    ),
     "kimi provider": (
         "kimi/* refs run as nix-openclaw configures them: an ordinary openai-completions provider `kimi` at "
         "https://api.kimi.com/coding/v1 (OpenClaw's own @openclaw/kimi-provider speaks Anthropic Messages "
-        "and is not on npm)"),
+        "and is not on npm)"
+    ),
     "request fields": (
         "a case's sampling fields (temperature, top_p, max_tokens, tool_choice, stop, seed, response_format, "
         "reasoning_effort, penalties) reach OpenClaw as the transport's stream options; fields OpenClaw has no "
         "input for (n, logprobs, user, unknown keys) are set on the payload where the transport builds it, "
-        "before every OpenClaw wrapper"),
+        "before every OpenClaw wrapper"
+    ),
 }
 
 CAPABILITIES = Capabilities(
@@ -81,10 +84,19 @@ class OpenClawTarget(NodeWorkerTarget):
 
     def precheck(self, case: dict[str, Any]) -> None:
         model = case.get("model")
-        if isinstance(model, str) and model.startswith("kimi/") and not case.get("provider"):
-            case = {**case, "provider": {"id": "kimi"}}  # the worker's built-in kimi base URL
+        if (
+            isinstance(model, str)
+            and model.startswith("kimi/")
+            and not case.get("provider")
+        ):
+            case = {
+                **case,
+                "provider": {"id": "kimi"},
+            }  # the worker's built-in kimi base URL
         super().precheck(case)
         request = case.get("request") or {}
         for key in ("thinking", "store"):
             if isinstance(request, dict) and key in request:
-                raise NotExpressible(f"{self.name}: request.{key}: OpenClaw takes it only from its config, not from a request")
+                raise NotExpressible(
+                    f"{self.name}: request.{key}: OpenClaw takes it only from its config, not from a request"
+                )
