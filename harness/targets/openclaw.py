@@ -52,6 +52,11 @@ SIMULATED = {
         "input for (n, logprobs, user, unknown keys) are set on the payload where the transport builds it, "
         "before every OpenClaw wrapper"
     ),
+    "default max tokens": (
+        "a case without max_tokens gets what the transport derives from the resolved model (its maxTokens "
+        "clamped to the context left); a full `openclaw agent` turn sent max_tokens 8192 for the same config: "
+        "the agent's own default is not reproduced (the fidelity corpus passes the agent's value as the case's)"
+    ),
 }
 
 CAPABILITIES = Capabilities(
