@@ -23,13 +23,16 @@ import pytest
 
 from harness.targets.node import install as node_install
 
-CORPUS = json.loads(
-    (Path(__file__).parent / "fixtures" / "fidelity" / "openclaw.json").read_text()
-)
+CORPUS = json.loads((Path(__file__).parent / "fixtures" / "fidelity" / "openclaw.json").read_text())
 CASES = CORPUS["cases"]
-PI_CASES = json.loads(
-    (Path(__file__).parent / "fixtures" / "fidelity" / "pi-ai.json").read_text()
-)["cases"]
+PI_CASES = json.loads((Path(__file__).parent / "fixtures" / "fidelity" / "pi-ai.json").read_text())["cases"]
+# Rules the fidelity corpus does not pin yet, and why.
+NOT_PINNED = {
+    "T10": "a full `openclaw agent` turn sends OpenClaw's own tools: a case's builtin $web_search tool "
+    "cannot be put into it",
+    "anthropic": "the Anthropic Messages surface (pi-ai's kimi-coding models) is pinned by its own tests "
+    "(tests/test_anthropic_pi_ai.py), not by this corpus",
+}
 PLUGIN_DIR = Path(node_install.__file__).parent / "openclaw" / "moonshot-plugin"
 
 
@@ -41,12 +44,8 @@ def _skip_reason(target: str) -> str | None:
     return can_isolate_hosts() if target == "openclaw" else None
 
 
-needs_openclaw = pytest.mark.skipif(
-    bool(_skip_reason("openclaw")), reason=_skip_reason("openclaw") or ""
-)
-needs_pi_ai = pytest.mark.skipif(
-    bool(_skip_reason("pi-ai")), reason=_skip_reason("pi-ai") or ""
-)
+needs_openclaw = pytest.mark.skipif(bool(_skip_reason("openclaw")), reason=_skip_reason("openclaw") or "")
+needs_pi_ai = pytest.mark.skipif(bool(_skip_reason("pi-ai")), reason=_skip_reason("pi-ai") or "")
 
 
 @pytest.fixture(scope="module")
@@ -89,15 +88,10 @@ def find_key(tree: Any, key: str) -> Any:
 def test_corpus_covers_every_rule_and_provider_kind(target):
     from harness.targets import openclaw, pi_ai
 
-    cases, caps = (
-        (CASES, openclaw.CAPABILITIES)
-        if target == "openclaw"
-        else (PI_CASES, pi_ai.CAPABILITIES)
-    )
+    cases, caps = (CASES, openclaw.CAPABILITIES) if target == "openclaw" else (PI_CASES, pi_ai.CAPABILITIES)
     covered = {r for case in cases for r in case["rules"]}
-    assert caps.rules <= covered, (
-        caps.rules - covered
-    )  # every rule the target is judged on
+    missing = caps.rules - covered - set(NOT_PINNED)
+    assert not missing, missing  # every rule the target is judged on, except NOT_PINNED
     kinds = {case["kind"] for case in cases}
     assert kinds >= {
         "native Moonshot",
@@ -119,24 +113,10 @@ def test_worker_sends_what_openclaw_sends(entry, worker, capture):
         "params": entry.get("params"),
         "thinking": entry.get("thinking"),
     }
-    config = worker._call(
-        "config", "a case", case={**base, "request": {"messages": []}}
-    )
-    plugin = (
-        PLUGIN_DIR
-        if config["providerId"] in ("moonshot", "moonshotai", "moonshot-ai")
-        else None
-    )
-    answer = entry.get(
-        "answer"
-    )  # {"tool", "id", "count", "reasoning"}: the model first calls a tool
-    reply = (
-        tool_call_answer(
-            answer["tool"], answer["id"], answer["count"], answer["reasoning"]
-        )
-        if answer
-        else None
-    )
+    config = worker._call("config", "a case", case={**base, "request": {"messages": []}})
+    plugin = PLUGIN_DIR if config["providerId"] in ("moonshot", "moonshotai", "moonshot-ai") else None
+    answer = entry.get("answer")  # {"tool", "id", "count", "reasoning"}: the model first calls a tool
+    reply = tool_call_answer(answer["tool"], answer["id"], answer["count"], answer["reasoning"]) if answer else None
     ref = run_openclaw_agent(
         node=node_install.node_path(worker.cache_dir),
         install_dir=worker.cache_dir,
@@ -152,9 +132,7 @@ def test_worker_sends_what_openclaw_sends(entry, worker, capture):
     assert isinstance(sent, dict), sent
     level = find_key(ref["result"], "requestShaping")
     messages = json.loads(json.dumps(sent["messages"]))
-    if (
-        answer
-    ):  # the worker gets the history as the model answered it: raw (unsanitized) ids
+    if answer:  # the worker gets the history as the model answered it: raw (unsanitized) ids
         for m in messages:
             for call in m.get("tool_calls") or []:
                 call["id"] = answer["id"]
