@@ -31,9 +31,7 @@ def can_isolate_hosts() -> str | None:
     """None when `unshare -m` + a bind-mounted /etc/hosts works here, else why not."""
     if not shutil.which("unshare") or not shutil.which("openssl"):
         return "needs unshare and openssl on PATH"
-    probe = subprocess.run(
-        ["unshare", "-m", "true"], check=False, capture_output=True, timeout=10
-    )
+    probe = subprocess.run(["unshare", "-m", "true"], check=False, capture_output=True, timeout=10)
     if probe.returncode != 0:
         return f"unshare -m is not permitted here ({probe.stderr.decode(errors='replace').strip()[:120]})"
     return None
@@ -81,9 +79,7 @@ def tool_call_answer(tool: str, call_id: str, count: int, reasoning: str) -> Any
     the same id (as Kimi repeats `functions.x:0`) and reasoning_content; later ones with "OK"."""
 
     def reply(body: Any) -> list[dict[str, Any]] | None:
-        if not isinstance(body, dict) or any(
-            m.get("role") == "tool" for m in body.get("messages") or []
-        ):
+        if not isinstance(body, dict) or any(m.get("role") == "tool" for m in body.get("messages") or []):
             return None
         base = {
             "id": "chatcmpl-kc-tools",
@@ -113,9 +109,7 @@ def tool_call_answer(tool: str, call_id: str, count: int, reasoning: str) -> Any
             },
             {
                 **base,
-                "choices": [
-                    {"index": 0, "delta": {"tool_calls": calls}, "finish_reason": None}
-                ],
+                "choices": [{"index": 0, "delta": {"tool_calls": calls}, "finish_reason": None}],
             },
             {
                 **base,
@@ -161,9 +155,7 @@ def run_openclaw_agent(
     with tempfile.TemporaryDirectory(prefix="kimi-conformance-oc-ref-") as tmp:
         root = Path(tmp)
         (root / "openclaw.json").write_text(json.dumps(config))
-        (root / "hosts").write_text(
-            "127.0.0.1 localhost\n" + "".join(f"127.0.0.1 {h}\n" for h in hosts)
-        )
+        (root / "hosts").write_text("127.0.0.1 localhost\n" + "".join(f"127.0.0.1 {h}\n" for h in hosts))
         env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": str(root),
@@ -201,9 +193,7 @@ def run_openclaw_agent(
         posts = [c for c in capture.server._server.captured if c.method == "POST"]
         if not posts:
             tail = proc.stderr.decode(errors="replace")[-1500:]
-            raise AssertionError(
-                f"openclaw agent sent no request (exit {proc.returncode}): {tail}"
-            )
+            raise AssertionError(f"openclaw agent sent no request (exit {proc.returncode}): {tail}")
         try:
             result = json.loads(proc.stdout.decode(errors="replace") or "null")
         except json.JSONDecodeError:
@@ -223,9 +213,7 @@ for await (const event of events) if (event.type === "error") console.error(even
 """
 
 
-def run_pi_ai(
-    *, node: Path, install_dir: Path, spec: dict[str, Any], capture: TlsCapture
-) -> Any:
+def run_pi_ai(*, node: Path, install_dir: Path, spec: dict[str, Any], capture: TlsCapture) -> Any:
     """One pi-ai `streamSimple` call (its public API, its own model registry) in a fresh process;
     Node's own env-proxy support (NODE_USE_ENV_PROXY) carries the HTTPS request to the capture
     server. Returns the first captured POST."""

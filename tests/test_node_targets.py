@@ -52,7 +52,9 @@ def test_unsupported_is_not_expressible(target):
     with pytest.raises(NotExpressible):
         target.transform(case(stream=False))
     with pytest.raises(NotExpressible):
-        target.transform(case("acme/kimi-for-coding"))  # neither has it (openclaw runs kimi/* as nix-openclaw's provider; pi-ai's kimi-coding: test_anthropic_pi_ai.py)
+        target.transform(
+            case("acme/kimi-for-coding")
+        )  # neither has it (openclaw runs kimi/* as nix-openclaw's provider; pi-ai's kimi-coding: test_anthropic_pi_ai.py)
 
 
 def test_case_error(target):

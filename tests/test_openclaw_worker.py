@@ -102,11 +102,24 @@ def test_outbound_shape(worker):
 
 
 def test_k27_strips_sampling_and_thinking(worker):
-    body = worker.transform(case("moonshot/kimi-k2.7-code", think="off", tools=TOOLS,
-                                 temperature=0.3, top_p=0.9, presence_penalty=0.1, frequency_penalty=0.1,
-                                 n=1, stop=["END"], seed=7, logprobs=True, max_tokens=50,
-                                 tool_choice={"type": "function", "function": {"name": "get_weather"}},
-                                 params={"thinking": {"type": "disabled"}}))["body"]
+    body = worker.transform(
+        case(
+            "moonshot/kimi-k2.7-code",
+            think="off",
+            tools=TOOLS,
+            temperature=0.3,
+            top_p=0.9,
+            presence_penalty=0.1,
+            frequency_penalty=0.1,
+            n=1,
+            stop=["END"],
+            seed=7,
+            logprobs=True,
+            max_tokens=50,
+            tool_choice={"type": "function", "function": {"name": "get_weather"}},
+            params={"thinking": {"type": "disabled"}},
+        )
+    )["body"]
     for gone in ("thinking", "reasoning_effort", "temperature", "top_p", "n", "presence_penalty", "frequency_penalty"):
         assert gone not in body, gone
     assert body["stop"] == ["END"] and body["seed"] == 7 and body["logprobs"] is True and body["max_tokens"] == 50
@@ -221,11 +234,23 @@ def test_custom_provider_compat_and_stream_usage(worker):
     )
     assert native["url"] == "https://api.moonshot.cn/v1/chat/completions"
     assert native["body"]["stream_options"] == {"include_usage": True}
-    dev = worker.transform(case("my-kimi/kimi-k2.6", think="off", max_tokens=77,
-                                messages=[{"role": "developer", "content": "SYS"}] + USER,
-                                provider={"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1",
-                                          "compat": {"supportsDeveloperRole": True, "supportsStore": True,
-                                                     "maxTokensField": "max_completion_tokens"}}))["body"]
+    dev = worker.transform(
+        case(
+            "my-kimi/kimi-k2.6",
+            think="off",
+            max_tokens=77,
+            messages=[{"role": "developer", "content": "SYS"}] + USER,
+            provider={
+                "id": "my-kimi",
+                "baseUrl": "https://api.moonshot.ai/v1",
+                "compat": {
+                    "supportsDeveloperRole": True,
+                    "supportsStore": True,
+                    "maxTokensField": "max_completion_tokens",
+                },
+            },
+        )
+    )["body"]
     assert dev["messages"][0]["role"] == "developer"
     assert dev["max_completion_tokens"] == 77 and "max_tokens" not in dev
 
@@ -246,12 +271,23 @@ def test_kimi_provider_is_nix_openclaws_openai_completions_provider(worker):
 
 
 def test_custom_id_is_unowned_strict_ids_and_no_thinking_wrapper(worker):
-    calls = [{"id": "functions.get_weather:0", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}] * 2
-    msgs = USER + [{"role": "assistant", "content": None, "tool_calls": calls},
-                   {"role": "tool", "tool_call_id": "functions.get_weather:0", "content": "a"},
-                   {"role": "tool", "tool_call_id": "functions.get_weather:0", "content": "b"}]
-    body = worker.transform(case("moonshot/kimi-k2.6", think="high", tools=TOOLS, messages=msgs,
-                                 provider={"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1"}))["body"]
+    calls = [
+        {"id": "functions.get_weather:0", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+    ] * 2
+    msgs = USER + [
+        {"role": "assistant", "content": None, "tool_calls": calls},
+        {"role": "tool", "tool_call_id": "functions.get_weather:0", "content": "a"},
+        {"role": "tool", "tool_call_id": "functions.get_weather:0", "content": "b"},
+    ]
+    body = worker.transform(
+        case(
+            "moonshot/kimi-k2.6",
+            think="high",
+            tools=TOOLS,
+            messages=msgs,
+            provider={"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1"},
+        )
+    )["body"]
     ids = [c["id"] for c in body["messages"][1]["tool_calls"]]
     assert len(set(ids)) == 2  # buildUnownedProviderTransportReplayFallback: strict, duplicates made unique
     assert "thinking" not in body  # the Moonshot wrapper belongs to the moonshot plugin only

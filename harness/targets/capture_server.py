@@ -149,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
         _Handler(tunnel, self.client_address, self.server)
         self.close_connection = True
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self._read_body()
         cid = completion_id(self.server.record(Captured("POST", self.path, redact(dict(self.headers.items())), body)))
         model = body.get("model", "unknown") if isinstance(body, dict) else "unknown"
@@ -157,7 +157,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "resource_not_found_error"}})
             return
         if isinstance(body, dict) and body.get("stream"):
-            include = bool((body.get("stream_options") or {}).get("include_usage")) if isinstance(body.get("stream_options"), dict) else False
+            include = (
+                bool((body.get("stream_options") or {}).get("include_usage"))
+                if isinstance(body.get("stream_options"), dict)
+                else False
+            )
             scripted = self.server.reply(body) if self.server.reply else None  # e.g. a tool call to answer with
             chunks = scripted if scripted is not None else stream_chunks(model, include, cid)
             payload = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks)

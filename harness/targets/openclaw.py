@@ -89,11 +89,7 @@ class OpenClawTarget(NodeWorkerTarget):
 
     def precheck(self, case: dict[str, Any]) -> None:
         model = case.get("model")
-        if (
-            isinstance(model, str)
-            and model.startswith("kimi/")
-            and not case.get("provider")
-        ):
+        if isinstance(model, str) and model.startswith("kimi/") and not case.get("provider"):
             case = {
                 **case,
                 "provider": {"id": "kimi"},
