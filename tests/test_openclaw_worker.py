@@ -264,7 +264,7 @@ def test_unsupported_is_reported(worker):
 
 
 def test_kimi_provider_is_nix_openclaws_openai_completions_provider(worker):
-    out = worker.transform(case("kimi/kimi-for-coding", think="low", tools=TOOLS, tool_choice="required"))
+    out = worker.transform(case("kimi/kimi-k2p5", think="low", tools=TOOLS, tool_choice="required"))
     assert out["url"] == "https://api.kimi.com/coding/v1/chat/completions"
     # unowned by any plugin: no Moonshot thinking wrapper, tool_choice as asked
     assert "thinking" not in out["body"] and out["body"]["tool_choice"] == "required"

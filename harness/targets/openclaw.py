@@ -31,6 +31,15 @@ KIMI_REFS = (
     "kimi/kimi-k2-thinking-turbo",
     "kimi/kimi-latest",
 )
+# The catalog's Kimi Coding models that speak Anthropic Messages (api anthropic-messages): that
+# surface is OpenClaw's own Kimi plugin, which is not on npm. The other kimi/ refs are
+# nix-openclaw's openai-completions models and run through OpenClaw as the `kimi` provider.
+KIMI_CODING = (
+    "OpenClaw's Kimi Coding plugin (@openclaw/kimi-provider) speaks Anthropic Messages and is not on npm: "
+    "the catalog's Anthropic-surface kimi/ models cannot be driven through the npm package (nix-openclaw's "
+    "openai-completions kimi/ models can)"
+)
+KIMI_ANTHROPIC_REFS = ("kimi/kimi-for-coding", "kimi/kimi-for-coding-highspeed", "kimi/k3", "kimi/k3-256k")
 
 SIMULATED = {
     "moonshot plugin": (
@@ -43,8 +52,8 @@ SIMULATED = {
     ),
     "kimi provider": (
         "kimi/* refs run as nix-openclaw configures them: an ordinary openai-completions provider `kimi` at "
-        "https://api.kimi.com/coding/v1 (OpenClaw's own @openclaw/kimi-provider speaks Anthropic Messages "
-        "and is not on npm)"
+        "https://api.kimi.com/coding/v1; the catalog's Anthropic-surface kimi/ models (OpenClaw's own "
+        "@openclaw/kimi-provider, not on npm) are not applicable"
     ),
     "request fields": (
         "a case's sampling fields (temperature, top_p, max_tokens, tool_choice, stop, seed, response_format, "
@@ -74,8 +83,19 @@ CAPABILITIES = Capabilities(
         "request: the worker hands tools over as function tools, so the builtin cannot be expressed",
     },
     request_defaults={"stream": True},
+    models_not_applicable={ref: KIMI_CODING for ref in KIMI_ANTHROPIC_REFS},
     simulated=SIMULATED,
 )
+
+
+def _catalog_ref(model: str) -> str | None:
+    from harness.catalog import builtin
+    from harness.errors import HarnessError
+
+    try:
+        return builtin().resolve(model).ref
+    except (HarnessError, KeyError, ValueError):
+        return None
 
 
 class OpenClawTarget(NodeWorkerTarget):
@@ -89,6 +109,17 @@ class OpenClawTarget(NodeWorkerTarget):
 
     def precheck(self, case: dict[str, Any]) -> None:
         model = case.get("model")
+        provider = case.get("provider") if isinstance(case.get("provider"), dict) else {}
+        own = not provider or provider.get("id") == "kimi"
+        if model in KIMI_ANTHROPIC_REFS and own and provider.get("api") != "openai-completions":
+            raise NotExpressible(f"{self.name}: {model}: {KIMI_CODING}")
+        if isinstance(model, str) and "/" in model and not provider:
+            canonical = _catalog_ref(model)
+            if canonical and canonical != model:  # e.g. kimi/kimi-k2.5 for kimi/kimi-k2p5
+                raise NotExpressible(
+                    f"{self.name}: {model!r} is the catalog's alias of {canonical!r}: the worker's config would list "
+                    "the alias as a model of its own; resolving it is the user's OpenClaw config's, not the case's"
+                )
         if isinstance(model, str) and model.startswith("kimi/") and not case.get("provider"):
             case = {
                 **case,
