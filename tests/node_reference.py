@@ -66,12 +66,25 @@ class TlsCapture:
             capture_output=True,
             timeout=60,
         )
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(self.cert), str(key))
-        self.server = CaptureServer(tls_context=context)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(str(self.cert), str(key))
+        self.server = CaptureServer(tls_context=self.context)
+
+    def another(self) -> CaptureServer:
+        """A capture server of its own with the same certificate (one per concurrent run)."""
+        return CaptureServer(tls_context=self.context)
 
     def close(self) -> None:
         self.server.close()
+
+
+def install_plugin(install_dir: Path, plugin_dir: Path) -> Path:
+    """The plugin copied inside the install dir, so its `openclaw/plugin-sdk/...` imports resolve
+    (done once, before concurrent runs load it)."""
+    installed = install_dir / "kimi-conformance-plugins" / plugin_dir.name
+    shutil.rmtree(installed, ignore_errors=True)
+    shutil.copytree(plugin_dir, installed)
+    return installed
 
 
 def tool_call_answer(tool: str, call_id: str, count: int, reasoning: str) -> Any:
@@ -133,25 +146,25 @@ def run_openclaw_agent(
     message: str,
     thinking: str | None,
     capture: TlsCapture,
-    plugin_dir: Path | None,
+    plugin_path: Path | None,
     reply: Any = None,
+    server: CaptureServer | None = None,
 ) -> dict[str, Any]:
     """One `openclaw agent --local` turn in a fresh process; returns {"requests", "result"}: the
-    chat-completions requests that reached the capture server and OpenClaw's JSON answer."""
+    chat-completions requests that reached the capture server and OpenClaw's JSON answer.
+    `plugin_path`: a plugin already installed (install_plugin); `server`: a capture server of this
+    run's own (capture.another()) when runs go concurrently, else capture's."""
+    server = server or capture.server
     config = json.loads(json.dumps(config))
     hosts = []
     for provider in config["models"]["providers"].values():
         provider["request"] = {
-            "proxy": {"mode": "explicit-proxy", "url": capture.server.base},
+            "proxy": {"mode": "explicit-proxy", "url": server.base},
             "allowPrivateNetwork": True,
         }
         hosts.append(urlparse(provider["baseUrl"]).hostname)
-    if plugin_dir is not None:
-        # inside the install dir, so the plugin's `openclaw/plugin-sdk/...` imports resolve
-        installed = install_dir / "kimi-conformance-plugins" / plugin_dir.name
-        shutil.rmtree(installed, ignore_errors=True)
-        shutil.copytree(plugin_dir, installed)
-        config["plugins"] = {"load": {"paths": [str(installed)]}}
+    if plugin_path is not None:
+        config["plugins"] = {"load": {"paths": [str(plugin_path)]}}
     with tempfile.TemporaryDirectory(prefix="kimi-conformance-oc-ref-") as tmp:
         root = Path(tmp)
         (root / "openclaw.json").write_text(json.dumps(config))
@@ -180,8 +193,8 @@ def run_openclaw_agent(
         if thinking:
             argv += ["--thinking", thinking]
         script = 'mount --bind "$1" /etc/hosts && shift && exec "$@"'
-        capture.server.clear()
-        capture.server._server.reply = reply
+        server.clear()
+        server._server.reply = reply
         proc = subprocess.run(
             ["unshare", "-m", "sh", "-c", script, "sh", str(root / "hosts"), *argv],
             cwd=install_dir,
@@ -190,7 +203,7 @@ def run_openclaw_agent(
             timeout=RUN_TIMEOUT,
             check=False,
         )
-        posts = [c for c in capture.server._server.captured if c.method == "POST"]
+        posts = [c for c in server._server.captured if c.method == "POST"]
         if not posts:
             tail = proc.stderr.decode(errors="replace")[-1500:]
             raise AssertionError(f"openclaw agent sent no request (exit {proc.returncode}): {tail}")

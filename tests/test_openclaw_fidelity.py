@@ -16,6 +16,7 @@ process through pi-ai's public `streamSimple`; the worker's body must equal it.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ NOT_PINNED = {
     "(tests/test_anthropic_pi_ai.py), not by this corpus",
 }
 PLUGIN_DIR = Path(node_install.__file__).parent / "openclaw" / "moonshot-plugin"
+# Fresh OpenClaw processes run at once: each spends ~20 s starting up on one core.
+REFERENCE_JOBS = max(2, min(4, os.cpu_count() or 2))
 
 
 def _skip_reason(target: str) -> str | None:
@@ -102,31 +105,70 @@ def test_corpus_covers_every_rule_and_provider_kind(target):
     }
 
 
-@needs_openclaw
-@pytest.mark.parametrize("entry", CASES, ids=[c["name"] for c in CASES])
-def test_worker_sends_what_openclaw_sends(entry, worker, capture):
-    from tests.node_reference import run_openclaw_agent, tool_call_answer
-
-    base = {
+def _base(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
         "model": entry["model"],
         "provider": entry.get("provider"),
         "params": entry.get("params"),
         "thinking": entry.get("thinking"),
     }
-    config = worker._call("config", "a case", case={**base, "request": {"messages": []}})
-    plugin = PLUGIN_DIR if config["providerId"] in ("moonshot", "moonshotai", "moonshot-ai") else None
-    answer = entry.get("answer")  # {"tool", "id", "count", "reasoning"}: the model first calls a tool
-    reply = tool_call_answer(answer["tool"], answer["id"], answer["count"], answer["reasoning"]) if answer else None
-    ref = run_openclaw_agent(
-        node=node_install.node_path(worker.cache_dir),
-        install_dir=worker.cache_dir,
-        config=config["cfg"],
-        message="What is the weather in Paris?",
-        thinking=entry.get("thinking"),
-        capture=capture,
-        plugin_dir=plugin,
-        reply=reply,
-    )
+
+
+@pytest.fixture(scope="module")
+def openclaw_runs(request, worker, capture):
+    """The full OpenClaw run of every selected corpus case, REFERENCE_JOBS fresh processes at a time
+    (each with a capture server of its own): one run is ~20 s, mostly a single-threaded start-up, so
+    several overlap. name -> {"requests", "result"} or the exception the run raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.node_reference import install_plugin, run_openclaw_agent, tool_call_answer
+
+    selected = {
+        item.callspec.params["entry"]["name"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_worker_sends_what_openclaw_sends"
+    }
+    entries = [e for e in CASES if e["name"] in selected]
+    configs = {
+        e["name"]: worker._call("config", "a case", case={**_base(e), "request": {"messages": []}}) for e in entries
+    }
+    plugin = install_plugin(worker.cache_dir, PLUGIN_DIR)
+
+    def run(entry):
+        config = configs[entry["name"]]
+        answer = entry.get("answer")  # {"tool", "id", "count", "reasoning"}: the model first calls a tool
+        server = capture.another()
+        try:
+            return run_openclaw_agent(
+                node=node_install.node_path(worker.cache_dir),
+                install_dir=worker.cache_dir,
+                config=config["cfg"],
+                message="What is the weather in Paris?",
+                thinking=entry.get("thinking"),
+                capture=capture,
+                plugin_path=plugin if config["providerId"] in ("moonshot", "moonshotai", "moonshot-ai") else None,
+                reply=tool_call_answer(answer["tool"], answer["id"], answer["count"], answer["reasoning"])
+                if answer
+                else None,
+                server=server,
+            )
+        except Exception as e:  # reported by the case's own test
+            return e
+        finally:
+            server.close()
+
+    with ThreadPoolExecutor(max_workers=REFERENCE_JOBS) as pool:
+        return dict(zip([e["name"] for e in entries], pool.map(run, entries), strict=True))
+
+
+@needs_openclaw
+@pytest.mark.parametrize("entry", CASES, ids=[c["name"] for c in CASES])
+def test_worker_sends_what_openclaw_sends(entry, worker, openclaw_runs):
+    ref = openclaw_runs[entry["name"]]
+    if isinstance(ref, BaseException):
+        raise ref
+    base = _base(entry)
+    answer = entry.get("answer")
     request_ref = ref["requests"][1 if answer else 0]
     sent = request_ref.body
     assert isinstance(sent, dict), sent

@@ -113,13 +113,12 @@ class OpenClawTarget(NodeWorkerTarget):
         own = not provider or provider.get("id") == "kimi"
         if model in KIMI_ANTHROPIC_REFS and own and provider.get("api") != "openai-completions":
             raise NotExpressible(f"{self.name}: {model}: {KIMI_CODING}")
-        if isinstance(model, str) and "/" in model and not provider:
-            canonical = _catalog_ref(model)
-            if canonical and canonical != model:  # e.g. kimi/kimi-k2.5 for kimi/kimi-k2p5
-                raise NotExpressible(
-                    f"{self.name}: {model!r} is the catalog's alias of {canonical!r}: the worker's config would list "
-                    "the alias as a model of its own; resolving it is the user's OpenClaw config's, not the case's"
-                )
+        canonical = _catalog_ref(model) if isinstance(model, str) and "/" in model else None
+        if canonical and canonical.split("/", 1)[1] != model.split("/", 1)[1]:  # kimi/kimi-k2.5 for kimi-k2p5
+            raise NotExpressible(
+                f"{self.name}: {model!r} is the catalog's alias of {canonical!r}: the worker's config would list "
+                "the alias as a model of its own; resolving it is the user's OpenClaw config's, not the case's"
+            )
         if isinstance(model, str) and model.startswith("kimi/") and not case.get("provider"):
             case = {
                 **case,

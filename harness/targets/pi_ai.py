@@ -50,6 +50,21 @@ KIMI_NOT_DRIVEN = {
     "kimi/kimi-k2-thinking is nix-openclaw's, retired)",
 }
 
+# What the worker still does in pi-ai's place (README, target section); pinned against fresh
+# processes calling pi-ai's public streamSimple by tests/test_openclaw_fidelity.py.
+SIMULATED = {
+    "model object": (
+        "a custom provider, or a moonshot/ ref pi-ai's registry (getModel moonshotai / moonshotai-cn) lacks "
+        "(kimi-k2.7-code, kimi-k3, kimi-k2-turbo: not expressible without case.provider), is the Model object "
+        "a pi-ai user writes: id, provider, baseUrl, the case's compat, contextWindow and maxTokens 262144 "
+        "(a user's own values would change the default max_tokens)"
+    ),
+    "request fields": (
+        "fields pi-ai has no option for (top_p, n, stop, seed, user, unknown keys) are set through pi-ai's public "
+        "onPayload hook after pi-ai built the payload, as a pi-ai caller would; pi-ai never sees them"
+    ),
+}
+
 CAPABILITIES = Capabilities(
     rules=ALL_RULES - {"T2", "T3", "T6b", "T10", "errors"},
     # stream: pi-ai always streams and owns stream_options; extra_body / params_sampling: no
@@ -67,6 +82,7 @@ CAPABILITIES = Capabilities(
     },
     request_defaults={"stream": True},
     models_not_applicable={ref: KIMI_NOT_DRIVEN.get(ref, NO_NIX_KIMI) for ref in KIMI_REFS if ref not in KIMI_DRIVEN},
+    simulated=SIMULATED,
 )
 
 
