@@ -25,6 +25,27 @@ from urllib.parse import urlparse
 from harness.targets.capture_server import CaptureServer
 
 RUN_TIMEOUT = 240.0
+# Rules the fidelity corpora do not pin, and why.
+NOT_PINNED = {
+    "T10": "a full `openclaw agent` turn sends OpenClaw's own tools: a case's builtin $web_search tool "
+    "cannot be put into it; pi-ai's Context takes function tools only",
+    "anthropic": "the Anthropic Messages surface (pi-ai's kimi-coding models) is pinned by its own tests "
+    "(tests/test_anthropic_pi_ai.py), not by these corpora",
+}
+PROVIDER_KINDS = {"native Moonshot", "China", "custom id on a native host", "custom host", "nix kimi provider"}
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1)
+
+
+def corpus_gaps(cases: list[dict[str, Any]], capabilities: Any) -> dict[str, set[str]]:
+    """What a fidelity corpus misses: rules the target is judged on (except NOT_PINNED) and provider kinds."""
+    gaps = {
+        "rules": capabilities.rules - {r for case in cases for r in case["rules"]} - set(NOT_PINNED),
+        "kinds": PROVIDER_KINDS - {case["kind"] for case in cases},
+    }
+    return {k: v for k, v in gaps.items() if v}
 
 
 def can_isolate_hosts() -> str | None:
@@ -87,12 +108,15 @@ def install_plugin(install_dir: Path, plugin_dir: Path) -> Path:
     return installed
 
 
-def tool_call_answer(tool: str, call_id: str, count: int, reasoning: str) -> Any:
-    """A capture-server reply: the first request is answered with `count` calls of `tool`, all with
-    the same id (as Kimi repeats `functions.x:0`) and reasoning_content; later ones with "OK"."""
+def tool_call_answer(tool: str, call_id: str, count: int, reasoning: str, turns: int = 1) -> Any:
+    """A capture-server reply: the first `turns` requests are answered with `count` calls of `tool`,
+    all with the same id (Kimi numbers calls per response, so `functions.x:0` comes back every turn)
+    and reasoning_content; later ones with "OK"."""
 
     def reply(body: Any) -> list[dict[str, Any]] | None:
-        if not isinstance(body, dict) or any(m.get("role") == "tool" for m in body.get("messages") or []):
+        if not isinstance(body, dict):
+            return None
+        if sum(m.get("role") == "tool" for m in body.get("messages") or []) >= turns * count:
             return None
         base = {
             "id": "chatcmpl-kc-tools",

@@ -6,11 +6,8 @@ the case becomes; a fresh `openclaw agent --local` process runs one turn with th
 then the persistent worker runs the same case with the conversation that run sent (system prompt,
 messages, tools, tool_choice, max tokens, the thinking level it used). The two outbound bodies
 must be equal as canonical JSON, and go to the same path. Headers are not compared: the CLI run
-adds its own tracing headers. Slow (a minute per case): run in `tox -e openclaw`.
-
-pi-ai (tests/fixtures/fidelity/pi-ai.json): each case is also written as a pi-ai user writes it
-(getModel from pi-ai's registry or a Model object, pi-ai's context and options) and run in a fresh
-process through pi-ai's public `streamSimple`; the worker's body must equal it.
+adds its own tracing headers. Slow (~20 s per fresh process, several at a time): run in
+`tox -e openclaw`. pi-ai's counterpart is tests/test_pi_ai_fidelity.py.
 """
 
 from __future__ import annotations
@@ -23,17 +20,10 @@ from typing import Any
 import pytest
 
 from harness.targets.node import install as node_install
+from tests.node_reference import canonical
 
 CORPUS = json.loads((Path(__file__).parent / "fixtures" / "fidelity" / "openclaw.json").read_text())
 CASES = CORPUS["cases"]
-PI_CASES = json.loads((Path(__file__).parent / "fixtures" / "fidelity" / "pi-ai.json").read_text())["cases"]
-# Rules the fidelity corpus does not pin yet, and why.
-NOT_PINNED = {
-    "T10": "a full `openclaw agent` turn sends OpenClaw's own tools: a case's builtin $web_search tool "
-    "cannot be put into it",
-    "anthropic": "the Anthropic Messages surface (pi-ai's kimi-coding models) is pinned by its own tests "
-    "(tests/test_anthropic_pi_ai.py), not by this corpus",
-}
 PLUGIN_DIR = Path(node_install.__file__).parent / "openclaw" / "moonshot-plugin"
 # Fresh OpenClaw processes run at once: each spends ~20 s starting up on one core.
 REFERENCE_JOBS = max(2, min(4, os.cpu_count() or 2))
@@ -44,11 +34,10 @@ def _skip_reason(target: str) -> str | None:
         return f"{target} is not installed (tox -e {target}, or python -m harness.targets.node.install {target})"
     from tests.node_reference import can_isolate_hosts
 
-    return can_isolate_hosts() if target == "openclaw" else None
+    return can_isolate_hosts()
 
 
 needs_openclaw = pytest.mark.skipif(bool(_skip_reason("openclaw")), reason=_skip_reason("openclaw") or "")
-needs_pi_ai = pytest.mark.skipif(bool(_skip_reason("pi-ai")), reason=_skip_reason("pi-ai") or "")
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +59,6 @@ def capture(tmp_path_factory):
     cap.close()
 
 
-def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1)
-
-
 def find_key(tree: Any, key: str) -> Any:
     if isinstance(tree, dict):
         if key in tree:
@@ -87,22 +72,11 @@ def find_key(tree: Any, key: str) -> Any:
     return None
 
 
-@pytest.mark.parametrize("target", ["openclaw", "pi-ai"])
-def test_corpus_covers_every_rule_and_provider_kind(target):
-    from harness.targets import openclaw, pi_ai
+def test_corpus_covers_every_rule_and_provider_kind():
+    from harness.targets.openclaw import CAPABILITIES
+    from tests.node_reference import corpus_gaps
 
-    cases, caps = (CASES, openclaw.CAPABILITIES) if target == "openclaw" else (PI_CASES, pi_ai.CAPABILITIES)
-    covered = {r for case in cases for r in case["rules"]}
-    missing = caps.rules - covered - set(NOT_PINNED)
-    assert not missing, missing  # every rule the target is judged on, except NOT_PINNED
-    kinds = {case["kind"] for case in cases}
-    assert kinds >= {
-        "native Moonshot",
-        "China",
-        "custom id on a native host",
-        "custom host",
-        "nix kimi provider",
-    }
+    assert not corpus_gaps(CASES, CAPABILITIES)
 
 
 def _base(entry: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +110,7 @@ def openclaw_runs(request, worker, capture):
 
     def run(entry):
         config = configs[entry["name"]]
-        answer = entry.get("answer")  # {"tool", "id", "count", "reasoning"}: the model first calls a tool
+        answer = entry.get("answer")  # {"tool", "id", "count", "reasoning", "turns"}: the model calls a tool first
         server = capture.another()
         try:
             return run_openclaw_agent(
@@ -147,7 +121,9 @@ def openclaw_runs(request, worker, capture):
                 thinking=entry.get("thinking"),
                 capture=capture,
                 plugin_path=plugin if config["providerId"] in ("moonshot", "moonshotai", "moonshot-ai") else None,
-                reply=tool_call_answer(answer["tool"], answer["id"], answer["count"], answer["reasoning"])
+                reply=tool_call_answer(
+                    answer["tool"], answer["id"], answer["count"], answer["reasoning"], answer.get("turns", 1)
+                )
                 if answer
                 else None,
                 server=server,
@@ -169,7 +145,7 @@ def test_worker_sends_what_openclaw_sends(entry, worker, openclaw_runs):
         raise ref
     base = _base(entry)
     answer = entry.get("answer")
-    request_ref = ref["requests"][1 if answer else 0]
+    request_ref = ref["requests"][answer.get("turns", 1) if answer else 0]
     sent = request_ref.body
     assert isinstance(sent, dict), sent
     level = find_key(ref["result"], "requestShaping")
@@ -192,28 +168,3 @@ def test_worker_sends_what_openclaw_sends(entry, worker, openclaw_runs):
     out = worker.transform(case)
     assert out["url"].endswith(request_ref.path), (out["url"], request_ref.path)
     assert canonical(out["body"]) == canonical(sent)
-
-
-@pytest.fixture(scope="module")
-def pi_worker():
-    from harness.targets.pi_ai import PiAiTarget
-
-    target = PiAiTarget(timeout=60.0)
-    yield target
-    target.close()
-
-
-@needs_pi_ai
-@pytest.mark.parametrize("entry", PI_CASES, ids=[c["name"] for c in PI_CASES])
-def test_pi_ai_worker_sends_what_pi_ai_sends(entry, pi_worker, capture):
-    from tests.node_reference import run_pi_ai
-
-    ref = run_pi_ai(
-        node=node_install.node_path(pi_worker.cache_dir),
-        install_dir=pi_worker.cache_dir,
-        spec=entry["pi"],
-        capture=capture,
-    )
-    out = pi_worker.transform(entry["case"])
-    assert out["url"].endswith(ref.path), (out["url"], ref.path)
-    assert canonical(out["body"]) == canonical(ref.body)
