@@ -109,13 +109,14 @@ class OpenClawTarget(NodeWorkerTarget):
 
     def precheck(self, case: dict[str, Any]) -> None:
         model = case.get("model")
-        provider = case.get("provider") if isinstance(case.get("provider"), dict) else {}
+        raw = case.get("provider")
+        provider: dict[str, Any] = raw if isinstance(raw, dict) else {}
         own = not provider or provider.get("id") == "kimi"
         if model in KIMI_ANTHROPIC_REFS and own and provider.get("api") != "openai-completions":
             raise NotExpressible(f"{self.name}: {model}: {KIMI_CODING}")
         canonical = _catalog_ref(model) if isinstance(model, str) and "/" in model else None
-        if canonical and canonical.split("/", 1)[1] != model.split("/", 1)[1]:  # kimi/kimi-k2.5 for kimi-k2p5
-            raise NotExpressible(
+        if canonical and isinstance(model, str) and canonical.split("/", 1)[1] != model.split("/", 1)[1]:
+            raise NotExpressible(  # e.g. kimi/kimi-k2.5, the catalog's alias of kimi/kimi-k2p5
                 f"{self.name}: {model!r} is the catalog's alias of {canonical!r}: the worker's config would list "
                 "the alias as a model of its own; resolving it is the user's OpenClaw config's, not the case's"
             )
