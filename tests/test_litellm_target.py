@@ -37,6 +37,36 @@ def test_captures_what_litellm_would_send(litellm_target):
     assert "sk-conformance" not in json.dumps(out)
 
 
+def test_no_socket_is_opened_and_the_session_is_given_back(monkeypatch):
+    import socket
+
+    import litellm
+
+    from harness.targets.capture_transport import CaptureTransport
+
+    monkeypatch.setattr(litellm, "client_session", None)
+    target = create("litellm")
+    try:
+        # LiteLLM's documented hook carries the capture
+        assert isinstance(litellm.client_session._transport, CaptureTransport)
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the litellm target opened a socket")
+
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        for stream in (False, True):
+            case = {"model": "moonshot/kimi-k2.6", "request": {"messages": [HI], "stream": stream}}
+            if stream:
+                case["request"]["stream_options"] = {"include_usage": True}
+            out = target.transform(case)
+            assert (
+                out["body"]["stream"] is stream if stream else "stream" not in out["body"] or not out["body"]["stream"]
+            )
+    finally:
+        target.close()
+    assert litellm.client_session is None
+
+
 def test_custom_base_url_is_litellm_api_base(litellm_target):
     case = {
         "model": "moonshot/kimi-k2.6",

@@ -3,9 +3,11 @@
 Each case is sent through the real `litellm.completion(model="moonshot/<api id>", ...)` — the
 whole path a LiteLLM user's request takes: `get_optional_params` and
 `MoonshotChatConfig.map_openai_params`, `MoonshotChatConfig.transform_request`
-(litellm/llms/moonshot/chat/transformation.py), the OpenAI SDK client — with `api_base`
-pointed at a loopback capture server (harness/targets/capture_server.py), which records the
-request and answers a minimal Moonshot completion. Nothing leaves the machine. The captured URL
+(litellm/llms/moonshot/chat/transformation.py), the OpenAI SDK client LiteLLM builds — whose
+httpx client is LiteLLM's documented `litellm.client_session`, over an in-process capture
+transport (harness/targets/capture_transport.py) that records the request as serialized for the
+wire and answers a minimal Moonshot completion. Nothing leaves the machine (the `api_base` given
+to LiteLLM is a closed loopback port, should a later LiteLLM ignore the session). The captured URL
 is put back on the real base the case implies (LiteLLM's own default when the case names none).
 
 How a case maps to LiteLLM's API (LiteLLM has no OpenClaw config layer):
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import os
+from functools import cache
 from typing import Any
 
 from harness.errors import TargetError, TargetUnavailable
@@ -42,6 +45,8 @@ KIMI_CODING = "LiteLLM has no Kimi Coding provider (api.kimi.com/coding): kimi/*
 PARAM_KWARGS = ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "max_tokens", "stop", "seed")
 # Transport-level headers the capture sees but no rule is about.
 HOP_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "transfer-encoding"})
+# Never listened on: the capture transport answers in process (see the module docstring).
+CAPTURE_BASE = "http://127.0.0.1:9/v1"
 LEVEL_TO_EFFORT = {
     "off": "none",
     "minimal": "minimal",
@@ -68,6 +73,19 @@ def _capabilities() -> Capabilities:
     )
 
 
+@cache
+def _capture_session():
+    """One capture transport and session per process, never closed: LiteLLM caches the SDK client
+    it builds around the session (its cache key ignores the session), so every target instance must
+    reach the same transport, and a cached client must never find its session closed."""
+    import httpx
+
+    from harness.targets.capture_transport import CaptureTransport
+
+    transport = CaptureTransport()
+    return transport, httpx.Client(transport=transport, follow_redirects=True)
+
+
 class LiteLLMTarget(Target):
     name = "litellm"
     capabilities = _capabilities()
@@ -91,9 +109,9 @@ class LiteLLMTarget(Target):
         import logging
 
         logging.getLogger("LiteLLM").setLevel(logging.ERROR)  # the reasoning_content backfill warns per call
-        from harness.targets.capture_server import CaptureServer
-
-        self._capture = CaptureServer()
+        self._capture, self._session = _capture_session()
+        self._previous_session = litellm.client_session
+        litellm.client_session = self._session
 
     # ------------------------------------------------------------------------- mapping
     def kwargs_for(self, case: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -139,10 +157,10 @@ class LiteLLMTarget(Target):
     def transform(self, case: dict[str, Any]) -> dict[str, Any]:
         litellm = self._litellm
         kwargs, base = self.kwargs_for(case)
-        self._capture.clear()
+        self._capture.take()
         try:
             response = litellm.completion(
-                api_base=self._capture.url,
+                api_base=CAPTURE_BASE,
                 api_key="sk-conformance-test",
                 num_retries=0,
                 max_retries=0,
@@ -156,7 +174,7 @@ class LiteLLMTarget(Target):
             raise NotExpressible(f"LiteLLM refuses: {e}") from None
         except Exception as e:
             raise TargetError(f"litellm.completion raised {type(e).__name__}: {str(e)[:500]}") from None
-        got = [c for c in self._capture.take(1, timeout=5) if c.method == "POST"]
+        got = [c for c in self._capture.take() if c.method == "POST"]
         if len(got) != 1:
             raise TargetError(f"expected one request on the capture server, got {len(got)}")
         captured = got[0]
@@ -186,4 +204,5 @@ class LiteLLMTarget(Target):
         return {"litellm": self._version}
 
     def close(self) -> None:
-        self._capture.close()
+        if self._litellm.client_session is self._session:
+            self._litellm.client_session = self._previous_session
