@@ -33,6 +33,7 @@ How a case maps to LiteLLM's API (LiteLLM has no OpenClaw config layer):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 from functools import cache
 from typing import Any
@@ -45,6 +46,7 @@ KIMI_CODING = "LiteLLM has no Kimi Coding provider (api.kimi.com/coding): kimi/*
 PARAM_KWARGS = ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "max_tokens", "stop", "seed")
 # Transport-level headers the capture sees but no rule is about.
 HOP_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "transfer-encoding"})
+EFFORT_FEATURES = frozenset({"thinking_level", "reasoning_effort"})
 # Never listened on: the capture transport answers in process (see the module docstring).
 CAPTURE_BASE = "http://127.0.0.1:9/v1"
 LEVEL_TO_EFFORT = {
@@ -63,14 +65,27 @@ def _capabilities() -> Capabilities:
     kimi = {m.ref: KIMI_CODING for m in builtin().models(include_retired=True) if m.ref.startswith("kimi/")}
     return Capabilities(
         rules=ALL_RULES - {"errors", "T9"},
-        # compat: LiteLLM has no per-provider compat flags (nix-openclaw `compat`).
-        features=ALL_FEATURES - {"compat"},
+        # compat: LiteLLM has no per-provider compat flags (nix-openclaw `compat`); its config has
+        # no boolean or word spellings of params.thinking, no tool-call id sanitization switch.
+        features=ALL_FEATURES - {"compat", "thinking_spellings", "sanitize_switch"},
         why_not={
             "errors": "the capture server always answers 200: LiteLLM's handling of upstream errors is not driven",
             "T9": "LiteLLM's usage and cost parsing is not driven yet (the target only captures requests)",
         },
         models_not_applicable=kimi,
     )
+
+
+def _no_effort_models(litellm) -> dict[str, frozenset[str]]:
+    """Models LiteLLM refuses reasoning_effort for (UnsupportedParamsError: its cost map does not
+    mark them supports_reasoning): no /think level and no request reasoning_effort is drawn there."""
+    from harness.catalog import builtin
+
+    return {
+        m.ref: EFFORT_FEATURES
+        for m in builtin().models(include_retired=True)
+        if m.ref.startswith("moonshot/") and not litellm.supports_reasoning(model=f"moonshot/{m.id}")
+    }
 
 
 @cache
@@ -109,6 +124,7 @@ class LiteLLMTarget(Target):
         import logging
 
         logging.getLogger("LiteLLM").setLevel(logging.ERROR)  # the reasoning_content backfill warns per call
+        self.capabilities = dataclasses.replace(self.capabilities, model_features_removed=_no_effort_models(litellm))
         self._capture, self._session = _capture_session()
         self._previous_session = litellm.client_session
         litellm.client_session = self._session
