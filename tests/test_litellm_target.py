@@ -127,3 +127,21 @@ def test_known_divergence_still_reproduces(litellm_target, entry):
     result = replay(entry, litellm_target)
     assert result.still_diverges, f"{entry.id}: the minimal case no longer diverges: remove or update the entry"
     assert not result.coverage.uncovered, f"{entry.id}: violations no entry covers: {result.coverage.uncovered}"
+
+
+def test_levels_are_left_out_exactly_where_litellm_refuses_them(litellm_target):
+    from harness.catalog import builtin
+
+    removed = litellm_target.capabilities.model_features_removed
+    assert removed, "LiteLLM's cost map marks some Moonshot models as non-reasoning"
+    for m in builtin().models():
+        if not m.ref.startswith("moonshot/"):
+            continue
+        case = {"model": m.ref, "thinking": "low", "request": {"messages": [HI]}}
+        refused = False
+        try:
+            litellm_target.transform(case)
+        except NotExpressible:
+            refused = True
+        assert refused == (m.ref in removed), m.ref
+        assert ("thinking_level" in litellm_target.capabilities.features_for(m.ref)) is not refused
