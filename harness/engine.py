@@ -165,7 +165,7 @@ class Conformance:
         # its seeds replay only on the model they were found on, never adapted to another.
         same_model_only = rules.get(rule).strategy is not None
         for why, case in seed_cases(rule, model, self.catalog, extra=found, adapt_models=not same_model_only):
-            if case_features(case, caps.request_defaults) <= caps.features:
+            if case_features(case, caps.request_defaults) <= caps.features_for(model):
                 case["request"].update(caps.request_defaults)
                 seeds.append((why, case))
         return seeds
@@ -224,13 +224,13 @@ class Conformance:
         caps = target.capabilities
         own = rules.get(rule).strategy if rule else None
         if own is not None:  # the rule draws its own cases (web search)
-            case = data.draw(own(self.catalog.resolve(model), caps.features), label="case")
+            case = data.draw(own(self.catalog.resolve(model), caps.features_for(model)), label="case")
             case["request"].update(caps.request_defaults)
             return case
         return data.draw(
             cases(
                 model,
-                caps.features,
+                caps.features_for(model),
                 require=tuple(require),
                 spellings=self.spellings(model),
                 request_defaults=caps.request_defaults,

@@ -196,3 +196,16 @@ def test_only_expressible_features_are_drawn():
         )
     streamed = sample("moonshot/kimi-k2.6", 40, features=ALL_FEATURES - {"stream"}, request_defaults={"stream": True})
     assert all(c["request"]["stream"] is True and "stream_options" not in c["request"] for c in streamed)
+
+
+def test_spellings_and_the_sanitize_switch_are_drawn_only_for_targets_that_have_them():
+    def drawn(features):
+        found = {"spelling": False, "switch": False}
+        for c in sample("moonshot/kimi-k2.6", 300, features=features, require=("configured_thinking", "provider")):
+            thinking = (c.get("params") or {}).get("thinking")
+            found["spelling"] |= thinking is not None and not isinstance(thinking, dict)
+            found["switch"] |= (c.get("provider") or {}).get("sanitizeToolCallIds") is True
+        return found
+
+    assert drawn(ALL_FEATURES) == {"spelling": True, "switch": True}
+    assert drawn(ALL_FEATURES - {"thinking_spellings", "sanitize_switch"}) == {"spelling": False, "switch": False}

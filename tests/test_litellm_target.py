@@ -37,6 +37,36 @@ def test_captures_what_litellm_would_send(litellm_target):
     assert "sk-conformance" not in json.dumps(out)
 
 
+def test_no_socket_is_opened_and_the_session_is_given_back(monkeypatch):
+    import socket
+
+    import litellm
+
+    from harness.targets.capture_transport import CaptureTransport
+
+    monkeypatch.setattr(litellm, "client_session", None)
+    target = create("litellm")
+    try:
+        # LiteLLM's documented hook carries the capture
+        assert isinstance(litellm.client_session._transport, CaptureTransport)
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the litellm target opened a socket")
+
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        for stream in (False, True):
+            case = {"model": "moonshot/kimi-k2.6", "request": {"messages": [HI], "stream": stream}}
+            if stream:
+                case["request"]["stream_options"] = {"include_usage": True}
+            out = target.transform(case)
+            assert (
+                out["body"]["stream"] is stream if stream else "stream" not in out["body"] or not out["body"]["stream"]
+            )
+    finally:
+        target.close()
+    assert litellm.client_session is None
+
+
 def test_custom_base_url_is_litellm_api_base(litellm_target):
     case = {
         "model": "moonshot/kimi-k2.6",
@@ -97,3 +127,21 @@ def test_known_divergence_still_reproduces(litellm_target, entry):
     result = replay(entry, litellm_target)
     assert result.still_diverges, f"{entry.id}: the minimal case no longer diverges: remove or update the entry"
     assert not result.coverage.uncovered, f"{entry.id}: violations no entry covers: {result.coverage.uncovered}"
+
+
+def test_levels_are_left_out_exactly_where_litellm_refuses_them(litellm_target):
+    from harness.catalog import builtin
+
+    removed = litellm_target.capabilities.model_features_removed
+    assert removed, "LiteLLM's cost map marks some Moonshot models as non-reasoning"
+    for m in builtin().models():
+        if not m.ref.startswith("moonshot/"):
+            continue
+        case = {"model": m.ref, "thinking": "low", "request": {"messages": [HI]}}
+        refused = False
+        try:
+            litellm_target.transform(case)
+        except NotExpressible:
+            refused = True
+        assert refused == (m.ref in removed), m.ref
+        assert ("thinking_level" in litellm_target.capabilities.features_for(m.ref)) is not refused

@@ -30,8 +30,11 @@ def thinking_object(with_type: bool = True) -> st.SearchStrategy[dict[str, Any]]
 
 
 @cache
-def configured_thinking() -> st.SearchStrategy[Any]:
-    """params.thinking in every spelling OpenClaw accepts, and some it should ignore."""
+def configured_thinking(spellings: bool = True) -> st.SearchStrategy[Any]:
+    """params.thinking in every spelling OpenClaw accepts, and some it should ignore (without
+    `spellings`: the object form only, for targets whose config has no other)."""
+    if not spellings:
+        return st.one_of(thinking_object(with_type=False), st.none())
     return st.one_of(
         thinking_object(with_type=False),
         st.booleans(),
@@ -76,7 +79,7 @@ def _params(draw, features: frozenset[str], require: frozenset[str] = frozenset(
     elif "keep" in require:
         out["thinking"] = draw(keep_object())
     elif "configured_thinking" in require or draw(THIRD):
-        out["thinking"] = draw(configured_thinking())
+        out["thinking"] = draw(configured_thinking("thinking_spellings" in features))
     if "params_sampling" in features and draw(QUARTER) == 0:
         out["temperature"] = draw(PARAM_TEMPERATURE)
     if "extra_body" in features and draw(THIRD) == 0:
@@ -120,7 +123,7 @@ def _provider(
         "api": "openai-completions",
     }
     if draw(BOOL):
-        custom["sanitizeToolCallIds"] = draw(BOOL)
+        custom["sanitizeToolCallIds"] = draw(BOOL) and "sanitize_switch" in features
     if "compat" in features and ("compat" in require or draw(BOOL)):
         custom["compat"] = draw(COMPAT)
     return custom

@@ -20,6 +20,8 @@ def case_features(case: dict[str, Any], defaults: dict[str, Any] | None = None) 
         used.add("thinking_level")
     if "thinking" in params:
         used.add("configured_thinking")
+        if params["thinking"] is not None and not isinstance(params["thinking"], dict):
+            used.add("thinking_spellings")
     if "extra_body" in params:
         used.add("extra_body")
     if any(k in params for k in _SAMPLING):
@@ -29,6 +31,8 @@ def case_features(case: dict[str, Any], defaults: dict[str, Any] | None = None) 
         used.add("custom_provider")
     if provider.get("compat"):
         used.add("compat")
+    if provider.get("sanitizeToolCallIds"):
+        used.add("sanitize_switch")
     for key, feature in (
         ("thinking", "request_thinking"),
         ("stream", "stream"),

@@ -19,6 +19,7 @@ example). Files are `results-<target or column>.json` (`results-wire-real.json`)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -158,7 +159,8 @@ class ResultsWriter:
                 old_id = None  # unreadable: not a run to compare with
             if old_id is not None and old_id != run_id:
                 kept.parent.mkdir(exist_ok=True)
-                os.replace(path, kept)
+                with contextlib.suppress(FileNotFoundError):  # another run (tox p) moved it first
+                    os.replace(path, kept)
         return kept if kept.is_file() else None
 
 

@@ -20,11 +20,13 @@ ALL_FEATURES = frozenset(
     {
         "thinking_level",  # the /think level (case.thinking)
         "configured_thinking",  # params.thinking (object, boolean or word)
+        "thinking_spellings",  # params.thinking as OpenClaw's booleans and words, not only an object
         "request_thinking",  # the request body's own `thinking` field
         "extra_body",  # params.extra_body
         "params_sampling",  # configured sampling params (params.temperature, ...)
         "custom_provider",  # case.provider with another id / base URL
         "compat",  # case.provider.compat flags
+        "sanitize_switch",  # case.provider.sanitizeToolCallIds: true (OpenClaw's per-provider switch)
         "odd_tool_ids",  # ids outside the native / official / call_ forms
         "developer_role",  # `developer` messages
         "stream",  # stream: true
@@ -53,9 +55,16 @@ class Capabilities:
     # What the driver still does in the implementation's place -> why (README / report; a
     # fidelity test pins each against a full run of the implementation where one exists).
     simulated: dict[str, str] = field(default_factory=dict)
+    # Model ref -> features the target cannot express on that model only (LiteLLM takes
+    # reasoning_effort only on models its cost map marks as reasoning): generation leaves them
+    # out there instead of drawing cases the target then refuses one by one.
+    model_features_removed: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def supports(self, rule: str) -> bool:
         return rule in self.rules
+
+    def features_for(self, model: str) -> frozenset[str]:
+        return self.features - self.model_features_removed.get(model, frozenset())
 
 
 class Target:

@@ -151,28 +151,32 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self._read_body()
-        cid = completion_id(self.server.record(Captured("POST", self.path, redact(dict(self.headers.items())), body)))
-        model = body.get("model", "unknown") if isinstance(body, dict) else "unknown"
-        if not self.path.rstrip("/").endswith("/chat/completions"):
-            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "resource_not_found_error"}})
-            return
-        if isinstance(body, dict) and body.get("stream"):
-            include = (
-                bool((body.get("stream_options") or {}).get("include_usage"))
-                if isinstance(body.get("stream_options"), dict)
-                else False
-            )
-            scripted = self.server.reply(body) if self.server.reply else None  # e.g. a tool call to answer with
-            chunks = scripted if scripted is not None else stream_chunks(model, include, cid)
-            payload = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks)
-            payload += b"data: [DONE]\n\n"
-            self.send_response(200)
-            self.send_header("content-type", "text/event-stream")
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        else:
-            self._send_json(200, completion(model, cid))
+        seq = self.server.record(Captured("POST", self.path, redact(dict(self.headers.items())), body))
+        status, content_type, payload = answer(self.path, body, seq, self.server.reply)
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def answer(path: str, body: Any, seq: int, reply: Any = None) -> tuple[int, str, bytes]:
+    """What the capture answers to a POST: (status, content type, payload); shared by the
+    loopback server and the in-process transport (harness.targets.capture_transport). `reply`:
+    body -> stream chunks to answer with instead (e.g. a tool call), or None for the default."""
+    cid = completion_id(seq)
+    model = body.get("model", "unknown") if isinstance(body, dict) else "unknown"
+    if not path.rstrip("/").endswith("/chat/completions"):
+        error = {"error": {"message": f"no route {path}", "type": "resource_not_found_error"}}
+        return 404, "application/json", json.dumps(error).encode()
+    if isinstance(body, dict) and body.get("stream"):
+        options = body.get("stream_options")
+        include = bool(options.get("include_usage")) if isinstance(options, dict) else False
+        scripted = reply(body) if reply else None
+        chunks = scripted if scripted is not None else stream_chunks(model, include, cid)
+        payload = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks)
+        return 200, "text/event-stream", payload + b"data: [DONE]\n\n"
+    return 200, "application/json", json.dumps(completion(model, cid)).encode()
 
 
 class _Server(ThreadingHTTPServer):

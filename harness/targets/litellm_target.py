@@ -3,9 +3,11 @@
 Each case is sent through the real `litellm.completion(model="moonshot/<api id>", ...)` — the
 whole path a LiteLLM user's request takes: `get_optional_params` and
 `MoonshotChatConfig.map_openai_params`, `MoonshotChatConfig.transform_request`
-(litellm/llms/moonshot/chat/transformation.py), the OpenAI SDK client — with `api_base`
-pointed at a loopback capture server (harness/targets/capture_server.py), which records the
-request and answers a minimal Moonshot completion. Nothing leaves the machine. The captured URL
+(litellm/llms/moonshot/chat/transformation.py), the OpenAI SDK client LiteLLM builds — whose
+httpx client is LiteLLM's documented `litellm.client_session`, over an in-process capture
+transport (harness/targets/capture_transport.py) that records the request as serialized for the
+wire and answers a minimal Moonshot completion. Nothing leaves the machine (the `api_base` given
+to LiteLLM is a closed loopback port, should a later LiteLLM ignore the session). The captured URL
 is put back on the real base the case implies (LiteLLM's own default when the case names none).
 
 How a case maps to LiteLLM's API (LiteLLM has no OpenClaw config layer):
@@ -31,7 +33,9 @@ How a case maps to LiteLLM's API (LiteLLM has no OpenClaw config layer):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
+from functools import cache
 from typing import Any
 
 from harness.errors import TargetError, TargetUnavailable
@@ -42,6 +46,9 @@ KIMI_CODING = "LiteLLM has no Kimi Coding provider (api.kimi.com/coding): kimi/*
 PARAM_KWARGS = ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "max_tokens", "stop", "seed")
 # Transport-level headers the capture sees but no rule is about.
 HOP_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding", "transfer-encoding"})
+EFFORT_FEATURES = frozenset({"thinking_level", "reasoning_effort"})
+# Never listened on: the capture transport answers in process (see the module docstring).
+CAPTURE_BASE = "http://127.0.0.1:9/v1"
 LEVEL_TO_EFFORT = {
     "off": "none",
     "minimal": "minimal",
@@ -58,14 +65,40 @@ def _capabilities() -> Capabilities:
     kimi = {m.ref: KIMI_CODING for m in builtin().models(include_retired=True) if m.ref.startswith("kimi/")}
     return Capabilities(
         rules=ALL_RULES - {"errors", "T9"},
-        # compat: LiteLLM has no per-provider compat flags (nix-openclaw `compat`).
-        features=ALL_FEATURES - {"compat"},
+        # compat: LiteLLM has no per-provider compat flags (nix-openclaw `compat`); its config has
+        # no boolean or word spellings of params.thinking, no tool-call id sanitization switch.
+        features=ALL_FEATURES - {"compat", "thinking_spellings", "sanitize_switch"},
         why_not={
             "errors": "the capture server always answers 200: LiteLLM's handling of upstream errors is not driven",
             "T9": "LiteLLM's usage and cost parsing is not driven yet (the target only captures requests)",
         },
         models_not_applicable=kimi,
     )
+
+
+def _no_effort_models(litellm) -> dict[str, frozenset[str]]:
+    """Models LiteLLM refuses reasoning_effort for (UnsupportedParamsError: its cost map does not
+    mark them supports_reasoning): no /think level and no request reasoning_effort is drawn there."""
+    from harness.catalog import builtin
+
+    return {
+        m.ref: EFFORT_FEATURES
+        for m in builtin().models(include_retired=True)
+        if m.ref.startswith("moonshot/") and not litellm.supports_reasoning(model=f"moonshot/{m.id}")
+    }
+
+
+@cache
+def _capture_session():
+    """One capture transport and session per process, never closed: LiteLLM caches the SDK client
+    it builds around the session (its cache key ignores the session), so every target instance must
+    reach the same transport, and a cached client must never find its session closed."""
+    import httpx
+
+    from harness.targets.capture_transport import CaptureTransport
+
+    transport = CaptureTransport()
+    return transport, httpx.Client(transport=transport, follow_redirects=True)
 
 
 class LiteLLMTarget(Target):
@@ -91,9 +124,10 @@ class LiteLLMTarget(Target):
         import logging
 
         logging.getLogger("LiteLLM").setLevel(logging.ERROR)  # the reasoning_content backfill warns per call
-        from harness.targets.capture_server import CaptureServer
-
-        self._capture = CaptureServer()
+        self.capabilities = dataclasses.replace(self.capabilities, model_features_removed=_no_effort_models(litellm))
+        self._capture, self._session = _capture_session()
+        self._previous_session = litellm.client_session
+        litellm.client_session = self._session
 
     # ------------------------------------------------------------------------- mapping
     def kwargs_for(self, case: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -139,10 +173,10 @@ class LiteLLMTarget(Target):
     def transform(self, case: dict[str, Any]) -> dict[str, Any]:
         litellm = self._litellm
         kwargs, base = self.kwargs_for(case)
-        self._capture.clear()
+        self._capture.take()
         try:
             response = litellm.completion(
-                api_base=self._capture.url,
+                api_base=CAPTURE_BASE,
                 api_key="sk-conformance-test",
                 num_retries=0,
                 max_retries=0,
@@ -156,7 +190,7 @@ class LiteLLMTarget(Target):
             raise NotExpressible(f"LiteLLM refuses: {e}") from None
         except Exception as e:
             raise TargetError(f"litellm.completion raised {type(e).__name__}: {str(e)[:500]}") from None
-        got = [c for c in self._capture.take(1, timeout=5) if c.method == "POST"]
+        got = [c for c in self._capture.take() if c.method == "POST"]
         if len(got) != 1:
             raise TargetError(f"expected one request on the capture server, got {len(got)}")
         captured = got[0]
@@ -186,4 +220,5 @@ class LiteLLMTarget(Target):
         return {"litellm": self._version}
 
     def close(self) -> None:
-        self._capture.close()
+        if self._litellm.client_session is self._session:
+            self._litellm.client_session = self._previous_session

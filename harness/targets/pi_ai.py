@@ -72,7 +72,10 @@ CAPABILITIES = Capabilities(
     # store / reasoning_effort: pi-ai decides them itself (compat.supportsStore -> store: false;
     # the `reasoning` level -> reasoning_effort); a caller's own value could only be injected
     # through onPayload, after pi-ai, which would blame pi-ai for a field it never saw.
-    features=ALL_FEATURES - {"stream", "extra_body", "params_sampling", "developer_role", "store", "reasoning_effort"},
+    # configured_thinking / thinking_spellings / sanitize_switch: no OpenClaw config (NO_PARAMS).
+    features=ALL_FEATURES
+    - {"stream", "extra_body", "params_sampling", "developer_role", "store", "reasoning_effort"}
+    - {"configured_thinking", "thinking_spellings", "sanitize_switch"},
     why_not={
         "T2": NO_PARAMS + "; the T2 suite is about configured thinking",
         "T3": NO_PARAMS + "; thinking.keep is only configurable there",
