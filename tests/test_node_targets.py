@@ -54,7 +54,7 @@ def test_unsupported_is_not_expressible(target):
     with pytest.raises(NotExpressible):
         target.transform(
             case("acme/kimi-for-coding")
-        )  # neither has it (openclaw runs kimi/* as nix-openclaw's provider; pi-ai's kimi-coding: test_anthropic_pi_ai.py)
+        )  # neither has it (openclaw: nix-openclaw's kimi provider; pi-ai: its kimi-coding, test_anthropic_pi_ai.py)
 
 
 def test_case_error(target):
@@ -124,3 +124,25 @@ def test_unpinned_version_is_unavailable():
 
     with pytest.raises(TargetUnavailable, match="not the pinned version"):
         OpenClawTarget("2020.1.1")
+
+
+def test_openclaw_declines_what_the_npm_package_cannot_run():
+    """OpenClaw's Kimi plugin (Anthropic Messages) is not on npm, and a catalog alias spelled as a
+    ref would become a configured model of its own: both are refused before any worker call;
+    nix-openclaw's openai-completions kimi/ models run."""
+    if not node_install.is_installed("openclaw"):
+        pytest.skip("openclaw not installed, run: tox -e openclaw")
+    from harness.targets.openclaw import CAPABILITIES, OpenClawTarget
+
+    target = OpenClawTarget()
+    try:
+        for model in ("kimi/kimi-for-coding", "kimi/k3", "kimi/kimi-k2.5"):
+            with pytest.raises(NotExpressible):
+                target.precheck(case(model))
+        target.precheck(case("kimi/kimi-k2p5"))  # nix-openclaw's provider
+        target.precheck({**case("kimi/kimi-for-coding"), "provider": {"id": "my-kimi", "baseUrl": "https://x.test/v1"}})
+        assert "kimi/kimi-for-coding" in CAPABILITIES.models_not_applicable
+        assert "kimi/kimi-k2p5" not in CAPABILITIES.models_not_applicable
+        assert target.process._proc is None  # decided without starting OpenClaw
+    finally:
+        target.close()
