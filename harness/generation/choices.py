@@ -66,7 +66,7 @@ class Choices:
             return lo + min(b1, span)
         if kind in (1, 2):
             e = b1 * span.bit_length() >> 8
-            return min(lo + (1 << e) + (((b2 << 8) | b3) << e >> 16), hi)
+            return min(lo + (1 << e) - 1 + (((b2 << 8) | b3) << e >> 16), hi)
         if kind == 3:
             return lo + (((b1 << 16) | (b2 << 8) | b3) * (span + 1) >> 24)
         return hi - min(b1, span)
