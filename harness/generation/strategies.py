@@ -14,7 +14,8 @@ provider by `configured`; this module assembles the request and the case.
 from __future__ import annotations
 
 import json
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from typing import Any
 
 from hypothesis import strategies as st
@@ -166,12 +167,13 @@ def _cases(
     spellings: tuple[str, ...],
     defaults: str,
 ) -> st.SearchStrategy[dict[str, Any]]:
-    return _decoded(case_bytes(features), model_ref, features, provider_id, need, spellings, json.loads(defaults))
+    decode = partial(case, model_ref, features, provider_id, need, spellings, json.loads(defaults))
+    return _decoded(case_bytes(features), decode)
 
 
-@st.composite  # not raw(...).map(partial(case, ...)): Hypothesis would print the partial, not the case
-def _decoded(draw, size: int, *args: Any) -> dict[str, Any]:
-    return case(*args, draw(raw(size)))
+@st.composite  # not raw(...).map(decode): Hypothesis would print the partial, not the drawn case
+def _decoded(draw, size: int, decode: Callable[[bytes], dict[str, Any]]) -> dict[str, Any]:
+    return decode(draw(raw(size)))
 
 
 # "absent": no level at all, the most common setup, so it weighs double; None: a level given as null
