@@ -48,6 +48,11 @@ def assistants_with_calls(case):
     return [m for m in case["request"]["messages"] if m["role"] == "assistant" and m.get("tool_calls")]
 
 
+def repeated_across_turns(case):
+    turns = [{x["id"] for x in m["tool_calls"]} for m in assistants_with_calls(case)]
+    return any(a & b for n, a in enumerate(turns) for b in turns[n + 1 :])
+
+
 ABSENT = object()
 # name -> what must be seen at least once in the sample
 FEATURES = {
@@ -101,6 +106,7 @@ FEATURES = {
         for i in ("toolu_01X|y", "call_abc-1", "$web_search:1", "id with space", "call_", "函数:0")
     },
     "duplicate tool-call id in one case": lambda c: len(calls(c)) != len({x["id"] for x in calls(c)}),
+    "tool-call id repeated across turns": lambda c: repeated_across_turns(c),
     "three tool calls in one turn": lambda c: any(len(m["tool_calls"]) == 3 for m in assistants_with_calls(c)),
     "three turns": lambda c: len(assistants_with_calls(c)) == 3,
     "no tool history": lambda c: not calls(c),
@@ -124,6 +130,10 @@ FEATURES = {
     "stream absent": lambda c: "stream" not in c["request"],
     "stream_options include_usage false": lambda c: c["request"].get("stream_options") == {"include_usage": False},
     "stream_options without include_usage": lambda c: c["request"].get("stream_options") == {"chunk_hint": 1},
+    "max_tokens up to 256": lambda c: 1 <= c["request"].get("max_tokens", 0) <= 256,
+    "max_tokens above 1024": lambda c: c["request"].get("max_tokens", 0) > 1024,
+    "seed above 2**16": lambda c: c["request"].get("seed", 0) > 2**16,
+    "seed up to 256": lambda c: 0 <= c["request"].get("seed", -1) <= 256,
     "max_tokens and max_completion_tokens together": lambda c: (
         {"max_tokens", "max_completion_tokens"} <= set(c["request"])
     ),

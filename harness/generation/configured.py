@@ -1,129 +1,122 @@
-"""Hypothesis strategies for what a user configures around a request: params (thinking in every
-spelling, keep, extra bodies that fight the rules) and the provider (either region, or a custom
-OpenAI-compatible one with its compat flags)."""
+"""What a user configures around a request, read from drawn choices (harness.generation.choices):
+params (thinking in every spelling, keep, extra bodies that fight the rules) and the provider
+(either region, or a custom OpenAI-compatible one with its compat flags)."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from hypothesis import strategies as st
-
-from harness.generation.history import BOOL
+from harness.generation.choices import Choices
 
 NATIVE_HOSTS = ("https://api.moonshot.ai/v1", "https://api.moonshot.cn/v1")
 OTHER_HOSTS = ("https://gateway.example.test/v1", "http://127.0.0.1:8080/v1")
-QUARTER = st.integers(0, 3)  # 0 with probability 1/4
-THIRD = st.integers(0, 2)  # 0 with probability 1/3
-PARAM_TEMPERATURE = st.sampled_from([0.2, 0.7])
+KEEPS = ("all", "ALL", "All", None, "last", " all ")
+TYPES = ("enabled", "disabled")
+# params.thinking as words: what OpenClaw accepts, and some it should ignore
+WORDS = ("enabled", "on", "true", "disabled", "off", "false", "ENABLED", "Off", "maybe")
+THINKING_BYTES = 3  # form, type, keep
 
 
-@cache
-def thinking_object(with_type: bool = True) -> st.SearchStrategy[dict[str, Any]]:
-    keep = st.sampled_from(["all", "ALL", "All", None, "last", " all "])
-    types = st.sampled_from(["enabled", "disabled"])
-    return st.one_of(
-        st.fixed_dictionaries({"type": types}),
-        st.fixed_dictionaries({"type": types, "keep": keep}),
-        *([st.fixed_dictionaries({"keep": keep})] if not with_type else []),
-    )
+def thinking_object(c: Choices, with_type: bool = True) -> dict[str, Any]:
+    """{"type"}, {"type", "keep"}, or (configured, without type) {"keep"} alone."""
+    form, kind, keep = c.below(2 if with_type else 3), c.pick(TYPES), c.pick(KEEPS)
+    return ({"type": kind}, {"type": kind, "keep": keep}, {"keep": keep})[form]
 
 
-@cache
-def configured_thinking(spellings: bool = True) -> st.SearchStrategy[Any]:
+CONFIGURED_BYTES = 1 + THINKING_BYTES
+
+
+def configured_thinking(c: Choices, spellings: bool = True) -> Any:
     """params.thinking in every spelling OpenClaw accepts, and some it should ignore (without
-    `spellings`: the object form only, for targets whose config has no other)."""
+    `spellings`: the object form or null only, for targets whose config has no other)."""
+    form, rest = c.below(5 if spellings else 2), c.block(THINKING_BYTES)
     if not spellings:
-        return st.one_of(thinking_object(with_type=False), st.none())
-    return st.one_of(
-        thinking_object(with_type=False),
-        st.booleans(),
-        st.sampled_from(["enabled", "on", "true", "disabled", "off", "false", "ENABLED", "Off", "maybe"]),
-        st.just("maybe"),  # a word that is no setting, on its own branch: drawn often enough to be seen
-        st.none(),
-    )
+        return thinking_object(rest, with_type=False) if form == 0 else None
+    if form == 0:
+        return thinking_object(rest, with_type=False)
+    if form == 1:
+        return rest.chance(1, 2)
+    if form == 2:
+        return rest.pick(WORDS)
+    return "maybe" if form == 3 else None  # a word that is no setting, on its own branch: seen often
 
 
-@cache
-def extra_body() -> st.SearchStrategy[dict[str, Any]]:
+EXTRA_BODY_BYTES = 1 + THINKING_BYTES + 1
+
+
+def extra_body(c: Choices) -> dict[str, Any]:
     """Extra bodies that fight the rules (T6b) as users' configs do, and harmless ones."""
-    return st.one_of(
-        st.fixed_dictionaries({"thinking": thinking_object()}),
-        st.just({"tool_choice": "required"}),
-        st.just({"temperature": 0.2, "top_p": 0.9}),
-        st.fixed_dictionaries({"thinking": thinking_object(), "tool_choice": st.sampled_from(["required", "auto"])}),
-        st.just({"x_gateway_tag": "blue"}),
-    )
+    form, thinking, tool_choice = c.below(5), thinking_object(c.block(THINKING_BYTES)), c.pick(("required", "auto"))
+    return (
+        {"thinking": thinking},
+        {"tool_choice": "required"},
+        {"temperature": 0.2, "top_p": 0.9},
+        {"thinking": thinking, "tool_choice": tool_choice},
+        {"x_gateway_tag": "blue"},
+    )[form]
 
 
-@cache
-def keep_object() -> st.SearchStrategy[dict[str, Any]]:
+KEEP_BYTES = 3
+
+
+def keep_object(c: Choices) -> dict[str, Any]:
     """A configured thinking object that asks for keep, in the spellings users write."""
-    return st.fixed_dictionaries(
-        {"keep": st.sampled_from(["all", "ALL", "All", " all ", None, "last"])},
-        optional={"type": st.sampled_from(["enabled", "disabled"])},
-    )
+    keep, typed, kind = c.pick(KEEPS), c.chance(1, 2), c.pick(TYPES)
+    return {"keep": keep, "type": kind} if typed else {"keep": keep}
 
 
-@st.composite
-def params(draw, features: frozenset[str], require: frozenset[str] = frozenset()) -> dict[str, Any] | None:
-    return _params(draw, features, require)
+PARAMS_BYTES = 2 + max(CONFIGURED_BYTES, KEEP_BYTES) + 2 + 1 + EXTRA_BODY_BYTES
 
 
-def _params(draw, features: frozenset[str], require: frozenset[str] = frozenset()) -> dict[str, Any] | None:
-    if not require & {"keep", "configured_thinking"} and draw(QUARTER) == 0:
+def params(c: Choices, features: frozenset[str], require: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    absent, thinking_drawn, thinking = c.below(3) == 0, c.below(3) > 0, c.block(max(CONFIGURED_BYTES, KEEP_BYTES))
+    temperature, temperature_value = c.chance(1, 4), c.pick((0.2, 0.7))
+    with_extra_body, body = c.chance(1, 2), c.block(EXTRA_BODY_BYTES)
+    if absent and not require & {"keep", "configured_thinking"}:
         return None
     out: dict[str, Any] = {}
     if "configured_thinking" not in features:
         pass  # the target has no per-model params.thinking to configure
     elif "keep" in require:
-        out["thinking"] = draw(keep_object())
-    elif "configured_thinking" in require or draw(THIRD):
-        out["thinking"] = draw(configured_thinking("thinking_spellings" in features))
-    if "params_sampling" in features and draw(QUARTER) == 0:
-        out["temperature"] = draw(PARAM_TEMPERATURE)
-    if "extra_body" in features and draw(THIRD) == 0:
-        out["extra_body"] = draw(extra_body())
+        out["thinking"] = keep_object(thinking)
+    elif "configured_thinking" in require or thinking_drawn:
+        out["thinking"] = configured_thinking(thinking, "thinking_spellings" in features)
+    if "params_sampling" in features and temperature:
+        out["temperature"] = temperature_value
+    if "extra_body" in features and with_extra_body:
+        out["extra_body"] = extra_body(body)
     return out
 
 
-@st.composite
-def provider(
-    draw, features: frozenset[str], provider_id: str, require: frozenset[str] = frozenset()
-) -> dict[str, Any] | None:
-    return _provider(draw, features, provider_id, require)
-
-
-PROVIDER_CHOICE = st.integers(0, 5)  # 0-2: the model's own provider (1: its other region); 3-5: custom
-CUSTOM_PROVIDER_CHOICE = st.sampled_from([1, 3, 4, 5])
-CUSTOM_ID = st.sampled_from(["my-kimi", "kimi-proxy"])
-BASE_URL = st.sampled_from(NATIVE_HOSTS + OTHER_HOSTS)
-COMPAT = st.fixed_dictionaries(
-    {},
-    optional={
-        "maxTokensField": st.sampled_from(["max_tokens", "max_completion_tokens"]),
-        "supportsDeveloperRole": st.booleans(),
-        "supportsReasoningEffort": st.booleans(),
-        "supportsStore": st.booleans(),
-    },
+# 0-2: the model's own provider (1: its other region, weighs double); 3-5: custom. Focused: 1, 3-5.
+PROVIDER_CHOICES = {False: (0, 0, 1, 1, 2, 3, 4, 5), True: (1, 3, 4, 5)}
+COMPAT = (
+    ("maxTokensField", ("max_tokens", "max_completion_tokens")),
+    ("supportsDeveloperRole", (False, True)),
+    ("supportsReasoningEffort", (False, True)),
+    ("supportsStore", (False, True)),
 )
+PROVIDER_BYTES = 6 + 2 * len(COMPAT)
 
 
-def _provider(
-    draw, features: frozenset[str], provider_id: str, require: frozenset[str] = frozenset()
+def provider(
+    c: Choices, features: frozenset[str], provider_id: str, require: frozenset[str] = frozenset()
 ) -> dict[str, Any] | None:
-    choice = draw(CUSTOM_PROVIDER_CHOICE if "provider" in require else PROVIDER_CHOICE)
+    choice = c.pick(PROVIDER_CHOICES["provider" in require])
+    custom_id, base_url = c.pick(("my-kimi", "kimi-proxy")), c.pick(NATIVE_HOSTS + OTHER_HOSTS)
+    sanitize, sanitize_value, compat = c.chance(1, 2), c.chance(1, 2), c.chance(1, 2)
     if choice <= 2 or "custom_provider" not in features:
         if choice == 1 and provider_id == "moonshot":
             return {"id": "moonshot", "baseUrl": NATIVE_HOSTS[1]}  # the China region of the built-in provider
         return None
-    custom: dict[str, Any] = {
-        "id": draw(CUSTOM_ID),
-        "baseUrl": draw(BASE_URL),
-        "api": "openai-completions",
-    }
-    if draw(BOOL):
-        custom["sanitizeToolCallIds"] = draw(BOOL) and "sanitize_switch" in features
-    if "compat" in features and ("compat" in require or draw(BOOL)):
-        custom["compat"] = draw(COMPAT)
+    custom: dict[str, Any] = {"id": custom_id, "baseUrl": base_url, "api": "openai-completions"}
+    if sanitize:
+        custom["sanitizeToolCallIds"] = sanitize_value and "sanitize_switch" in features
+    if "compat" in features and ("compat" in require or compat):
+        flags = {}
+        for key, values in COMPAT:
+            present, value = c.chance(1, 2), c.pick(values)
+            if present:
+                flags[key] = value
+        custom["compat"] = flags
     return custom

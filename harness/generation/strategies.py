@@ -6,36 +6,77 @@ tool_choice form, multi-turn histories whose tool-call ids repeat across turns i
 the API and its clients use, extra bodies that fight the rules, both regions and custom
 providers. Only features the target can express are drawn.
 
-The conversation is drawn by `history`, params and provider by `configured`; this module
-assembles the request and the case.
+A case is decoded from one drawn byte string (harness.generation.choices: about a hundred small
+choices for the price of one Hypothesis draw). The conversation is read by `history`, params and
+provider by `configured`; this module assembles the request and the case.
 """
 
 from __future__ import annotations
 
 import json
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from typing import Any
 
 from hypothesis import strategies as st
 
 from harness.contract.case import LEVELS
+from harness.generation.choices import INTEGER_BYTES, Choices, raw
 from harness.generation.configured import (
+    EXTRA_BODY_BYTES,
+    KEEP_BYTES,
     NATIVE_HOSTS,
     OTHER_HOSTS,
-    QUARTER,
-    _params,
-    _provider,
+    PARAMS_BYTES,
+    PROVIDER_BYTES,
+    THINKING_BYTES,
     extra_body,
     keep_object,
+    params,
+    provider,
     thinking_object,
 )
-from harness.generation.history import BOOL, _history
+from harness.generation.history import HISTORY_BYTES, history
 from harness.targets.base import ALL_FEATURES
 
-__all__ = ["NATIVE_HOSTS", "OTHER_HOSTS", "cases", "request", "tool_choice"]
+__all__ = ["NATIVE_HOSTS", "OTHER_HOSTS", "TOOL_CHOICES", "cases"]
 
-GROUP = 5  # optional request fields decided per draw; 3**5 values keep Hypothesis' draw near-uniform
-PRESENCE = st.integers(0, 3**GROUP - 1)
+TOOL_CHOICES = (
+    "auto",
+    "none",
+    "required",
+    None,
+    {"type": "function", "function": {"name": "read"}},
+    {"type": "function", "function": {"name": "get_weather"}},
+)
+TOKENS = range(1, 4097)
+# The optional request fields, in draw order: the values to pick from (a range: a wide integer).
+# Each is present one time in three.
+FIELDS: dict[str, Any] = {
+    "temperature": (0.0, 0.3, 0.6, 1.0, 1.3),
+    "top_p": (0.5, 0.95, 1.0),
+    "n": (1, 2),
+    "presence_penalty": (0.0, 0.5),
+    "frequency_penalty": (0.0, -0.5),
+    "stop": ("\n\n", ["END", "STOP"]),
+    "seed": range(0, 2**31),
+    "logprobs": (False, True),
+    "max_tokens": TOKENS,
+    "max_completion_tokens": TOKENS,
+    "user": ("u-1", "tester"),
+    "response_format": ({"type": "json_object"},),
+    "x_trace_id": ("abc", "0"),
+}
+FEATURE_FIELDS: dict[str, dict[str, Any]] = {  # fields only a target with the feature can express
+    "stream": {
+        "stream": (False, True),
+        "stream_options": ({"include_usage": False}, {"include_usage": True}, {"chunk_hint": 1}),
+    },
+    "request_thinking": {"thinking": "thinking_object"},
+    "store": {"store": (False, True)},
+    "reasoning_effort": {"reasoning_effort": ("low", "high")},
+}
+SAMPLING = ("temperature", "top_p", "n", "stop", "seed")
 
 
 def _tool(name: str) -> dict[str, Any]:
@@ -50,82 +91,53 @@ def _tool(name: str) -> dict[str, Any]:
 
 
 @cache
-def tool_choice() -> st.SearchStrategy[Any]:
-    return st.sampled_from(
-        [
-            "auto",
-            "none",
-            "required",
-            None,
-            {"type": "function", "function": {"name": "read"}},
-            {"type": "function", "function": {"name": "get_weather"}},
-        ]
-    )
+def _fields(features: frozenset[str]) -> tuple[tuple[str, Any], ...]:
+    """The optional request fields the target can express, each with its values, in draw order."""
+    out = dict(FIELDS)
+    for feature, fields in FEATURE_FIELDS.items():
+        if feature in features:
+            out.update(fields)
+    return tuple(out.items())
 
 
-@st.composite
-def request(draw, features: frozenset[str], require: frozenset[str] = frozenset()) -> dict[str, Any]:
-    return _request(draw, features, require)
+def _size(values: Any) -> int:
+    """The bytes a field takes: its presence, then its value's."""
+    if values == "thinking_object":
+        return 1 + THINKING_BYTES
+    return 1 + (INTEGER_BYTES if isinstance(values, range) else 1)
 
 
-def _request(draw, features: frozenset[str], require: frozenset[str] = frozenset()) -> dict[str, Any]:
-    messages = _history(draw, features, min_turns=2 if "tool_history" in require else 0)
+def _value(c: Choices, values: Any) -> Any:
+    if values == "thinking_object":
+        return thinking_object(c)
+    if isinstance(values, range):
+        return c.integer(values.start, values.stop - 1)
+    return c.pick(values)
+
+
+def request_bytes(features: frozenset[str]) -> int:
+    return HISTORY_BYTES + 4 + sum(_size(values) for _, values in _fields(features))
+
+
+def request(c: Choices, features: frozenset[str], require: frozenset[str] = frozenset()) -> dict[str, Any]:
+    messages = history(c.block(HISTORY_BYTES), features, min_turns=2 if "tool_history" in require else 0)
     body: dict[str, Any] = {"messages": messages}
-    names = {c["function"]["name"] for m in messages for c in m.get("tool_calls") or []}
-    if names or "tool_choice" in require or draw(BOOL):
+    names = {call["function"]["name"] for m in messages for call in m.get("tool_calls") or []}
+    tools, tool_choice, choice, stream = c.chance(1, 2), c.chance(3, 4), c.pick(TOOL_CHOICES), c.chance(1, 2)
+    if names or "tool_choice" in require or tools:
         body["tools"] = [_tool(n) for n in sorted(names | {"read", "get_weather"})]
-        if "tool_choice" in require or draw(QUARTER):
-            body["tool_choice"] = draw(tool_choice())
-    optional = _optional(features)
-    keys = list(optional)
-    for start in range(0, len(keys), GROUP):
-        # One draw decides a group of fields: base-3 digit 2 = present (each field 1 in 3, as
-        # before); 0 shrinks to "none of them".
-        digits = draw(PRESENCE)
-        for key in keys[start : start + GROUP]:
-            digits, digit = divmod(digits, 3)
-            if digit == 2:
-                body[key] = draw(optional[key])
-    if "stream" in features and "stream" not in body and ("stream" in require or draw(BOOL)):
-        body["stream"] = True  # streaming is the common case for agents: draw it often
-    if "sampling" in require:
-        for key in ("temperature", "top_p", "n", "stop", "seed"):
-            body.setdefault(key, draw(optional[key]))
+        if "tool_choice" in require or tool_choice:
+            body["tool_choice"] = choice
+    sampling = "sampling" in require
+    for key, values in _fields(features):
+        present, value = c.chance(1, 3), c.block(_size(values) - 1)
+        if present or (sampling and key in SAMPLING):
+            body[key] = _value(value, values)
+    if "stream" in features and "stream" not in body and ("stream" in require or stream):
+        body["stream"] = True  # streaming is the common case for agents: drawn often
     if "developer_role" in require and "developer_role" in features:
         body["messages"].insert(0, {"role": "developer", "content": "Be brief."})
     return body
-
-
-@cache
-def _optional(features: frozenset[str]) -> dict[str, st.SearchStrategy[Any]]:
-    """The optional request fields the target can express, each with its values, in draw order."""
-    optional = {
-        "temperature": st.sampled_from([0.0, 0.3, 0.6, 1.0, 1.3]),
-        "top_p": st.sampled_from([0.5, 0.95, 1.0]),
-        "n": st.integers(1, 2),
-        "presence_penalty": st.sampled_from([0.0, 0.5]),
-        "frequency_penalty": st.sampled_from([0.0, -0.5]),
-        "stop": st.sampled_from(["\n\n", ["END", "STOP"]]),
-        "seed": st.integers(0, 2**31 - 1),
-        "logprobs": st.booleans(),
-        "max_tokens": st.integers(1, 4096),
-        "max_completion_tokens": st.integers(1, 4096),
-        "user": st.sampled_from(["u-1", "tester"]),
-        "response_format": st.just({"type": "json_object"}),
-        "x_trace_id": st.sampled_from(["abc", "0"]),
-    }
-    if "stream" in features:
-        optional["stream"] = st.booleans()
-        optional["stream_options"] = st.sampled_from(
-            [{"include_usage": False}, {"include_usage": True}, {"chunk_hint": 1}]
-        )
-    if "request_thinking" in features:
-        optional["thinking"] = thinking_object()
-    if "store" in features:
-        optional["store"] = st.booleans()
-    if "reasoning_effort" in features:
-        optional["reasoning_effort"] = st.sampled_from(["low", "high"])
-    return optional
 
 
 def cases(
@@ -155,48 +167,55 @@ def _cases(
     spellings: tuple[str, ...],
     defaults: str,
 ) -> st.SearchStrategy[dict[str, Any]]:
-    return _case_strategy(model_ref, features, provider_id, need, spellings, json.loads(defaults))
+    decode = partial(case, model_ref, features, provider_id, need, spellings, json.loads(defaults))
+    return _decoded(case_bytes(features), decode)
 
 
-LEVEL = st.sampled_from((None, *LEVELS))
-SPELLING_CHOICE = {True: st.integers(0, 1), False: st.integers(0, 3)}
+@st.composite  # not raw(...).map(decode): Hypothesis would print the partial, not the drawn case
+def _decoded(draw, size: int, decode: Callable[[bytes], dict[str, Any]]) -> dict[str, Any]:
+    return decode(draw(raw(size)))
 
 
-@st.composite
-def _case_strategy(
-    draw,
+# "absent": no level at all, the most common setup, so it weighs double; None: a level given as null
+LEVEL_CHOICES = ("absent", "absent", None, *LEVELS)
+CASE_BYTES = 2 + 1 + KEEP_BYTES + EXTRA_BODY_BYTES  # spelled?, spelling, level, keep, extra body
+
+
+def case_bytes(features: frozenset[str]) -> int:
+    return CASE_BYTES + request_bytes(features) + PARAMS_BYTES + PROVIDER_BYTES
+
+
+def case(
     model_ref: str,
     features: frozenset[str],
     provider_id: str | None,
     need: frozenset[str],
     spellings: tuple[str, ...],
     request_defaults: dict[str, Any],
+    raw_bytes: bytes,
 ) -> dict[str, Any]:
+    """The case that `raw_bytes` (case_bytes(features) of them) decodes to; all zeros: the simplest."""
+    c = Choices(raw_bytes)
     provider_id = provider_id or model_ref.split("/", 1)[0]
-    ref = model_ref
-    if spellings and draw(SPELLING_CHOICE["ref_spelling" in need]) == 0:
-        ref = draw(_sampled(spellings))
-    case: dict[str, Any] = {
-        "model": ref,
-        "request": {**_request(draw, features, need), **json.loads(json.dumps(request_defaults))},
+    spelled, spelling = c.chance(1, 2 if "ref_spelling" in need else 4), c.block(1)
+    level, keep, body = c.pick(LEVEL_CHOICES), c.block(KEEP_BYTES), c.block(EXTRA_BODY_BYTES)
+    out: dict[str, Any] = {
+        "model": spelling.pick(spellings) if spellings and spelled else model_ref,
+        "request": {
+            **request(c.block(request_bytes(features)), features, need),
+            **json.loads(json.dumps(request_defaults)),
+        },
     }
-    if "thinking_level" in features:
-        level = draw(LEVEL)
-        if level is not None or draw(BOOL):
-            case["thinking"] = level
+    if "thinking_level" in features and level != "absent":
+        out["thinking"] = level
     if "keep" in need and "configured_thinking" not in features and "request_thinking" in features:
-        case["request"]["thinking"] = draw(keep_object())  # keep can only come with the request
-    p = _params(draw, features, need)
+        out["request"]["thinking"] = keep_object(keep)  # keep can only come with the request
+    p = params(c.block(PARAMS_BYTES), features, need)
     if "extra_body" in need and "extra_body" in features:
-        p = {**(p or {}), "extra_body": draw(extra_body())}
+        p = {**(p or {}), "extra_body": extra_body(body)}
     if p is not None:
-        case["params"] = p
-    prov = _provider(draw, features, provider_id, need)
+        out["params"] = p
+    prov = provider(c.block(PROVIDER_BYTES), features, provider_id, need)
     if prov is not None:
-        case["provider"] = prov
-    return case
-
-
-@cache
-def _sampled(values: tuple[Any, ...]) -> st.SearchStrategy[Any]:
-    return st.sampled_from(values)
+        out["provider"] = prov
+    return out

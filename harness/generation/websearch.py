@@ -18,6 +18,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.contract.case import LEVELS
+from harness.generation.choices import INTEGER_BYTES, Choices, raw
 from harness.targets.base import ALL_FEATURES
 
 WEB_SEARCH_TOOL = {"type": "builtin_function", "function": {"name": "$web_search"}}
@@ -41,26 +42,27 @@ def search_arguments(search_id: str, total_tokens: int, spaced: bool = False) ->
     return json.dumps(obj, separators=(", ", ": ") if spaced else (",", ":"), ensure_ascii=False)
 
 
-@st.composite
-def search_round(draw, n: int, answered: bool = True) -> list[dict[str, Any]]:
+SEARCH_IDS = ("a1b2c3", "0f9e8d7c6b5a", "srch-42")
+SAID = ("", None, "Let me search.")
+REASONING = ("I should search the web for this.", "", "absent")  # "absent": no key at all
+CALL_TYPES = ("builtin_function", "builtin_function", "function")
+# Cases are decoded from one drawn byte string (harness.generation.choices): fixed bytes per part.
+SEARCH_BYTES = 6 + INTEGER_BYTES  # id, search id, tokens, spaced, type, content, reasoning
+ROUND_BYTES = 1 + SEARCH_BYTES + 2  # function or search round, the round, finished?, next question
+HISTORY_BYTES = 3 + 3 * ROUND_BYTES  # system?, question, rounds
+CASE_BYTES = (
+    4 + HISTORY_BYTES + 8
+)  # tools: extra?, which, order; history; choice, stream, limit (2), level (2), provider (2)
+
+
+def search_round(c: Choices, n: int, answered: bool = True) -> list[dict[str, Any]]:
     """One `$web_search` round: the assistant call and (when answered) its tool message."""
-    call_id = draw(st.sampled_from([f"$web_search:{n}", f"$web_search:{n}", f"$web_search_{n}", "$web_search:0"]))
-    args = search_arguments(
-        draw(st.sampled_from(["a1b2c3", "0f9e8d7c6b5a", "srch-42"])),
-        draw(st.integers(1, 9000)),
-        spaced=draw(st.booleans()),
-    )
-    call = {
-        "id": call_id,
-        "type": draw(st.sampled_from(["builtin_function", "builtin_function", "function"])),
-        "function": {"name": "$web_search", "arguments": args},
-    }
-    assistant: dict[str, Any] = {
-        "role": "assistant",
-        "content": draw(st.sampled_from(["", None, "Let me search."])),
-        "tool_calls": [call],
-    }
-    reasoning = draw(st.sampled_from(["I should search the web for this.", "", "absent"]))
+    call_id = c.pick((f"$web_search:{n}", f"$web_search:{n}", f"$web_search_{n}", "$web_search:0"))
+    search_id, tokens, spaced = c.pick(SEARCH_IDS), c.integer(1, 9000), c.chance(1, 2)
+    args = search_arguments(search_id, tokens, spaced=spaced)
+    call = {"id": call_id, "type": c.pick(CALL_TYPES), "function": {"name": "$web_search", "arguments": args}}
+    assistant: dict[str, Any] = {"role": "assistant", "content": c.pick(SAID), "tool_calls": [call]}
+    reasoning = c.pick(REASONING)
     if reasoning != "absent":
         assistant["reasoning_content"] = reasoning
     out = [assistant]
@@ -69,9 +71,8 @@ def search_round(draw, n: int, answered: bool = True) -> list[dict[str, Any]]:
     return out
 
 
-@st.composite
-def function_round(draw, n: int) -> list[dict[str, Any]]:
-    cid = draw(st.sampled_from([f"functions.read:{n}", f"read:{n}", "call_abc123"]))
+def function_round(c: Choices, n: int) -> list[dict[str, Any]]:
+    cid = c.pick((f"functions.read:{n}", f"read:{n}", "call_abc123"))
     return [
         {
             "role": "assistant",
@@ -83,24 +84,73 @@ def function_round(draw, n: int) -> list[dict[str, Any]]:
     ]
 
 
-@st.composite
-def web_search_history(draw) -> list[dict[str, Any]]:
+def web_search_history(c: Choices) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
-    if draw(st.booleans()):
+    system, question, rounds = c.chance(1, 2), c.pick(QUERIES), c.below(4)
+    if system:
         messages.append({"role": "system", "content": "You are Kimi."})
-    messages.append({"role": "user", "content": draw(st.sampled_from(QUERIES))})
-    rounds = draw(st.integers(0, 3))
+    messages.append({"role": "user", "content": question})
     for n in range(rounds):
-        if draw(st.integers(0, 3)) == 0:
-            messages += draw(function_round(n))
-        else:
-            messages += draw(search_round(n))
-        if draw(st.integers(0, 2)) == 0 and n < rounds - 1:  # a finished search, then a new question
+        r = c.block(ROUND_BYTES)
+        searched, body = r.below(4) > 0, r.block(SEARCH_BYTES)
+        messages += search_round(body, n) if searched else function_round(body, n)
+        if r.chance(1, 3) and n < rounds - 1:  # a finished search, then a new question
             messages += [
                 {"role": "assistant", "content": "Here is what I found."},
-                {"role": "user", "content": draw(st.sampled_from(QUERIES))},
+                {"role": "user", "content": r.pick(QUERIES)},
             ]
     return messages
+
+
+EXTRA_TOOLS = (("read",), ("get_weather",), ("read", "get_weather"), ("read", "get_weather"))  # both: every order
+
+
+def web_search_case(
+    model_ref: str, web_search_facts: dict[str, Any] | None, features: frozenset[str], raw_bytes: bytes
+) -> dict[str, Any]:
+    """The case `raw_bytes` (CASE_BYTES of them) decodes to; all zeros: the builtin tool alone, one question."""
+    c = Choices(raw_bytes)
+    tools: list[dict[str, Any]] = [json.loads(json.dumps(WEB_SEARCH_TOOL))]
+    extra, names, order = c.chance(1, 2), c.pick(EXTRA_TOOLS), c.block(2)
+    if extra:
+        tools += [_function_tool(n) for n in names]
+        tools = _permuted(order, tools)
+    request: dict[str, Any] = {"messages": web_search_history(c.block(HISTORY_BYTES)), "tools": tools}
+    choice, stream, limited, limit = (
+        c.pick(("absent", "absent", "auto", "none")),
+        c.chance(1, 4),
+        c.chance(1, 2),
+        c.pick((256, 1024)),
+    )
+    leveled, level, custom, sanitize = c.chance(1, 2), c.pick(LEVELS), c.chance(1, 5), c.chance(1, 2)
+    if choice != "absent":
+        request["tool_choice"] = choice
+    if "stream" in features and stream:
+        request["stream"] = True
+    if limited:
+        request["max_tokens"] = limit
+    case: dict[str, Any] = {"model": model_ref, "request": request}
+    mode = (web_search_facts or {}).get("thinking", "either")
+    if mode == "disabled":
+        case["thinking"] = "off"  # the documented client disables thinking for these models
+    elif "thinking_level" in features and leveled:
+        case["thinking"] = level
+    if "custom_provider" in features and custom:
+        case["provider"] = {
+            "id": "my-kimi",
+            "baseUrl": "https://api.moonshot.ai/v1",
+            "api": "openai-completions",
+            "sanitizeToolCallIds": sanitize,
+        }
+    return case
+
+
+def _permuted(c: Choices, items: list[Any]) -> list[Any]:
+    """Any order of `items` (at most 3: one pick per position); all zeros keeps the order."""
+    pool, out = list(items), []
+    while pool:
+        out.append(pool.pop(c.below(len(pool)) if len(pool) > 1 else 0))
+    return out
 
 
 @st.composite
@@ -109,35 +159,7 @@ def web_search_cases(
 ) -> dict[str, Any]:
     """A valid case for `model_ref` whose request carries `$web_search` (see the module doc).
     `web_search_facts` is the model's catalog `webSearch.models` entry ({"thinking": ...})."""
-    tools: list[dict[str, Any]] = [json.loads(json.dumps(WEB_SEARCH_TOOL))]
-    if draw(st.booleans()):
-        extra = [
-            _function_tool(n)
-            for n in draw(st.lists(st.sampled_from(["read", "get_weather"]), min_size=1, max_size=2, unique=True))
-        ]
-        tools = draw(st.permutations(tools + extra))
-    request: dict[str, Any] = {"messages": draw(web_search_history()), "tools": tools}
-    choice = draw(st.sampled_from(["absent", "absent", "auto", "none"]))
-    if choice != "absent":
-        request["tool_choice"] = choice
-    if "stream" in features and draw(st.integers(0, 3)) == 0:
-        request["stream"] = True
-    if draw(st.booleans()):
-        request["max_tokens"] = draw(st.sampled_from([256, 1024]))
-    case: dict[str, Any] = {"model": model_ref, "request": request}
-    mode = (web_search_facts or {}).get("thinking", "either")
-    if mode == "disabled":
-        case["thinking"] = "off"  # the documented client disables thinking for these models
-    elif "thinking_level" in features and draw(st.booleans()):
-        case["thinking"] = draw(st.sampled_from(LEVELS))
-    if "custom_provider" in features and draw(st.integers(0, 4)) == 0:
-        case["provider"] = {
-            "id": "my-kimi",
-            "baseUrl": "https://api.moonshot.ai/v1",
-            "api": "openai-completions",
-            "sanitizeToolCallIds": draw(st.booleans()),
-        }
-    return case
+    return web_search_case(model_ref, web_search_facts, frozenset(features), draw(raw(CASE_BYTES)))
 
 
 def cases_for(model, features: frozenset[str] = ALL_FEATURES) -> st.SearchStrategy[dict[str, Any]] | None:
