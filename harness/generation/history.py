@@ -9,6 +9,20 @@ from typing import Any
 from harness.generation.choices import Choices
 
 TOOL_NAMES = ("read", "get_weather", "search")
+
+
+def function_tool(name: str) -> dict[str, Any]:
+    """The request's definition of a tool the history calls (a description, as real agents send)."""
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": f"{name} tool",
+            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
+        },
+    }
+
+
 # D5: content is opaque, so draw it as users write it: padded, empty, non-BMP, multi-line.
 TEXTS = (
     "hi",

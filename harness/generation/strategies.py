@@ -36,7 +36,7 @@ from harness.generation.configured import (
     provider,
     thinking_object,
 )
-from harness.generation.history import HISTORY_BYTES, history
+from harness.generation.history import HISTORY_BYTES, function_tool, history
 from harness.targets.base import ALL_FEATURES
 
 __all__ = ["NATIVE_HOSTS", "OTHER_HOSTS", "TOOL_CHOICES", "cases"]
@@ -79,17 +79,6 @@ FEATURE_FIELDS: dict[str, dict[str, Any]] = {  # fields only a target with the f
 SAMPLING = ("temperature", "top_p", "n", "stop", "seed")
 
 
-def _tool(name: str) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "function": {
-            "name": name,
-            "description": f"{name} tool",
-            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
-        },
-    }
-
-
 @cache
 def _fields(features: frozenset[str]) -> tuple[tuple[str, Any], ...]:
     """The optional request fields the target can express, each with its values, in draw order."""
@@ -125,7 +114,7 @@ def request(c: Choices, features: frozenset[str], require: frozenset[str] = froz
     names = {call["function"]["name"] for m in messages for call in m.get("tool_calls") or []}
     tools, tool_choice, choice, stream = c.chance(1, 2), c.chance(3, 4), c.pick(TOOL_CHOICES), c.chance(1, 2)
     if names or "tool_choice" in require or tools:
-        body["tools"] = [_tool(n) for n in sorted(names | {"read", "get_weather"})]
+        body["tools"] = [function_tool(n) for n in sorted(names | {"read", "get_weather"})]
         if "tool_choice" in require or tool_choice:
             body["tool_choice"] = choice
     sampling = "sampling" in require

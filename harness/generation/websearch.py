@@ -19,21 +19,11 @@ from hypothesis import strategies as st
 
 from harness.contract.case import LEVELS
 from harness.generation.choices import INTEGER_BYTES, Choices, raw
+from harness.generation.history import function_tool
 from harness.targets.base import ALL_FEATURES
 
 WEB_SEARCH_TOOL = {"type": "builtin_function", "function": {"name": "$web_search"}}
 QUERIES = ("kimi k2.6 release notes", "weather in Paris today", "月之暗面 最新消息", "", 'who won? "quotes" & {braces}')
-
-
-def _function_tool(name: str) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "function": {
-            "name": name,
-            "description": f"{name} tool",
-            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
-        },
-    }
 
 
 def search_arguments(search_id: str, total_tokens: int, spaced: bool = False) -> str:
@@ -113,7 +103,7 @@ def web_search_case(
     tools: list[dict[str, Any]] = [json.loads(json.dumps(WEB_SEARCH_TOOL))]
     extra, names, order = c.chance(1, 2), c.pick(EXTRA_TOOLS), c.block(2)
     if extra:
-        tools += [_function_tool(n) for n in names]
+        tools += [function_tool(n) for n in names]
         tools = _permuted(order, tools)
     request: dict[str, Any] = {"messages": web_search_history(c.block(HISTORY_BYTES)), "tools": tools}
     choice, stream, limited, limit = (
