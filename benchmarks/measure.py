@@ -56,28 +56,11 @@ def generate(
     model: str, n: int, features=None, require: tuple[str, ...] = (), request_defaults: dict | None = None
 ) -> list[dict[str, Any]]:
     """n cases as the suites draw them (Hypothesis, derandomized: the same cases every run)."""
-    from hypothesis import HealthCheck, Phase, given, settings
-
+    from harness.generation.sample import examples
     from harness.generation.strategies import cases
     from harness.targets.base import ALL_FEATURES
 
-    found: list[dict[str, Any]] = []
-    strategy = cases(model, features or ALL_FEATURES, require=require, request_defaults=request_defaults)
-
-    @settings(
-        max_examples=n,
-        database=None,
-        derandomize=True,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(case):
-        found.append(case)
-
-    collect()
-    return found
+    return examples(cases(model, features or ALL_FEATURES, require=require, request_defaults=request_defaults), n)
 
 
 def case_set(per_combo: int, rounds: int = 3) -> tuple[list[dict[str, Any]], float]:

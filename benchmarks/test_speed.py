@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 
 from harness import rules
+from harness.generation.sample import examples
 from harness.generation.strategies import cases
 from harness.judge import judge
 from harness.reference import transform
@@ -18,15 +18,7 @@ from harness.targets import create
 
 
 def _sample(n=40, model="moonshot/kimi-k2.6"):
-    found = []
-
-    @settings(max_examples=n, database=None, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(cases(model, require=("tool_history", "extra_body", "stream")))
-    def collect(case):
-        found.append(case)
-
-    collect()
-    return found
+    return examples(cases(model, require=("tool_history", "extra_body", "stream")), n)
 
 
 CASES = _sample()

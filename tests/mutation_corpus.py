@@ -7,11 +7,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import Phase
 
 from harness import rules
 from harness.catalog import builtin
 from harness.corpus import seed_cases
+from harness.generation.sample import examples
 from harness.generation.strategies import cases
 
 PER_MODEL = 8
@@ -25,17 +26,5 @@ def fixed_cases(rule_id: str) -> tuple[dict[str, Any], ...]:
     for model in [m.ref for m in catalog.models(include_retired=True)]:
         found.extend(case for _, case in seed_cases(rule_id, model, catalog))
 
-        @settings(
-            max_examples=PER_MODEL,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(cases(model, require=rule.focus))
-        def collect(case):
-            found.append(case)
-
-        collect()
+        found.extend(examples(cases(model, require=rule.focus), PER_MODEL, phases=(Phase.explicit, Phase.generate)))
     return tuple(found)

@@ -4,12 +4,11 @@ N derandomized cases), and nothing a target cannot express. Cheaper strategies m
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 
 from harness.contract.case import LEVELS, validate_case
+from harness.generation.sample import examples
 from harness.generation.strategies import NATIVE_HOSTS, OTHER_HOSTS, cases
 from harness.targets.base import ALL_FEATURES
 
@@ -17,22 +16,7 @@ N = 400
 
 
 def sample(model: str, n: int = N, features=ALL_FEATURES, require=(), spellings=(), request_defaults=None):
-    found: list[dict[str, Any]] = []
-
-    @settings(
-        max_examples=n,
-        database=None,
-        derandomize=True,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(cases(model, features, require=require, spellings=spellings, request_defaults=request_defaults))
-    def collect(case):
-        found.append(case)
-
-    collect()
-    return found
+    return examples(cases(model, features, require=require, spellings=spellings, request_defaults=request_defaults), n)
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import json
 import random
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 
 from harness.contract.case import LEVELS, validate_case
+from harness.generation.sample import examples
 from harness.generation.websearch import CASE_BYTES, WEB_SEARCH_TOOL, web_search_case, web_search_cases
 from harness.targets.base import ALL_FEATURES
 
@@ -18,22 +18,7 @@ N = 300
 
 @pytest.fixture(scope="module")
 def drawn():
-    found = []
-
-    @settings(
-        max_examples=N,
-        database=None,
-        derandomize=True,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(web_search_cases("moonshot/kimi-k2.6", {"thinking": "either"}))
-    def collect(case):
-        found.append(case)
-
-    collect()
-    return found
+    return examples(web_search_cases("moonshot/kimi-k2.6", {"thinking": "either"}), N)
 
 
 def searches(case):
