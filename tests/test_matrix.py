@@ -202,3 +202,27 @@ def test_the_matrix_lists_every_divergence_entry_of_its_targets_with_evidence(tm
     # a pipe inside a cell (a `matches` regex) stays in its cell on the page
     page = markdown_to_html("| a | b |\n|---|---|\n| `x\\|y` | z |\n")
     assert "<td><code>x|y</code></td><td>z</td>" in page
+
+
+def test_a_shared_entry_counts_the_cells_of_each_target_apart(tmp_path):
+    write(
+        tmp_path,
+        "openclaw",
+        "openclaw",
+        [rec("openclaw", "T7", "moonshot/kimi-k2.6", divergences=["default-max-tokens"])],
+    )
+    write(
+        tmp_path,
+        "pi-ai",
+        "pi-ai",
+        [
+            rec("pi-ai", "T7", m, divergences=["default-max-tokens"])
+            for m in ("moonshot/kimi-k2.6", "moonshot/kimi-k2.5")
+        ],
+    )
+    table = matrix.load([tmp_path]).render_markdown().split("## Known divergence entries", 1)[1]
+    rows = {}
+    for section in table.split("### ")[1:]:
+        target = section.split(" ", 1)[0]
+        rows[target] = next(ln for ln in section.splitlines() if ln.startswith("| `default-max-tokens`"))
+    assert rows["openclaw"].endswith("| 1 |") and rows["pi-ai"].endswith("| 2 |")

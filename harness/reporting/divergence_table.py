@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -28,11 +28,12 @@ def _when(conds: Iterable[dict[str, Any]]) -> str:
     return "; ".join(parts) or "any case"
 
 
-def render(targets: Iterable[str], met: Counter | None = None) -> str:
-    """Markdown: one table per target (of those given) that has entries, shared entries included."""
+def render(targets: Iterable[str], met: Mapping[str, Counter] | None = None) -> str:
+    """Markdown: one table per target (of those given) that has entries, shared entries included;
+    `met`: per target, how many cells of the run passed through each entry."""
     from harness.contract.divergences import Divergences
 
-    met = met or Counter()
+    met = met or {}
     out = [
         "## Known divergence entries",
         "",
@@ -42,6 +43,7 @@ def render(targets: Iterable[str], met: Counter | None = None) -> str:
     ]
     for target in targets:
         entries = list(Divergences.for_target(target))
+        target_met = met.get(target) or Counter()
         if not entries:
             continue
         out += ["", f"### {target} ({len(entries)} entries)", ""]
@@ -60,7 +62,7 @@ def render(targets: Iterable[str], met: Counter | None = None) -> str:
                 data.get("target_does", ""),
                 data.get("evidence", ""),
                 f"`{data.get('case', '')}`",
-                str(met.get(d.id, 0)),
+                str(target_met[d.id]),
             ]
             out.append("| " + " | ".join(_cell(c) for c in row) + " |")
     return "\n".join(out) + "\n"

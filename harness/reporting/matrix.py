@@ -176,6 +176,7 @@ class Matrix:
             [[rule, *(self.summary(t, rule) for t in self.targets)] for rule in self.rules]
             + [["**total**", *(_total_text(self.totals(t)) for t in self.targets)]],
         )
+        met: dict[str, Counter] = defaultdict(Counter)  # target -> divergence id -> cells
         for target in self.targets:
             out += ["", f"## {target}", ""]
             versions = self.meta.get(target, {}).get("versions")
@@ -185,7 +186,7 @@ class Matrix:
             rules = [r for r in self.rules if any(t == target and rr == r for t, rr, _ in self.cells)]
             rows = [[model, *(self.cell(target, rule, model).status for rule in rules)] for model in models]
             out += _md_table(["model", *rules], rows)
-            divs: Counter = Counter()
+            divs = met[target]
             reasons: dict[str, set[str]] = defaultdict(set)
             for (t, rule, model), c in self.cells.items():
                 if t != target:
@@ -203,7 +204,6 @@ class Matrix:
                 out += ["", f"n/a ({len(where)} cells): {reason}"]
         from harness.reporting.divergence_table import render
 
-        met = Counter(d for c in self.cells.values() for d in c.divergences)
         out += ["", render(self.targets, met).rstrip("\n")]
         return "\n".join(out) + "\n"
 
