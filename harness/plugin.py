@@ -105,6 +105,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config.stash[RESULTS] = ResultsWriter(config.getoption("results_dir"))
     _targets_configure(config)
+    from harness import parallel
+
+    parallel.configure(config)
 
 
 def _targets_configure(config: pytest.Config) -> None:
@@ -271,15 +274,9 @@ def conformance(request: pytest.FixtureRequest, catalog):
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    from harness.pytest_state import RESULTS
+    from harness import parallel
 
-    writer = session.config.stash.get(RESULTS, None)
-    if writer is not None and (writer.directory or any(r.rule for r in writer.records.values())):
-        from harness import __version__
-        from harness.targets.session import target_versions
-
-        cat = _catalog(session.config)
-        writer.write({"harness": __version__, "catalog": cat.version, "targets": target_versions(session.config)})
+    parallel.session_finish(session.config, _catalog)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -36,7 +36,9 @@ def test_target_environment_is_filtered_by_name_and_by_key_shape(monkeypatch):
 
 
 @pytest.mark.slow
-def test_no_canary_in_any_file_a_run_writes(tmp_path):
+@pytest.mark.parametrize("parallel", [(), ("-n", "2")], ids=["one-process", "xdist"])
+def test_no_canary_in_any_file_a_run_writes(tmp_path, parallel):
+    # under xdist the reports cross from the workers to the controller, which writes junit and results
     work = tmp_path / "run"
     shutil.copytree(ROOT / "suites", work / "suites")
     env = {
@@ -58,6 +60,7 @@ def test_no_canary_in_any_file_a_run_writes(tmp_path):
             "suites/test_t3_thinking_keep.py",
             "suites/test_routing.py",
             *plugin,
+            *parallel,
             "--import-mode=importlib",
             "-rA",
             "-v",

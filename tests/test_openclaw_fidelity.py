@@ -22,6 +22,9 @@ import pytest
 from harness.targets.node import install as node_install
 from tests.node_reference import canonical
 
+# fresh OpenClaw / pi-ai processes, minutes: tox -e openclaw / -e pi-ai run it (tests/conftest.py)
+pytestmark = pytest.mark.fidelity
+
 CORPUS = json.loads((Path(__file__).parent / "fixtures" / "fidelity" / "openclaw.json").read_text())
 CASES = CORPUS["cases"]
 PLUGIN_DIR = Path(node_install.__file__).parent / "openclaw" / "moonshot-plugin"

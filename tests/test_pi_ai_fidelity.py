@@ -17,6 +17,9 @@ import pytest
 from harness.targets.node import install as node_install
 from tests.node_reference import canonical
 
+# fresh OpenClaw / pi-ai processes, minutes: tox -e openclaw / -e pi-ai run it (tests/conftest.py)
+pytestmark = pytest.mark.fidelity
+
 CASES = json.loads((Path(__file__).parent / "fixtures" / "fidelity" / "pi-ai.json").read_text())["cases"]
 _NOT_INSTALLED = None if node_install.is_installed("pi-ai") else "pi-ai is not installed (tox -e pi-ai)"
 

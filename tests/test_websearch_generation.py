@@ -78,7 +78,10 @@ FEATURES = {
     "reasoning_content empty": lambda c: any(m.get("reasoning_content") == "" for m in search_messages(c)),
     "reasoning_content text": lambda c: any(m.get("reasoning_content") for m in search_messages(c)),
     **{
-        f"tool_choice {t!r}": lambda c, t=t: c["request"].get("tool_choice", ABSENT) == t
+        # a stable name for the absent value: xdist workers must collect the same test ids
+        f"tool_choice {'absent' if t is ABSENT else repr(t)}": lambda c, t=t: (
+            c["request"].get("tool_choice", ABSENT) == t
+        )
         for t in (ABSENT, "auto", "none")
     },
     "stream": lambda c: c["request"].get("stream") is True,

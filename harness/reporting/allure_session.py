@@ -52,10 +52,11 @@ def write_properties(path: Path, values: dict[str, str]) -> None:
 
 class _SessionHooks:
     def pytest_sessionfinish(self, session) -> None:
+        from harness import parallel
         from harness.reporting import categories
 
         directory = getattr(session.config.option, "allure_report_dir", None)
-        if not directory:
+        if not directory or parallel.is_worker(session.config):  # under xdist: the controller's
             return
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)

@@ -17,8 +17,8 @@ import pytest
 from harness.cassettes.scrub import contains_secret, scrub_obj, scrub_text
 
 
-def scrub_report(report: Any) -> None:
-    """Redact every `sk-…` in a test or collection report, in place."""
+def scrub_report(report: Any, nodeid: bool = True) -> None:
+    """Redact every `sk-…` in a test or collection report, in place (its id unless `nodeid` is False)."""
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
         report.longrepr = (longrepr[0], longrepr[1], scrub_text(str(longrepr[2])))
@@ -29,7 +29,8 @@ def scrub_report(report: Any) -> None:
     report.sections = [(scrub_text(title), scrub_text(body)) for title, body in report.sections]
     if hasattr(report, "user_properties"):
         report.user_properties = [(name, scrub_obj(value)) for name, value in report.user_properties]
-    report.nodeid = scrub_text(report.nodeid)
+    if nodeid:
+        report.nodeid = scrub_text(report.nodeid)
     if isinstance(report, pytest.TestReport) and report.location:
         report.location = (report.location[0], report.location[1], scrub_text(str(report.location[2])))
     for key in ("wasxfail",):
@@ -54,7 +55,7 @@ class ReportScrubber:
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
-        scrub_report(outcome.get_result())
+        scrub_report(outcome.get_result(), nodeid=not hasattr(item.config, "workerinput"))
         if call.excinfo is not None:  # allure-pytest reads the exception itself, not the report
             scrub_exception(call.excinfo.value)
 
@@ -62,3 +63,12 @@ class ReportScrubber:
     def pytest_make_collect_report(self, collector):
         outcome = yield
         scrub_report(outcome.get_result())
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_report_to_serializable(self, config, report):
+        # What a pytest-xdist worker sends: the id too (kept on the worker's own report, where xdist
+        # checks it against the item's).
+        outcome = yield
+        data = outcome.get_result()
+        if isinstance(data, dict) and isinstance(data.get("nodeid"), str):
+            data["nodeid"] = scrub_text(data["nodeid"])

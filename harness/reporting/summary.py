@@ -229,11 +229,12 @@ def append_step_summary(s: Summary, environ: dict[str, str] | None = None) -> bo
 
 def terminal_summary(config, terminalreporter) -> None:
     """pytest_terminal_summary: this session's results against the previous run of its targets."""
+    from harness import parallel
     from harness.pytest_state import RESULTS
     from harness.reporting import runs
 
     writer = config.stash.get(RESULTS, None)
-    if writer is None or not any(r.rule for r in writer.records.values()):
+    if writer is None or parallel.is_worker(config) or not any(r.rule for r in writer.records.values()):
         return
     try:
         current = runs.from_files([("session", d) for d in writer.payloads(getattr(writer, "meta", {})).values()])
