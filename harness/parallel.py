@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 KEY = "kimi_conformance"
-SEEN: pytest.StashKey[dict[str, Any]] = pytest.StashKey()  # what the workers sent: versions, broken
 
 
 def is_worker(config: pytest.Config) -> bool:
@@ -31,7 +30,10 @@ def is_controller(config: pytest.Config) -> bool:
 
 def configure(config: pytest.Config) -> None:
     if is_controller(config):
-        config.stash[SEEN] = {"versions": {}, "broken": {}}
+        from harness.pytest_state import FROM_WORKERS
+
+        seen: dict[str, dict[str, Any]] = {"versions": {}, "broken": {}}
+        config.stash[FROM_WORKERS] = seen
         config.pluginmanager.register(_Controller(config), "kimi-conformance-xdist")
 
 
@@ -56,17 +58,12 @@ def send(config: pytest.Config, records: dict[str, Any], versions: dict, broken:
     config.workeroutput[KEY] = json.dumps(payload)  # type: ignore[attr-defined]
 
 
-def seen(config: pytest.Config, what: str) -> dict[str, Any]:
-    """On the controller: the workers' target versions or broken targets ({} elsewhere)."""
-    return config.stash.get(SEEN, {}).get(what, {})
-
-
 class _Controller:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
 
     def pytest_testnodedown(self, node, error) -> None:
-        from harness.pytest_state import RESULTS
+        from harness.pytest_state import FROM_WORKERS, RESULTS
         from harness.reporting.results import Record
 
         text = getattr(node, "workeroutput", {}).get(KEY)
@@ -76,7 +73,7 @@ class _Controller:
         writer = self.config.stash.get(RESULTS, None)
         if writer is not None:
             writer.records.update({k: Record(**v) for k, v in payload["records"].items()})
-        got = self.config.stash[SEEN]
+        got = self.config.stash[FROM_WORKERS]
         for name, versions in payload["versions"].items():
             # a target broken on one worker and fine on another keeps its versions
             if "error" not in versions or name not in got["versions"]:

@@ -12,6 +12,13 @@ CATALOG: pytest.StashKey[Any] = pytest.StashKey()  # harness.catalog.Catalog of 
 RESULTS: pytest.StashKey[Any] = pytest.StashKey()  # harness.reporting.results.ResultsWriter
 NETWORK_BLOCKED: pytest.StashKey[bool] = pytest.StashKey()  # --kimi-block-network is in force
 WIRE: pytest.StashKey[Any] = pytest.StashKey()  # harness.cassettes.settings.WireSettings
+# under pytest-xdist, on the controller: what the workers sent (harness.parallel), by kind:
+# "versions" (target -> versions) and "broken" (alias -> cause)
+FROM_WORKERS: pytest.StashKey[dict[str, dict[str, Any]]] = pytest.StashKey()
+
+
+def from_workers(config: pytest.Config, kind: str) -> dict[str, Any]:
+    return config.stash.get(FROM_WORKERS, {}).get(kind, {})
 
 
 def catalog(config: pytest.Config):

@@ -190,14 +190,14 @@ def skip_if_broken(item: pytest.Item) -> None:
 
 
 def target_versions(config: pytest.Config) -> dict[str, dict[str, str]]:
-    from harness import parallel
+    from harness.pytest_state import from_workers
 
     registry = config.stash.get(REGISTRY, None)
     if registry is None:
         return {}
     # A broken target is not started again just to ask its versions.
     return {
-        **parallel.seen(config, "versions"),  # under xdist, the controller runs no target itself
+        **from_workers(config, "versions"),  # under xdist, the controller runs no target itself
         **{
             name: e.target.versions() if e.cause is None else {"error": e.cause[:200]}
             for name, e in registry.entries.items()
@@ -215,11 +215,11 @@ def close_targets(config: pytest.Config) -> None:
 
 def broken_targets(config: pytest.Config) -> dict[str, str]:
     """alias -> cause, for the terminal summary."""
-    from harness import parallel
+    from harness.pytest_state import from_workers
 
     registry = config.stash.get(REGISTRY, None)
     own = {e.alias: e.cause for e in registry.entries.values() if e.cause} if registry is not None else {}
-    return {**parallel.seen(config, "broken"), **own}
+    return {**from_workers(config, "broken"), **own}
 
 
 def not_applicable_reason(config: pytest.Config, target_name: str, rule: str, model: str | None) -> str | None:
