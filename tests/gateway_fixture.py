@@ -86,7 +86,7 @@ class Gateway(ThreadingHTTPServer):
         self.broken = broken
         self.stale = stale
         self.previous: tuple | None = None
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:

@@ -208,7 +208,10 @@ class CaptureServer:
 
     def __init__(self, port: int = 0, on_capture=None, tls_context=None):
         self._server = _Server(port, on_capture, tls_context)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="kimi-capture", daemon=True)
+        # a short poll: close() (shutdown) waits for the loop to notice, 0.5 s by default
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="kimi-capture", daemon=True
+        )
         self._thread.start()
 
     @property
