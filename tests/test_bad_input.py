@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.child import run as run_child
+
 REPO = Path(__file__).resolve().parents[1]
 CASSETTE = REPO / "cassettes/moonshot/kimi-k2.6/plain.yaml"
 STREAM_CASSETTE = REPO / "cassettes/moonshot/kimi-k2.6/stream-usage.yaml"
@@ -188,7 +190,7 @@ def test_bad_input_is_one_line_naming_the_culprit(case, tmp_path):
     build, argv, code, says = CASES[case]
     arg, culprit = build(tmp_path)
     cmd = argv(arg)
-    r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    r = run_child(cmd, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     out = r.stdout + r.stderr
     assert r.returncode == code, out[-2000:]
     assert "Traceback" not in out and "INTERNALERROR" not in out, out[-3000:]

@@ -4,13 +4,13 @@ the ratios and goals follow from the figures, and `--compare` reads two runs."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from benchmarks import bench
+from tests.child import run as run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = (
@@ -74,7 +74,7 @@ def test_a_bad_compare_file_is_one_line(tmp_path, content, says):
     path = tmp_path / "old.json"
     if content is not None:
         path.write_text(content)
-    r = subprocess.run(
+    r = run_child(
         [sys.executable, "-m", "benchmarks.bench", "--compare", str(path), "--only-compare", str(path)],
         cwd=ROOT,
         capture_output=True,
@@ -87,7 +87,7 @@ def test_a_bad_compare_file_is_one_line(tmp_path, content, says):
 
 def test_a_quick_run_writes_every_figure(tmp_path):
     out = tmp_path / "bench.json"
-    r = subprocess.run(
+    r = run_child(
         [
             sys.executable,
             "-m",
@@ -133,7 +133,7 @@ def test_a_quick_run_writes_every_figure(tmp_path):
         "replay_vs_mock_transport",
     }
     assert "reference_vs_json_floor" in r.stdout  # the table
-    again = subprocess.run(
+    again = run_child(
         [sys.executable, "-m", "benchmarks.bench", "--compare", str(out), "--only-compare", str(out)],
         cwd=ROOT,
         capture_output=True,

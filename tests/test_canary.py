@@ -5,7 +5,6 @@ are searched for the canaries."""
 
 import os
 import shutil
-import subprocess
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.targets.process import scrubbed_env
+from tests.child import run as run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "jsonl_target.py"
@@ -52,7 +52,7 @@ def test_no_canary_in_any_file_a_run_writes(tmp_path, parallel):
     spec = f"command:{sys.executable} {FIXTURE} leak --api-key {IN_SPEC}"
     installed = any(ep.value == "harness.plugin" for ep in entry_points(group="pytest11"))
     plugin = () if installed else ("-p", "harness.plugin")
-    pytest_run = subprocess.run(
+    pytest_run = run_child(
         [
             sys.executable,
             "-m",
@@ -93,7 +93,7 @@ def test_no_canary_in_any_file_a_run_writes(tmp_path, parallel):
     terminal = pytest_run.stdout + pytest_run.stderr
     assert pytest_run.returncode == 1, terminal[-3000:]  # the leaking target fails, the reference passes
     assert "1 passed" not in terminal or "failed" in terminal
-    matrix_run = subprocess.run(
+    matrix_run = run_child(
         [sys.executable, "-m", "harness.cli", "matrix", "out/results", "--markdown", "out/matrix.md"],
         cwd=work,
         env=env,

@@ -18,6 +18,7 @@ from harness.cassettes.files import atomic_write
 from harness.catalog import builtin
 from harness.emulator import Emulator
 from harness.live import WireClient
+from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
 CASSETTES = REPO / "cassettes"
@@ -146,7 +147,6 @@ def test_stale_guard_names_unplayed_interactions(tmp_path, emulator):
 
 def test_stale_guard_fails_the_wire_test(tmp_path, emulator):
     """A cassette with an extra interaction makes the wire test itself fail."""
-    import subprocess
     import sys
 
     src = CASSETTES / "moonshot" / "kimi-k2.6" / "plain.yaml"
@@ -157,7 +157,7 @@ def test_stale_guard_fails_the_wire_test(tmp_path, emulator):
     extra["request"]["body"]["json"]["messages"][0]["content"] = "never sent"
     doc["interactions"].append(extra)
     dst.write_text(yaml.safe_dump(doc, sort_keys=False))
-    r = subprocess.run(
+    r = run_child(
         [
             sys.executable,
             "-m",
@@ -333,7 +333,6 @@ def test_failing_wire_test_carries_scrubbed_bodies(tmp_path):
     """A doctored cassette replays a 400 where the scenario expects 200: the wire test fails and
     still carries what went over the wire — wire.request / wire.response / wire.steps in its
     user_properties (junit XML) and as Allure attachments — with the canary key scrubbed."""
-    import subprocess
     import sys
     import xml.etree.ElementTree as ET
 
@@ -354,7 +353,7 @@ def test_failing_wire_test_carries_scrubbed_bodies(tmp_path):
     dst.write_text(yaml.safe_dump(doc, sort_keys=False))
     assert CANARY in dst.read_text()
     junit, allure_dir = tmp_path / "junit.xml", tmp_path / "allure"
-    r = subprocess.run(
+    r = run_child(
         [
             sys.executable,
             "-m",

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.child import run as run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ["suites/test_t4_tool_choice.py", "suites/test_t7_compat.py", "suites/test_t8_stream_usage.py"]
@@ -36,7 +37,7 @@ def _run(tmp_path: Path, target: str) -> tuple[int, dict]:
         str(results),
     ]
     env = {**os.environ, "CI": "true", "PYTHONHASHSEED": "0", "KIMI_TEST_CALLS": str(calls)}
-    subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    run_child(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     records = json.loads(next(results.glob("results-*.json")).read_text())["results"]
     return int(calls.read_text()), {"records": records}
 

@@ -15,6 +15,7 @@ import pytest
 from harness.cli import main
 from harness.emulator import Emulator
 from harness.online import EMULATOR_KEYS
+from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
 CANARY = "sk-canary-online-0123456789abcdef"
@@ -132,7 +133,7 @@ def test_smoke_against_a_running_emulator():
     try:
         base = server.stdout.readline().strip()
         assert base.startswith("http://127.0.0.1:") and base.endswith("/v1")
-        r = subprocess.run(
+        r = run_child(
             [sys.executable, "-m", "harness.cli", "smoke", "--upstream", base],
             check=False,
             cwd=REPO,
@@ -155,7 +156,7 @@ def test_smoke_against_a_running_emulator():
 def run_smoke_suite(*args, env_extra=None):
     env = {k: v for k, v in os.environ.items() if k not in KEY_VARS}
     env.update(env_extra or {})
-    return subprocess.run(
+    return run_child(
         [sys.executable, "-m", "pytest", "suites/wire/test_smoke.py", "-q", "-rs", "-p", "no:cacheprovider", *args],
         check=False,
         cwd=REPO,

@@ -19,6 +19,7 @@ import pytest
 from harness.emulator import Emulator, faults
 from harness.live import UpstreamBroken, WireClient
 from harness.live_retry import RetryPolicy
+from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk-test-faults-000"
@@ -227,7 +228,7 @@ def test_cli_serves_with_a_fault_plan():
 
 
 def test_cli_bad_fault_plan_is_one_line():
-    r = subprocess.run(
+    r = run_child(
         [sys.executable, "-m", "harness.cli", "emulator", "serve", "--faults", "429:2"],
         cwd=REPO,
         capture_output=True,
@@ -241,7 +242,7 @@ def test_cli_bad_fault_plan_is_one_line():
 
 
 def pytest_wire(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return run_child(
         [
             sys.executable,
             "-m",

@@ -4,10 +4,10 @@ and the command line stop with one line naming it, never a traceback."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import kimi_conformance
+from tests.child import run as run_child
 
 
 def _shadowed_env(tmp_path):
@@ -27,7 +27,7 @@ def test_our_harness_is_recognised():
 
 def test_pytest_stops_with_one_line_when_harness_is_shadowed(tmp_path):
     env, fake = _shadowed_env(tmp_path)
-    r = subprocess.run(
+    r = run_child(
         [
             sys.executable,
             "-m",
@@ -54,7 +54,7 @@ def test_pytest_stops_with_one_line_when_harness_is_shadowed(tmp_path):
 
 def test_cli_stops_with_one_line_when_harness_is_shadowed(tmp_path):
     env, _fake = _shadowed_env(tmp_path)
-    r = subprocess.run(
+    r = run_child(
         [sys.executable, "-m", "kimi_conformance.cli", "catalog"],
         cwd=tmp_path,
         env=env,

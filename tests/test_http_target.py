@@ -20,6 +20,7 @@ from harness.reference import transform as reference
 from harness.targets import NotExpressible, create
 from harness.targets.capture_server import CaptureServer
 from harness.targets.http_gateway import CASE_HEADER, HttpGatewayTarget
+from tests.child import run as run_child
 from tests.gateway_fixture import Gateway
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,7 +186,7 @@ def run_suite(broken: bool, *extra: str) -> subprocess.CompletedProcess:
         *extra,
     ]
     try:
-        return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        return run_child(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     finally:
         gw.stop()
 

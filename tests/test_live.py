@@ -17,6 +17,7 @@ from harness.live import WireClient
 from harness.live_budget import Budget, BudgetExceeded, worst_case_cost
 from harness.live_keys import find_key, missing_key_reason
 from harness.live_retry import RetryPolicy
+from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
 KEY_VARS = ("MOONSHOT_API_KEY", "KIMI_API_KEY", "KIMICODE_API_KEY")
@@ -30,7 +31,7 @@ def env_without_keys(**extra) -> dict:
 
 
 def pytest_run(*args, env=None, timeout=240) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return run_child(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *args],
         cwd=REPO,
         capture_output=True,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from harness.cli import main as cli_main
 from harness.reporting import matrix
+from tests.child import run as run_child
 
 
 def rec(target, rule, model, outcome="passed", reason="", divergences=()):
@@ -154,10 +155,9 @@ def test_results_files_name_the_wire_provenance_and_the_harness_column():
 
 
 def test_a_suite_run_writes_one_results_file_per_column(tmp_path):
-    import subprocess
     import sys
 
-    r = subprocess.run(
+    r = run_child(
         [
             sys.executable,
             "-m",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from harness import rules
+from tests.child import run as run_child
 from tests.mutants import CHECKS, MUTANTS, suite_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def _run(name: str) -> tuple[int, str, list[dict]]:
             results,
         ]
         env = {**os.environ, "PYTHONHASHSEED": "0"}
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=900)
+        proc = run_child(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=900)
         violations = [
             v
             for f in Path(results).glob("results-*.json")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from harness import network
 from harness.emulator import Emulator
+from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -62,7 +62,7 @@ def test_probe_blocked_when_asked():
 
 def test_block_network_option_blocks_the_session():
     env = {**os.environ, "KIMI_NETWORK_PROBE": "1"}
-    r = subprocess.run(
+    r = run_child(
         [
             sys.executable,
             "-m",

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.child import run as run_child
+
 pytest.importorskip("xdist")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,7 +22,7 @@ CANARY = "sk-" + "canary-in-a-test-id-0000"
 
 def _pytest(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     env = {**os.environ, "CI": "true", "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
+    return run_child(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
         cwd=cwd,
         env=env,

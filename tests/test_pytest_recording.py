@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.child import run as run_child
+
 REPO = Path(__file__).resolve().parents[1]
 pytest.importorskip(
     "pytest_recording",
@@ -23,7 +25,7 @@ THEIRS = ("--record-mode", "--block-network", "--allowed-hosts", "--disable-reco
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return run_child(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=REPO,
         capture_output=True,

@@ -15,6 +15,7 @@ from harness.cassettes import provenance, real
 from harness.emulator import Emulator
 from harness.wire import real_checks
 from harness.wire.captures import SHIPPED
+from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
 CASSETTES = REPO / "cassettes"
@@ -178,10 +179,9 @@ def test_emulator_matches_the_real_answer(cid):
 
 # --- shown apart in the report ------------------------------------------------------------------
 def test_the_report_groups_real_cassettes_apart(tmp_path):
-    import subprocess
     import sys
 
-    r = subprocess.run(
+    r = run_child(
         [sys.executable, "-m", "pytest", "suites/wire", "-q", "-p", "no:cacheprovider",
          "--model", "moonshot/kimi-k2.6", "-k", "usage-live or plain",
          "--alluredir", str(tmp_path)],

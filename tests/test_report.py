@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from harness.reporting import categories
 from harness.reporting.history import allure3_history_id, mark_regressions
 from harness.reporting.matrix_page import markdown_to_html
 from harness.reporting.offline import offline_problems, strip_analytics
+from tests.child import run as run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 CANARY = "sk-kimiCANARY0123456789abcdefXYZ"
@@ -254,8 +254,8 @@ def _report_run(tmp: Path, target: str | None) -> int:
         str(tmp / "results"),
     ]
     if target is not None:
-        subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    build = subprocess.run(
+        run_child(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    build = run_child(
         [
             sys.executable,
             "-m",
@@ -342,7 +342,7 @@ def test_two_runs_show_the_regression(tmp_path):
 
     # view it: screenshots, no outside request
     shots = tmp_path / "shots"
-    view = subprocess.run(
+    view = run_child(
         [
             sys.executable,
             "-m",

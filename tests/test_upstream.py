@@ -4,7 +4,6 @@ the URL (harness.upstream)."""
 from __future__ import annotations
 
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -15,6 +14,7 @@ import pytest
 
 from harness.live import WireClient
 from harness.upstream import UpstreamHealth
+from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
 BODY = {"model": "kimi-k2.6", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}
@@ -109,7 +109,7 @@ def test_a_trickling_upstream_is_cut_at_the_request_deadline():
 def test_a_dead_upstream_ends_the_wire_run_fast():
     started = time.monotonic()
     url = dead_url()
-    r = subprocess.run(
+    r = run_child(
         [
             sys.executable,
             "-m",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from harness import catalog
 from harness.catalog.user_config import parse
 from harness.errors import CatalogError
+from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
 NIX = REPO / "tests" / "data" / "nix-openclaw-kimi.json5"
@@ -119,7 +119,7 @@ def test_per_1k_figures_in_a_harness_catalog_are_flagged_too(tmp_path):
 def run(*args, env_extra=None):
     env = {k: v for k, v in os.environ.items() if k not in ("KIMI_API_KEY", "MOONSHOT_API_KEY", "KIMICODE_API_KEY")}
     env.update(env_extra or {})
-    return subprocess.run(
+    return run_child(
         [sys.executable, *args], check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=600
     )
 
