@@ -62,6 +62,7 @@ class _Controller:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
 
+    @pytest.hookimpl(optionalhook=True)  # xdist's hook (registered only under xdist anyway)
     def pytest_testnodedown(self, node, error) -> None:
         from harness.pytest_state import FROM_WORKERS, RESULTS
         from harness.reporting.results import Record
