@@ -1,0 +1,65 @@
+"""tests/child.py: a warm child is `python -m pytest` — the same exit code and output as a cold one,
+its own cwd, environment and PYTHONPATH, the program named "pytest", a timeout that kills it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.child import ROOT, run_pytest
+
+
+def _cold(*args: str, cwd=ROOT, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _tail(text: str) -> list[str]:  # the run's own lines, without its timing
+    return [ln.split(" in ")[0] for ln in text.strip().splitlines()[-3:]]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("suites/test_routing.py", "-q", "-p", "no:cacheprovider", "--model", "moonshot/kimi-k2.6"),
+        ("suites/test_routing.py", "-q", "-p", "no:cacheprovider", "--no-such-option"),
+    ],
+    ids=["passing", "argparse-error"],
+)
+def test_a_warm_child_answers_as_a_cold_one(args):
+    warm, cold = run_pytest(*args), _cold(*args)
+    assert warm.returncode == cold.returncode
+    assert _tail(warm.stdout) == _tail(cold.stdout)
+    assert warm.stderr.splitlines()[:2] == cold.stderr.splitlines()[:2]  # e.g. "usage: pytest [options] ..."
+
+
+def test_cwd_environment_and_pythonpath_are_the_childs(tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "probe_mod.py").write_text("VALUE = 'from PYTHONPATH'\n")
+    (tmp_path / "test_probe.py").write_text(
+        "import os, probe_mod\n"
+        "def test_probe():\n"
+        "    assert os.getcwd() == os.environ['WANT_CWD']\n"
+        "    assert os.environ.get('KIMI_CHILD_PROBE') == 'yes' and 'KIMI_NOT_GIVEN' not in os.environ\n"
+        "    assert probe_mod.VALUE == 'from PYTHONPATH'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "KIMI_NOT_GIVEN"}
+    env.update(KIMI_CHILD_PROBE="yes", WANT_CWD=str(tmp_path), PYTHONPATH=str(tmp_path / "lib"))
+    os.environ["KIMI_NOT_GIVEN"] = "1"  # in the caller, not in the child's environment
+    try:
+        r = run_pytest("test_probe.py", "-q", "-p", "no:cacheprovider", cwd=tmp_path, env=env)
+    finally:
+        del os.environ["KIMI_NOT_GIVEN"]
+    assert r.returncode == 0, r.stdout[-2000:]
+
+
+def test_a_child_past_its_timeout_is_killed(tmp_path):
+    (tmp_path / "test_hang.py").write_text("import time\ndef test_hang():\n    time.sleep(60)\n")
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_pytest("test_hang.py", "-q", "-p", "no:cacheprovider", cwd=tmp_path, timeout=1)
+    # and the next run is served (by a fresh warm process)
+    assert run_pytest("--version").returncode == 0
