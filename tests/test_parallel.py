@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.child import run as run_child
+from tests.child import run_pytest
 
 pytest.importorskip("xdist")
 
@@ -22,15 +21,7 @@ CANARY = "sk-" + "canary-in-a-test-id-0000"
 
 def _pytest(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     env = {**os.environ, "CI": "true", "PYTHONPATH": str(ROOT)}
-    return run_child(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return run_pytest("-q", "-p", "no:cacheprovider", *args, cwd=cwd, env=env)
 
 
 def _records(directory: Path) -> dict[str, dict]:
