@@ -14,7 +14,7 @@ holds both verdicts equal on valid and broken instances.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 DRAFT_7 = "http://json-schema.org/draft-07/schema#"
@@ -25,12 +25,15 @@ DRAFT_2020_ONLY = frozenset(
 )  # fmt: skip
 
 
-def _keywords(node: Any) -> set[str]:
+def _objects(node: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object in a schema document, itself included."""
     if isinstance(node, dict):
-        return set(node).union(*(_keywords(v) for v in node.values()))
-    if isinstance(node, list):
-        return set().union(*(_keywords(v) for v in node))
-    return set()
+        yield node
+        for value in node.values():
+            yield from _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _objects(value)
 
 
 def compile_check(schema: dict[str, Any], others: Iterable[dict[str, Any]] = ()) -> Callable[[Any], bool]:
@@ -40,8 +43,9 @@ def compile_check(schema: dict[str, Any], others: Iterable[dict[str, Any]] = ())
 
     docs = [schema, *others]
     for doc in docs:
+        found = {key for obj in _objects(doc) for key in obj if key in DRAFT_2020_ONLY}
         # an array `items` is draft 7's tuple form (2020-12 spells it prefixItems): not the same
-        found = (_keywords(doc) & DRAFT_2020_ONLY) | ({"items[]"} if _has_array_items(doc) else set())
+        found |= {"items[]" for obj in _objects(doc) if isinstance(obj.get("items"), list)}
         if found:
             raise ValueError(f"schema {doc.get('$id', '?')}: {sorted(found)} differ in draft 7: no fast path")
     store = {d["$id"]: {**d, "$schema": DRAFT_7} for d in docs if "$id" in d}
@@ -59,13 +63,3 @@ def compile_check(schema: dict[str, Any], others: Iterable[dict[str, Any]] = ())
         return True
 
     return check
-
-
-def _has_array_items(node: Any) -> bool:
-    if isinstance(node, dict):
-        if isinstance(node.get("items"), list):
-            return True
-        return any(_has_array_items(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_has_array_items(v) for v in node)
-    return False

@@ -108,7 +108,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             "--kimi-record-mode other than none records real traffic: give --live or --upstream URL"
         )
-    if config.getoption("live", False) and (config.getoption("numprocesses", None) or hasattr(config, "workerinput")):
+    from harness import parallel
+
+    if config.getoption("live", False) and (parallel.is_controller(config) or parallel.is_worker(config)):
         # one process keeps the spend (--budget-usd) and the 429 retries: workers would each spend it
         raise pytest.UsageError("--live runs in one process: drop -n (pytest-xdist)")
     if config.getoption("upstream_kimi", None) and not config.getoption("upstream", None):

@@ -24,12 +24,17 @@ LEVELS = ("off", "minimal", "low", "medium", "high", "xhigh")
 
 
 @cache
+def _schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The case schema and the catalog schema it refers to, read once for both validators."""
+    return json.loads(SCHEMA_PATH.read_text()), json.loads(CATALOG_SCHEMA_PATH.read_text())
+
+
+@cache
 def _validator():
     import jsonschema
     from referencing import Registry, Resource
 
-    case_schema = json.loads(SCHEMA_PATH.read_text())
-    catalog_schema = json.loads(CATALOG_SCHEMA_PATH.read_text())
+    case_schema, catalog_schema = _schemas()
     registry = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in (case_schema, catalog_schema)])
     return jsonschema.Draft202012Validator(case_schema, registry=registry)
 
@@ -38,7 +43,8 @@ def _validator():
 def _is_valid():
     from harness.fastschema import compile_check
 
-    return compile_check(json.loads(SCHEMA_PATH.read_text()), [json.loads(CATALOG_SCHEMA_PATH.read_text())])
+    case_schema, catalog_schema = _schemas()
+    return compile_check(case_schema, [catalog_schema])
 
 
 _VALID: dict[str, None] = {}  # canonical JSON of recently validated cases (insertion-ordered)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from harness import parallel
 from harness.cassettes.scrub import contains_secret, scrub_obj, scrub_text
 
 
@@ -55,7 +56,7 @@ class ReportScrubber:
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
-        scrub_report(outcome.get_result(), nodeid=not hasattr(item.config, "workerinput"))
+        scrub_report(outcome.get_result(), nodeid=not parallel.is_worker(item.config))
         if call.excinfo is not None:  # allure-pytest reads the exception itself, not the report
             scrub_exception(call.excinfo.value)
 
