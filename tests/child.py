@@ -60,8 +60,10 @@ def run_pytest(
             result = subprocess.CompletedProcess(
                 ["pytest", *args], code, out.read_text(errors="replace"), err.read_text(errors="replace")
             )
-    except BaseException:
+    except BaseException:  # a zygote in an unknown state is not reused: reaped, its buffer dropped
         zygote.kill()
+        zygote.wait()
+        _buffers.pop(zygote.pid, None)
         raise
     with _lock:
         _idle.append(zygote)
