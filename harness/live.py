@@ -15,11 +15,8 @@ the retry policy in harness.live_retry.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import os
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +27,7 @@ import httpx
 from harness.cassettes import scrub
 from harness.live_budget import Budget, worst_case_cost
 from harness.live_retry import RetryPolicy
+from harness.tls import shared_tls
 
 log = logging.getLogger("harness.wire")
 
@@ -69,17 +67,6 @@ class WireResponse:
     @property
     def streamed(self) -> bool:
         return "event-stream" in self.headers.get("content-type", "")
-
-
-@functools.cache
-def _tls(cafile: str | None, capath: str | None) -> ssl.SSLContext:
-    return httpx.create_ssl_context()  # reads SSL_CERT_FILE / SSL_CERT_DIR, as httpx.Client would
-
-
-def shared_tls() -> ssl.SSLContext:
-    """One TLS context for every wire client: building one loads the CA bundle (~30 ms), which a
-    client per test paid each time (a third of a wire replay run)."""
-    return _tls(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
 
 
 def parse_sse(buffer: bytes) -> tuple[list[str], bytes]:

@@ -23,6 +23,7 @@ from typing import NoReturn
 import httpx
 
 from harness.cassettes.scrub import scrub_text
+from harness.tls import shared_tls
 
 DEFAULT_DEADLINE = 120.0  # seconds for a whole request: connect, headers, the full body
 DEFAULT_MAX_FAILURES = 3
@@ -53,7 +54,7 @@ class UpstreamHealth:
             self.gone.setdefault(base_url, scrub_text(error) + ("" if final else f" ({n} in a row)"))
 
     def transport(self, base_url: str, inner: httpx.BaseTransport | None = None) -> GuardedTransport:
-        return GuardedTransport(base_url, self, inner or httpx.HTTPTransport())
+        return GuardedTransport(base_url, self, inner or httpx.HTTPTransport(verify=shared_tls()))
 
 
 class GuardedTransport(httpx.BaseTransport):

@@ -33,7 +33,9 @@ def messages_url(emu) -> str:
 
 
 def post(emu, body, key=KIMI_KEY, **headers):
-    return httpx.post(messages_url(emu), json=body, headers={**HEADERS, "x-api-key": key, **headers}, timeout=10)
+    return httpx.post(
+        messages_url(emu), json=body, headers={**HEADERS, "x-api-key": key, **headers}, timeout=10, verify=False
+    )
 
 
 def body_for(text="Reply exactly: HELLO", **request):
@@ -63,14 +65,16 @@ def test_a_kimi_key_gets_an_anthropic_message(emu):
 
 @pytest.mark.parametrize("headers", [{"x-api-key": MOONSHOT_KEY}, {"x-api-key": "not-a-key"}, {}])
 def test_a_moonshot_key_or_none_is_a_401_in_anthropic_shape(emu, headers):
-    r = httpx.post(messages_url(emu), json=body_for(), headers={**HEADERS, **headers}, timeout=10)
+    r = httpx.post(messages_url(emu), json=body_for(), headers={**HEADERS, **headers}, timeout=10, verify=False)
     assert r.status_code == 401
     schemas.validate("anthropic-error", r.json())
     assert r.json()["error"]["type"] == "authentication_error"
 
 
 def test_a_bearer_kimi_key_is_not_anthropic_auth(emu):
-    r = httpx.post(messages_url(emu), json=body_for(), headers={**HEADERS, "authorization": f"Bearer {KIMI_KEY}"})
+    r = httpx.post(
+        messages_url(emu), json=body_for(), headers={**HEADERS, "authorization": f"Bearer {KIMI_KEY}"}, verify=False
+    )
     assert r.status_code == 401
 
 
@@ -83,6 +87,7 @@ def test_keys_are_not_interchangeable_on_either_surface(emu):
             json={"model": model, **chat},
             headers={"authorization": f"Bearer {key}"},
             timeout=10,
+            verify=False,
         ).status_code
 
     assert bearer(emu.base_url, "kimi-k2.6", MOONSHOT_KEY) == 200
@@ -91,7 +96,9 @@ def test_keys_are_not_interchangeable_on_either_surface(emu):
     assert bearer(emu.coding_base_url, "kimi-k2p5", MOONSHOT_KEY) == 401
     restricted = Emulator(api_keys={"sk-kimi-only-this"})
     with restricted:
-        r = httpx.post(messages_url(restricted), json=body_for(), headers={**HEADERS, "x-api-key": KIMI_KEY})
+        r = httpx.post(
+            messages_url(restricted), json=body_for(), headers={**HEADERS, "x-api-key": KIMI_KEY}, verify=False
+        )
         assert r.status_code == 401
 
 

@@ -400,7 +400,10 @@ def test_cli_prints_url_and_stops_on_sigterm():
         assert httpx.get(url + "/models", headers={"Authorization": "Bearer sk-x"}, verify=False).status_code == 200
         coding_url = p.stdout.readline().strip()
         assert coding_url == url[: -len("/v1")] + "/coding/v1"
-        assert httpx.get(coding_url + "/models", headers={"Authorization": "Bearer sk-kimi-x"}).status_code == 200
+        assert (
+            httpx.get(coding_url + "/models", headers={"Authorization": "Bearer sk-kimi-x"}, verify=False).status_code
+            == 200
+        )
     finally:
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=5) == 0
@@ -412,7 +415,9 @@ from harness.emulator import rules as emu_rules  # noqa: E402
 
 
 def coding(emu, method, path, body=None, key=KIMI_KEY):
-    with httpx.Client(base_url=emu.coding_base_url, headers={"Authorization": f"Bearer {key}"}, timeout=5) as c:
+    with httpx.Client(
+        base_url=emu.coding_base_url, headers={"Authorization": f"Bearer {key}"}, timeout=5, verify=False
+    ) as c:
         return c.request(method, path, json=body)
 
 
@@ -425,7 +430,9 @@ def test_coding_service_has_its_own_base_url_and_models():
         listed = {m["id"] for m in coding(emu, "GET", "/models").json()["data"]}
         moonshot = {
             m["id"]
-            for m in httpx.get(emu.base_url + "/models", headers={"Authorization": f"Bearer {KEY}"}).json()["data"]
+            for m in httpx.get(
+                emu.base_url + "/models", headers={"Authorization": f"Bearer {KEY}"}, verify=False
+            ).json()["data"]
         }
         assert listed == {m["id"] for m in kimi.data["models"] if m["status"] == "current"}
         assert not listed & {"kimi-k2.6", "kimi-k3"} and not moonshot & {"kimi-for-coding", "k3"}
@@ -437,7 +444,10 @@ def test_coding_service_has_its_own_base_url_and_models():
             and r.json()["error"]["message"] == "Not found the model kimi-k2.6 or Permission denied"
         )
         r = httpx.post(
-            emu.base_url + "/chat/completions", json=chat("kimi-for-coding"), headers={"Authorization": f"Bearer {KEY}"}
+            emu.base_url + "/chat/completions",
+            json=chat("kimi-for-coding"),
+            headers={"Authorization": f"Bearer {KEY}"},
+            verify=False,
         )
         assert r.status_code == 404
         assert {q["service"] for q in emu.requests} == {"kimi-coding", "moonshot"}
@@ -486,7 +496,10 @@ def test_coding_service_has_no_moonshot_thinking_rules():
             assert "reasoning_content" not in r.json()["choices"][0]["message"]
         # the same bodies on Moonshot models are rejected
         r = httpx.post(
-            emu.base_url + "/chat/completions", json=chat(temperature=0.7), headers={"Authorization": f"Bearer {KEY}"}
+            emu.base_url + "/chat/completions",
+            json=chat(temperature=0.7),
+            headers={"Authorization": f"Bearer {KEY}"},
+            verify=False,
         )
         assert r.status_code == 400
 

@@ -29,6 +29,7 @@ def post(emu, body, stream=False):
         json={**body, **({"stream": True} if stream else {})},
         headers={"authorization": f"Bearer {KEY}"},
         timeout=10,
+        verify=False,
     )
     if stream:
         return r.status_code, [json.loads(line[6:]) for line in r.text.splitlines() if line.startswith("data: {")]

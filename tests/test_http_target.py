@@ -63,6 +63,7 @@ def test_capture_server_records_and_answers_like_moonshot():
             cap.url + "/chat/completions",
             json={"model": "kimi-k2.6", "messages": []},
             headers={"authorization": "Bearer sk-abcdefghijklmnopqrstuvwxyz", "x-api-key": "secret"},
+            verify=False,
         )
         assert r.status_code == 200 and r.json()["choices"][0]["message"]["content"] == "OK"
         assert r.json()["model"] == "kimi-k2.6"
@@ -76,7 +77,7 @@ def test_capture_server_records_and_answers_like_moonshot():
 def test_capture_server_streams_sse_with_usage():
     with CaptureServer() as cap:
         body = {"model": "kimi-k2.6", "messages": [], "stream": True, "stream_options": {"include_usage": True}}
-        r = httpx.post(cap.url + "/chat/completions", json=body)
+        r = httpx.post(cap.url + "/chat/completions", json=body, verify=False)
         assert r.headers["content-type"].startswith("text/event-stream")
         events = [line[6:] for line in r.text.splitlines() if line.startswith("data: ")]
         assert events[-1] == "[DONE]"

@@ -142,6 +142,7 @@ def emulator_answer(e: dict):
             base_url=emu.base_url,
             headers={"Authorization": "Bearer sk-test-key"},
             timeout=10,
+            verify=False,
         ) as c,
     ):
         for _ in range(2 if how.get("twice") else 1):  # twice: the prompt cache hits, cached tokens appear

@@ -86,6 +86,7 @@ class HttpGatewayTarget(Target):
         import httpx
 
         from harness.targets.capture_server import CaptureServer
+        from harness.tls import shared_tls
 
         try:
             self._capture = CaptureServer(capture_port)
@@ -97,7 +98,7 @@ class HttpGatewayTarget(Target):
                 f"base URL there (or set KIMI_CONFORMANCE_CAPTURE_PORT)",
                 file=sys.stderr,
             )
-        self._client = httpx.Client(timeout=timeout)
+        self._client = httpx.Client(timeout=timeout, verify=shared_tls())
         self._key = os.environ.get("KIMI_CONFORMANCE_GATEWAY_KEY", "sk-conformance-gateway")
 
     @property
