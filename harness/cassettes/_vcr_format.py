@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from vcr.persisters.filesystem import CassetteNotFoundError
 
+from harness import yamlio
 from harness.cassettes import scrub
 from harness.cassettes.files import atomic_write, read_cassette, same_recording
 from harness.cassettes.files import header_value as _header
@@ -89,7 +90,7 @@ class ReadableSerializer:
 
     @staticmethod
     def deserialize(text: str) -> dict:
-        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        doc = yamlio.safe_load(text) or {}
         return _from_doc(doc)
 
 

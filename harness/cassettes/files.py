@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from harness import yamlio
 from harness.errors import CassetteError
 
 FORMAT_VERSION = 1  # the `version:` this harness writes and the newest it reads
@@ -48,7 +49,7 @@ def read_cassette(path: str | Path) -> dict:
             f"cassette {path}: empty file (truncated?); re-record it: python -m harness.cassettes.record"
         )
     try:
-        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        doc = yamlio.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

@@ -108,6 +108,8 @@ def read(path) -> Provenance | None:
 
     import yaml
 
+    from harness import yamlio
+
     path = Path(path)
     if not path.is_file():
         return None
@@ -119,7 +121,7 @@ def read(path) -> Provenance | None:
                 break
             head.append(line)
     try:
-        doc = yaml.safe_load("".join(head)) or {}
+        doc = yamlio.safe_load("".join(head)) or {}
     except yaml.YAMLError as e:
         from harness.errors import CassetteError
 

@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
+from harness import yamlio
 from harness.wire.captures import SHIPPED
 
 SPEC = Path(__file__).with_name("real_cassettes.yaml")
@@ -38,7 +37,7 @@ _STATUS_TEXT = {
 
 @cache
 def spec() -> dict[str, Any]:
-    return yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    return yamlio.safe_load(SPEC.read_text(encoding="utf-8"))
 
 
 def entries() -> list[dict[str, Any]]:
@@ -114,7 +113,7 @@ def _from_answer(e: dict[str, Any], base: str) -> list[dict]:
 def _from_go_vcr(e: dict[str, Any]) -> list[dict]:
     """A go-vcr v2 cassette: requests and answers as captured."""
     (name,) = e["captures"]
-    doc = yaml.safe_load(_capture_path(e, name).read_text(encoding="utf-8"))
+    doc = yamlio.safe_load(_capture_path(e, name).read_text(encoding="utf-8"))
     out = []
     for it in doc["interactions"]:
         req, resp = it["request"], it["response"]
@@ -208,7 +207,7 @@ def replay(e: dict[str, Any], cassette_dir: Path) -> list[Exchange]:
     path = cassette_path(cassette_dir, e)
     if not path.is_file():
         raise FileNotFoundError(f"no real cassette {path}: build it with python -m harness.cassettes.real")
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = yamlio.safe_load(path.read_text(encoding="utf-8"))
     sent = [(i["request"]["uri"], i["request"]["body"]["json"]) for i in doc["interactions"]]
     out = []
     session = CassetteSession(path, mode="none")

@@ -164,8 +164,10 @@ def load_file(path: Path) -> list[Divergence]:
     import jsonschema
     import yaml
 
+    from harness import yamlio
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
         _fail(path, f"cannot be read ({err})")
     except yaml.YAMLError as err:

@@ -27,11 +27,13 @@ def corpus(rule: str) -> tuple[tuple[str, str], ...]:
     """(why, case as canonical JSON) for `rule`: its corpus file, then divergence minimal cases."""
     import yaml
 
+    from harness import yamlio
+
     found: list[tuple[str, str]] = []
     path = DIR / f"{rule}.yaml"
     if path.is_file():
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
             items = [(c["why"], c["case"]) for c in data.get("cases", [])]
         except (yaml.YAMLError, KeyError, TypeError) as e:
             raise CorpusError(f"{path}: malformed corpus file ({type(e).__name__}: {e})") from None

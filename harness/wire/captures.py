@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from harness import yamlio
+
 from .schemas import WireError, iter_errors
 from .stream_rules import stream_errors
 
@@ -195,7 +197,7 @@ def load_units(path: Path) -> tuple[str, list[Unit]]:
         return "stream", [parse_sse_lines(text)]
     if name.endswith(YAML_SUFFIXES):
         try:
-            doc = yaml.safe_load(text)
+            doc = yamlio.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}: " if mark is not None else ""
