@@ -6,8 +6,9 @@ included" — so the properties and the reference start from the same one.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
+
+from harness.contract.case import plain_copy
 
 # Configured params that are request fields (OpenClaw passes them to the transport as options).
 PARAM_FIELDS = (
@@ -29,7 +30,7 @@ def _as_is(value: Any) -> Any:
 def intended_body(case: dict[str, Any], ctx, *, owned: bool = False) -> dict[str, Any]:
     """`owned=True`: the case is the caller's private copy (`validated_copy`), so its parts are
     used as they are instead of being copied again (the reference's hot path)."""
-    own = _as_is if owned else copy.deepcopy
+    own = _as_is if owned else plain_copy  # cases are JSON data
     body = own(case["request"])
     params = case.get("params") or {}
     for key in PARAM_FIELDS:
