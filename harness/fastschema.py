@@ -8,8 +8,8 @@ message (the path and the reason), so verdicts and error texts are jsonschema's.
 Our schemas declare draft 2020-12 but use only keywords that mean the same in draft 7
 (fastjsonschema's newest): type, properties, required, enum, const, items (one schema), $ref into
 $defs, if/then, allOf/oneOf/not, pattern, minimum, min*, propertyNames, uniqueItems. They compile
-as draft 7; `DRAFT_2020_ONLY` keywords are refused at compile time, and tests/test_fastschema.py
-holds both verdicts equal on valid and broken instances.
+as draft 7; `DRAFT_2020_ONLY` keywords (and a $ref with validating siblings) are refused at compile
+time, and tests/test_fastschema.py holds both verdicts equal on valid and broken instances.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ DRAFT_2020_ONLY = frozenset(
     {"prefixItems", "unevaluatedItems", "unevaluatedProperties", "dependentRequired", "dependentSchemas",
      "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "minContains", "maxContains", "$vocabulary"}
 )  # fmt: skip
+
+
+REF_NEIGHBOURS = frozenset({"$ref", "description", "title", "$comment", "default", "examples"})
 
 
 def _objects(node: Any) -> Iterator[dict[str, Any]]:
@@ -46,6 +49,8 @@ def compile_check(schema: dict[str, Any], others: Iterable[dict[str, Any]] = ())
         found = {key for obj in _objects(doc) for key in obj if key in DRAFT_2020_ONLY}
         # an array `items` is draft 7's tuple form (2020-12 spells it prefixItems): not the same
         found |= {"items[]" for obj in _objects(doc) if isinstance(obj.get("items"), list)}
+        # draft 7 ignores whatever stands beside a $ref; 2020-12 applies it too
+        found |= {"$ref+siblings" for obj in _objects(doc) if "$ref" in obj and set(obj) - REF_NEIGHBOURS}
         if found:
             raise ValueError(f"schema {doc.get('$id', '?')}: {sorted(found)} differ in draft 7: no fast path")
     store = {d["$id"]: {**d, "$schema": DRAFT_7} for d in docs if "$id" in d}

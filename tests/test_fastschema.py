@@ -16,6 +16,7 @@ from harness.errors import CaseError
 from harness.fastschema import compile_check
 from harness.generation.sample import examples
 from harness.generation.strategies import ALL_FEATURES, cases
+from harness.wire.schemas import KINDS
 
 BAD = json.loads((Path(SCHEMA_PATH).parent / "bad_cases.json").read_text())["cases"]
 MODELS = ("moonshot/kimi-k2.6", "moonshot/kimi-k3", "kimi/kimi-for-coding", "moonshot/kimi-k2-turbo-preview")
@@ -91,5 +92,62 @@ def test_an_invalid_case_keeps_jsonschemas_message():
     ],
 )
 def test_keywords_that_differ_in_draft_7_get_no_fast_path(schema):
+    with pytest.raises(ValueError, match="differ in draft 7"):
+        compile_check(schema)
+
+
+# ---- the wire schemas' fast path (harness/wire/schemas.py) --------------------------------------
+def _wire_bodies() -> list[tuple[str, object]]:
+    """(kind, body): every body of the real captures and of the committed cassettes."""
+    from harness.cassettes.files import read_cassette
+    from harness.wire.captures import SHIPPED, load_units, skip_reason
+
+    out: list[tuple[str, object]] = []
+    for f in sorted(p for p in SHIPPED.rglob("*") if p.is_file() and skip_reason(p) is None):
+        for u in load_units(f)[1]:
+            if u.kind == "stream":
+                out += [("chunk", c) for c in u.payload]
+            elif u.kind in KINDS:
+                out.append((u.kind, u.payload))
+    for path in sorted(Path(__file__).parents[1].joinpath("cassettes").rglob("*.yaml")):
+        for i in read_cassette(path).get("interactions", []):
+            anthropic = "anthropic-" if i["request"]["uri"].endswith("/messages") else ""
+            if isinstance(i["request"].get("body", {}).get("json"), dict):
+                out.append((anthropic + "request", i["request"]["body"]["json"]))
+            body = i["response"].get("body", {}).get("json")
+            if isinstance(body, dict):
+                ok = i["response"]["status"]["code"] < 400
+                out.append((anthropic + ("response" if ok else "error"), body))
+    return out
+
+
+def _wire_verdicts(kind: str, body: object) -> tuple[bool, bool]:
+    from harness.wire.schemas import _fast, _validator
+
+    fast = _fast(kind)
+    assert fast is not None, f"{kind} has no fast path"
+    return fast(body), next(iter(_validator(kind).iter_errors(body)), None) is None
+
+
+def test_wire_bodies_and_their_broken_copies_get_the_same_verdict():
+    bodies = _wire_bodies()
+    assert {k for k, _ in bodies} >= {
+        "request",
+        "response",
+        "chunk",
+        "error",
+        "anthropic-request",
+        "anthropic-response",
+    }
+    rng = random.Random(7)
+    tried = [(k, b) for k, b in bodies] + [(k, _broken(b, rng)) for k, b in bodies for _ in range(3) if b]
+    verdicts = [(k, b, *_wire_verdicts(k, b)) for k, b in tried]
+    differ = [(k, b) for k, b, fast, slow in verdicts if fast != slow]
+    assert not differ, json.dumps(differ[0])[:2000]
+    assert sum(not slow for *_, slow in verdicts) > len(bodies) // 2  # the copies really are broken
+
+
+def test_a_ref_with_validating_siblings_gets_no_fast_path():
+    schema = {"$id": "https://x/d", "$defs": {"s": {"type": "string"}}, "$ref": "#/$defs/s", "minLength": 2}
     with pytest.raises(ValueError, match="differ in draft 7"):
         compile_check(schema)

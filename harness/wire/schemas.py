@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,20 @@ def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=_registry())
 
 
+@functools.cache
+def _fast(kind: str) -> Callable[[Any], bool] | None:
+    """A compiled yes/no for `kind` (harness.fastschema): most bodies are valid, and jsonschema
+    then only runs to say where and why. None where the schema has no fast path."""
+    from harness.fastschema import compile_check
+
+    _validator(kind)  # the schema itself is checked once either way
+    others = [_registry().contents(f"{_BASE}{f.name}") for f in sorted(SCHEMA_DIR.glob("*.schema.json"))]
+    try:
+        return compile_check(load_schema(kind), others)
+    except ValueError:
+        return None
+
+
 def _leaf(error):
     # oneOf/anyOf wrap the useful message: descend into the branch whose type matched
     # the instance (drop "is not of type"), deepest first, so the report names the field.
@@ -132,7 +146,8 @@ def _semantic_errors(kind: str, obj: Any) -> Iterator[WireError]:
 def iter_errors(kind: str, obj: Any, root: str = "$") -> Iterator[WireError]:
     """All schema + invariant errors, ordered by location. ``root`` prefixes the paths."""
     found = []
-    for err in _validator(kind).iter_errors(obj):
+    fast = _fast(kind)
+    for err in _validator(kind).iter_errors(obj) if fast is None or not fast(obj) else ():
         leaf = _leaf(err)
         found.append(WireError(json_path(leaf.absolute_path, root), leaf.message))
     if not found:  # invariants are only meaningful on a schema-valid body
