@@ -119,14 +119,21 @@ def alive(pid: int) -> bool:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_interrupt_reaches_the_child_and_the_account_is_honest(tmp_path, sig):
     root = tmp_path / "cassettes"  # empty: every cassette recorded is a new file
+    held = tmp_path / "held"  # the child is held after its first test (tests/fixtures/hold_after_first.py)
     proc = subprocess.Popen(
-        [*RECORD, "--cassette-dir", str(root)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [*RECORD, "--cassette-dir", str(root), "-p", "tests.fixtures.hold_after_first"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "KIMI_TEST_HOLD": str(held)},
     )
     try:
         deadline = time.monotonic() + 120
-        while not list(root.rglob("*.yaml")):  # the child is recording
+        while not held.exists():  # the child has recorded, and has more to record
             assert proc.poll() is None and time.monotonic() < deadline, "recording never started"
             time.sleep(0.02)
+        assert list(root.rglob("*.yaml")), "the first test recorded nothing"
         kids = children(proc.pid)
         assert kids, "no pytest child"
         proc.send_signal(sig)
