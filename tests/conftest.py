@@ -45,9 +45,6 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def pytest_collection_modifyitems(config, items):
-    # The slow tests (seconds each) first: a run on several cores (pytest-xdist) then ends on short
-    # tests that spread over every core, not on one long test while the other cores wait.
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: the order within stays
     # The fidelity tests start fresh OpenClaw / pi-ai processes (minutes): they run where their
     # target's suites run (tox -e openclaw / -e pi-ai), when their file is named, or with -m fidelity.
     named = {Path(str(a).split("::")[0]).name for a in config.args}

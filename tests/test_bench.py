@@ -86,7 +86,6 @@ def test_a_bad_compare_file_is_one_line(tmp_path, content, says):
     assert says in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.slow
 def test_a_quick_run_writes_every_figure(tmp_path):
     out = tmp_path / "bench.json"
     r = run_child(

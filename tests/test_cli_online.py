@@ -167,7 +167,6 @@ def run_smoke_suite(*args, env_extra=None):
     )
 
 
-@pytest.mark.slow
 def test_smoke_suite_runs_against_upstream_and_skips_clearly_otherwise(tmp_path):
     offline = run_smoke_suite()
     assert offline.returncode == 0 and "2 skipped" in offline.stdout

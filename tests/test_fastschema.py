@@ -69,7 +69,6 @@ def test_bad_cases_get_the_same_verdict(entry):
     assert _is_valid()(entry["case"]) == _jsonschema_ok(entry["case"])
 
 
-@pytest.mark.slow
 def test_broken_copies_get_the_same_verdict(drawn):
     rng = random.Random(5)
     broken = [_broken(c, rng) for c in drawn for _ in range(8)]
@@ -130,7 +129,6 @@ def _wire_verdicts(kind: str, body: object) -> tuple[bool, bool]:
     return fast(body), next(iter(_validator(kind).iter_errors(body)), None) is None
 
 
-@pytest.mark.slow
 def test_wire_bodies_and_their_broken_copies_get_the_same_verdict():
     bodies = _wire_bodies()
     assert {k for k, _ in bodies} >= {

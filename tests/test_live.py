@@ -191,7 +191,6 @@ def test_budget_stops_the_run_cleanly():
     )  # only the offline worked example
 
 
-@pytest.mark.slow
 def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
     """`--live --upstream <emulator>` runs the wire suites like a live run, and re-records.
 

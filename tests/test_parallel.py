@@ -35,7 +35,6 @@ def _records(directory: Path) -> dict[str, dict]:
     return out
 
 
-@pytest.mark.slow
 def test_workers_results_are_written_once_as_one_process_writes_them(tmp_path):
     args = [
         "suites/test_t4_tool_choice.py",
@@ -55,7 +54,6 @@ def test_workers_results_are_written_once_as_one_process_writes_them(tmp_path):
     assert counts and "2 passed" in counts[0], counts
 
 
-@pytest.mark.slow
 def test_a_key_in_a_test_id_crosses_to_the_controller_redacted(tmp_path):
     (tmp_path / "test_ids.py").write_text(
         "import pytest\n"

@@ -42,7 +42,6 @@ def test_help_is_the_recorders_own():
     assert "--hypothesis" not in r.stdout and "pytest-" not in r.stdout  # not pytest's help
 
 
-@pytest.mark.slow
 def test_rerecording_unchanged_interactions_is_byte_identical_and_keeps_modes(tmp_path):
     root = copy_model(tmp_path, "moonshot", "kimi-k2.6")
     plain, stream = root / "moonshot/kimi-k2.6/plain.yaml", root / "moonshot/kimi-k2.6/stream-usage.yaml"
@@ -116,7 +115,6 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc (Linux)")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_interrupt_reaches_the_child_and_the_account_is_honest(tmp_path, sig):

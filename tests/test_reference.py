@@ -278,7 +278,6 @@ JSON = st.recursive(
 )
 
 
-@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     st.one_of(

@@ -55,7 +55,6 @@ def test_an_unimportable_python_target_is_one_error_not_an_internal_error(suites
     result.stdout.fnmatch_lines(["*cannot import 'nonexistent' for target python:nonexistent:fn*"])
 
 
-@pytest.mark.slow
 def test_a_hung_target_is_marked_broken_after_three_timeouts(suites):
     started = time.monotonic()
     result = run(suites, SUITE, "--target", jsonl("hang-all"), "--target-timeout", "0.5", "-rs")
@@ -97,7 +96,6 @@ def test_target_timeout_must_be_positive(suites, value):
     assert "Traceback" not in result.stderr.str()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["banner", "repeat"])
 def test_a_target_one_line_behind_fails_every_test_it_touches(suites, mode):
     result = run(
