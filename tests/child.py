@@ -3,12 +3,13 @@ start-up each time.
 
 About fifty tests run pytest in a child (a usage error, a live run against the emulator, a
 mutant...). A cold child spends most of its second starting Python and importing pytest,
-Hypothesis, vcrpy, httpx and jsonschema. Here a warm process per calling process (a "zygote",
-tests/zygote_main.py: single-threaded, those imports done, nothing of the harness imported) forks
-one child per run; the child takes its cwd, environment and sys.path as `python -m pytest` would
-and runs pytest.main, so the harness (and anything it reads from the environment at import) is
-imported fresh in every child. What a forked child cannot take from its environment (a hash seed
-other than 0) runs cold, and KIMI_TEST_COLD_CHILDREN=1 runs every child cold.
+Hypothesis, vcrpy, httpx, jsonschema and the installed pytest plugins. Here a warm process per
+calling process (a "zygote", tests/zygote_main.py: single-threaded, those imports done, nothing of
+the harness imported) forks one child per run; the child takes its cwd, environment and sys.path
+as `python -m pytest` would and runs pytest.main, so the harness (and anything it reads from the
+environment at import) is imported fresh in every child. What a forked child cannot take from its
+environment (a hash seed other than 0) runs cold, and KIMI_TEST_COLD_CHILDREN=1 runs every child
+cold.
 """
 
 from __future__ import annotations

@@ -12,14 +12,18 @@ import sys
 sys.path.pop(0)  # `-c` put the caller's cwd first: each child puts its own there, as `-m pytest` does
 for name in ("pytest", "_pytest.config", "_pytest.python", "_pytest.fixtures", "_pytest.terminal", "hypothesis",
              "hypothesis.strategies", "httpx", "vcr", "jsonschema", "referencing", "yaml", "json5",
-             "fastjsonschema", "asyncio", "decimal"):  # fmt: skip
+             "fastjsonschema", "asyncio", "decimal",
+             # the other pytest plugins every child loads (where installed)
+             "allure_pytest.plugin", "xdist.plugin", "xdist.looponfail", "anyio.pytest_plugin",
+             "pytest_recording.plugin"):  # fmt: skip
     try:
         __import__(name)
     except ImportError:
         pass
 # Their pytest plugins mark these for assertion rewriting, which pytest cannot do to a module
 # imported before it (and says so in a warning): imported here, they opt out as a module may.
-for name in ("hypothesis", "_hypothesis_globals", "vcr.matchers"):
+for name in ("hypothesis", "_hypothesis_globals", "vcr.matchers", "allure_pytest", "xdist", "anyio",
+             "pytest_recording"):  # fmt: skip
     if name in sys.modules:
         sys.modules[name].__doc__ = (sys.modules[name].__doc__ or "") + "\nPYTEST_DONT_REWRITE (tests/child.py)"
 BASE_PATH = list(sys.path)
