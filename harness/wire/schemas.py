@@ -63,12 +63,14 @@ def json_path(parts: Iterable[Any], root: str = "$") -> str:
 
 
 @functools.cache
+def _documents() -> tuple[dict, ...]:
+    """Every wire schema document, read once (jsonschema's registry and the compiled check)."""
+    return tuple(json.loads(f.read_text(encoding="utf-8")) for f in sorted(SCHEMA_DIR.glob("*.schema.json")))
+
+
+@functools.cache
 def _registry() -> Registry:
-    resources = []
-    for f in sorted(SCHEMA_DIR.glob("*.schema.json")):
-        doc = json.loads(f.read_text(encoding="utf-8"))
-        resources.append((doc["$id"], Resource.from_contents(doc)))
-    return Registry().with_resources(resources)
+    return Registry().with_resources([(doc["$id"], Resource.from_contents(doc)) for doc in _documents()])
 
 
 @functools.cache
@@ -92,9 +94,8 @@ def _fast(kind: str) -> Callable[[Any], bool] | None:
     from harness.fastschema import compile_check
 
     _validator(kind)  # the schema itself is checked once either way
-    others = [_registry().contents(f"{_BASE}{f.name}") for f in sorted(SCHEMA_DIR.glob("*.schema.json"))]
     try:
-        return compile_check(load_schema(kind), others)
+        return compile_check(load_schema(kind), _documents())
     except ValueError:
         return None
 
@@ -147,9 +148,10 @@ def iter_errors(kind: str, obj: Any, root: str = "$") -> Iterator[WireError]:
     """All schema + invariant errors, ordered by location. ``root`` prefixes the paths."""
     found = []
     fast = _fast(kind)
-    for err in _validator(kind).iter_errors(obj) if fast is None or not fast(obj) else ():
-        leaf = _leaf(err)
-        found.append(WireError(json_path(leaf.absolute_path, root), leaf.message))
+    if fast is None or not fast(obj):  # a valid body (most are) skips jsonschema's walk
+        for err in _validator(kind).iter_errors(obj):
+            leaf = _leaf(err)
+            found.append(WireError(json_path(leaf.absolute_path, root), leaf.message))
     if not found:  # invariants are only meaningful on a schema-valid body
         found = [WireError(root + e.path[1:], e.message) for e in _semantic_errors(kind, obj)]
     seen = set()
