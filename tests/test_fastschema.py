@@ -100,10 +100,10 @@ def test_keywords_that_differ_in_draft_7_get_no_fast_path(schema):
 def _wire_bodies() -> list[tuple[str, object]]:
     """(kind, body): every body of the real captures and of the committed cassettes."""
     from harness.cassettes.files import read_cassette
-    from harness.wire.captures import SHIPPED, load_units, skip_reason
+    from harness.wire.captures import SHIPPED, capture_files, load_units
 
     out: list[tuple[str, object]] = []
-    for f in sorted(p for p in SHIPPED.rglob("*") if p.is_file() and skip_reason(p) is None):
+    for f in capture_files(SHIPPED):
         for u in load_units(f)[1]:
             if u.kind == "stream":
                 out += [("chunk", c) for c in u.payload]
@@ -140,7 +140,7 @@ def test_wire_bodies_and_their_broken_copies_get_the_same_verdict():
         "anthropic-response",
     }
     rng = random.Random(7)
-    tried = [(k, b) for k, b in bodies] + [(k, _broken(b, rng)) for k, b in bodies for _ in range(3) if b]
+    tried = bodies + [(k, _broken(b, rng)) for k, b in bodies for _ in range(3) if b]
     verdicts = [(k, b, *_wire_verdicts(k, b)) for k, b in tried]
     differ = [(k, b) for k, b, fast, slow in verdicts if fast != slow]
     assert not differ, json.dumps(differ[0])[:2000]

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.wire.captures import SHIPPED as CAPTURES
-from harness.wire.captures import load_units, skip_reason
+from harness.wire.captures import capture_files, load_units
 from harness.wire.usage import Cost, Usage, estimate_cost, parse_usage, usage_from_dict
 
 K26 = {"input": 0.95, "output": 4.00, "cache_read": 0.16, "unit": "usd_per_mtok"}  # floats on purpose
@@ -29,7 +29,7 @@ def stream(name: str) -> list[dict]:
 def bodies():
     """(label, payload) for every non-request body in the real captures."""
     out = []
-    for f in sorted(p for p in CAPTURES.rglob("*") if p.is_file() and not skip_reason(p)):
+    for f in capture_files(CAPTURES):
         for u in load_units(f)[1]:
             if u.kind != "request":
                 out.append((f"{f.name}:{u.root}", u.payload))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from harness.wire.captures import SHIPPED as CAPTURES
-from harness.wire.captures import load_units, skip_reason
+from harness.wire.captures import capture_files, load_units
 from harness.wire.schemas import (
     KINDS,
     SCHEMA_DIR,
@@ -21,13 +20,9 @@ from harness.wire.schemas import (
 )
 
 
-def capture_files() -> list[Path]:
-    return sorted(p for p in CAPTURES.rglob("*") if p.is_file() and skip_reason(p) is None)
-
-
 def units_of(kind: str):
     """(file, unit) for every body of this kind in the real captures."""
-    return [(f, u) for f in capture_files() for u in load_units(f)[1] if u.kind == kind]
+    return [(f, u) for f in capture_files(CAPTURES) for u in load_units(f)[1] if u.kind == kind]
 
 
 def _one(name: str) -> dict:

@@ -71,6 +71,11 @@ def skip_reason(path: Path) -> str | None:
     return "not a capture format (documentation or other)"
 
 
+def capture_files(root: Path) -> list[Path]:
+    """The capture files below `root`, sorted (what skip_reason leaves out is not listed)."""
+    return sorted(p for p in Path(root).rglob("*") if p.is_file() and skip_reason(p) is None)
+
+
 def classify(obj: Any) -> str:
     """Decide a JSON body's kind from its shape."""
     if isinstance(obj, list):
