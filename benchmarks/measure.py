@@ -216,8 +216,8 @@ def litellm_ms(per_combo: int) -> tuple[float, int]:
 
 def node_pair(name: str, per_combo: int, spawned: int) -> tuple[float, float, int]:
     """(worker ms/case, spawn ms/case, cases): one persistent worker over the cases (after a
-    warm-up over four times as many others), then one fresh Node process per case (a new target started,
-    asked once and closed) over the first few."""
+    warm-up over four times as many others), then one fresh Node process per case (a new target
+    started, asked once and closed) over the first few."""
     target = open_target(name)
     try:
         # Every fifth case of one draw is timed, the others (of the same spread) warm the worker
