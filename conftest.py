@@ -6,5 +6,7 @@ from a bare checkout it is registered here instead — never both, which pytest 
 
 from importlib.metadata import entry_points
 
-if not any(ep.value in ("kimi_conformance.plugin", "harness.plugin") for ep in entry_points(group="pytest11")):
-    pytest_plugins = ["harness.plugin"]
+if not any(
+    ep.value in ("kimi_conformance.plugin", "harness.pytest_plugin.plugin") for ep in entry_points(group="pytest11")
+):
+    pytest_plugins = ["harness.pytest_plugin.plugin"]

@@ -152,7 +152,7 @@ def properties_ms(cases: list[dict[str, Any]], rounds: int) -> float:
     reference) on each case's reference answer, ms per case."""
     try:
         from harness import rules
-        from harness.judge import judge
+        from harness.rules.judge import judge
     except ImportError as e:
         raise Skip(f"no rule registry to time: {e}") from None
     from harness.reference import transform

@@ -12,8 +12,8 @@ import pytest
 from harness import rules
 from harness.generation.sample import examples
 from harness.generation.strategies import cases
-from harness.judge import judge
 from harness.reference import transform
+from harness.rules.judge import judge
 from harness.targets import create
 
 

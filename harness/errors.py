@@ -1,4 +1,6 @@
-"""The harness's exception types: one for bad input, one for a broken target."""
+"""The harness's exception types: bad input, a broken target, a broken cassette, a test that
+cannot run here. Layers below the pytest plugin raise these; the plugin turns `NotRun` into a
+skip and `CassetteError` into a failure without a traceback."""
 
 
 class HarnessError(Exception):
@@ -48,3 +50,9 @@ class TargetBroken(TargetError):
 class CassetteError(HarnessError):
     """A cassette file cannot be used: truncated, malformed, or from a newer format version.
     The message names the file and what is wrong, on one line."""
+
+
+class NotRun(HarnessError):
+    """This test cannot run here, and that is no verdict on the rules: no key for its provider,
+    the upstream is gone, the spend budget is used up, no cassette and none is expected. The
+    message says why (the pytest plugin reports it as skipped, with that reason)."""

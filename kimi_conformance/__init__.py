@@ -6,7 +6,7 @@ package has a name nobody else uses; the pytest plugin and the command line ente
 it checks first that `harness` is really kimi-conformance's (`shadowing_problem`), failing with one
 line instead of a confusing traceback.
 
-    from kimi_conformance import ConformanceSuite   # same object as harness.testing.ConformanceSuite
+    from kimi_conformance import ConformanceSuite   # same object as harness.pytest_plugin.suite_class.ConformanceSuite
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 DISTRIBUTION = "kimi-conformance"
-_PUBLIC = {"ConformanceSuite": "harness.testing", "CaseError": "harness.errors"}
+_PUBLIC = {"ConformanceSuite": "harness.pytest_plugin.suite_class", "CaseError": "harness.errors"}
 
 
 def shadowing_problem() -> str | None:

@@ -1,4 +1,4 @@
-"""`kimi-conformance` (console script): the guard, then harness.cli."""
+"""`kimi-conformance` (console script): the guard, then harness.cli.main."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    from harness.cli import main as harness_main
+    from harness.cli.main import main as harness_main
 
     return harness_main(argv)
 

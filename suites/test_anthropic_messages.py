@@ -5,10 +5,10 @@ Anthropic Messages request (schema) with the system prompt lifted out, every too
 the tool_use before it, max_tokens present, no forced tool choice or temperature under thinking; and it
 agrees with the reference (harness/reference/anthropic_messages.py) on the fields the surface governs.
 docs/contract.md#kimi-coding-anthropic. Rule `anthropic` (harness/rules/anthropic.py, checks in
-harness/contract/anthropic_checks.py).
+harness/rules/anthropic_checks.py).
 """
 
-from harness.suite import conformance_test
+from harness.pytest_plugin.standard_tests import conformance_test
 
 API = "anthropic-messages"  # the plugin gives this module the catalog models of this surface
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from harness.contract.divergences import Divergences
-from harness.divergence_check import replay
+from harness.divergences.model import Divergences
+from harness.engine.replay import replay
 
 
 def _entries(target_name: str):
@@ -22,7 +22,7 @@ def pytest_generate_tests(metafunc):
 
 
 def _params(config):
-    from harness.plugin import selected_targets
+    from harness.pytest_plugin.plugin import selected_targets
 
     params = []
     for name in selected_targets(config):
@@ -40,7 +40,7 @@ def test_known_divergence(request, known_divergence, catalog):
     base = target_name.split(":", 1)[0]
     if divergence_id is None:
         pytest.skip(f"no known divergences for {base}")
-    from harness.suite import open_target
+    from harness.pytest_plugin.standard_tests import open_target
 
     target = open_target(request.config, target_name)
     entry = next(d for d in _entries(target_name) if d.id == divergence_id)

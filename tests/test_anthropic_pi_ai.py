@@ -4,10 +4,10 @@ Skips with the install hint when pi-ai is not installed (python -m harness.targe
 
 import pytest
 
-from harness.contract import anthropic_agreement as agreeing
-from harness.contract import anthropic_checks as checks
 from harness.contract.case import context
 from harness.reference import transform
+from harness.rules import anthropic_agreement as agreeing
+from harness.rules import anthropic_checks as checks
 from harness.targets import NotExpressible, create
 from harness.targets.node import install as node_install
 from harness.targets.pi_ai import CAPABILITIES

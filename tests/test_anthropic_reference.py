@@ -7,11 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.catalog import builtin
-from harness.contract import anthropic_agreement as agreeing
-from harness.contract import anthropic_checks as checks
 from harness.contract.case import context
 from harness.errors import CaseError
 from harness.reference import transform
+from harness.rules import anthropic_agreement as agreeing
+from harness.rules import anthropic_checks as checks
 from harness.wire import schemas
 
 ANTHROPIC_MODELS = ["kimi/kimi-for-coding", "kimi/kimi-for-coding-highspeed", "kimi/k3", "kimi/k3-256k"]

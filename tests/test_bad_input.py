@@ -18,7 +18,7 @@ from tests.child import run as run_child
 REPO = Path(__file__).resolve().parents[1]
 CASSETTE = REPO / "cassettes/moonshot/kimi-k2.6/plain.yaml"
 STREAM_CASSETTE = REPO / "cassettes/moonshot/kimi-k2.6/stream-usage.yaml"
-CLI = [sys.executable, "-m", "harness.cli"]
+CLI = [sys.executable, "-m", "harness.cli.main"]
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 WIRE = [*PYTEST, "suites/wire", "--model", "moonshot/kimi-k2.6"]
 

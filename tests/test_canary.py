@@ -50,8 +50,8 @@ def test_no_canary_in_any_file_a_run_writes(tmp_path, parallel):
         "PYTHONPATH": str(ROOT),
     }
     spec = f"command:{sys.executable} {FIXTURE} leak --api-key {IN_SPEC}"
-    installed = any(ep.value == "harness.plugin" for ep in entry_points(group="pytest11"))
-    plugin = () if installed else ("-p", "harness.plugin")
+    installed = any(ep.value == "harness.pytest_plugin.plugin" for ep in entry_points(group="pytest11"))
+    plugin = () if installed else ("-p", "harness.pytest_plugin.plugin")
     pytest_run = run_child(
         [
             sys.executable,
@@ -94,7 +94,7 @@ def test_no_canary_in_any_file_a_run_writes(tmp_path, parallel):
     assert pytest_run.returncode == 1, terminal[-3000:]  # the leaking target fails, the reference passes
     assert "1 passed" not in terminal or "failed" in terminal
     matrix_run = run_child(
-        [sys.executable, "-m", "harness.cli", "matrix", "out/results", "--markdown", "out/matrix.md"],
+        [sys.executable, "-m", "harness.cli.main", "matrix", "out/results", "--markdown", "out/matrix.md"],
         cwd=work,
         env=env,
         capture_output=True,

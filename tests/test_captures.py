@@ -10,14 +10,14 @@ from pathlib import Path
 
 import yaml
 
-from harness.cli_wire import validate_captures_main
-from harness.wire.captures import SHIPPED as CAPTURES
-from harness.wire.captures import (
+from harness.cassettes.captures import SHIPPED as CAPTURES
+from harness.cassettes.captures import (
     load_units,
     parse_sse_lines,
     validate_file,
     validate_path,
 )
+from harness.cli.wire import validate_captures_main
 
 
 def cap(name: str) -> Path:

@@ -12,12 +12,14 @@ import httpx
 import pytest
 import yaml
 
-from harness.cassettes import provenance, scenarios, scrub
+from harness.cassettes import provenance
 from harness.cassettes._vcr import CassetteSession, StaleCassette
 from harness.cassettes.files import atomic_write
 from harness.catalog import builtin
 from harness.emulator import Emulator
-from harness.live import WireClient
+from harness.online.client import WireClient
+from harness.scenarios import definitions as scenarios
+from harness.util import scrub
 from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
@@ -248,10 +250,10 @@ def test_provenance_classification_is_by_observation():
 
 
 def test_recording_against_emulator_with_live_flag_says_emulator(tmp_path, emulator, monkeypatch):
-    from harness.cassettes.runner import run_scenario
-    from harness.cassettes.session import WireSession
     from harness.cassettes.settings import WireSettings
-    from harness.live_budget import Budget
+    from harness.online.budget import Budget
+    from harness.scenarios.chat import run_scenario
+    from harness.scenarios.session import WireSession
 
     monkeypatch.setenv("MOONSHOT_API_KEY", "sk-fake-live-key-000000")
     settings = WireSettings(
@@ -301,7 +303,7 @@ def test_kimi_cassettes_point_at_the_kimi_coding_endpoint():
 
 
 def test_committed_cassettes_are_clean_small_and_valid():
-    from harness.wire.captures import validate_path
+    from harness.cassettes.captures import validate_path
 
     files = sorted(CASSETTES.rglob("*.yaml"))
     assert files

@@ -1,5 +1,5 @@
 """A failing run stays fast: failures of one cause are shrunk once, and the other models replay
-that minimal case instead of searching and shrinking again (harness/engine.py).
+that minimal case instead of searching and shrinking again (harness/engine/conformance.py).
 
 Measured as work, not time (a timed test would be flaky): the target calls of a run against a
 target with three bugs must stay under twice those of a passing run of the same suites.

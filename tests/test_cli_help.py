@@ -7,7 +7,7 @@ import argparse
 import subprocess
 import sys
 
-from harness.cli import build_parser
+from harness.cli.main import build_parser
 
 
 def _parsers(parser: argparse.ArgumentParser, path=("kimi-conformance",)):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
+from harness.cli.endpoints import EMULATOR_KEYS
+from harness.cli.main import main
 from harness.emulator import Emulator
-from harness.online import EMULATOR_KEYS
 from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,7 +99,7 @@ def test_websearch_live_key_from_the_config_wins(no_keys, tmp_path, monkeypatch,
 
 
 def test_web_search_precedence():
-    from harness.websearch import live_endpoint, live_key
+    from harness.online.websearch import live_endpoint, live_key
 
     assert live_endpoint({"baseUrl": "https://x.test/v1/"}, "https://api.moonshot.cn/v1") == "https://x.test/v1"
     assert live_endpoint({}, "https://api.moonshot.cn/v1/") == "https://api.moonshot.cn/v1"
@@ -112,7 +112,7 @@ def test_web_search_precedence():
 
 
 def test_smoke_reports_a_wrong_answer(no_keys, capsys, monkeypatch):
-    from harness import cli_smoke
+    from harness.cli import smoke as cli_smoke
 
     monkeypatch.setattr(cli_smoke, "SMOKE_PROMPT", "Reply exactly: SOMETHING_ELSE")
     assert main(["smoke", "--model", "moonshot/kimi-k2.6"]) == 1
@@ -124,7 +124,7 @@ def test_smoke_against_a_running_emulator():
     KIMI_LIVE_OK per provider (moonshot -> kimi-k2.6, kimi -> kimi-for-coding)."""
     env = {k: v for k, v in os.environ.items() if k not in KEY_VARS}
     server = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "emulator", "serve", "--port", "0"],
+        [sys.executable, "-m", "harness.cli.main", "emulator", "serve", "--port", "0"],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -134,7 +134,7 @@ def test_smoke_against_a_running_emulator():
         base = server.stdout.readline().strip()
         assert base.startswith("http://127.0.0.1:") and base.endswith("/v1")
         r = run_child(
-            [sys.executable, "-m", "harness.cli", "smoke", "--upstream", base],
+            [sys.executable, "-m", "harness.cli.main", "smoke", "--upstream", base],
             check=False,
             cwd=REPO,
             env=env,

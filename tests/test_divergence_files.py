@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from harness.contract.case import context
-from harness.contract.divergences import DIR, all_files, load_file
+from harness.divergences.model import DIR, all_files, load_file
 from harness.rules import all_rules
 from harness.rules.t6b_extra_body import INNER
 
@@ -29,14 +29,14 @@ def registry_checks() -> set[str]:
     """Every check id the rules and the judge can produce: the literals they yield, plus the
     agreement check of every rule that compares with the reference."""
     found: set[str] = set()
-    for path in [*(ROOT / "harness" / "rules").glob("*.py"), ROOT / "harness" / "judge.py"]:
+    for path in [*(ROOT / "harness" / "rules").glob("*.py"), ROOT / "harness" / "rules" / "judge.py"]:
         found |= set(_CHECK_LITERAL.findall(path.read_text(encoding="utf-8")))
-    anthropic = (ROOT / "harness" / "contract" / "anthropic_checks.py").read_text(encoding="utf-8")
+    anthropic = (ROOT / "harness" / "rules" / "anthropic_checks.py").read_text(encoding="utf-8")
     found |= {f"anthropic.{name}" for name in _ANTHROPIC_CHECK.findall(anthropic)}
     found |= {f"{r.id}.agreement" for r in all_rules() if r.project is not None or r.agree is not None}
     # T10's checks live in the web-search modules and name themselves through `violation("<name>", ...)`.
     for name in ("websearch_checks.py", "websearch_history.py"):
-        text = (ROOT / "harness" / "contract" / name).read_text(encoding="utf-8")
+        text = (ROOT / "harness" / "rules" / name).read_text(encoding="utf-8")
         found |= {f"T10.{c}" for c in _T10_CHECK.findall(text)}
     return found
 
@@ -114,7 +114,7 @@ def test_shared_entries_name_their_targets():
 
 def test_when_on_model_matches_any_spelling_of_it():
     """Generation draws the spellings users write ("Kimi K2.6"): a `when` on `model` is about the model."""
-    from harness.contract.divergences import holds
+    from harness.divergences.model import holds
 
     cond = {"path": "model", "op": "matches", "value": r"kimi-k2\.6$"}
     assert holds(cond, {"model": "Kimi K2.6"}) and holds(cond, {"model": "moonshot/kimi-k2.6"})
@@ -123,7 +123,7 @@ def test_when_on_model_matches_any_spelling_of_it():
 
 def test_when_unset_holds_for_absent_and_null_but_not_for_a_value():
     """Targets read a null level like no level: `unset` spares an entry per spelling; `absent` stays strict."""
-    from harness.contract.divergences import holds
+    from harness.divergences.model import holds
 
     unset = {"path": "params.thinking", "op": "unset"}
     assert holds(unset, {}) and holds(unset, {"params": {}}) and holds(unset, {"params": {"thinking": None}})

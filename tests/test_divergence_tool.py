@@ -9,10 +9,10 @@ import json
 import pytest
 import yaml
 
-from harness.cli import main
-from harness.contract.divergences import Divergences, load_file
-from harness.divergence_check import violations
-from harness.divergence_tool import FailureFileError, drafts, load_cases, write_cases
+from harness.cli.divergence import FailureFileError, drafts, load_cases, write_cases
+from harness.cli.main import main
+from harness.divergences.model import Divergences, load_file
+from harness.engine.replay import violations
 from harness.rules import transform_rules
 from harness.targets import create
 

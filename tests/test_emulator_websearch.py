@@ -8,10 +8,10 @@ import json
 import httpx
 import pytest
 
-from harness.contract.websearch_checks import round_trip_violations
 from harness.emulator import Emulator
 from harness.emulator import websearch as ews
 from harness.reference import transform
+from harness.rules.websearch_checks import round_trip_violations
 
 KEY = "sk-test-key"
 TOOL = {"type": "builtin_function", "function": {"name": "$web_search"}}

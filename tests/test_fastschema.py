@@ -1,4 +1,4 @@
-"""The compiled case check (harness.fastschema) gives jsonschema's verdict: on drawn cases, on the
+"""The compiled case check (harness.util.fastschema) gives jsonschema's verdict: on drawn cases, on the
 bad cases every target must reject, and on a few thousand broken copies of drawn cases (a node
 removed, retyped or renamed); and a schema whose keywords mean something else in draft 7 gets no
 fast path."""
@@ -13,9 +13,9 @@ import pytest
 
 from harness.contract.case import SCHEMA_PATH, _is_valid, _validator, validate_case
 from harness.errors import CaseError
-from harness.fastschema import compile_check
 from harness.generation.sample import examples
 from harness.generation.strategies import ALL_FEATURES, cases
+from harness.util.fastschema import compile_check
 from harness.wire.schemas import KINDS
 
 BAD = json.loads((Path(SCHEMA_PATH).parent / "bad_cases.json").read_text())["cases"]
@@ -99,8 +99,8 @@ def test_keywords_that_differ_in_draft_7_get_no_fast_path(schema):
 # ---- the wire schemas' fast path (harness/wire/schemas.py) --------------------------------------
 def _wire_bodies() -> list[tuple[str, object]]:
     """(kind, body): every body of the real captures and of the committed cassettes."""
+    from harness.cassettes.captures import SHIPPED, capture_files, load_units
     from harness.cassettes.files import read_cassette
-    from harness.wire.captures import SHIPPED, capture_files, load_units
 
     out: list[tuple[str, object]] = []
     for f in capture_files(SHIPPED):

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from harness.emulator import Emulator, faults
-from harness.live import UpstreamBroken, WireClient
-from harness.live_retry import RetryPolicy
+from harness.online.client import UpstreamBroken, WireClient
+from harness.online.retry import RetryPolicy
 from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
@@ -210,7 +210,7 @@ def test_ids_come_from_the_request_not_the_arrival_order():
 # ------------------------------------------------------------------------------- from the CLI and pytest
 def test_cli_serves_with_a_fault_plan():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "emulator", "serve", "--faults", "503:1", "--seed", "3"],
+        [sys.executable, "-m", "harness.cli.main", "emulator", "serve", "--faults", "503:1", "--seed", "3"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -229,7 +229,7 @@ def test_cli_serves_with_a_fault_plan():
 
 def test_cli_bad_fault_plan_is_one_line():
     r = run_child(
-        [sys.executable, "-m", "harness.cli", "emulator", "serve", "--faults", "429:2"],
+        [sys.executable, "-m", "harness.cli.main", "emulator", "serve", "--faults", "429:2"],
         cwd=REPO,
         capture_output=True,
         text=True,

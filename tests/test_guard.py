@@ -20,7 +20,7 @@ def _shadowed_env(tmp_path):
 
 def test_our_harness_is_recognised():
     assert kimi_conformance.shadowing_problem() is None
-    from harness.testing import ConformanceSuite
+    from harness.pytest_plugin.suite_class import ConformanceSuite
 
     assert kimi_conformance.ConformanceSuite is ConformanceSuite
 

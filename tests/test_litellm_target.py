@@ -18,8 +18,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before litellm 
 if importlib.util.find_spec("litellm") is None:
     pytest.skip("litellm is not installed (tox -e litellm)", allow_module_level=True)
 
-from harness.contract.divergences import Divergences
-from harness.divergence_check import replay
+from harness.divergences.model import Divergences
+from harness.engine.replay import replay
 from harness.targets import NotExpressible, create
 
 HI = {"role": "user", "content": "hi"}

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.cassettes import anthropic_wire, provenance, scenarios
+from harness.cassettes import provenance
 from harness.emulator import Emulator
-from harness.live import WireClient
-from harness.live_budget import Budget, BudgetExceeded, worst_case_cost
-from harness.live_keys import find_key, missing_key_reason
-from harness.live_retry import RetryPolicy
+from harness.online.budget import Budget, BudgetExceeded, worst_case_cost
+from harness.online.client import WireClient
+from harness.online.keys import find_key, missing_key_reason
+from harness.online.retry import RetryPolicy
+from harness.scenarios import anthropic as anthropic_wire
+from harness.scenarios import definitions as scenarios
 from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.cli import main as cli_main
+from harness.cli.main import main as cli_main
 from harness.reporting import matrix
 from tests.child import run as run_child
 
@@ -185,7 +185,7 @@ def test_a_suite_run_writes_one_results_file_per_column(tmp_path):
 
 
 def test_the_matrix_lists_every_divergence_entry_of_its_targets_with_evidence(tmp_path):
-    from harness.contract.divergences import Divergences
+    from harness.divergences.model import Divergences
     from harness.reporting.matrix_page import markdown_to_html
 
     md = matrix.load([sample(tmp_path)]).render_markdown()

@@ -75,8 +75,8 @@ def test_there_are_enough_mutants():
 def _judged(name: str) -> list[dict]:
     """Violations of the mutant's own rule over the fixed corpus (stops at the first catch)."""
     from harness.errors import CaseError
-    from harness.judge import judge
     from harness.reference import transform as reference
+    from harness.rules.judge import judge
     from tests import mutants
     from tests.mutation_corpus import fixed_cases
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import network
 from harness.emulator import Emulator
+from harness.online import network
 from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]

@@ -21,8 +21,10 @@ def run(pytester, *args):
     """Run pytest inside the sandbox the way an installed plugin would be loaded."""
     from importlib.metadata import entry_points
 
-    installed = any(ep.value in ("kimi_conformance.plugin", "harness.plugin") for ep in entry_points(group="pytest11"))
-    extra = () if installed else ("-p", "harness.plugin")
+    installed = any(
+        ep.value in ("kimi_conformance.plugin", "harness.pytest_plugin.plugin") for ep in entry_points(group="pytest11")
+    )
+    extra = () if installed else ("-p", "harness.pytest_plugin.plugin")
     # importlib mode: the outer run may have imported suites/ modules under the same names.
     return pytester.runpytest(
         *args, *extra, "-p", "no:cacheprovider", "--hypothesis-profile=mutation", "--import-mode=importlib"
@@ -73,7 +75,7 @@ def test_results_are_per_target_model_and_rule(suites, tmp_path):
 
 SUBCLASS = """
 import pytest
-from harness.testing import ConformanceSuite
+from harness.pytest_plugin.suite_class import ConformanceSuite
 
 class TestMine(ConformanceSuite):
     target = "python:tests.mutants:t3_keep_everywhere"
@@ -92,7 +94,7 @@ def test_base_class_suite_in_another_project(pytester):
     result = run(pytester, "-q")
     # every rule of the registry: one test per transformation rule and for T9 (one model), one per bad case
     from harness import rules
-    from harness.suite import BAD_CASES
+    from harness.pytest_plugin.standard_tests import BAD_CASES
 
     bad = len(json.loads(BAD_CASES.read_text())["cases"])
     # a rule of another surface (anthropic: Kimi Coding's Messages models) has none of the suite's models
@@ -127,7 +129,7 @@ def test_base_class_strict_xfail_fails_when_fixed(pytester):
 def test_base_class_refuses_any_other_override(override):
     """Only known_failure(<its own rule>) may replace a standard test: not None, not a copy, not a
     hand-made xfail, not another rule's known failure."""
-    from harness.testing import ConformanceSuite
+    from harness.pytest_plugin.suite_class import ConformanceSuite
 
     with pytest.raises(TypeError, match="overrides a standard conformance test"):
         type("TestMine", (ConformanceSuite,), {"test_t3_thinking_keep": eval(override)})
@@ -137,7 +139,7 @@ def test_base_class_cannot_silently_drop_a_test(pytester):
     pytester.syspathinsert(ROOT)
     pytester.makepyfile(
         test_mine="""
-from harness.testing import ConformanceSuite
+from harness.pytest_plugin.suite_class import ConformanceSuite
 
 class TestMine(ConformanceSuite):
     def test_t3_thinking_keep(self):

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from harness.cassettes import provenance, real
+from harness.cassettes.captures import SHIPPED
 from harness.emulator import Emulator
-from harness.wire import real_checks
-from harness.wire.captures import SHIPPED
+from harness.scenarios import real_checks
 from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]

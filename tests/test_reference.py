@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from harness import rules
 from harness.errors import CaseError
 from harness.generation.strategies import cases
-from harness.judge import judge
 from harness.reference import transform
+from harness.rules.judge import judge
 
 USER = [{"role": "user", "content": "hi"}]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.contract.divergences import Divergences
+from harness.divergences.model import Divergences
 from harness.emulator.rules import BODY_CHECKS, body_rules, check_body, lookup_model
 from harness.reference import transform
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.reporting import allure as rep
+from harness.pytest_plugin import allure as rep
 from harness.reporting import categories
 from harness.reporting.history import allure3_history_id, mark_regressions
 from harness.reporting.matrix_page import markdown_to_html

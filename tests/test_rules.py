@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from harness import rules
-from harness.rules._cli import table
-from harness.testing import STANDARD_TESTS
+from harness.cli.rules import table
+from harness.pytest_plugin.suite_class import STANDARD_TESTS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,10 +12,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from harness.cassettes.scrub import scrub_obj
-from harness.cli import main as cli_main
+from harness.cli.main import main as cli_main
 from harness.reporting import history, runs, summary
 from harness.reporting.results import Record, ResultsWriter
+from harness.util.scrub import scrub_obj
 
 pytest_plugins = ["pytester"]
 CANARY = "sk-canarySUMMARY0123456789abcdef"

@@ -1,5 +1,5 @@
 """A run ends fast when a target is gone, and a target that answers out of turn fails every test
-it touches (harness.targets.session, the target protocol's id pairing)."""
+it touches (harness.pytest_plugin.targets, the target protocol's id pairing)."""
 
 import json
 import shutil

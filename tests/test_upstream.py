@@ -1,5 +1,5 @@
 """An upstream that is gone ends the online wire run fast; every wait on it is bounded and names
-the URL (harness.upstream)."""
+the URL (harness.online.guard)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.live import WireClient
-from harness.upstream import UpstreamHealth
+from harness.online.client import WireClient
+from harness.online.guard import UpstreamHealth
 from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.wire.captures import SHIPPED as CAPTURES
-from harness.wire.captures import capture_files, load_units
+from harness.cassettes.captures import SHIPPED as CAPTURES
+from harness.cassettes.captures import capture_files, load_units
 from harness.wire.usage import Cost, Usage, estimate_cost, parse_usage, usage_from_dict
 
 K26 = {"input": 0.95, "output": 4.00, "cache_read": 0.16, "unit": "usd_per_mtok"}  # floats on purpose

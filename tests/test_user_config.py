@@ -125,10 +125,10 @@ def run(*args, env_extra=None):
 
 
 def test_cli_reads_the_config_and_fails_in_one_line():
-    ok = run("-m", "harness.cli", "resolve", "k2", "--config", str(NIX), env_extra={"KIMI_API_KEY": CANARY})
+    ok = run("-m", "harness.cli.main", "resolve", "k2", "--config", str(NIX), env_extra={"KIMI_API_KEY": CANARY})
     assert ok.returncode == 0 and "k2 -> kimi/kimi-k2p5" in ok.stdout
     assert "per 1K" in ok.stderr and CANARY not in ok.stdout + ok.stderr
-    bad = run("-m", "harness.cli", "catalog", "--config", str(NIX))
+    bad = run("-m", "harness.cli.main", "catalog", "--config", str(NIX))
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().splitlines() == [
         f"kimi-conformance catalog: {NIX}: ${{KIMI_API_KEY}} at $.models.providers.kimi.apiKey is not set in the environment"

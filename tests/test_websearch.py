@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from harness.catalog import builtin
 from harness.contract.case import context
 from harness.contract.intended import intended_body
-from harness.contract.websearch_checks import check_t10, round_trip_violations, web_search_models
 from harness.generation.websearch import WEB_SEARCH_TOOL, search_arguments, web_search_cases
 from harness.reference import transform
+from harness.rules.websearch_checks import check_t10, round_trip_violations, web_search_models
 from harness.wire.websearch_cost import WebSearchPricing, search_tokens, web_search_cost
 
 ARGS = search_arguments("abc123", 8933)
@@ -201,8 +201,8 @@ def test_cases_for_a_catalog_model():
 
 def test_registry_shape():
     """The lead's registry calls checks with a harness.rules Check and agrees on `project`."""
-    from harness.contract.websearch_checks import project, registry_check
     from harness.rules import Check
+    from harness.rules.websearch_checks import project, registry_check
 
     case = round_trip_case()
     ctx = context(case)

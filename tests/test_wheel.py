@@ -51,11 +51,11 @@ import json, pathlib, harness
 root = pathlib.Path(harness.__file__).parent
 need = ["catalog/catalog.json", "catalog/catalog.schema.json", "wire/schemas/response.schema.json",
         "emulator/models.json", "emulator/rules.json", "contract/case.schema.json", "contract/bad_cases.json",
-        "cassettes/scenarios.json", "cassettes/real_cassettes.yaml", "reporting/allure3/package-lock.json",
+        "scenarios/scenarios.json", "cassettes/real_cassettes.yaml", "reporting/allure3/package-lock.json",
         "targets/node/openclaw/worker.mjs", "targets/node/openclaw/package-lock.json",
-        "targets/node/pi-ai/package-lock.json", "wire/real_captures/moonpalace/PROVENANCE.md"]
+        "targets/node/pi-ai/package-lock.json", "cassettes/real_captures/moonpalace/PROVENANCE.md"]
 divergences = sorted(p.name for p in (root / "divergences").iterdir() if p.suffix in (".json", ".yaml", ".yml"))
-captures = [p for p in (root / "wire" / "real_captures").rglob("*") if p.is_file()]
+captures = [p for p in (root / "cassettes" / "real_captures").rglob("*") if p.is_file()]
 print(json.dumps({"file": harness.__file__, "missing": [n for n in need if not (root / n).is_file()],
                   "divergences": divergences, "captures": len(captures)}))
 """

@@ -8,8 +8,8 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from harness.wire.captures import SHIPPED as CAPTURES
-from harness.wire.captures import capture_files, load_units
+from harness.cassettes.captures import SHIPPED as CAPTURES
+from harness.cassettes.captures import capture_files, load_units
 from harness.wire.schemas import (
     KINDS,
     SCHEMA_DIR,

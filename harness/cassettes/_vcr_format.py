@@ -11,11 +11,10 @@ from typing import Any
 import yaml
 from vcr.persisters.filesystem import CassetteNotFoundError
 
-from harness import yamlio
-from harness.cassettes import scrub
 from harness.cassettes.files import atomic_write, read_cassette, same_recording
 from harness.cassettes.files import header_value as _header
 from harness.errors import CassetteError
+from harness.util import scrub, yamlio
 
 
 # ------------------------------------------------------------------------------- YAML format

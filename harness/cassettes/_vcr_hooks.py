@@ -12,9 +12,9 @@ from typing import Any
 
 from vcr.stubs import httpx_stubs
 
-from harness.cassettes import scrub
 from harness.cassettes._vcr_format import _as_text
 from harness.cassettes.provenance import has_emulator_marker
+from harness.util import scrub
 
 
 # ------------------------------------------------------------------------------- matching

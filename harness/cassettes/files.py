@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from harness import yamlio
 from harness.errors import CassetteError
+from harness.util import yamlio
 
 FORMAT_VERSION = 1  # the `version:` this harness writes and the newest it reads
 TMP_GLOB = ".*.tmp"  # atomic_write's temporary files

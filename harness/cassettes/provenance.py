@@ -11,27 +11,16 @@ emulator marker on any recorded response (only the real API may say live: docs/c
 from __future__ import annotations
 
 import datetime as _dt
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.util.net import is_loopback_host
+
 EMULATOR_SERVER_PREFIX = "kimi-emulator"
 KINDS = ("emulator", "live", "upstream", "real")
 _EXTRA = ("capture", "origin", "request")  # real cassettes only: omitted when empty
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def has_emulator_marker(headers: Mapping[str, Any]) -> bool:
@@ -61,7 +50,7 @@ class Provenance:
     harness: str = ""
     endpoint: str = ""  # the canonical base URL the cassette's requests are stored under
     upstream_host: str = ""  # where the requests really went (loopback for the emulator)
-    capture: str = ""  # real: the capture file, relative to harness/wire/real_captures
+    capture: str = ""  # real: the capture file, relative to harness/cassettes/real_captures
     origin: str = ""  # real: repository@commit the capture was taken from
     request: str = ""  # real: `captured` or `reconstructed` (the capture holds only the answer)
 
@@ -108,7 +97,7 @@ def read(path) -> Provenance | None:
 
     import yaml
 
-    from harness import yamlio
+    from harness.util import yamlio
 
     path = Path(path)
     if not path.is_file():

@@ -6,7 +6,7 @@ checks its replay must pass and how the emulator is compared with it. `build` tu
 the cassette format of `_vcr.py` with `provenance: {source: real, capture, origin, request}`;
 `python -m harness.cassettes.real` (re)writes `cassettes/real/<source>/<id>.yaml`, `--check` only
 says whether they are up to date. `replay` sends the cassette's requests through `WireClient` with
-the network blocked and returns every exchange for the checks (harness/wire/real_checks.py).
+the network blocked and returns every exchange for the checks (harness/scenarios/real_checks.py).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness import yamlio
-from harness.wire.captures import SHIPPED
+from harness.cassettes.captures import SHIPPED
+from harness.util import yamlio
 
 SPEC = Path(__file__).with_name("real_cassettes.yaml")
 REAL_DIR = "real"  # cassettes/real/<source>/<id>.yaml
@@ -193,16 +193,16 @@ def write_all(cassette_dir: Path, *, check: bool = False) -> list[Path]:
 class Exchange:
     request: dict[str, Any]
     url: str
-    response: Any  # harness.live.WireResponse
+    response: Any  # harness.online.client.WireResponse
 
 
 def replay(e: dict[str, Any], cassette_dir: Path) -> list[Exchange]:
     """Send the cassette's requests, in order, and get its answers back (network blocked; every
     recorded interaction must be played)."""
-    from harness import network
     from harness.cassettes._vcr import CassetteSession
-    from harness.cassettes.session import REPLAY_KEY
-    from harness.live import WireClient
+    from harness.cassettes.settings import REPLAY_KEY
+    from harness.online import network
+    from harness.online.client import WireClient
 
     path = cassette_path(cassette_dir, e)
     if not path.is_file():

@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         "no:cacheprovider",
         f"--ignore={REPO / 'suites' / 'wire' / 'test_smoke.py'}",
         "-p",
-        "harness.cassettes.record_log",
+        "harness.pytest_plugin.record_log",
         "--kimi-record-mode=rewrite",
         f"--cassette-dir={root}",
         *extra,

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.live_budget import Budget
-from harness.live_retry import RetryPolicy
-from harness.upstream import UpstreamHealth
+from harness.online.budget import Budget
+from harness.online.guard import UpstreamHealth
+from harness.online.retry import RetryPolicy
+
+REPLAY_KEY = "sk-kimi-conformance-replay"  # never sent anywhere: replayed requests are not matched on headers
 
 
 @dataclass
@@ -25,7 +27,7 @@ class WireSettings:
     budget: Budget | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # online runs: transport errors name the URL, requests have a total deadline, a gone upstream
-    # ends the remaining wire sessions at once (harness.upstream)
+    # ends the remaining wire sessions at once (harness.online.guard)
     upstream_health: UpstreamHealth = field(default_factory=UpstreamHealth)
 
     @property

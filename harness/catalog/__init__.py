@@ -5,6 +5,8 @@ ref, a provider alias prefix, a bare model id — into one canonical `Model`.
 
 The objects live in `model`, validation in `validation`, loading and merging in `loading`;
 this package exports them under their old names.
+
+May import: `harness.errors`, `util`.
 """
 
 from __future__ import annotations

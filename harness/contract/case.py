@@ -41,7 +41,7 @@ def _validator():
 
 @cache
 def _is_valid():
-    from harness.fastschema import compile_check
+    from harness.util.fastschema import compile_check
 
     case_schema, catalog_schema = _schemas()
     return compile_check(case_schema, [catalog_schema])
@@ -100,7 +100,7 @@ def plain_copy(value: Any) -> Any:
 
 
 def _check(case: dict) -> None:
-    if _is_valid()(case):  # the compiled yes/no; jsonschema only for the message (harness.fastschema)
+    if _is_valid()(case):  # the compiled yes/no; jsonschema only for the message (harness.util.fastschema)
         return
     errors = sorted(_validator().iter_errors(case), key=lambda e: (len(e.path), list(map(str, e.path))))
     if errors:

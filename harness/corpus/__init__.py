@@ -3,6 +3,9 @@
 `harness/corpus/<rule>.yaml` holds the edge cases deep searches found (each with why it is
 there); every known divergence's minimal case joins the corpus of the rules it names. A CI run
 with the derandomized profile therefore still meets everything a deep random search once met.
+
+May import: `harness.errors`, `util`, `catalog`, `contract`, `wire`, `generation`, `rules`,
+`reference`, `divergences`.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ def corpus(rule: str) -> tuple[tuple[str, str], ...]:
     """(why, case as canonical JSON) for `rule`: its corpus file, then divergence minimal cases."""
     import yaml
 
-    from harness import yamlio
+    from harness.util import yamlio
 
     found: list[tuple[str, str]] = []
     path = DIR / f"{rule}.yaml"
@@ -38,7 +41,7 @@ def corpus(rule: str) -> tuple[tuple[str, str], ...]:
         except (yaml.YAMLError, KeyError, TypeError) as e:
             raise CorpusError(f"{path}: malformed corpus file ({type(e).__name__}: {e})") from None
         found += [(f"corpus: {why.strip()}", json.dumps(case, sort_keys=True)) for why, case in items]
-    from harness.contract.divergences import _load_all
+    from harness.divergences.model import _load_all
 
     for d in _load_all():
         if rule in d.rules:

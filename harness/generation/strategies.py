@@ -21,6 +21,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.contract.case import LEVELS
+from harness.contract.features import ALL_FEATURES
 from harness.generation.choices import INTEGER_BYTES, Choices, raw
 from harness.generation.configured import (
     EXTRA_BODY_BYTES,
@@ -37,7 +38,6 @@ from harness.generation.configured import (
     thinking_object,
 )
 from harness.generation.history import HISTORY_BYTES, function_tool, history
-from harness.targets.base import ALL_FEATURES
 
 __all__ = ["NATIVE_HOSTS", "OTHER_HOSTS", "TOOL_CHOICES", "cases"]
 

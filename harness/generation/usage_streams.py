@@ -1,5 +1,5 @@
 """Hypothesis strategies for streamed responses carrying usage in every shape the real API
-has used (harness/wire/real_captures): choice-level usage on the finish chunk, a trailing
+has used (harness/cassettes/real_captures): choice-level usage on the finish chunk, a trailing
 `{"choices": [], "usage"}` chunk, both, top-level `cached_tokens`, `prompt_tokens_details`,
 reasoning token details, and no usage at all."""
 

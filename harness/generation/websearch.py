@@ -18,9 +18,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.contract.case import LEVELS
+from harness.contract.features import ALL_FEATURES
 from harness.generation.choices import INTEGER_BYTES, Choices, raw
 from harness.generation.history import function_tool
-from harness.targets.base import ALL_FEATURES
 
 WEB_SEARCH_TOOL = {"type": "builtin_function", "function": {"name": "$web_search"}}
 QUERIES = ("kimi k2.6 release notes", "weather in Paris today", "月之暗面 最新消息", "", 'who won? "quotes" & {braces}')

@@ -3,6 +3,8 @@
 A pure function. One module per rule, each citing its source; the order below is the order
 the rules run, all of them on the final body (extra body included, T6b). A model reached through
 Anthropic Messages (Kimi Coding, catalog `api`) is transformed by `anthropic_messages` instead.
+
+May import: `harness.errors`, `util`, `catalog`, `contract`, `wire`, `generation`, `rules`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
-"""Reporting: per-test results (for the conformance matrix) and Allure labels/attachments.
+"""What a run leaves behind, pytest-free: per-test results files and their reading (`results`,
+`runs`), the conformance matrix (Markdown and HTML), the end-of-run summary and the comparison
+of two runs, the history of runs, and the offline HTML report (Allure 3, `build`), with its
+browser check and screenshots. The pytest plugin feeds it; nothing below it imports it.
 
-Depends on everything below it and nothing depends on it; allure is imported only when an
-Allure run is active.
+May import: `harness.errors`, `util`, `catalog`, `contract`, `wire`, `generation`, `rules`,
+`reference`, `divergences`, `corpus`, `targets`, `engine`, `online`, `emulator`, `cassettes`,
+`scenarios`.
 """

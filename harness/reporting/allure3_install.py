@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.fsutil import replace_dir
+from harness.util.fs import replace_dir
 
 HERE = Path(__file__).resolve().parent
 ALLURE3_SRC = HERE / "allure3"

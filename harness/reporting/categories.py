@@ -36,7 +36,7 @@ REGRESSIONS = "Regressions (passed in the previous run, fail now)"
 KNOWN_DIVERGENCES = "Known divergences (met, expected)"
 UPSTREAM_ERRORS = "Upstream errors"
 INFRA = "Infrastructure (network, timeouts, keys, installs)"
-# A response cut short or stalled (harness.live.UpstreamBroken): the test is skipped, not failed.
+# A response cut short or stalled (harness.online.client.UpstreamBroken): the test is skipped, not failed.
 BROKEN_UPSTREAM = "Broken upstream (response cut short or stalled; not run)"
 BROKEN_UPSTREAM_MESSAGE = r"broken upstream"
 

@@ -31,7 +31,7 @@ def _when(conds: Iterable[dict[str, Any]]) -> str:
 def render(targets: Iterable[str], met: Mapping[str, Counter] | None = None) -> str:
     """Markdown: one table per target (of those given) that has entries, shared entries included;
     `met`: per target, how many cells of the run passed through each entry."""
-    from harness.contract.divergences import Divergences
+    from harness.divergences.model import Divergences
 
     met = met or {}
     out = [

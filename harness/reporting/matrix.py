@@ -277,7 +277,7 @@ def main(inputs: list[str], markdown: str | None = None, stream=None) -> int:
     if not matrix.cells:
         print(f"error: no conformance results in {', '.join(map(str, inputs))}", file=sys.stderr)
         return 2
-    from harness.cassettes.scrub import scrub_text
+    from harness.util.scrub import scrub_text
 
     # Results files written before scrubbing (or by hand) may still name a key: never print it.
     print(scrub_text(matrix.render_terminal()), file=stream)

@@ -1,7 +1,7 @@
 """The report's one scrubber: API keys and credential header values out of every attachment,
 results file and page (allure attachments, offline results, the matrix page, summaries).
 
-Built on harness.cassettes.scrub; `harness.reporting.build` sweeps the results again with it and
+Built on harness.util.scrub; `harness.reporting.build` sweeps the results again with it and
 refuses to build if a key survived.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from harness.cassettes.scrub import SECRET_RE, scrub_text
+from harness.util.scrub import SECRET_RE, scrub_text
 
 REDACTED = "<redacted>"
 # The report's own key pattern (a superset of the cassette scrubber's, which wants a key

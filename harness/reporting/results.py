@@ -27,9 +27,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.cassettes.scrub import scrub_obj, scrub_text
 from harness.reporting import runs
 from harness.reporting.matrix import column_for
+from harness.util.scrub import scrub_obj, scrub_text
 
 
 @dataclass

@@ -227,33 +227,6 @@ def append_step_summary(s: Summary, environ: dict[str, str] | None = None) -> bo
     return True
 
 
-def terminal_summary(config, terminalreporter) -> None:
-    """pytest_terminal_summary: this session's results against the previous run of its targets."""
-    from harness import parallel
-    from harness.pytest_state import RESULTS
-    from harness.reporting import runs
-
-    writer = config.stash.get(RESULTS, None)
-    if writer is None or parallel.is_worker(config) or not any(r.rule for r in writer.records.values()):
-        return
-    try:
-        current = runs.from_files([("session", d) for d in writer.payloads(getattr(writer, "meta", {})).values()])
-        previous = runs.load(writer.previous) if writer.previous else None
-    except (OSError, ValueError) as e:
-        terminalreporter.write_line(f"kimi-conformance summary: {e}")
-        return
-    s = compare(previous, current)
-    if writer.directory is not None:
-        md = write(s, writer.directory / "summary.md")
-        md = md.replace(f"]({CASES_DIR}/", f"]({writer.directory / CASES_DIR}/")
-    else:
-        md = render(s)
-    terminalreporter.write_sep("=", "kimi-conformance summary")
-    for line in md.splitlines()[1:]:
-        terminalreporter.write_line(line)
-    append_step_summary(s)
-
-
 # ------------------------------------------------------------------------------ compare
 def compare_main(a: list[str], b: list[str], markdown: str | None = None, stream=None) -> int:
     from harness.reporting import runs

@@ -2,6 +2,8 @@
 
 Adding a rule is one new module here plus its suite file (`suites/<test_name>.py`); the
 standard tests, the capabilities' rule set, matrix rows and report titles all come from here.
+
+May import: `harness.errors`, `util`, `catalog`, `contract`, `wire`, `generation`.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """anthropic: Kimi Coding's Anthropic Messages surface (the models whose catalog `api` is
-anthropic-messages). The checks live in harness.contract.anthropic_checks, the agreement in
+anthropic-messages). The checks live in harness.rules.anthropic_checks, the agreement in
 anthropic_agreement; this module registers them. A case the catalog routes elsewhere (a custom
 provider is OpenAI-compatible) is outside this rule: its checks and agreement see nothing there.
 """
 
 from __future__ import annotations
 
-from harness.contract import anthropic_agreement, anthropic_checks
+from harness.rules import anthropic_agreement, anthropic_checks
 from harness.rules._rule import Check, Rule
 
 API = "anthropic-messages"

@@ -1,17 +1,17 @@
 """T10 Kimi web search: the `$web_search` builtin passes unchanged beside function tools and is
 never pinned; the round trip echoes the assistant message and the call's arguments byte for byte;
 `$web_search` ids follow T6 (strict ids reduce `$web_search:1` to `websearch1`); thinking as the
-catalog says per model. Checks in harness/contract/websearch_checks.py."""
+catalog says per model. Checks in harness/rules/websearch_checks.py."""
 
 from __future__ import annotations
 
-from harness.contract.websearch_checks import project, registry_check
 from harness.rules._rule import Rule
+from harness.rules.websearch_checks import project, registry_check
 
 
 def _strategy(model, features):
+    from harness.contract.features import ALL_FEATURES
     from harness.generation.websearch import cases_for
-    from harness.targets.base import ALL_FEATURES
 
     return cases_for(model, features or ALL_FEATURES)
 

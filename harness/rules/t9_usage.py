@@ -1,5 +1,5 @@
 """T9 usage and cost: usage from every stream shape, cached tokens never billed twice, cost from
-the catalog's prices. Judged on streams, not on requests (see harness.suite.usage_verdict)."""
+the catalog's prices. Judged on streams, not on requests (see harness.pytest_plugin.standard_tests.usage_verdict)."""
 
 from harness.rules._rule import Rule
 

@@ -4,6 +4,9 @@ Built in: `reference` (default), `python:MODULE:CALLABLE`, `command:CMD`. Named 
 (openclaw, pi-ai, litellm, http:URL) are looked up lazily so their heavy imports only happen
 when asked for; another package can add its own through the `kimi_conformance.targets`
 entry-point group (name -> a factory taking the spec's argument).
+
+May import: `harness.errors`, `util`, `catalog`, `contract`, `wire`, `generation`, `rules`,
+`reference`, `divergences`, `corpus`.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ def split_alias(spec: str) -> tuple[str, str]:
 def create(spec: str, **options) -> Target:
     """Build a target from a `--target` value such as `reference`, `python:m:f`, `command:./x`,
     optionally named: `mygw=http:http://127.0.0.1:8080/v1`."""
-    from harness.cassettes.scrub import scrub_text
+    from harness.util.scrub import scrub_text
 
     alias, spec = split_alias(spec)
     target = _create(spec, **options)

@@ -11,30 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness import rules
+from harness.contract.features import ALL_FEATURES
 from harness.errors import TargetError
 
 ALL_RULES = frozenset(rules.ids())  # the registry's rules; a target names the ones it cannot express
 TRANSFORM_ONLY = ALL_RULES - {"T9"}  # targets that turn cases into requests and nothing else
-# Case inputs a target may or may not be able to express; generation draws only expressible ones.
-ALL_FEATURES = frozenset(
-    {
-        "thinking_level",  # the /think level (case.thinking)
-        "configured_thinking",  # params.thinking (object, boolean or word)
-        "thinking_spellings",  # params.thinking as OpenClaw's booleans and words, not only an object
-        "request_thinking",  # the request body's own `thinking` field
-        "extra_body",  # params.extra_body
-        "params_sampling",  # configured sampling params (params.temperature, ...)
-        "custom_provider",  # case.provider with another id / base URL
-        "compat",  # case.provider.compat flags
-        "sanitize_switch",  # case.provider.sanitizeToolCallIds: true (OpenClaw's per-provider switch)
-        "odd_tool_ids",  # ids outside the native / official / call_ forms
-        "developer_role",  # `developer` messages
-        "stream",  # stream: true
-        "store",  # the `store` field
-        "reasoning_effort",  # the request's own reasoning_effort
-        "content_parts",  # message content as an array of parts (D5: opaque, passed through)
-    }
-)
 
 
 class NotExpressible(Exception):

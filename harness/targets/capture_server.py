@@ -59,7 +59,7 @@ def completion_id(seq: int) -> str:
 
 
 def completion(model: str, cid: str = "chatcmpl-capture") -> dict[str, Any]:
-    """A minimal non-streamed Moonshot chat completion (shape of the real captures, harness/wire/real_captures)."""
+    """A minimal non-streamed Moonshot chat completion (shape of the real captures, harness/cassettes/real_captures)."""
     return {
         "id": cid,
         "object": "chat.completion",

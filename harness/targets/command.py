@@ -13,10 +13,10 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from harness.cassettes.scrub import scrub_text
 from harness.errors import TargetError
 from harness.targets.base import TRANSFORM_ONLY, Capabilities, Target, check_outbound
 from harness.targets.process import JsonLinesProcess
+from harness.util.scrub import scrub_text
 
 
 class CommandTarget(Target):

@@ -86,7 +86,7 @@ class HttpGatewayTarget(Target):
         import httpx
 
         from harness.targets.capture_server import CaptureServer
-        from harness.tls import shared_tls
+        from harness.util.tls import shared_tls
 
         try:
             self._capture = CaptureServer(capture_port)

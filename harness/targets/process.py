@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.cassettes.scrub import contains_secret, scrub_text
 from harness.errors import (
     CaseError,
     TargetError,
@@ -36,6 +35,7 @@ from harness.errors import (
     TargetUnavailable,
 )
 from harness.targets.base import NotExpressible
+from harness.util.scrub import contains_secret, scrub_text
 
 PROTOCOL = 2
 NOT_JSON = object()  # what _read gives for a line that does not parse

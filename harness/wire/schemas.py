@@ -89,9 +89,9 @@ def _validator(kind: str) -> Draft202012Validator:
 
 @functools.cache
 def _fast(kind: str) -> Callable[[Any], bool] | None:
-    """A compiled yes/no for `kind` (harness.fastschema): most bodies are valid, and jsonschema
+    """A compiled yes/no for `kind` (harness.util.fastschema): most bodies are valid, and jsonschema
     then only runs to say where and why. None where the schema has no fast path."""
-    from harness.fastschema import compile_check
+    from harness.util.fastschema import compile_check
 
     _validator(kind)  # the schema itself is checked once either way
     try:

@@ -5,10 +5,11 @@ import pytest
 
 
 def pytest_collection_modifyitems(config, items):
-    from harness.cassettes import files, provenance, scenarios
+    from harness.cassettes import files, provenance
     from harness.errors import CassetteError
-    from harness.plugin import _catalog
-    from harness.plugin_wire import wire_settings_for
+    from harness.pytest_plugin.plugin import _catalog
+    from harness.pytest_plugin.wire import wire_settings_for
+    from harness.scenarios import definitions as scenarios
 
     catalog = _catalog(config)
     keep, drop = [], []

@@ -1,5 +1,5 @@
 """Wire suites on real traffic: every cassette of real provenance (cassettes/real/, built from the
-captures in harness/wire/real_captures) is replayed through the same client as the scenario
+captures in harness/cassettes/real_captures) is replayed through the same client as the scenario
 cassettes, network blocked, and must show the contract's wire facts: usage where docs/contract.md#t9
 puts it, the trailing usage chunk exactly when include_usage was asked (#t8), the harness's error
 table equal to the real error texts (#errors), tool-call ids of the forms #t6 lists.
@@ -31,7 +31,7 @@ def _params():
 
 @pytest.mark.parametrize("real_cassette", _params())
 def test_real(real_cassette, record_property):
-    from harness.wire import real_checks
+    from harness.scenarios import real_checks
 
     e = real.entry(real_cassette)
     exchanges = real.replay(e, CASSETTES)

@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.area("live"), pytest.mark.rule("live")]  # rules.json:
 def pytest_generate_tests(metafunc):
     if "smoke_ref" not in metafunc.fixturenames:
         return
-    from harness.cli_smoke import default_models
-    from harness.plugin import _catalog
+    from harness.cli.smoke import default_models
+    from harness.pytest_plugin.plugin import _catalog
 
     cat = _catalog(metafunc.config)
     wanted = metafunc.config.getoption("model")
@@ -31,9 +31,9 @@ def pytest_generate_tests(metafunc):
 
 def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
     from harness.catalog.user_config import Secrets, parse
-    from harness.cli_smoke import SMOKE_ANSWER, smoke_one
-    from harness.live_keys import find_key, missing_key_reason
-    from harness.online import EMULATOR_KEYS
+    from harness.cli.endpoints import EMULATOR_KEYS
+    from harness.cli.smoke import SMOKE_ANSWER, smoke_one
+    from harness.online.keys import find_key, missing_key_reason
 
     if not wire_settings.online:
         pytest.skip("the smoke test talks to an API: give --live (MOONSHOT_API_KEY / KIMI_API_KEY) or --upstream URL")

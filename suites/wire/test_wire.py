@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from harness.cassettes import scenarios
-from harness.cassettes.runner import run_scenario
+from harness.scenarios import definitions as scenarios
+from harness.scenarios.chat import run_scenario
 
 pytestmark = pytest.mark.area("wire")
 
@@ -30,7 +30,7 @@ def test_wire(wire, model, scenario, record_property):
 
 def test_cost_worked_example(catalog):
     """docs/contract.md#t9: K2.6, 600 uncached input, 100 output, 400 cache-read tokens -> 0.001034 USD."""
-    from harness.cassettes.runner import check_cost
+    from harness.scenarios.chat import check_cost
     from harness.wire.usage import parse_usage
 
     usage = parse_usage(

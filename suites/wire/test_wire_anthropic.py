@@ -1,14 +1,14 @@
 """Wire suite of Kimi Coding's Anthropic Messages surface (POST https://api.kimi.com/coding/v1/messages).
 
 Per catalog model whose `api` is anthropic-messages and per scenario of
-harness/cassettes/anthropic_scenarios.json: replayed from cassettes (default), or sent to
+harness/scenarios/anthropic_scenarios.json: replayed from cassettes (default), or sent to
 --upstream (the emulator's <root>/coding) / the real API (--live, KIMI_API_KEY) and recorded with
 --record-mode. Requests are the reference's; responses are held to the Anthropic schemas.
 """
 
 import pytest
 
-from harness.cassettes import anthropic_wire
+from harness.scenarios import anthropic as anthropic_wire
 
 API = "anthropic-messages"
 pytestmark = [pytest.mark.area("wire"), pytest.mark.rule("anthropic")]

@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.fsutil import replace_dir
+from harness.util.fs import replace_dir
 
 TARGETS_DIR = Path(__file__).resolve().parent
 DEFAULT_NODE_VERSION = "24.21.0"

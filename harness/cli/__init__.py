@@ -1,0 +1,8 @@
+"""The `kimi-conformance` command: `main` parses and dispatches; one module per subcommand
+(catalog, rules, divergence, smoke, websearch, wire captures) and `endpoints`, which says where an
+online command's requests go and with which key.
+
+May import: `harness.errors`, `util`, `catalog`, `contract`, `wire`, `generation`, `rules`,
+`reference`, `divergences`, `corpus`, `targets`, `engine`, `online`, `emulator`, `cassettes`,
+`scenarios`, `reporting`, `pytest_plugin`.
+"""

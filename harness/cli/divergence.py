@@ -1,0 +1,269 @@
+"""`kimi-conformance divergence add`: draft known-divergence entries from a failing case.
+
+The case is run on the target under every rule the target can be checked under; the violations
+no existing entry covers are grouped by the request field they are about (one behaviour, one
+entry), and each group becomes a draft entry: id, rules, checks, path, `when` conditions taken
+from the case's relevant fields, evidence from the violations, and placeholders for the prose a
+person must write. `--write` also writes the minimal case where the entry points.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.contract.verdict import Violation
+from harness.errors import HarnessError
+
+TODO = "TODO"
+
+
+class FailureFileError(HarnessError):
+    """The --from file is not a case, a results record or a results file with a minimal case."""
+
+
+def _is_case(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("model"), str) and ("request" in data or "chunks" in data)
+
+
+def load_cases(path: Path) -> list[dict[str, Any]]:
+    """The failing cases in `path`: a case, a results record (or pytest user_properties) with its
+    `minimal_case`, or a whole results file (every failed record's minimal case)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise FailureFileError(f"{path}: cannot be read ({e.__class__.__name__}: {e})") from None
+    except json.JSONDecodeError as e:
+        raise FailureFileError(f"{path}: is not JSON (line {e.lineno}: {e.msg})") from None
+    if _is_case(data):
+        return [data]
+    if isinstance(data, list):  # user_properties: [[key, value], ...]
+        data = {k: v for k, v in (p for p in data if isinstance(p, (list, tuple)) and len(p) == 2)}
+    if isinstance(data, dict) and _is_case(data.get("minimal_case")):
+        return [data["minimal_case"]]
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        cases = [r["minimal_case"] for r in data["results"] if isinstance(r, dict) and _is_case(r.get("minimal_case"))]
+        unique = list({json.dumps(c, sort_keys=True): c for c in cases}.values())
+        if unique:
+            return unique
+        raise FailureFileError(f"{path}: a results file with no failed test carrying a minimal_case")
+    raise FailureFileError(f"{path}: neither a case (model + request/chunks) nor a record with a minimal_case")
+
+
+def _field(path: str) -> str:
+    """The request field a violation is about: /body/messages/3/content -> /body/messages."""
+    parts = path.split("/")
+    return "/".join(parts[:3]) if len(parts) > 2 else path
+
+
+def common_path(paths: list[str]) -> str | None:
+    """The JSON pointer prefix shared by `paths`, cut before the first list index (an entry
+    must also cover the same behaviour at another position)."""
+    cut = set()
+    for p in paths:
+        parts = p.split("/")
+        idx = next((i for i, s in enumerate(parts) if s.isdigit()), len(parts))
+        cut.add("/".join(parts[:idx]))
+    if len(cut) == 1:
+        return cut.pop()
+    prefix = []
+    for segs in zip(*(p.split("/") for p in cut)):
+        if len(set(segs)) != 1:
+            break
+        prefix.append(segs[0])
+    found = "/".join(prefix)
+    return found if found.count("/") >= 2 else None
+
+
+def when_for(case: dict[str, Any], path: str | None) -> list[dict[str, Any]]:
+    """Conditions that single out this kind of case: the model, the thinking level, the provider,
+    and the request field the violations are about (its value when scalar)."""
+    conds: list[dict[str, Any]] = [
+        {"path": "model", "op": "matches", "value": case["model"].split("/")[-1].replace(".", r"\.") + "$"}
+    ]
+    if "chunks" in case:
+        return conds
+    if case.get("thinking") is not None:
+        conds.append({"path": "thinking", "op": "equals", "value": case["thinking"]})
+    provider = case.get("provider") or {}
+    if provider.get("baseUrl"):
+        conds.append({"path": "provider.baseUrl", "op": "equals", "value": provider["baseUrl"]})
+    for flag, value in sorted((provider.get("compat") or {}).items()):
+        conds.append({"path": f"provider.compat.{flag}", "op": "equals", "value": value})
+    key = path.split("/")[2] if path and path.startswith("/body/") and path.count("/") >= 2 else None
+    if key and key != "messages":
+        for where, source in (
+            ("request", case.get("request") or {}),
+            ("params.extra_body", ((case.get("params") or {}).get("extra_body") or {})),
+        ):
+            if key in source:
+                value = source[key]
+                if isinstance(value, (str, int, float, bool)) or value is None:
+                    conds.append({"path": f"{where}.{key}", "op": "equals", "value": value})
+                else:
+                    conds.append({"path": f"{where}.{key}", "op": "present"})
+                break
+        else:
+            conds.append({"path": f"request.{key}", "op": "absent"})
+    return conds
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def evidence(vs: list[Violation]) -> str:
+    """What the target sent where the contract wants something else, one clause per place."""
+    seen: dict[str, list[str]] = {}
+    for v in vs:
+        text = (
+            f"{v.path}: expected {json.dumps(v.expected, ensure_ascii=False)}, "
+            f"got {json.dumps(v.actual, ensure_ascii=False)}"
+        )
+        seen.setdefault(text, []).append(v.check)
+    return "; ".join(f"{text} ({', '.join(sorted(set(checks)))})" for text, checks in seen.items())
+
+
+@dataclass
+class Draft:
+    entry: dict[str, Any]
+    case: dict[str, Any]
+    violations: list[Violation]
+
+
+def drafts(
+    target, case: dict[str, Any], catalog=None, entries=None, taken: set[str] | None = None
+) -> tuple[list[Draft], list[Violation]]:
+    """Draft entries for the violations of `case` on `target` that no entry covers; also returns
+    every violation found."""
+    from harness.divergences.model import Divergences
+    from harness.engine.replay import violations
+    from harness.rules import all_rules, get
+    from harness.targets import NotExpressible
+
+    caps = target.capabilities
+    kind = "usage" if "chunks" in case else "transform"
+    if kind == "transform":  # as the engine runs it: the target's request defaults (OpenClaw streams)
+        from harness.generation.features import case_features
+
+        missing = sorted(case_features(case, caps.request_defaults) - caps.features)
+        if missing:
+            raise FailureFileError(f"the case uses features {target.name} cannot express: {', '.join(missing)}")
+        case = {**case, "request": {**case["request"], **caps.request_defaults}}
+    rule_ids = [r.id for r in all_rules() if r.kind == kind and caps.supports(r.id)]
+    found: list[Violation] = []
+    for rule_id in rule_ids:  # one by one: a rule whose rerun the target cannot express is skipped
+        try:
+            found += violations([rule_id], target, case, catalog)
+        except NotExpressible:
+            continue
+    entries = entries if entries is not None else Divergences.for_target(target.name)
+    uncovered = entries.cover(found, case).uncovered
+    groups: dict[str, list[Violation]] = {}
+    for v in uncovered:
+        groups.setdefault(_field(v.path), []).append(v)
+    taken = set(taken or ()) | {d.id for d in entries}
+    base = target.name.split(":", 1)[0].split("=", 1)[0]
+    out = []
+    for field_path, vs in groups.items():
+        order = {r.id: r.order for r in all_rules()}
+        primary = next((v.rule for v in vs if not v.check.endswith(".agreement")), vs[0].rule)
+        rules = sorted({v.rule for v in vs}, key=lambda r: (r != primary, order.get(r, 999)))
+        checks = sorted({v.check for v in vs})
+        path = common_path([v.path for v in vs])
+        main = next((v.check for v in vs if v.rule == primary), checks[0])
+        ident = _slug(f"{base}-{field_path.rsplit('/', 1)[-1]}-{main.split('.', 1)[1]}")
+        n, unique = 1, ident
+        while unique in taken:
+            n += 1
+            unique = f"{ident}-{n}"
+        taken.add(unique)
+        entry: dict[str, Any] = {"id": unique, "rules": rules, "checks": checks}
+        if path:
+            entry["path"] = path
+        entry["when"] = when_for(case, path)
+        entry["case"] = f"cases/{base}/{unique}.json"
+        entry["title"] = f"{TODO}: one line saying what {base} does"
+        entry["target_does"] = f"{TODO}: what {base} sends, and where in its code"
+        entry["contract_says"] = f"{TODO}: what {get(primary).link} requires"
+        entry["evidence"] = evidence(vs)
+        entry["source"] = f"{TODO}: file and function of {base} responsible"
+        entry["contract"] = get(primary).section
+        out.append(Draft(entry, case, vs))  # the case as run, defaults included
+    return out, found
+
+
+def render(items: list[Draft]) -> str:
+    import yaml
+
+    return yaml.safe_dump([d.entry for d in items], sort_keys=False, allow_unicode=True, width=110)
+
+
+def write_cases(items: list[Draft], directory: Path) -> list[Path]:
+    written = []
+    for d in items:
+        path = Path(directory) / d.entry["case"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(d.case, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def add_main(args) -> int:
+    """The `divergence add` command: print draft entries, optionally write their minimal cases."""
+    import sys
+
+    from harness.catalog import builtin
+    from harness.divergences.model import DIR, DivergenceFileError
+    from harness.targets import create
+
+    try:
+        cases = load_cases(Path(args.from_file))
+        target = create(args.target, catalog=builtin(), timeout=args.timeout)
+    except (HarnessError, DivergenceFileError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    directory = Path(args.dir) if args.dir else DIR
+    items: list[Draft] = []
+    try:
+        for case in cases:
+            new, found = drafts(target, case, taken={d.entry["id"] for d in items})
+            if not found:
+                print(f"# {case['model']}: the case does not diverge on {target.name}", file=sys.stderr)
+            elif not new:
+                print(f"# {case['model']}: every violation is covered by an existing entry", file=sys.stderr)
+            items += new
+    except HarnessError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        target.close()
+    if not items:
+        return 0
+    print(f"# draft entries for the file of {target.name} under {directory} (fill in the TODOs, narrow `when`):")
+    print(render(items), end="")
+    if args.write:
+        for path in write_cases(items, directory):
+            print(f"# wrote {path}", file=sys.stderr)
+    return 0
+
+
+def add_command(sub) -> None:
+    p = sub.add_parser("divergence", help="known divergences: `divergence add --target T --from FAILURE.json`")
+    dsub = p.add_subparsers(dest="action", required=True)
+    a = dsub.add_parser("add", help="draft entries for the uncovered violations of a failing case")
+    a.add_argument("--target", required=True, help="the target the case failed on (openclaw, pi-ai, litellm, ...)")
+    a.add_argument(
+        "--from",
+        dest="from_file",
+        required=True,
+        metavar="FAILURE_JSON",
+        help="a case, a results record / user_properties with minimal_case, or a results file",
+    )
+    a.add_argument("--write", action="store_true", help="also write each draft's minimal case file")
+    a.add_argument("--dir", help="the divergences directory (default: harness/divergences)")
+    a.add_argument("--timeout", type=float, default=30.0, help="seconds a target may take per case (default 30)")
+    a.set_defaults(func=add_main)

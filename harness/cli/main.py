@@ -1,0 +1,240 @@
+"""`kimi-conformance` — the command line. Each subcommand imports only what it needs.
+
+Exit codes: 0 success; 1 the check failed (a case rejected, a ref unresolved, a capture invalid);
+2 bad input (a file missing or malformed, a bad option: one line on stderr naming it);
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+
+class UsageProblem(Exception):
+    """Bad input: printed as one line (`kimi-conformance COMMAND: ...`), exit code 2."""
+
+
+def cmd_resolve(args) -> int:
+    from harness.cli.endpoints import load_catalog
+    from harness.errors import CatalogError
+
+    cat = load_catalog(args.catalog)
+    status = 0
+    for ref in args.refs:
+        try:
+            m = cat.resolve(ref)
+            print(f"{ref} -> {m.ref}  ({m.provider.base_url}, api model id {m.id})")
+        except CatalogError as e:
+            print(f"error: {e}", file=sys.stderr)
+            status = 1
+    return status
+
+
+def _read_cases(name: str, lines: bool) -> list:
+    """The case(s) of a file (or - for stdin); a missing or malformed file is a UsageProblem."""
+    where = "<stdin>" if name == "-" else name
+    try:
+        raw = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageProblem(f"{where}: no such case file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageProblem(f"{where}: cannot read the case file ({e.__class__.__name__}: {e})") from None
+    texts = [(i, t) for i, t in enumerate(raw.splitlines(), 1) if t.strip()] if lines else [(None, raw)]
+    if not texts:
+        raise UsageProblem(f"{where}: empty, no case in it")
+    cases = []
+    for line, text in texts:
+        try:
+            cases.append(json.loads(text))
+        except json.JSONDecodeError as e:
+            at = f"line {line}: " if line is not None else ""
+            raise UsageProblem(f"{where}: {at}not valid JSON ({e})") from None
+    return cases
+
+
+def cmd_transform(args) -> int:
+    from harness.errors import HarnessError
+    from harness.targets import create
+
+    cases = _read_cases(args.case, args.lines)
+    where = "<stdin>" if args.case == "-" else args.case
+    target = create(args.target, timeout=args.timeout)
+    try:
+        for case in cases:
+            print(json.dumps(target.transform(case), indent=None if args.lines else 2, ensure_ascii=False))
+    except HarnessError as e:
+        print(f"kimi-conformance transform: {where}: {_one_line(e)}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        target.close()
+    return 0
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or e.__class__.__name__
+
+
+def cmd_validate_captures(args) -> int:
+    from harness.cli.wire import validate_captures_main
+
+    return validate_captures_main(args.rest)
+
+
+def cmd_emulator(args) -> int:
+    from harness.emulator import faults
+    from harness.emulator.serve import serve_forever
+
+    try:
+        plan = faults.load(args.faults, seed=args.seed)
+    except faults.FaultSpecError as e:
+        raise UsageProblem(f"--faults: {e}") from None
+    serve_forever(args.port, seed=args.seed, rpm=args.rpm, faults=plan)
+    return 0
+
+
+def cmd_matrix(args) -> int:
+    from harness.reporting.matrix import main as matrix_main
+
+    return matrix_main(args.inputs or ["reports/results"], markdown=args.markdown)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kimi-conformance", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("catalog", help="list the model catalog as a table")
+    p.add_argument(
+        "--catalog",
+        "--config",
+        dest="catalog",
+        metavar="PATH",
+        help="a user catalog or OpenClaw / nix-openclaw config (JSON or JSON5) merged over the built-in one",
+    )
+    p.add_argument("--skip-retired", action="store_true", help="leave out models the catalog marks retired")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    from harness.cli.catalog import cmd_catalog
+
+    p.set_defaults(func=cmd_catalog)
+
+    p = sub.add_parser("resolve", help="resolve model refs (aliases, legacy refs) to canonical refs")
+    p.add_argument(
+        "refs", nargs="+", metavar="REF", help="model refs in any spelling: alias, legacy ref, provider prefix"
+    )
+    p.add_argument(
+        "--catalog",
+        "--config",
+        dest="catalog",
+        metavar="PATH",
+        help="a user catalog or OpenClaw / nix-openclaw config (JSON or JSON5) merged over the built-in one",
+    )
+    p.set_defaults(func=cmd_resolve)
+
+    p = sub.add_parser("transform", help="run one case (JSON file, or - for stdin) through a target")
+    p.add_argument("case", help="the case: a JSON file (docs: README, the case / target protocol), or - for stdin")
+    p.add_argument(
+        "--target",
+        default="reference",
+        help="the target: reference (default), python:MODULE:CALLABLE, command:CMD, openclaw, pi-ai, "
+        "litellm, http:URL (as pytest --target)",
+    )
+    p.add_argument("--lines", action="store_true", help="input holds one case per line; one request per line out")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="per-case timeout for process targets (default 30)",
+    )
+    p.set_defaults(func=cmd_transform)
+
+    p = sub.add_parser(
+        "validate-captures",
+        add_help=False,
+        help="schema-check captures or cassettes (default: the real captures shipped with the "
+        "package); `validate-captures --help` for its options",
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="PATH and options of validate-captures")
+    p.set_defaults(func=cmd_validate_captures)
+
+    p = sub.add_parser("emulator", help="the Moonshot emulator: `emulator serve --port N`")
+    esub = p.add_subparsers(dest="action", required=True)
+    s = esub.add_parser(
+        "serve",
+        help="serve a Moonshot-compatible API on 127.0.0.1",
+        description="Serve the emulated Moonshot API (/v1) and Kimi Coding API (/coding/v1) on "
+        "127.0.0.1 until Ctrl-C; prints both base URLs. Requests need "
+        "`Authorization: Bearer sk-...` (any sk- key): without one the answer is the "
+        "API's 401 invalid_authentication_error.",
+    )
+    s.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: a free one, printed)")
+    s.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of ids and generated text (same seed, same bytes) and of which requests get faults",
+    )
+    s.add_argument(
+        "--rpm",
+        type=int,
+        default=None,
+        metavar="N",
+        help="answer 429 rate_limit_reached_error past N requests per minute (default: no limit)",
+    )
+    s.add_argument(
+        "--faults",
+        metavar="SPEC|FILE",
+        default=None,
+        help='fault plan, e.g. "429:0.2,503:0.05,stall:0.01,truncate:0.02", or a file holding one '
+        "(deterministic with --seed)",
+    )
+    s.set_defaults(func=cmd_emulator)
+
+    p = sub.add_parser("matrix", help="conformance matrix (target x rule x model) from --results-dir files")
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="RESULTS_DIR_OR_FILES",
+        help="results directories or files (default reports/results)",
+    )
+    p.add_argument("--markdown", metavar="PATH", help="also write the Markdown report here (e.g. reports/matrix.md)")
+    p.set_defaults(func=cmd_matrix)
+
+    # a light module: the work it does is imported when the command runs
+    from harness.reporting.summary import add_compare_command
+
+    add_compare_command(sub)
+    from harness.cli.rules import add_rules_command
+
+    add_rules_command(sub)
+
+    from harness.cli.online import add_parsers
+
+    add_parsers(sub)  # websearch, smoke
+    from harness.cli.divergence import add_command
+
+    add_command(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from harness.errors import HarnessError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageProblem, HarnessError) as e:  # bad input (a file, a catalog, a ref, a key): one line, no traceback
+        print(f"kimi-conformance {args.command}: {_one_line(e)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"kimi-conformance {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""Known divergences: where a real implementation (or the upstream API) disagrees with the
+contract, written down as data with its evidence (`harness/divergences/<target>.yaml`, shared
+behaviour in `shared.yaml`, minimal cases in `cases/`).
+
+An entry covers a violation by structure — its `rules`, `checks`, optional `path` (a JSON
+pointer prefix) and `when` conditions on the case — never by the wording of a message. Every
+violation of a case must be covered by exactly one entry of its target.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from harness.contract.verdict import Violation
+from harness.errors import HarnessError
+
+DIR = Path(__file__).resolve().parent
+SCHEMA = DIR / "divergences.schema.json"
+SHARED = "shared"
+_MISSING = object()
+
+
+class DivergenceFileError(HarnessError):
+    """A divergence file (or a minimal case it names) is missing, malformed or fails its schema."""
+
+
+def _resolve(obj: Any, parts: list[str]) -> list[Any]:
+    """Values at a dotted path; `[]` after a key fans out over a list."""
+    if not parts:
+        return [obj]
+    head, rest = parts[0], parts[1:]
+    fan = head.endswith("[]")
+    key = head[:-2] if fan else head
+    value = obj.get(key, _MISSING) if isinstance(obj, dict) else _MISSING
+    if value is _MISSING:
+        return [_MISSING] if not rest else []
+    if fan:
+        return [v for item in (value if isinstance(value, list) else []) for v in _resolve(item, rest)]
+    return _resolve(value, rest)
+
+
+_OPS = {
+    "present": lambda v, want: True,
+    "equals": lambda v, want: v == want,
+    "in": lambda v, want: v in want,
+    "matches": lambda v, want: isinstance(v, str) and re.search(want, v) is not None,
+    "lower-equals": lambda v, want: isinstance(v, str) and v.strip().lower() == want,
+}
+
+
+@cache
+def _canonical(ref: str) -> str:
+    """The catalog's ref for a spelling ("Kimi K2.6" -> moonshot/kimi-k2.6): generation draws the
+    spellings users write, and a `when` on `model` is about the model, not its spelling."""
+    from harness.catalog import builtin
+    from harness.errors import HarnessError
+
+    try:
+        return builtin().resolve(ref).ref
+    except (HarnessError, KeyError, ValueError):
+        return ref
+
+
+def holds(cond: dict[str, Any], case: dict[str, Any]) -> bool:
+    """One `when` condition on a case (its values, never a failure text)."""
+    if cond["path"] == "model" and isinstance(case.get("model"), str):
+        case = {**case, "model": _canonical(case["model"])}
+    values = _resolve(case, cond["path"].split("."))
+    op = cond.get("op", "present")
+    if op == "absent":
+        return all(v is _MISSING for v in values)
+    if op == "unset":  # absent or null: targets read both as "not given"
+        return all(v is _MISSING or v is None for v in values)
+    return any(_OPS[op](v, cond.get("value")) for v in values if v is not _MISSING)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+@dataclass(frozen=True)
+class Divergence:
+    id: str
+    targets: tuple[str, ...]
+    rules: frozenset[str]
+    checks: frozenset[str]
+    path: str | None
+    when: tuple[dict[str, Any], ...]
+    observer: str
+    case: dict[str, Any]
+    data: dict[str, Any] = field(compare=False, repr=False)
+    file: str = ""
+
+    @property
+    def rule(self) -> str:
+        """The entry's first rule (where its minimal case is replayed)."""
+        return self.data["rules"][0]
+
+    def applies(self, case: dict[str, Any]) -> bool:
+        return all(holds(c, case) for c in self.when)
+
+    def covers(self, v: Violation, case: dict[str, Any]) -> bool:
+        return (
+            v.rule in self.rules
+            and v.check in self.checks
+            and (self.path is None or _under(v.path, self.path))
+            and self.applies(case)
+        )
+
+
+@dataclass
+class Coverage:
+    """How a verdict's violations meet a target's entries."""
+
+    covered: list[tuple[Violation, Divergence]] = field(default_factory=list)
+    uncovered: list[Violation] = field(default_factory=list)
+    overlapping: list[tuple[Violation, list[Divergence]]] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[str]:
+        return sorted({d.id for _, d in self.covered})
+
+
+class Divergences:
+    def __init__(self, entries: list[Divergence]):
+        self.entries = entries
+
+    @classmethod
+    def for_target(cls, target_name: str) -> Divergences:
+        base = target_name.split(":", 1)[0]
+        return cls([d for d in _load_all() if base in d.targets])
+
+    def cover(self, violations: list[Violation], case: dict[str, Any]) -> Coverage:
+        result = Coverage()
+        for v in violations:
+            found = [d for d in self.entries if d.covers(v, case)]
+            if not found:
+                result.uncovered.append(v)
+            else:
+                result.covered.append((v, found[0]))
+                if len(found) > 1:
+                    result.overlapping.append((v, found))
+        return result
+
+    def __iter__(self):
+        return iter(self.entries)
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA.read_text())
+
+
+def _fail(path: Path, msg: str):
+    raise DivergenceFileError(f"{path}: {msg}")
+
+
+def load_file(path: Path) -> list[Divergence]:
+    import jsonschema
+    import yaml
+
+    from harness.util import yamlio
+
+    try:
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        _fail(path, f"cannot be read ({err})")
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        _fail(path, f"is not valid YAML{f' (line {mark.line + 1})' if mark else ''}: {getattr(err, 'problem', err)}")
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(data))
+    if error is not None:
+        where = "/".join(map(str, error.absolute_path)) or "top level"
+        _fail(path, f"fails its schema at {where}: {error.message}")
+    default_targets = [data["target"]] if data.get("target") else []
+    entries = []
+    for e in data["entries"]:
+        case_path = path.parent / e["case"]
+        try:
+            case = json.loads(case_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            _fail(path, f"entry {e['id']!r}: its minimal case {e['case']} cannot be read ({err})")
+        entries.append(
+            Divergence(
+                id=e["id"],
+                targets=tuple(e.get("targets") or default_targets),
+                rules=frozenset(e["rules"]),
+                checks=frozenset(e["checks"]),
+                path=e.get("path"),
+                when=tuple(e.get("when") or ()),
+                observer=e.get("observer", "harness"),
+                case=case,
+                data=e,
+                file=str(path),
+            )
+        )
+    return entries
+
+
+@cache
+def _load_all() -> tuple[Divergence, ...]:
+    entries = [d for p in all_files() for d in load_file(p)]
+    seen: set[str] = set()
+    for d in entries:
+        if d.id in seen:
+            raise DivergenceFileError(f"{d.file}: divergence id {d.id!r} is used twice")
+        seen.add(d.id)
+    return tuple(entries)
+
+
+def all_files() -> list[Path]:
+    return sorted(DIR.glob("*.yaml"))

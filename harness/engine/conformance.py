@@ -1,0 +1,257 @@
+"""The conformance engine behind the suites: replay known cases, draw new ones, run the target,
+judge, and hold every violation to the target's known divergences.
+
+Order inside one (rule, target, model) test: first the seeds — the committed corpus of edge
+cases, every divergence's minimal case, and the minimal case of any cause this session already
+found on another model — then Hypothesis's search. A cause found by search is shrunk once; later
+models replay its minimal case instead of searching and shrinking again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import reject
+
+from harness.catalog import Catalog
+from harness.contract.verdict import Verdict, Violation
+from harness.divergences.model import Coverage, Divergences
+from harness.errors import CaseError, TargetError
+from harness.rules.judge import judge, usage_verdict
+from harness.targets import NotExpressible, Target
+
+
+class ConformanceFailure(AssertionError):
+    """A case whose violations no known divergence covers. The structured part (`verdict`,
+    `uncovered`, `case`) is what reports and summaries read; str() is for people."""
+
+    def __init__(
+        self,
+        rule: str,
+        target: str,
+        model: str,
+        case: dict[str, Any],
+        verdict: Verdict,
+        uncovered: list[Violation],
+        outbound: dict[str, Any] | None,
+        origin: str = "search",
+    ):
+        self.rule, self.target, self.model, self.case = rule, target, model, case
+        self.verdict, self.uncovered, self.outbound, self.origin = verdict, uncovered, outbound, origin
+        super().__init__(self.text())
+
+    @property
+    def cause(self) -> tuple[str, str]:
+        return self.uncovered[0].cause
+
+    def text(self) -> str:
+        head = f"{self.rule} on {self.model} ({self.target}): {len(self.uncovered)} violation(s) no known divergence covers"
+        if self.origin != "search":
+            head += f" [{self.origin}]"
+        lines = [
+            head,
+            *(f"  {v} (expected {v.expected!r}, got {v.actual!r})" for v in self.uncovered),
+            f"case: {json.dumps(self.case, ensure_ascii=False)}",
+        ]
+        if self.outbound is not None:
+            lines.append(f"outbound body: {json.dumps(self.outbound.get('body'), ensure_ascii=False)}")
+        return "\n".join(lines)
+
+
+@dataclass
+class Outcome:
+    """What one example produced, kept for the report's attachments and the summary."""
+
+    rule: str
+    target: str
+    case: dict[str, Any]
+    outbound: dict[str, Any] | None = None
+    verdict: Verdict | None = None
+    coverage: Coverage | None = None
+    origin: str = "search"
+
+    @property
+    def divergences(self) -> list[str]:
+        return self.coverage.ids if self.coverage else []
+
+    @property
+    def reference(self) -> dict[str, Any] | None:
+        return self.verdict.reference if self.verdict else None
+
+    @property
+    def diff(self) -> str | None:
+        return self.verdict.diff if self.verdict else None
+
+    @property
+    def uncovered(self) -> list[Violation]:
+        if self.coverage is not None:
+            return self.coverage.uncovered
+        return self.verdict.violations if self.verdict else []
+
+
+@dataclass(repr=False)
+class Conformance:
+    catalog: Catalog
+    last: Outcome | None = None
+    hits: list[str] = field(default_factory=list)  # divergence ids met by the running test
+    # (target, rule) -> minimal cases of causes found this session (replayed on the other models)
+    found: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from harness.targets.reference import ReferenceTarget
+
+        self.reference = ReferenceTarget(self.catalog)
+        self._divergences: dict[str, Divergences] = {}
+        self._seeded: dict[tuple[str, str, str], ConformanceFailure | None] = {}
+        self._lock: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def __repr__(self) -> str:  # Hypothesis prints fixtures in falsifying examples: keep it short
+        return f"<Conformance catalog {self.catalog.version}>"
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(repr(self))
+
+    def divergences(self, target: Target) -> Divergences:
+        if target.name not in self._divergences:
+            self._divergences[target.name] = Divergences.for_target(target.name)
+        return self._divergences[target.name]
+
+    # ------------------------------------------------------------------ one case
+    def call(self, target: Target, case: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return target.transform(case)
+        except CaseError as e:
+            raise AssertionError(f"{target.name} rejected a valid case as invalid: {e}") from None
+        except TargetError as e:
+            raise AssertionError(f"{target.name} failed on this case: {e}") from None
+
+    def check(self, rule: str, target: Target, case: dict[str, Any], origin: str = "search") -> Outcome:
+        """Judge one case; the outcome says which violations are covered and which are not."""
+        outcome = self.last = Outcome(rule, target.name, case, origin=origin)
+        out = outcome.outbound = self.call(target, case)
+        reference = None if target.name == "reference" else self.reference.transform
+        outcome.verdict = judge(
+            rule, case, out, catalog=self.catalog, reference=reference, transform=lambda c: self.call(target, c)
+        )
+        outcome.coverage = self.divergences(target).cover(outcome.verdict.violations, case)
+        self.hits.extend(outcome.coverage.ids)
+        return outcome
+
+    def _failure(self, outcome: Outcome, model: str) -> ConformanceFailure:
+        assert outcome.verdict is not None and outcome.coverage is not None
+        return ConformanceFailure(
+            outcome.rule,
+            outcome.target,
+            model,
+            outcome.case,
+            outcome.verdict,
+            outcome.coverage.uncovered,
+            outcome.outbound,
+            outcome.origin,
+        )
+
+    # ------------------------------------------------------------------ seeds, then search
+    def seeds(self, rule: str, target: Target, model: str) -> list[tuple[str, dict[str, Any]]]:
+        from harness import rules
+        from harness.corpus import seed_cases
+        from harness.generation.features import case_features
+
+        found = [("same cause found on another model", c) for c in self.found.get((target.name, rule), [])]
+        caps = target.capabilities
+        seeds = []
+        # A rule with cases of its own (web search) shapes them per model (thinking per model):
+        # its seeds replay only on the model they were found on, never adapted to another.
+        same_model_only = rules.get(rule).strategy is not None
+        for why, case in seed_cases(rule, model, self.catalog, extra=found, adapt_models=not same_model_only):
+            if case_features(case, caps.request_defaults) <= caps.features_for(model):
+                case["request"].update(caps.request_defaults)
+                seeds.append((why, case))
+        return seeds
+
+    def replay_seeds(self, rule: str, target: Target, model: str) -> ConformanceFailure | None:
+        for origin, case in self.seeds(rule, target, model):
+            try:
+                outcome = self.check(rule, target, case, origin=origin)
+            except NotExpressible:
+                continue
+            if outcome.coverage and outcome.coverage.uncovered:
+                return self._failure(outcome, model)
+        return None
+
+    def run(self, rule: str, target: Target, model: str, data, require=()) -> None:
+        key = (rule, target.name, model)
+        if key not in self._seeded:
+            self._seeded[key] = self.replay_seeds(rule, target, model)
+        seeded = self._seeded[key]
+        if seeded is not None:  # raised before any draw: Hypothesis has nothing to shrink
+            self.last = Outcome(rule, target.name, seeded.case, seeded.outbound, seeded.verdict, None, seeded.origin)
+            raise ConformanceFailure(
+                seeded.rule,
+                seeded.target,
+                model,
+                seeded.case,
+                seeded.verdict,
+                seeded.uncovered,
+                seeded.outbound,
+                seeded.origin,
+            )
+        case = self.draw(data, target, model, require, rule)
+        try:
+            outcome = self.check(rule, target, case)
+        except NotExpressible:
+            reject()
+        if not (outcome.coverage and outcome.coverage.uncovered):
+            return
+        failure = self._failure(outcome, model)
+        # Shrink one cause: once a test has failed, other causes do not count as this failure.
+        lock = self._lock.setdefault(key, failure.cause)
+        if all(v.cause != lock for v in failure.uncovered):
+            return
+        raise failure
+
+    def remember(self, outcome: Outcome) -> None:
+        """After a failing test: its minimal case seeds the same rule on the other models."""
+        cases = self.found.setdefault((outcome.target, outcome.rule), [])
+        if outcome.case not in cases:
+            cases.append(outcome.case)
+
+    def draw(self, data, target: Target, model: str, require=(), rule: str | None = None) -> dict[str, Any]:
+        from harness import rules
+        from harness.generation.strategies import cases
+
+        caps = target.capabilities
+        own = rules.get(rule).strategy if rule else None
+        if own is not None:  # the rule draws its own cases (web search)
+            case = data.draw(own(self.catalog.resolve(model), caps.features_for(model)), label="case")
+            case["request"].update(caps.request_defaults)
+            return case
+        return data.draw(
+            cases(
+                model,
+                caps.features_for(model),
+                require=tuple(require),
+                spellings=self.spellings(model),
+                request_defaults=caps.request_defaults,
+            ),
+            label="case",
+        )
+
+    def spellings(self, model: str) -> tuple[str, ...]:
+        cache = self.__dict__.setdefault("_spellings", {})
+        if model not in cache:
+            cache[model] = tuple(
+                sorted(k for k, v in self.catalog.accepted_refs().items() if v == model and k != model)
+            )
+        return cache[model]
+
+    # ------------------------------------------------------------------ T9
+    def usage(self, target: Target, model: str, chunks: list) -> None:
+        case = {"model": model, "chunks": chunks}
+        verdict = usage_verdict(target.usage(model, chunks), self.reference.usage(model, chunks))
+        outcome = self.last = Outcome("T9", target.name, case, None, verdict)
+        outcome.coverage = self.divergences(target).cover(verdict.violations, case)
+        self.hits.extend(outcome.coverage.ids)
+        if outcome.coverage.uncovered:
+            raise self._failure(outcome, model)

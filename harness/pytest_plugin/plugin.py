@@ -1,0 +1,317 @@
+"""The pytest plugin (entry point `pytest11: kimi_conformance`): options, fixtures, hooks.
+
+Everything pytest-facing lives here (the wire suites' part in harness/pytest_plugin/wire.py, registered
+with this module); the work is done by the layers below it (catalog, contract, targets,
+generation). Heavy imports happen lazily, so installing the package does not slow down unrelated
+pytest runs.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+GROUP = "kimi-conformance"
+# the wire suites' options, fixtures and hooks: a second plugin module, registered with this one
+pytest_plugins = ["harness.pytest_plugin.wire"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup(GROUP, "kimi-conformance: Moonshot / Kimi provider conformance")
+    group.addoption(
+        "--target",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="system under test: reference (default), python:MODULE:CALLABLE, command:CMD, "
+        "openclaw, pi-ai, litellm, http:URL. Repeatable: results are per target.",
+    )
+    group.addoption(
+        "--catalog",
+        "--config",
+        dest="catalog",
+        default=None,
+        metavar="PATH",
+        help="a catalog or an OpenClaw / nix-openclaw config (JSON or JSON5; ${VAR} from the "
+        "environment, apiKeyFile, agents.defaults aliases) merged over the built-in one "
+        "(mode: merge) or replacing it; keys in it never reach a report",
+    )
+    group.addoption(
+        "--model",
+        action="append",
+        default=None,
+        metavar="REF",
+        help="only these model refs (any spelling the catalog resolves). Repeatable.",
+    )
+    group.addoption(
+        "--skip-retired", action="store_true", default=False, help="leave out models the catalog marks retired"
+    )
+    group.addoption(
+        "--target-timeout",
+        type=_positive(float),
+        default=30.0,
+        metavar="SECONDS",
+        help="per-case timeout for process targets (default 30)",
+    )
+    group.addoption(
+        "--target-max-timeouts",
+        type=_positive(int),
+        default=3,
+        metavar="N",
+        help="mark a target broken after N consecutive timeouts (or lost processes) and end "
+        "its remaining tests at once, reported as not run (default 3)",
+    )
+    group.addoption(
+        "--results-dir",
+        default=None,
+        metavar="DIR",
+        help="write per-test conformance results (JSON, per target) here, for `kimi-conformance matrix`",
+    )
+
+
+def _positive(kind):
+    """An argparse type: a number > 0, else a usage error naming the option's value."""
+    import argparse
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's own plugin loads --hypothesis-profile
+def pytest_configure(config: pytest.Config) -> None:
+    from harness.pytest_plugin import profiles
+
+    profiles.register()
+    if not config.getoption("hypothesis_profile", default=None):
+        profiles.load_default()
+    config.addinivalue_line("markers", "rule(id): the contract rule a test checks (T1..T9, routing, ...)")
+    config.addinivalue_line("markers", "area(name): transformations / wire / catalog / live")
+    config.addinivalue_line("markers", "provenance(kind): where a cassette was recorded: emulator or live")
+    if config.getoption("catalog") or config.getoption("model"):
+        selected_models(config)  # a bad --catalog or --model is a usage error now, not at collection
+    # files with --results-dir; in memory only without it, for the end-of-run summary
+    from harness.pytest_plugin.state import RESULTS
+    from harness.reporting.results import ResultsWriter
+
+    config.stash[RESULTS] = ResultsWriter(config.getoption("results_dir"))
+    _targets_configure(config)
+    from harness.pytest_plugin import xdist as parallel
+
+    parallel.configure(config)
+
+
+def _targets_configure(config: pytest.Config) -> None:
+    """The session's targets (harness.pytest_plugin.targets) and the scrubbing of every report."""
+    from harness.pytest_plugin import targets as session
+    from harness.pytest_plugin.scrubbing import ReportScrubber
+
+    session.install(config, lambda: {"catalog": _catalog(config), "timeout": config.getoption("target_timeout")})
+    config.pluginmanager.register(session.SessionHooks(), "kimi-conformance-targets")
+    config.pluginmanager.register(ReportScrubber(), "kimi-conformance-scrubber")
+
+
+def _allure_active(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "allure_report_dir", None))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _allure_active(item.config):
+        from harness.pytest_plugin import allure
+
+        allure.on_setup(item)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    report = outcome.get_result()
+    conformance = getattr(item, "funcargs", {}).get("conformance")
+    if conformance is not None and call.when == "call":
+        from harness.pytest_plugin.verdicts import record_verdict
+
+        record_verdict(item, call, report, conformance)
+        from harness.pytest_plugin.scrubbing import scrub_report
+
+        scrub_report(report)  # the verdict's properties quote what the target answered: no key
+    if conformance is not None and call.when in ("setup", "teardown"):
+        conformance.hits.clear()
+        conformance.last = None  # a session fixture: forget the previous test's example
+    if _allure_active(item.config):
+        from harness.pytest_plugin import allure
+
+        allure.on_report(item, call, report)
+    from harness.pytest_plugin.state import RESULTS
+
+    writer = item.config.stash.get(RESULTS, None)
+    if writer is not None:
+        writer.add(item, report)
+
+
+# ---------------------------------------------------------------------------- parametrization
+def _catalog(config: pytest.Config):
+    from harness.pytest_plugin.state import catalog
+
+    return catalog(config)
+
+
+def selected_models(config: pytest.Config) -> list[str]:
+    cat = _catalog(config)
+    wanted = config.getoption("model")
+    if wanted:
+        try:
+            return list(dict.fromkeys(cat.resolve(ref).ref for ref in wanted))
+        except Exception as e:
+            raise pytest.UsageError(str(e)) from None
+    return [m.ref for m in cat.models(include_retired=not config.getoption("skip_retired"))]
+
+
+def selected_targets(config: pytest.Config) -> list[str]:
+    return config.getoption("target") or ["reference"]
+
+
+def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0] if marker.args else marker.kwargs.get("argnames", "")
+        names = names.split(",") if isinstance(names, str) else names
+        if name in [n.strip() for n in names]:
+            return True
+    return False
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`target_name` and `model` are ours to parametrize, unless the test does it itself."""
+    config = metafunc.config
+    suite_cls = _suite_class(metafunc)
+    if "target_name" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "target_name"):
+        from harness.targets import split_alias
+        from harness.util.scrub import scrub_text
+
+        # A ConformanceSuite subclass names its own target; plain suites take --target. A key in
+        # a spec must not reach a test id (terminal, junit, allure, results).
+        names = [suite_cls.target] if suite_cls is not None else selected_targets(config)
+        metafunc.parametrize("target_name", names, ids=[scrub_text(split_alias(n)[0]) for n in names], scope="session")
+    if "model" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "model"):
+        models = selected_models(config)
+        if suite_cls is not None and suite_cls.models:
+            models = [_catalog(config).resolve(ref).ref for ref in suite_cls.models]
+        # A suite speaks one surface (its rule's `api`, else the module's API, default chat
+        # completions): Kimi Coding's Anthropic Messages models go to the tests written for them.
+        api = getattr(metafunc.module, "API", "openai-completions")
+        marker = metafunc.definition.get_closest_marker("rule")
+        if marker is not None and marker.args:
+            from harness import rules
+
+            try:
+                api = rules.get(marker.args[0]).extra.get("api", api)
+            except KeyError:
+                pass
+        params: list[object] = [ref for ref in models if _catalog(config).resolve(ref).api == api]
+        if not params:  # one skipped item saying why, rather than pytest's NOTSET parameter
+            params = [
+                pytest.param(
+                    None,
+                    id="no-model",
+                    marks=pytest.mark.skip(reason=f"none of the selected models is reached through {api}"),
+                )
+            ]
+        metafunc.parametrize("model", params)
+
+
+def _suite_class(metafunc: pytest.Metafunc):
+    cls = metafunc.cls
+    if cls is None or "harness.pytest_plugin.suite_class" not in __import__("sys").modules:
+        return None
+    from harness.pytest_plugin.suite_class import ConformanceSuite
+
+    return cls if issubclass(cls, ConformanceSuite) else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A rule a target cannot express is reported as not applicable (skipped), never passed."""
+    from harness.pytest_plugin.targets import not_applicable_reason
+
+    for item in items:
+        marker = item.get_closest_marker("rule")
+        callspec = getattr(item, "callspec", None)
+        if marker is None or callspec is None or "target_name" not in callspec.params:
+            continue
+        reason = not_applicable_reason(
+            config, callspec.params["target_name"], marker.args[0], callspec.params.get("model")
+        )
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"))
+
+
+# ---------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def catalog(request: pytest.FixtureRequest):
+    return _catalog(request.config)
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest, target_name: str):
+    from harness.pytest_plugin.targets import open_target
+
+    return open_target(request.config, target_name)
+
+
+@pytest.fixture(scope="session")
+def conformance(request: pytest.FixtureRequest, catalog):
+    """Runs a rule's properties and its agreement with the reference on drawn cases."""
+    from harness.pytest_plugin.standard_tests import Conformance
+
+    return Conformance(catalog)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from harness.pytest_plugin import xdist as parallel
+
+    parallel.session_finish(session.config, _catalog)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """This session's results against the previous run of its targets (harness.reporting.summary)."""
+    from harness.pytest_plugin import xdist
+    from harness.pytest_plugin.state import RESULTS
+    from harness.reporting import runs
+    from harness.reporting.summary import CASES_DIR, append_step_summary, compare, render, write
+
+    writer = config.stash.get(RESULTS, None)
+    if writer is None or xdist.is_worker(config) or not any(r.rule for r in writer.records.values()):
+        return
+    try:
+        current = runs.from_files([("session", d) for d in writer.payloads(getattr(writer, "meta", {})).values()])
+        previous = runs.load(writer.previous) if writer.previous else None
+    except (OSError, ValueError) as e:
+        terminalreporter.write_line(f"kimi-conformance summary: {e}")
+        return
+    s = compare(previous, current)
+    if writer.directory is not None:
+        md = write(s, writer.directory / "summary.md")
+        md = md.replace(f"]({CASES_DIR}/", f"]({writer.directory / CASES_DIR}/")
+    else:
+        md = render(s)
+    terminalreporter.write_sep("=", "kimi-conformance summary")
+    for line in md.splitlines()[1:]:
+        terminalreporter.write_line(line)
+    append_step_summary(s)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from harness.pytest_plugin.targets import close_targets
+
+    close_targets(config)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -1,0 +1,53 @@
+"""The suites as a base class, for use in another project after `pip install kimi-conformance`.
+
+    # tests/test_kimi_conformance.py in your gateway's repo
+    from harness.pytest_plugin.suite_class import ConformanceSuite
+
+    class TestMyGateway(ConformanceSuite):
+        target = "command:./bin/gateway --transform-jsonl"
+
+Every standard test — one per rule of the registry (`harness.rules`) — is inherited. A subclass
+may not drop or replace one: the only override allowed is `ConformanceSuite.known_failure(rule,
+reason=...)`, the standard test marked as a strict xfail, so the day it starts passing, the run
+says so. Anything else is refused when the class is created.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import rules
+from harness.pytest_plugin.standard_tests import conformance_test
+
+# Test name -> rule id, derived from the registry: the same tests suites/ holds.
+STANDARD_TESTS = {r.test_name: r.id for r in rules.all_rules()}
+_KNOWN_FAILURE = "__kimi_known_failure__"
+
+
+class ConformanceSuite:
+    """Base class: set `target` (any `--target` spec) and optionally `models` (refs)."""
+
+    target: str = "reference"
+    models: tuple[str, ...] | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, rule in STANDARD_TESTS.items():
+            if name in cls.__dict__ and getattr(cls.__dict__[name], _KNOWN_FAILURE, None) != rule:
+                raise TypeError(
+                    f"{cls.__name__}.{name} overrides a standard conformance test. Tests may not be dropped or "
+                    f"replaced: use `{name} = ConformanceSuite.known_failure({rule!r}, reason=...)`."
+                )
+
+    @staticmethod
+    def known_failure(rule: str, reason: str):
+        """The standard test for `rule`, expected to fail (strictly: a pass fails the run)."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise TypeError("known_failure needs a reason saying why the rule fails (an issue link, a version)")
+        fn = pytest.mark.xfail(reason=reason, strict=True)(conformance_test(rule, method=True))
+        setattr(fn, _KNOWN_FAILURE, rule)
+        return fn
+
+
+for _name, _rule in STANDARD_TESTS.items():
+    setattr(ConformanceSuite, _name, conformance_test(_rule, method=True))

@@ -1,0 +1,261 @@
+"""The session's targets: one instance per `--target` for the whole pytest run, and what makes a
+run end fast when a target is gone.
+
+* A target that cannot be built or started is ONE error (the first test that needs it); every
+  other test of that target is skipped as "not run", naming the cause — not hundreds of failures.
+* A target that times out (or whose process dies) on `--target-max-timeouts` consecutive cases
+  is marked broken: the test that met it fails, the rest of its cases end at once
+  (`TargetBroken`), its remaining tests are skipped as not run.
+
+State lives in `config.stash` (a `pytest.StashKey`), never on the config object itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from harness.errors import (
+    TargetBroken,
+    TargetError,
+    TargetUnavailable,
+    TargetUnresponsive,
+)
+from harness.targets import Target, create, split_alias
+from harness.util.scrub import scrub_text
+
+DEFAULT_MAX_TIMEOUTS = 3
+
+
+@dataclass
+class Entry:
+    """One `--target` value: its instance, or why it cannot run."""
+
+    spec: str
+    target: Target | None = None
+    cause: str | None = None  # set: unavailable or broken; its tests are not run
+    reported: bool = False  # the one error naming the cause has been raised
+    started: bool = False
+    misses: int = 0  # consecutive cases that timed out or lost the process
+    guarded: GuardedTarget | None = None
+
+    @property
+    def alias(self) -> str:
+        return scrub_text(split_alias(self.spec)[0])
+
+    def break_(self, cause: str, *, reported: bool) -> None:
+        self.cause = scrub_text(cause)
+        self.reported = self.reported or reported
+
+
+@dataclass
+class Registry:
+    options: Callable[[], dict[str, Any]]  # create() options (catalog, timeout), read when first needed
+    max_misses: int = DEFAULT_MAX_TIMEOUTS
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    def entry(self, spec: str) -> Entry:
+        found = self.entries.get(spec)
+        if found is None:
+            found = self.entries[spec] = Entry(spec)
+            try:
+                found.target = create(spec, **self.options())
+            except TargetError as e:  # TargetUnavailable included: not installed, bad spec
+                found.break_(f"{e}", reported=False)
+            else:
+                found.guarded = GuardedTarget(found.target, found, self.max_misses)
+        return found
+
+
+REGISTRY = pytest.StashKey[Registry]()
+
+
+def install(config: pytest.Config, options: Callable[[], dict[str, Any]]) -> Registry:
+    """Called from the plugin's pytest_configure: where create() options come from."""
+    registry = config.stash[REGISTRY] = Registry(options, max_misses=_max_misses(config))
+    return registry
+
+
+def _max_misses(config: pytest.Config) -> int:
+    return int(config.getoption("target_max_timeouts", DEFAULT_MAX_TIMEOUTS) or DEFAULT_MAX_TIMEOUTS)
+
+
+def _registry(config: pytest.Config) -> Registry:
+    registry = config.stash.get(REGISTRY, None)
+    if registry is None:  # not configured through the plugin (a bare Config): built-in catalog
+
+        def options() -> dict[str, Any]:
+            from harness import catalog
+
+            return {
+                "catalog": catalog.load(config.getoption("catalog", None)),
+                "timeout": config.getoption("target_timeout", 30.0),
+            }
+
+        registry = install(config, options)
+    return registry
+
+
+# ----------------------------------------------------------------------------------- the guard
+class GuardedTarget(Target):
+    """The session's face of a target: counts consecutive timeouts / lost processes and, once
+    the target is broken, ends every further case at once instead of waiting out its timeout."""
+
+    def __init__(self, inner: Target, entry: Entry, max_misses: int):
+        self.inner, self._entry, self._max = inner, entry, max_misses
+        self.name, self.capabilities = inner.name, inner.capabilities
+
+    def __getattr__(self, attr: str) -> Any:  # the rest of a target's own API (start, process, ...)
+        if attr == "inner":  # not set yet (copy, pickle): no recursion
+            raise AttributeError(attr)
+        return getattr(self.inner, attr)
+
+    def _guard(self, fn: Callable[..., Any], *args: Any) -> Any:
+        entry = self._entry
+        if entry.cause is not None:
+            raise TargetBroken(f"{entry.alias} is broken, case not run: {entry.cause}")
+        try:
+            result = fn(*args)
+        except TargetUnresponsive as e:
+            entry.misses += 1
+            if entry.misses >= self._max:
+                entry.break_(
+                    f"marked broken after {entry.misses} consecutive timeouts or lost processes "
+                    f"(--target-max-timeouts {self._max}); the last: {e}",
+                    reported=True,
+                )
+            raise
+        except TargetUnavailable as e:  # could not even be restarted
+            entry.break_(str(e), reported=True)
+            raise
+        except BaseException:  # it answered (a rejection, an unsupported case): it is alive
+            entry.misses = 0
+            raise
+        entry.misses = 0
+        return result
+
+    def transform(self, case: dict[str, Any]) -> dict[str, Any]:
+        return self._guard(self.inner.transform, case)
+
+    def usage(self, model_ref: str, chunks: list[dict[str, Any]]) -> dict[str, Any] | None:
+        return self._guard(self.inner.usage, model_ref, chunks)
+
+    def versions(self) -> dict[str, str]:
+        return self.inner.versions()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __repr__(self) -> str:  # Hypothesis prints it in falsifying examples: no spec, no key
+        return f"<target {self._entry.alias}>"
+
+
+# ----------------------------------------------------------------------------------- API
+def open_target(config: pytest.Config, name: str) -> Target:
+    """One instance per target for the whole session (workers start once). A target that cannot
+    run fails the first test that asks for it; later ones are skipped as not run."""
+    entry = _registry(config).entry(name)
+    if entry.cause is None and not entry.started:
+        entry.started = True
+        start = getattr(entry.target, "start", None)
+        if callable(start):  # a missing executable or a worker that dies at start-up: now, once
+            try:
+                start()
+            except TargetError as e:
+                entry.break_(str(e), reported=False)
+    if entry.cause is not None:
+        if entry.reported:
+            pytest.skip(not_run_reason(entry))
+        entry.reported = True
+        pytest.fail(f"target {entry.alias!r} is not available: {entry.cause}", pytrace=False)
+    assert entry.guarded is not None
+    return entry.guarded
+
+
+def not_run_reason(entry: Entry) -> str:
+    return f"not run: target {entry.alias!r} is not available: {entry.cause}"
+
+
+def skip_if_broken(item: pytest.Item) -> None:
+    """Before a test's fixtures: a test of a target already reported broken is not run."""
+    callspec = getattr(item, "callspec", None)
+    spec = callspec.params.get("target_name") if callspec is not None else None
+    registry = item.config.stash.get(REGISTRY, None)
+    entry = registry.entries.get(spec) if registry is not None and isinstance(spec, str) else None
+    if entry is not None and entry.cause is not None and entry.reported:
+        pytest.skip(not_run_reason(entry))
+
+
+def target_versions(config: pytest.Config) -> dict[str, dict[str, str]]:
+    from harness.pytest_plugin.state import from_workers
+
+    registry = config.stash.get(REGISTRY, None)
+    if registry is None:
+        return {}
+    # A broken target is not started again just to ask its versions.
+    return {
+        **from_workers(config, "versions"),  # under xdist, the controller runs no target itself
+        **{
+            name: e.target.versions() if e.cause is None else {"error": e.cause[:200]}
+            for name, e in registry.entries.items()
+            if e.target is not None
+        },
+    }
+
+
+def close_targets(config: pytest.Config) -> None:
+    registry = config.stash.get(REGISTRY, None)
+    for entry in registry.entries.values() if registry is not None else ():
+        if entry.target is not None:
+            entry.target.close()
+
+
+def broken_targets(config: pytest.Config) -> dict[str, str]:
+    """alias -> cause, for the terminal summary."""
+    from harness.pytest_plugin.state import from_workers
+
+    registry = config.stash.get(REGISTRY, None)
+    own = {e.alias: e.cause for e in registry.entries.values() if e.cause} if registry is not None else {}
+    return {**from_workers(config, "broken"), **own}
+
+
+def not_applicable_reason(config: pytest.Config, target_name: str, rule: str, model: str | None) -> str | None:
+    """Why `rule` cannot be checked on this target (and model), from its declared capabilities.
+    None for a target that cannot run: that is reported once, by its first test."""
+    entry = _registry(config).entry(target_name)
+    if entry.target is None:
+        return None
+    caps = entry.target.capabilities
+    if not caps.supports(rule):
+        return caps.why_not.get(rule, f"{entry.alias} cannot express rule {rule}")
+    if model is not None and model in caps.models_not_applicable:
+        return caps.models_not_applicable[model]
+    if isinstance(model, str):  # a test may parametrize `model` itself (or leave it unset)
+        from harness import rules
+        from harness.errors import CatalogError
+        from harness.pytest_plugin.state import catalog
+
+        if rule in rules.ids():
+            try:
+                resolved = catalog(config).resolve(model)
+            except CatalogError:  # not a catalog model: the test itself reports it
+                return None
+            return rules.get(rule).not_applicable(resolved)
+    return None
+
+
+class SessionHooks:
+    """Registered by the plugin: not-run skips before fixtures, and one summary line per target."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        skip_if_broken(item)
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        for alias, cause in broken_targets(terminalreporter.config).items():
+            terminalreporter.write_line(
+                f"kimi-conformance: target {alias!r} not available, its tests were not run: {cause}", red=True
+            )

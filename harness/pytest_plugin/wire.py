@@ -1,0 +1,235 @@
+"""The pytest plugin's wire layer: options, fixtures and hooks of the wire suites (suites/wire).
+
+Registered by harness/pytest_plugin/plugin.py (its `pytest_plugins`), so it comes in with the `pytest11` entry
+point and with the root conftest's fallback alike, once. Its options join the plugin's
+`kimi-conformance` group. The work is done in harness.cassettes, harness.online.client and harness.online.network;
+imports stay lazy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from harness.pytest_plugin.state import NETWORK_BLOCKED, WIRE
+
+if TYPE_CHECKING:
+    from harness.emulator import Emulator
+
+GROUP = "kimi-conformance"  # the plugin's one option group (harness.pytest_plugin.plugin.GROUP)
+
+
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
+
+
+def _wire_addoptions(group) -> None:
+    group.addoption(
+        "--kimi-record-mode",
+        default="none",
+        choices=RECORD_MODES,
+        help="cassettes: none = replay only (default); once / new_episodes / all / rewrite "
+        "record from --live or --upstream (rewrite: fresh cassettes, replaced atomically)",
+    )
+    group.addoption(
+        "--live",
+        action="store_true",
+        default=False,
+        help="wire suites send to the real endpoints with MOONSHOT_API_KEY / KIMI_API_KEY "
+        "(skipped, naming the variable, when no key is set)",
+    )
+    group.addoption(
+        "--upstream",
+        default=None,
+        metavar="URL",
+        help="send the Moonshot wire requests to this base URL instead (e.g. the emulator: "
+        "http://127.0.0.1:N/v1); the Kimi Coding (kimi/) requests go to its sibling "
+        "path .../coding/v1 unless --upstream-kimi says otherwise. `--upstream emulator` "
+        "starts one in this process for the session",
+    )
+    group.addoption(
+        "--emulator-faults",
+        default=None,
+        metavar="SPEC|FILE",
+        help='faults the --upstream emulator injects, e.g. "429:0.2,503:0.05,stall:0.01,'
+        'truncate:0.02", or a file holding such a plan (deterministic with --emulator-seed)',
+    )
+    group.addoption(
+        "--emulator-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the --upstream emulator: its ids and texts and which requests get faults",
+    )
+    group.addoption(
+        "--upstream-kimi",
+        default=None,
+        metavar="URL",
+        help="send the Kimi Coding (kimi/) wire requests to this base URL (default: derived "
+        "from --upstream, http://127.0.0.1:N/v1 -> http://127.0.0.1:N/coding/v1)",
+    )
+    group.addoption(
+        "--endpoint",
+        default="international",
+        choices=("international", "china"),
+        help="Moonshot endpoint of --live runs (china = https://api.moonshot.cn/v1)",
+    )
+    group.addoption(
+        "--kimi-block-network",
+        action="store_true",
+        default=False,
+        help="block every non-loopback connection for the whole session (replayed wire tests always run blocked)",
+    )
+    group.addoption(
+        "--budget-usd",
+        type=float,
+        default=0.50,
+        metavar="USD",
+        help="estimated-spend limit of a live/upstream run (default 0.50); a request that could "
+        "pass it is refused and the remaining wire tests are skipped",
+    )
+    group.addoption(
+        "--cassette-dir",
+        default=None,
+        metavar="DIR",
+        help="where cassettes are read and written (default: <rootdir>/cassettes)",
+    )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    _wire_addoptions(parser.getgroup(GROUP))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """After the plugin's own (tryfirst) configure: a bad --catalog / --model stops the run first."""
+    if config.getoption("kimi_record_mode", "none") != "none" and not (
+        config.getoption("live", False) or config.getoption("upstream", None)
+    ):
+        raise pytest.UsageError(
+            "--kimi-record-mode other than none records real traffic: give --live or --upstream URL"
+        )
+    from harness.pytest_plugin import xdist as parallel
+
+    if config.getoption("live", False) and (parallel.is_controller(config) or parallel.is_worker(config)):
+        # one process keeps the spend (--budget-usd) and the 429 retries: workers would each spend it
+        raise pytest.UsageError("--live runs in one process: drop -n (pytest-xdist)")
+    if config.getoption("upstream_kimi", None) and not config.getoption("upstream", None):
+        raise pytest.UsageError("--upstream-kimi goes with --upstream (the Moonshot stand-in)")
+    if config.getoption("upstream", None) == "emulator":
+        _start_emulator(config)
+    elif config.getoption("emulator_faults", None):
+        raise pytest.UsageError(
+            "--emulator-faults: faults are injected by the emulator this run starts; "
+            "give --upstream emulator (or serve one: kimi-conformance emulator serve --faults)"
+        )
+    if config.getoption("kimi_block_network", False):
+        from harness.online import network
+
+        network.block("--kimi-block-network")
+        config.stash[NETWORK_BLOCKED] = True
+
+
+_EMULATOR: pytest.StashKey[Emulator] = pytest.StashKey()
+
+
+def _start_emulator(config: pytest.Config) -> None:
+    """`--upstream emulator`: an in-process emulator for the session, with the fault plan."""
+    from harness.emulator import Emulator, faults
+
+    seed = config.getoption("emulator_seed", 0)
+    try:
+        plan = faults.load(config.getoption("emulator_faults", None), seed=seed)
+    except faults.FaultSpecError as e:
+        raise pytest.UsageError(f"--emulator-faults: {e}") from None
+    emu = config.stash[_EMULATOR] = Emulator(seed=seed, faults=plan)
+    config.option.upstream = emu.start()
+    if not config.getoption("upstream_kimi", None):
+        config.option.upstream_kimi = emu.coding_base_url
+
+
+@pytest.hookimpl(trylast=True)  # after the plugin's targets are closed: they may still talk to the emulator
+def pytest_unconfigure(config: pytest.Config) -> None:
+    emu = config.stash.get(_EMULATOR, None)
+    if emu is not None:
+        emu.stop()
+        del config.stash[_EMULATOR]
+    if config.stash.get(NETWORK_BLOCKED, False):
+        from harness.online import network
+
+        network.unblock()
+        config.stash[NETWORK_BLOCKED] = False
+
+
+def wire_settings_for(config: pytest.Config):
+    settings = config.stash.get(WIRE, None)
+    if settings is None:
+        from decimal import Decimal
+        from pathlib import Path
+
+        from harness.cassettes.settings import WireSettings
+        from harness.online.budget import Budget
+        from harness.pytest_plugin.state import catalog
+
+        cassette_dir = config.getoption("cassette_dir") or (Path(str(config.rootpath)) / "cassettes")
+        settings = config.stash[WIRE] = WireSettings(
+            catalog=catalog(config),
+            cassette_dir=Path(cassette_dir),
+            record_mode=config.getoption("kimi_record_mode"),
+            live=config.getoption("live"),
+            upstream=config.getoption("upstream"),
+            upstream_kimi=config.getoption("upstream_kimi"),
+            endpoint=config.getoption("endpoint"),
+            budget=Budget(Decimal(str(config.getoption("budget_usd")))),
+        )
+    return settings
+
+
+@pytest.fixture(scope="session")
+def wire_settings(request: pytest.FixtureRequest):
+    """The wire run: replay (default) or online (--live / --upstream), record mode, budget."""
+    return wire_settings_for(request.config)
+
+
+@pytest.fixture
+def wire(request: pytest.FixtureRequest, wire_settings):
+    """`with wire(model_ref, scenario) as ws:` — a cassette-backed (or live) wire session.
+
+    Replay: the cassette answers, the network is blocked (loopback excepted), unplayed
+    interactions fail the test. Online: requests go to --upstream or the real endpoint.
+
+    Every exchange is added to the test's user_properties as it happens (`wire.request`,
+    `wire.response`, scrubbed), and `wire.steps` when the session ends — pass or fail — so a
+    failing wire test carries its bodies into the report (harness.pytest_plugin.allure).
+    """
+    import contextlib
+
+    from harness.errors import CassetteError, NotRun
+    from harness.online import network
+    from harness.scenarios.session import WireSession
+
+    props = request.node.user_properties
+
+    def note(exchange: dict) -> None:
+        props.append(("wire.request", {k: exchange[k] for k in ("n", "url", "request") if k in exchange}))
+        props.append(("wire.response", {k: exchange[k] for k in ("n", "status", "response", "error") if k in exchange}))
+
+    @contextlib.contextmanager
+    def open_session(model_ref: str, scenario: str):
+        model = wire_settings.catalog.resolve(model_ref)
+        session = WireSession(wire_settings, model, scenario)
+        session.on_exchange = note
+        blocker = network.blocked("replay mode") if not wire_settings.online else contextlib.nullcontext()
+        try:
+            with blocker, session:
+                yield session
+        except NotRun as e:  # no key, upstream gone, budget spent: no verdict on the rules
+            pytest.skip(str(e))
+        except CassetteError as e:  # the cassette is what is broken: one line, no harness traceback
+            pytest.fail(str(e), pytrace=False)
+        finally:
+            if session.steps:
+                props.append(("wire.steps", list(session.steps)))
+        if session.provenance:
+            props.append(("provenance", session.provenance))
+
+    return open_session
