@@ -1,4 +1,4 @@
-"""Suites: the conformance tests a user runs against their target (`pytest suites --target ...`)."""
+"""Suites: the conformance tests a user runs against their target (`pytest suites --kimi-target ...`)."""
 
 import pytest
 

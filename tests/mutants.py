@@ -1,6 +1,6 @@
 """Deliberately broken implementations of the contract, one bug each.
 
-Every mutant is a `transform(case)` callable usable as `--target python:tests.mutants:NAME`.
+Every mutant is a `transform(case)` callable usable as `--kimi-target python:tests.mutants:NAME`.
 tests/test_mutation.py runs the suites against each and asserts the suites catch it: a property
 suite that passes a broken implementation is not testing anything.
 """

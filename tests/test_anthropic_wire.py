@@ -140,7 +140,7 @@ def test_the_harness_never_sends_one_providers_key_to_the_others_host(monkeypatc
     monkeypatch.setenv("KIMI_API_KEY", KIMI_CANARY)
     monkeypatch.delenv("KIMICODE_API_KEY", raising=False)
     with Emulator() as emu:
-        # --upstream makes the run online; keys come from the environment as under --live
+        # --kimi-upstream makes the run online; keys come from the environment as under --kimi-live
         settings = WireSettings(catalog=builtin(), cassette_dir=tmp_path, upstream=emu.base_url)
         monkeypatch.setattr(settings, "live", True)
         results = {

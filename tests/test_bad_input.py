@@ -20,7 +20,7 @@ CASSETTE = REPO / "cassettes/moonshot/kimi-k2.6/plain.yaml"
 STREAM_CASSETTE = REPO / "cassettes/moonshot/kimi-k2.6/stream-usage.yaml"
 CLI = [sys.executable, "-m", "harness.cli.main"]
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-WIRE = [*PYTEST, "suites/wire", "--model", "moonshot/kimi-k2.6"]
+WIRE = [*PYTEST, "suites/wire", "--kimi-model", "moonshot/kimi-k2.6"]
 
 
 # ------------------------------------------------------------------------------- the bad inputs
@@ -140,37 +140,37 @@ CASES = {
     ),
     "pytest-catalog-missing": (
         missing("nope.json"),
-        lambda p: [*PYTEST, "suites/test_t3_thinking_keep.py", "--catalog", str(p)],
+        lambda p: [*PYTEST, "suites/test_t3_thinking_keep.py", "--kimi-catalog", str(p)],
         4,
         "not found",
     ),
     "pytest-catalog-malformed": (
         file_with("cat.json", BAD_CATALOG),
-        lambda p: [*PYTEST, "suites/test_t3_thinking_keep.py", "--catalog", str(p)],
+        lambda p: [*PYTEST, "suites/test_t3_thinking_keep.py", "--kimi-catalog", str(p)],
         4,
         "is not a valid catalog",
     ),
     "pytest-truncated-cassette": (
         cassette_dir(truncated_cassette),
-        lambda p: [*WIRE, f"--cassette-dir={p}"],
+        lambda p: [*WIRE, f"--kimi-cassette-dir={p}"],
         4,
         "truncated?",
     ),
     "pytest-newer-cassette": (
         cassette_dir(newer_cassette),
-        lambda p: [*WIRE, f"--cassette-dir={p}"],
+        lambda p: [*WIRE, f"--kimi-cassette-dir={p}"],
         4,
         "format version 9 is newer than this harness reads (1)",
     ),
     "pytest-stream-cut-mid-event": (
         cassette_dir(cut_stream_cassette),
-        lambda p: [*WIRE, f"--cassette-dir={p}"],
+        lambda p: [*WIRE, f"--kimi-cassette-dir={p}"],
         4,
         "event stream cut short",
     ),
     "pytest-emulator-faults": (
         file_with("faults.json", '{"429": 2}'),
-        lambda p: [*WIRE, "--upstream", "emulator", "--emulator-faults", str(p)],
+        lambda p: [*WIRE, "--kimi-upstream", "emulator", "--kimi-emulator-faults", str(p)],
         4,
         "probability of 429 must be between 0 and 1",
     ),

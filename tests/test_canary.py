@@ -20,7 +20,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "jsonl_target.py"
 CANARY = "sk-" + "canary"
 ENV_BY_NAME = CANARY + "-env-by-name-0000"  # MOONSHOT_KEY: a provider key under an odd name
 ENV_BY_SHAPE = CANARY + "-env-by-shape-0000"  # an innocuous name, a key-shaped value
-IN_SPEC = CANARY + "-in-target-spec-0000"  # --target "command:gw --api-key sk-..."
+IN_SPEC = CANARY + "-in-target-spec-0000"  # --kimi-target "command:gw --api-key sk-..."
 # The target's own answer canaries are made inside tests/fixtures/jsonl_target.py (leak mode).
 
 
@@ -64,17 +64,17 @@ def test_no_canary_in_any_file_a_run_writes(tmp_path, parallel):
             "--import-mode=importlib",
             "-rA",
             "-v",
-            "--target",
+            "--kimi-target",
             spec,
-            "--target",
+            "--kimi-target",
             "reference",
-            "--model",
+            "--kimi-model",
             "moonshot/kimi-k2.6",
             "--junitxml",
             "out/junit.xml",
             "--alluredir",
             "out/allure-results",
-            "--results-dir",
+            "--kimi-results-dir",
             "out/results",
             "--log-file",
             "out/run.log",

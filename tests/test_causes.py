@@ -32,8 +32,8 @@ def _run(tmp_path: Path, target: str) -> tuple[int, dict]:
         "no:cacheprovider",
         "-o",
         "addopts=",
-        f"--target={target}=python:tests.fixtures.counting_target:{target}",
-        "--results-dir",
+        f"--kimi-target={target}=python:tests.fixtures.counting_target:{target}",
+        "--kimi-results-dir",
         str(results),
     ]
     env = {**os.environ, "CI": "true", "PYTHONHASHSEED": "0", "KIMI_TEST_CALLS": str(calls)}

@@ -1,5 +1,5 @@
 """`kimi-conformance websearch` and `kimi-conformance smoke` against the emulator (in-process,
---upstream, and --live pointed at a loopback emulator through a config), keys never printed."""
+--kimi-upstream, and --kimi-live pointed at a loopback emulator through a config), keys never printed."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_websearch_rejects_a_model_without_web_search(no_keys, capsys):
 
 
 def live_config(tmp_path, emu, web_search_key=None, **moonshot):
-    """A config whose catalog endpoints are the loopback emulator: --live without leaving the host."""
+    """A config whose catalog endpoints are the loopback emulator: --kimi-live without leaving the host."""
     ws = {"baseUrl": emu.base_url + "/", **({"apiKey": web_search_key} if web_search_key else {})}
     cfg = {
         "models": {
@@ -170,17 +170,17 @@ def run_smoke_suite(*args, env_extra=None):
 def test_smoke_suite_runs_against_upstream_and_skips_clearly_otherwise(tmp_path):
     offline = run_smoke_suite()
     assert offline.returncode == 0 and "2 skipped" in offline.stdout
-    assert "give --live (MOONSHOT_API_KEY / KIMI_API_KEY) or --upstream URL" in offline.stdout
-    no_keys = run_smoke_suite("--live")
+    assert "give --kimi-live (MOONSHOT_API_KEY / KIMI_API_KEY) or --kimi-upstream URL" in offline.stdout
+    no_keys = run_smoke_suite("--kimi-live")
     assert "set MOONSHOT_API_KEY or KIMI_API_KEY" in no_keys.stdout and "2 skipped" in no_keys.stdout
     with Emulator(api_keys=[CANARY, KIMI_CANARY, *EMULATOR_KEYS.values()]) as emu:
-        online = run_smoke_suite("--upstream", emu.base_url, "--junitxml", str(tmp_path / "j.xml"))
+        online = run_smoke_suite("--kimi-upstream", emu.base_url, "--junitxml", str(tmp_path / "j.xml"))
         assert online.returncode == 0 and "2 passed" in online.stdout, online.stdout + online.stderr
-        # --live with the canary key, the catalog endpoints pointed at the emulator by a config
+        # --kimi-live with the canary key, the catalog endpoints pointed at the emulator by a config
         cfg = live_config(tmp_path, emu)
         live = run_smoke_suite(
-            "--live",
-            "--config",
+            "--kimi-live",
+            "--kimi-config",
             str(cfg),
             "--junitxml",
             str(tmp_path / "l.xml"),

@@ -252,7 +252,7 @@ def pytest_wire(*args) -> subprocess.CompletedProcess:
             "no:cacheprovider",
             "-rs",
             "suites/wire",
-            "--model",
+            "--kimi-model",
             "moonshot/kimi-k2.6",
             *args,
         ],
@@ -265,15 +265,15 @@ def pytest_wire(*args) -> subprocess.CompletedProcess:
 
 
 def test_pytest_emulator_faults_retried_and_broken_streams_skipped():
-    r = pytest_wire("--upstream", "emulator", "--emulator-faults", "truncate:1", "-k", "plain or stream")
+    r = pytest_wire("--kimi-upstream", "emulator", "--kimi-emulator-faults", "truncate:1", "-k", "plain or stream")
     assert r.returncode == 0, r.stdout[-3000:]
     assert "failed" not in r.stdout.splitlines()[-1] and "skipped" in r.stdout.splitlines()[-1]
     assert "broken upstream http://127.0.0.1:" in r.stdout and "response cut short" in r.stdout
 
 
 def test_pytest_bad_emulator_faults_is_a_usage_error():
-    r = pytest_wire("--upstream", "emulator", "--emulator-faults", "boom:0.1")
+    r = pytest_wire("--kimi-upstream", "emulator", "--kimi-emulator-faults", "boom:0.1")
     assert r.returncode == 4 and "Traceback" not in r.stdout + r.stderr
-    assert "--emulator-faults: fault spec 'boom:0.1': unknown fault 'boom'" in r.stderr
-    r = pytest_wire("--emulator-faults", "429:0.1")
-    assert r.returncode == 4 and "give --upstream emulator" in r.stderr
+    assert "--kimi-emulator-faults: fault spec 'boom:0.1': unknown fault 'boom'" in r.stderr
+    r = pytest_wire("--kimi-emulator-faults", "429:0.1")
+    assert r.returncode == 4 and "give --kimi-upstream emulator" in r.stderr

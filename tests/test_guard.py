@@ -35,7 +35,7 @@ def test_pytest_stops_with_one_line_when_harness_is_shadowed(tmp_path):
             "-q",
             "-p",
             "no:cacheprovider",
-            "--target",
+            "--kimi-target",
             "reference",
         ],
         cwd=tmp_path,

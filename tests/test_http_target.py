@@ -181,9 +181,9 @@ def run_suite(broken: bool, *extra: str) -> subprocess.CompletedProcess:
         "no:cacheprovider",
         "-o",
         "addopts=",
-        f"--target=http:{gw.url}",
-        "--model=moonshot/kimi-k2.7-code",
-        "--model=moonshot/kimi-k2.6",
+        f"--kimi-target=http:{gw.url}",
+        "--kimi-model=moonshot/kimi-k2.7-code",
+        "--kimi-model=moonshot/kimi-k2.6",
         *extra,
     ]
     try:
@@ -201,7 +201,7 @@ def test_suite_passes_through_a_conformant_gateway():
 
 @pytest.mark.slow
 def test_suite_fails_through_a_verbatim_gateway(tmp_path):
-    proc = run_suite(True, "-x", "--hypothesis-profile=mutation", f"--results-dir={tmp_path}")
+    proc = run_suite(True, "-x", "--hypothesis-profile=mutation", f"--kimi-results-dir={tmp_path}")
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
     # The verdict as data: the failed test names T1 violations (never the wording of a message).
     (results,) = tmp_path.glob("results-http*.json")

@@ -1,5 +1,5 @@
 """Live mode: key lookup and skip reason, 429 retries honouring Retry-After (fake sleep),
-the cost budget, and `--live --upstream <emulator>` end to end (the same suites, re-recording)."""
+the cost budget, and `--kimi-live --kimi-upstream <emulator>` end to end (the same suites, re-recording)."""
 
 from __future__ import annotations
 
@@ -55,8 +55,8 @@ def test_find_key_order_and_reason():
 def test_live_without_key_skips_naming_the_variable():
     r = pytest_run(
         "suites/wire",
-        "--live",
-        "--model",
+        "--kimi-live",
+        "--kimi-model",
         "moonshot/kimi-k2.6",
         "-k",
         "(plain or stream) and not test_real",
@@ -73,8 +73,8 @@ def test_live_kimi_coding_without_key_skips_naming_its_variables():
     a MOONSHOT_API_KEY does not stand in (separate providers, keys not interchangeable)."""
     r = pytest_run(
         "suites/wire",
-        "--live",
-        "--model",
+        "--kimi-live",
+        "--kimi-model",
         "kimi/kimi-for-coding",
         "-k",
         "(plain or stream) and not test_real",
@@ -175,12 +175,12 @@ def test_budget_stops_the_run_cleanly():
         # the real cassettes (suites/wire/test_real.py) are offline replays, not part of the budget
         r = pytest_run(
             "suites/wire",
-            "--live",
-            "--upstream",
+            "--kimi-live",
+            "--kimi-upstream",
             emu.base_url,
-            "--budget-usd",
+            "--kimi-budget-usd",
             "0.0000001",
-            "--model",
+            "--kimi-model",
             "moonshot/kimi-k2.6",
             "-k",
             "not test_real",
@@ -194,7 +194,7 @@ def test_budget_stops_the_run_cleanly():
 
 
 def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
-    """`--live --upstream <emulator>` runs the wire suites like a live run, and re-records.
+    """`--kimi-live --kimi-upstream <emulator>` runs the wire suites like a live run, and re-records.
 
     A subset of models that between them meet every scenario kind and both providers keeps this
     fast; the full re-recording is `python -m harness.cassettes.record`, whose output the wire
@@ -208,16 +208,16 @@ def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
         "kimi/kimi-k2-thinking-turbo",
         "kimi/kimi-k2-thinking",
     )
-    models = [a for ref in refs for a in ("--model", ref)]
+    models = [a for ref in refs for a in ("--kimi-model", ref)]
     with Emulator() as emu:
-        # --upstream only: the Kimi Coding stand-in is derived (<emulator>/v1 -> <emulator>/coding/v1)
+        # --kimi-upstream only: the Kimi Coding stand-in is derived (<emulator>/v1 -> <emulator>/coding/v1)
         r = pytest_run(
             "suites/wire",
-            "--live",
-            "--upstream",
+            "--kimi-live",
+            "--kimi-upstream",
             emu.base_url,
             "--kimi-record-mode=rewrite",
-            f"--cassette-dir={tmp_path}",
+            f"--kimi-cassette-dir={tmp_path}",
             *models,
             env=env_without_keys(MOONSHOT_API_KEY="sk-fake-live-000000", KIMI_API_KEY="sk-kimi-fake-000000"),
         )
@@ -236,10 +236,10 @@ def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
     assert {provenance.read(p).source for p in written} == {"emulator"}
     assert not any("sk-" in p.read_text() for p in written)
     # and what was recorded replays offline with the network blocked
-    r = pytest_run("suites/wire", f"--cassette-dir={tmp_path}", "--kimi-block-network", *models)
+    r = pytest_run("suites/wire", f"--kimi-cassette-dir={tmp_path}", "--kimi-block-network", *models)
     assert r.returncode == 0, r.stdout[-3000:]
 
 
 def test_record_mode_needs_an_upstream():
     r = pytest_run("suites/wire", "--kimi-record-mode=rewrite", "--collect-only")
-    assert r.returncode != 0 and "give --live or --upstream" in r.stderr + r.stdout
+    assert r.returncode != 0 and "give --kimi-live or --kimi-upstream" in r.stderr + r.stdout

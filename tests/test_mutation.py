@@ -40,10 +40,10 @@ def _run(name: str) -> tuple[int, str, list[dict]]:
             "-p",
             "no:cacheprovider",
             "--hypothesis-profile=mutation",
-            f"--target=python:tests.mutants:{name}",
+            f"--kimi-target=python:tests.mutants:{name}",
             "-o",
             "addopts=",
-            "--results-dir",
+            "--kimi-results-dir",
             results,
         ]
         env = {**os.environ, "PYTHONHASHSEED": "0"}

@@ -38,13 +38,13 @@ def _records(directory: Path) -> dict[str, dict]:
 def test_workers_results_are_written_once_as_one_process_writes_them(tmp_path):
     args = [
         "suites/test_t4_tool_choice.py",
-        "--model",
+        "--kimi-model",
         "moonshot/kimi-k2.6",
-        "--model",
+        "--kimi-model",
         "moonshot/kimi-k3",
     ]
-    one = _pytest(*args, "--results-dir", str(tmp_path / "one"))
-    two = _pytest(*args, "-n", "2", "--results-dir", str(tmp_path / "two"))
+    one = _pytest(*args, "--kimi-results-dir", str(tmp_path / "one"))
+    two = _pytest(*args, "-n", "2", "--kimi-results-dir", str(tmp_path / "two"))
     assert one.returncode == 0, one.stdout[-2000:]
     assert two.returncode == 0, two.stdout[-2000:]
     assert _records(tmp_path / "two") == _records(tmp_path / "one") != {}
@@ -70,6 +70,6 @@ def test_a_key_in_a_test_id_crosses_to_the_controller_redacted(tmp_path):
 
 
 def test_live_refuses_workers():
-    run = _pytest("suites/wire", "--live", "-n", "2")
+    run = _pytest("suites/wire", "--kimi-live", "-n", "2")
     assert run.returncode == 4, run.stdout[-1000:] + run.stderr[-1000:]
-    assert "--live runs in one process" in run.stderr
+    assert "--kimi-live runs in one process" in run.stderr

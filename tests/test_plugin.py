@@ -32,7 +32,9 @@ def run(pytester, *args):
 
 
 def test_unknown_target_fails_clearly(suites):
-    result = run(suites, "suites/test_t8_stream_usage.py", "--target", "nosuch", "--model", "moonshot/kimi-k2.6")
+    result = run(
+        suites, "suites/test_t8_stream_usage.py", "--kimi-target", "nosuch", "--kimi-model", "moonshot/kimi-k2.6"
+    )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*target 'nosuch' is not available: unknown target*"])
 
@@ -40,14 +42,14 @@ def test_unknown_target_fails_clearly(suites):
 def test_bad_catalog_is_a_usage_error(suites, tmp_path):
     bad = tmp_path / "c.json"
     bad.write_text("{")
-    result = run(suites, "suites/test_t8_stream_usage.py", "--catalog", str(bad))
+    result = run(suites, "suites/test_t8_stream_usage.py", "--kimi-catalog", str(bad))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*not valid JSON*"])
     assert "Traceback" not in result.stderr.str()
 
 
 def test_unknown_model_filter_is_a_usage_error(suites):
-    result = run(suites, "suites/test_t8_stream_usage.py", "--model", "moonshot/kimi-k9")
+    result = run(suites, "suites/test_t8_stream_usage.py", "--kimi-model", "moonshot/kimi-k9")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*closest known refs*"])
 
@@ -57,13 +59,13 @@ def test_results_are_per_target_model_and_rule(suites, tmp_path):
     result = run(
         suites,
         "suites/test_t3_thinking_keep.py",
-        "--target",
+        "--kimi-target",
         "reference",
-        "--target",
+        "--kimi-target",
         "bad=python:tests.mutants:t3_keep_everywhere",
-        "--model",
+        "--kimi-model",
         "moonshot/kimi-k2.5",
-        "--results-dir",
+        "--kimi-results-dir",
         str(out),
     )
     result.assert_outcomes(passed=1, failed=1)
@@ -149,3 +151,49 @@ class TestMine(ConformanceSuite):
     result = run(pytester, "-q")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*overrides a standard conformance test*known_failure('T3'*"])
+
+
+# ------------------------------------------------------------------------------- option names
+def _kimi_group_options(pytester) -> list[list[str]]:
+    """The option strings of every option in the plugin's group, as pytest registered them."""
+    config = pytester.parseconfig()
+    group = next(g for g in config._parser._groups if g.name == "kimi-conformance")
+    return [list(o.names()) for o in group.options]
+
+
+def test_every_option_is_prefixed_and_only_known_aliases_are_not(pytester):
+    from harness.pytest_plugin.options import DEPRECATED
+
+    options = _kimi_group_options(pytester)
+    assert options, "the plugin's option group is empty"
+    assert all(names[0].startswith("--kimi-") for names in options)
+    unprefixed = {n for names in options for n in names if not n.startswith("--kimi-")}
+    assert unprefixed == set(DEPRECATED)
+    # pytest-recording's names are its own (tests/test_pytest_recording.py runs both together)
+    assert not {n for names in options for n in names} & {"--record-mode", "--block-network", "--allowed-hosts"}
+
+
+def test_a_deprecated_spelling_still_works_and_warns_once(suites):
+    result = run(
+        suites,
+        "suites/test_t8_stream_usage.py",
+        "--target",
+        "reference",
+        "--model",
+        "moonshot/kimi-k2.6",
+        "--model=moonshot/kimi-k2.5",
+        "-W",
+        "always::pytest.PytestDeprecationWarning",
+    )
+    result.assert_outcomes(passed=2)
+    out = result.stdout.str()
+    assert out.count("unprefixed options are deprecated") == 1
+    assert "--target -> --kimi-target, --model -> --kimi-model" in out
+
+
+def test_the_prefixed_spelling_does_not_warn(suites):
+    result = run(
+        suites, "suites/test_t8_stream_usage.py", "--kimi-target", "reference", "--kimi-model", "moonshot/kimi-k2.6"
+    )
+    result.assert_outcomes(passed=1)
+    assert "deprecated" not in result.stdout.str()

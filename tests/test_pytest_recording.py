@@ -48,7 +48,7 @@ def test_both_plugins_load_and_no_option_name_is_shared():
 
 def test_wire_suites_replay_with_pytest_recording_present():
     # the user's --block-network (pytest-recording's) must not break our cassette replay either
-    models = ("--model", "moonshot/kimi-k2.6", "--model", "kimi/kimi-for-coding")
+    models = ("--kimi-model", "moonshot/kimi-k2.6", "--kimi-model", "kimi/kimi-for-coding")
     r = run("suites/wire", "-q", "--block-network", *models)
     last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-2000:]
     assert r.returncode == 0 and " passed" in last and "failed" not in last and "error" not in last, (

@@ -184,7 +184,7 @@ def test_the_report_groups_real_cassettes_apart(tmp_path):
 
     r = run_child(
         [sys.executable, "-m", "pytest", "suites/wire", "-q", "-p", "no:cacheprovider",
-         "--model", "moonshot/kimi-k2.6", "-k", "usage-live or plain",
+         "--kimi-model", "moonshot/kimi-k2.6", "-k", "usage-live or plain",
          "--alluredir", str(tmp_path)],
         cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

@@ -55,7 +55,7 @@ def test_rerecording_unchanged_interactions_is_byte_identical_and_keeps_modes(tm
     stray.write_text("half a cassette")
     before = {p: p.read_bytes() for p in root.rglob("*.yaml")}
     mtimes = {p: p.stat().st_mtime_ns for p in before}
-    r = record("--cassette-dir", str(root), "--model", "moonshot/kimi-k2.6")
+    r = record("--cassette-dir", str(root), "--kimi-model", "moonshot/kimi-k2.6")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert {p: p.read_bytes() for p in root.rglob("*.yaml")} == before
     assert {p: p.stat().st_mtime_ns for p in before} == mtimes  # not even rewritten
@@ -70,7 +70,7 @@ def test_changed_cassette_is_written_with_its_mode_kept(tmp_path):
     plain = root / "moonshot/kimi-k2.6/plain.yaml"
     plain.write_text(plain.read_text().replace("KIMI_WIRE_OK", "SOMETHING_ELSE"))
     plain.chmod(0o644)
-    r = record("--cassette-dir", str(root), "--model", "moonshot/kimi-k2.6", "-k", "plain")
+    r = record("--cassette-dir", str(root), "--kimi-model", "moonshot/kimi-k2.6", "-k", "plain")
     assert r.returncode == 0, r.stdout[-3000:]
     assert "wrote        " in r.stdout and "plain.yaml" in r.stdout
     assert "1 cassette(s) written, 0 unchanged, 0 not written of 1 planned" in r.stdout

@@ -1,6 +1,6 @@
 """Run ids, run-keyed history and the summary (harness.reporting.runs / history / summary).
 
-Two results sets are fed as --results-dir files: a passing run of `openclaw` 2026.9.6, then a run of
+Two results sets are fed as --kimi-results-dir files: a passing run of `openclaw` 2026.9.6, then a run of
 the same target name at 2026.10.1 whose failures carry structured violations and a minimal case.
 """
 
@@ -328,7 +328,7 @@ def test_terminal_summary_at_the_end_of_a_suite_run(pytester, results_dir, monke
             assert model == "m1"
     """
     )
-    args = ["-p", "no:cacheprovider"] + (["--results-dir", "res"] if results_dir else [])
+    args = ["-p", "no:cacheprovider"] + (["--kimi-results-dir", "res"] if results_dir else [])
     result = pytester.runpytest_subprocess(*args)
     result.stdout.fnmatch_lines(["*= kimi-conformance summary =*", "*T3.keep-gate*: 1 test(s)*"])
     assert "## kimi-conformance summary" in step.read_text()

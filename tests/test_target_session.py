@@ -33,7 +33,7 @@ def outcomes(result) -> dict:
 
 def test_a_dead_target_is_one_error_and_ends_the_run_at_once(suites):
     started = time.monotonic()
-    result = run(suites, SUITE, "--target", "command:/nope/gw", "--target-timeout", "5", "-rs")
+    result = run(suites, SUITE, "--kimi-target", "command:/nope/gw", "--kimi-target-timeout", "5", "-rs")
     elapsed = time.monotonic() - started
     counts = outcomes(result)
     assert counts.get("errors") == 1 and counts.get("skipped", 0) >= 10, counts
@@ -48,7 +48,7 @@ def test_a_dead_target_is_one_error_and_ends_the_run_at_once(suites):
 
 
 def test_an_unimportable_python_target_is_one_error_not_an_internal_error(suites):
-    result = run(suites, SUITE, "--target", "python:nonexistent:fn")
+    result = run(suites, SUITE, "--kimi-target", "python:nonexistent:fn")
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     counts = outcomes(result)
     assert counts.get("errors") == 1 and counts.get("skipped", 0) >= 10, counts
@@ -57,7 +57,7 @@ def test_an_unimportable_python_target_is_one_error_not_an_internal_error(suites
 
 def test_a_hung_target_is_marked_broken_after_three_timeouts(suites):
     started = time.monotonic()
-    result = run(suites, SUITE, "--target", jsonl("hang-all"), "--target-timeout", "0.5", "-rs")
+    result = run(suites, SUITE, "--kimi-target", jsonl("hang-all"), "--kimi-target-timeout", "0.5", "-rs")
     elapsed = time.monotonic() - started
     counts = outcomes(result)
     # 3 timeouts in a row, wherever they fall (Hypothesis replays a failing example): at most 3
@@ -72,16 +72,16 @@ def test_max_timeouts_is_an_option(suites):
     result = run(
         suites,
         SUITE,
-        "--target",
+        "--kimi-target",
         jsonl("hang-all"),
-        "--target-timeout",
+        "--kimi-target-timeout",
         "0.3",
-        "--target-max-timeouts",
+        "--kimi-target-max-timeouts",
         "1",
         "-rs",
-        "--model",
+        "--kimi-model",
         "moonshot/kimi-k2.6",
-        "--model",
+        "--kimi-model",
         "moonshot/kimi-k2.5",
     )
     result.assert_outcomes(failed=1, skipped=1)
@@ -90,9 +90,9 @@ def test_max_timeouts_is_an_option(suites):
 
 @pytest.mark.parametrize("value", ["-1", "0", "soon"])
 def test_target_timeout_must_be_positive(suites, value):
-    result = run(suites, SUITE, f"--target-timeout={value}")
+    result = run(suites, SUITE, f"--kimi-target-timeout={value}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*argument --target-timeout*"])
+    result.stderr.fnmatch_lines(["*argument --kimi-target-timeout*"])
     assert "Traceback" not in result.stderr.str()
 
 
@@ -102,11 +102,11 @@ def test_a_target_one_line_behind_fails_every_test_it_touches(suites, mode):
         suites,
         "suites/test_t3_thinking_keep.py",
         "suites/test_t4_tool_choice.py",
-        "--target",
+        "--kimi-target",
         jsonl(mode),
-        "--model",
+        "--kimi-model",
         "moonshot/kimi-k2.6",
-        "--model",
+        "--kimi-model",
         "moonshot/kimi-k2.5",
     )
     result.assert_outcomes(failed=4)
@@ -114,13 +114,15 @@ def test_a_target_one_line_behind_fails_every_test_it_touches(suites, mode):
 
 
 def test_the_same_target_answering_in_turn_passes(suites):
-    result = run(suites, "suites/test_t3_thinking_keep.py", "--target", jsonl("ok"), "--model", "moonshot/kimi-k2.6")
+    result = run(
+        suites, "suites/test_t3_thinking_keep.py", "--kimi-target", jsonl("ok"), "--kimi-model", "moonshot/kimi-k2.6"
+    )
     result.assert_outcomes(passed=1)
 
 
 def test_not_run_tests_are_recorded_with_their_cause(suites, tmp_path):
     out = tmp_path / "res"
-    run(suites, SUITE, "--target", "gw=command:/nope/gw", "--results-dir", str(out))
+    run(suites, SUITE, "--kimi-target", "gw=command:/nope/gw", "--kimi-results-dir", str(out))
     records = json.loads((out / "results-gw.json").read_text())["results"]
     outcomes = sorted({(r["outcome"], r["reason"].split(":")[0]) for r in records})
     assert outcomes == [("failed", ""), ("skipped", "not run")], outcomes  # the one error: its setup failed

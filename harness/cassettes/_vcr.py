@@ -24,10 +24,10 @@ from typing import Any
 import vcr
 from vcr.record_mode import RecordMode
 
+from harness.cassettes import RECORD_MODES
 from harness.cassettes._vcr_format import AtomicPersister, ReadableSerializer
 from harness.cassettes._vcr_hooks import event_by_event_replay, json_body, request_scrubber, response_scrubber
 
-RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 _VCR_MODE = {
     "none": RecordMode.NONE,
     "once": RecordMode.ONCE,

@@ -1,9 +1,9 @@
 """(Re)record the wire cassettes: `python -m harness.cassettes.record [--live] [pytest args]`.
 
 Starts the emulator on a free loopback port and runs the wire suites in a child pytest with
-`--kimi-record-mode=rewrite --upstream <emulator>/v1 --upstream-kimi <emulator>/coding/v1` (the
+`--kimi-record-mode=rewrite --kimi-upstream <emulator>/v1 --kimi-upstream-coding <emulator>/coding/v1` (the
 cassettes then say `provenance: emulator`); `--live` records from the real APIs instead (needs
-the API keys; the cassettes say `live`). Other arguments go to pytest (e.g. `--model REF`, `-k plain`).
+the API keys; the cassettes say `live`). Other arguments go to pytest (e.g. `--kimi-model REF`, `-k plain`).
 
 Then it says, per cassette, what happened: written (its content changed), unchanged (recorded
 again, identical: the file is not touched), or not written (the test failed, skipped or never
@@ -32,7 +32,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         prog="python -m harness.cassettes.record",
         allow_abbrev=False,
         description="Re-record the wire cassettes from the emulator (default) or the real APIs (--live).",
-        epilog="Any other argument is passed to pytest, e.g. --model moonshot/kimi-k2.6 or -k plain. "
+        epilog="Any other argument is passed to pytest, e.g. --kimi-model moonshot/kimi-k2.6 or -k plain. "
         "Exit codes: 0 all recorded; 1 a test failed; 2 bad arguments; 130/143 interrupted. "
         "The cassettes of real provenance (cassettes/real/) are built from the shipped captures "
         "instead: python -m harness.cassettes.real",
@@ -156,14 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     if stale:
         print(f"removed {len(stale)} temporary file(s) an earlier interrupted run left in {root}", flush=True)
     before = snapshot(root) if root.is_dir() else {}
-    emulator, extra = None, ["--live"] if args.live else []
+    emulator, extra = None, ["--kimi-live"] if args.live else []
     if not args.live:
         from harness.emulator import Emulator
 
         emulator = Emulator()
         base, coding = emulator.start(), emulator.coding_base_url
         assert base and coding
-        extra = ["--upstream", base, "--upstream-kimi", coding]
+        extra = ["--kimi-upstream", base, "--kimi-upstream-coding", coding]
         print(f"emulator at {emulator.base_url} (Moonshot) and {emulator.coding_base_url} (Kimi Coding)", flush=True)
     fd, log_name = tempfile.mkstemp(prefix="kimi-record-", suffix=".jsonl")
     os.close(fd)
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         "-p",
         "harness.pytest_plugin.record_log",
         "--kimi-record-mode=rewrite",
-        f"--cassette-dir={root}",
+        f"--kimi-cassette-dir={root}",
         *extra,
         *rest,
     ]

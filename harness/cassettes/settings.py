@@ -1,5 +1,5 @@
 """The wire session's settings (from the plugin's options): replay or online, and which base URL
-stands in for each provider's endpoint under --upstream."""
+stands in for each provider's endpoint under --kimi-upstream."""
 
 from __future__ import annotations
 
@@ -44,9 +44,9 @@ class WireSettings:
         return (ep or {}).get("baseUrl") or model.base_url
 
     def upstream_for(self, model) -> str | None:
-        """The base URL that stands in for this model's provider endpoint under --upstream.
+        """The base URL that stands in for this model's provider endpoint under --kimi-upstream.
 
-        Moonshot -> --upstream. Kimi Coding -> --upstream-kimi, else the sibling of --upstream
+        Moonshot -> --kimi-upstream. Kimi Coding -> --kimi-upstream-coding, else the sibling of --kimi-upstream
         with the catalog's path swapped: http://127.0.0.1:N/v1 (Moonshot's /v1) becomes
         http://127.0.0.1:N/coding/v1 (Kimi Coding's /coding/v1) — the emulator serves both.
         None when no upstream stands in for the provider.

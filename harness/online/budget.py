@@ -41,7 +41,7 @@ class Budget:
         if self.spent + worst_case > self.limit:
             self.closed_reason = (
                 f"cost budget reached: {what} could cost up to ${worst_case:.6f}, ${self.spent:.6f} of "
-                f"${self.limit} already spent (--budget-usd); no further live requests in this run"
+                f"${self.limit} already spent (--kimi-budget-usd); no further live requests in this run"
             )
             raise BudgetExceeded(self.closed_reason)
 

@@ -28,7 +28,7 @@ class NetworkBlocked(OSError):
         super().__init__(
             f"network access to {where} is blocked by kimi-conformance"
             f"{' (' + why + ')' if why else ''}: only loopback hosts (e.g. the emulator) are reachable. "
-            "Replay runs read cassettes; to talk to a real endpoint use --live (and --kimi-record-mode to re-record)."
+            "Replay runs read cassettes; to talk to a real endpoint use --kimi-live (and --kimi-record-mode to re-record)."
         )
         self.host, self.port = host, port
 

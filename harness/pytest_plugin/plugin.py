@@ -1,9 +1,9 @@
-"""The pytest plugin (entry point `pytest11: kimi_conformance`): options, fixtures, hooks.
+"""The pytest plugin (entry point `pytest11: kimi_conformance`): hooks and fixtures.
 
-Everything pytest-facing lives here (the wire suites' part in harness/pytest_plugin/wire.py, registered
-with this module); the work is done by the layers below it (catalog, contract, targets,
-generation). Heavy imports happen lazily, so installing the package does not slow down unrelated
-pytest runs.
+Options are declared in `options` (one group, `--kimi-…`); the wire suites' hooks and fixtures in
+`wire`, registered with this module. The work is done by the layers below (catalog, engine,
+targets, reporting). Heavy imports happen lazily, so installing the package does not slow down
+unrelated pytest runs.
 """
 
 from __future__ import annotations
@@ -12,79 +12,14 @@ import os
 
 import pytest
 
-GROUP = "kimi-conformance"
-# the wire suites' options, fixtures and hooks: a second plugin module, registered with this one
+# the wire suites' fixtures and hooks: a second plugin module, registered with this one
 pytest_plugins = ["harness.pytest_plugin.wire"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup(GROUP, "kimi-conformance: Moonshot / Kimi provider conformance")
-    group.addoption(
-        "--target",
-        action="append",
-        default=None,
-        metavar="NAME",
-        help="system under test: reference (default), python:MODULE:CALLABLE, command:CMD, "
-        "openclaw, pi-ai, litellm, http:URL. Repeatable: results are per target.",
-    )
-    group.addoption(
-        "--catalog",
-        "--config",
-        dest="catalog",
-        default=None,
-        metavar="PATH",
-        help="a catalog or an OpenClaw / nix-openclaw config (JSON or JSON5; ${VAR} from the "
-        "environment, apiKeyFile, agents.defaults aliases) merged over the built-in one "
-        "(mode: merge) or replacing it; keys in it never reach a report",
-    )
-    group.addoption(
-        "--model",
-        action="append",
-        default=None,
-        metavar="REF",
-        help="only these model refs (any spelling the catalog resolves). Repeatable.",
-    )
-    group.addoption(
-        "--skip-retired", action="store_true", default=False, help="leave out models the catalog marks retired"
-    )
-    group.addoption(
-        "--target-timeout",
-        type=_positive(float),
-        default=30.0,
-        metavar="SECONDS",
-        help="per-case timeout for process targets (default 30)",
-    )
-    group.addoption(
-        "--target-max-timeouts",
-        type=_positive(int),
-        default=3,
-        metavar="N",
-        help="mark a target broken after N consecutive timeouts (or lost processes) and end "
-        "its remaining tests at once, reported as not run (default 3)",
-    )
-    group.addoption(
-        "--results-dir",
-        default=None,
-        metavar="DIR",
-        help="write per-test conformance results (JSON, per target) here, for `kimi-conformance matrix`",
-    )
+    from harness.pytest_plugin.options import add_options
 
-
-def _positive(kind):
-    """An argparse type: a number > 0, else a usage error naming the option's value."""
-    import argparse
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-        return value
-
-    parse.__name__ = f"positive {kind.__name__}"
-    return parse
+    add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's own plugin loads --hypothesis-profile
@@ -97,17 +32,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(id): the contract rule a test checks (T1..T9, routing, ...)")
     config.addinivalue_line("markers", "area(name): transformations / wire / catalog / live")
     config.addinivalue_line("markers", "provenance(kind): where a cassette was recorded: emulator or live")
+    from harness.pytest_plugin import options, xdist
+
+    if not xdist.is_worker(config):  # the controller has already said it
+        options.warn_deprecated(config)
     if config.getoption("catalog") or config.getoption("model"):
-        selected_models(config)  # a bad --catalog or --model is a usage error now, not at collection
-    # files with --results-dir; in memory only without it, for the end-of-run summary
+        selected_models(config)  # a bad --kimi-catalog or --kimi-model is a usage error now, not at collection
+    # files with --kimi-results-dir; in memory only without it, for the end-of-run summary
     from harness.pytest_plugin.state import RESULTS
     from harness.reporting.results import ResultsWriter
 
     config.stash[RESULTS] = ResultsWriter(config.getoption("results_dir"))
     _targets_configure(config)
-    from harness.pytest_plugin import xdist as parallel
-
-    parallel.configure(config)
+    xdist.configure(config)
 
 
 def _targets_configure(config: pytest.Config) -> None:
@@ -196,7 +133,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         from harness.targets import split_alias
         from harness.util.scrub import scrub_text
 
-        # A ConformanceSuite subclass names its own target; plain suites take --target. A key in
+        # A ConformanceSuite subclass names its own target; plain suites take --kimi-target. A key in
         # a spec must not reach a test id (terminal, junit, allure, results).
         names = [suite_cls.target] if suite_cls is not None else selected_targets(config)
         metafunc.parametrize("target_name", names, ids=[scrub_text(split_alias(n)[0]) for n in names], scope="session")

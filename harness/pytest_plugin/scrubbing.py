@@ -1,6 +1,6 @@
 """Keys out of every pytest report, before any writer sees it.
 
-A key can reach a report through a target spec (`--target "command:gw --api-key sk-…"`), through
+A key can reach a report through a target spec (`--kimi-target "command:gw --api-key sk-…"`), through
 what a target answered (a failing test prints its outbound request), or through captured output.
 The terminal, junit, allure-pytest and the results writer all read the same report objects, so
 they are scrubbed once, where they are made: the innermost `pytest_runtest_makereport` wrapper

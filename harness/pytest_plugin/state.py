@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 OUTCOME: pytest.StashKey[Any] = pytest.StashKey()  # harness.engine.conformance.Outcome of the test's last example
-CATALOG: pytest.StashKey[Any] = pytest.StashKey()  # harness.catalog.Catalog of the session (--catalog)
+CATALOG: pytest.StashKey[Any] = pytest.StashKey()  # harness.catalog.Catalog of the session (--kimi-catalog)
 RESULTS: pytest.StashKey[Any] = pytest.StashKey()  # harness.reporting.results.ResultsWriter
 NETWORK_BLOCKED: pytest.StashKey[bool] = pytest.StashKey()  # --kimi-block-network is in force
 WIRE: pytest.StashKey[Any] = pytest.StashKey()  # harness.cassettes.settings.WireSettings
@@ -22,7 +22,7 @@ def from_workers(config: pytest.Config, kind: str) -> dict[str, Any]:
 
 
 def catalog(config: pytest.Config):
-    """The session's catalog: loaded once; a bad --catalog is a usage error, not 100 failing tests."""
+    """The session's catalog: loaded once; a bad --kimi-catalog is a usage error, not 100 failing tests."""
     cached = config.stash.get(CATALOG, None)
     if cached is None:
         from harness import catalog as catalog_mod

@@ -25,7 +25,7 @@ _KNOWN_FAILURE = "__kimi_known_failure__"
 
 
 class ConformanceSuite:
-    """Base class: set `target` (any `--target` spec) and optionally `models` (refs)."""
+    """Base class: set `target` (any `--kimi-target` spec) and optionally `models` (refs)."""
 
     target: str = "reference"
     models: tuple[str, ...] | None = None

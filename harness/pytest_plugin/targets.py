@@ -1,9 +1,9 @@
-"""The session's targets: one instance per `--target` for the whole pytest run, and what makes a
+"""The session's targets: one instance per `--kimi-target` for the whole pytest run, and what makes a
 run end fast when a target is gone.
 
 * A target that cannot be built or started is ONE error (the first test that needs it); every
   other test of that target is skipped as "not run", naming the cause — not hundreds of failures.
-* A target that times out (or whose process dies) on `--target-max-timeouts` consecutive cases
+* A target that times out (or whose process dies) on `--kimi-target-max-timeouts` consecutive cases
   is marked broken: the test that met it fails, the rest of its cases end at once
   (`TargetBroken`), its remaining tests are skipped as not run.
 
@@ -32,7 +32,7 @@ DEFAULT_MAX_TIMEOUTS = 3
 
 @dataclass
 class Entry:
-    """One `--target` value: its instance, or why it cannot run."""
+    """One `--kimi-target` value: its instance, or why it cannot run."""
 
     spec: str
     target: Target | None = None
@@ -124,7 +124,7 @@ class GuardedTarget(Target):
             if entry.misses >= self._max:
                 entry.break_(
                     f"marked broken after {entry.misses} consecutive timeouts or lost processes "
-                    f"(--target-max-timeouts {self._max}); the last: {e}",
+                    f"(--kimi-target-max-timeouts {self._max}); the last: {e}",
                     reported=True,
                 )
             raise

@@ -1,9 +1,9 @@
-"""The pytest plugin's wire layer: options, fixtures and hooks of the wire suites (suites/wire).
+"""The pytest plugin's wire layer: fixtures and hooks of the wire suites (suites/wire).
 
-Registered by harness/pytest_plugin/plugin.py (its `pytest_plugins`), so it comes in with the `pytest11` entry
-point and with the root conftest's fallback alike, once. Its options join the plugin's
-`kimi-conformance` group. The work is done in harness.cassettes, harness.online.client and harness.online.network;
-imports stay lazy.
+Registered by `plugin` (its `pytest_plugins`), so it comes in with the `pytest11` entry point and
+with the root conftest's fallback alike, once; its options are in `options`. The work is done in
+harness.scenarios (a `WireSession` per test), harness.cassettes and harness.online; imports stay
+lazy.
 """
 
 from __future__ import annotations
@@ -17,88 +17,6 @@ from harness.pytest_plugin.state import NETWORK_BLOCKED, WIRE
 if TYPE_CHECKING:
     from harness.emulator import Emulator
 
-GROUP = "kimi-conformance"  # the plugin's one option group (harness.pytest_plugin.plugin.GROUP)
-
-
-RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
-
-
-def _wire_addoptions(group) -> None:
-    group.addoption(
-        "--kimi-record-mode",
-        default="none",
-        choices=RECORD_MODES,
-        help="cassettes: none = replay only (default); once / new_episodes / all / rewrite "
-        "record from --live or --upstream (rewrite: fresh cassettes, replaced atomically)",
-    )
-    group.addoption(
-        "--live",
-        action="store_true",
-        default=False,
-        help="wire suites send to the real endpoints with MOONSHOT_API_KEY / KIMI_API_KEY "
-        "(skipped, naming the variable, when no key is set)",
-    )
-    group.addoption(
-        "--upstream",
-        default=None,
-        metavar="URL",
-        help="send the Moonshot wire requests to this base URL instead (e.g. the emulator: "
-        "http://127.0.0.1:N/v1); the Kimi Coding (kimi/) requests go to its sibling "
-        "path .../coding/v1 unless --upstream-kimi says otherwise. `--upstream emulator` "
-        "starts one in this process for the session",
-    )
-    group.addoption(
-        "--emulator-faults",
-        default=None,
-        metavar="SPEC|FILE",
-        help='faults the --upstream emulator injects, e.g. "429:0.2,503:0.05,stall:0.01,'
-        'truncate:0.02", or a file holding such a plan (deterministic with --emulator-seed)',
-    )
-    group.addoption(
-        "--emulator-seed",
-        type=int,
-        default=0,
-        metavar="N",
-        help="seed of the --upstream emulator: its ids and texts and which requests get faults",
-    )
-    group.addoption(
-        "--upstream-kimi",
-        default=None,
-        metavar="URL",
-        help="send the Kimi Coding (kimi/) wire requests to this base URL (default: derived "
-        "from --upstream, http://127.0.0.1:N/v1 -> http://127.0.0.1:N/coding/v1)",
-    )
-    group.addoption(
-        "--endpoint",
-        default="international",
-        choices=("international", "china"),
-        help="Moonshot endpoint of --live runs (china = https://api.moonshot.cn/v1)",
-    )
-    group.addoption(
-        "--kimi-block-network",
-        action="store_true",
-        default=False,
-        help="block every non-loopback connection for the whole session (replayed wire tests always run blocked)",
-    )
-    group.addoption(
-        "--budget-usd",
-        type=float,
-        default=0.50,
-        metavar="USD",
-        help="estimated-spend limit of a live/upstream run (default 0.50); a request that could "
-        "pass it is refused and the remaining wire tests are skipped",
-    )
-    group.addoption(
-        "--cassette-dir",
-        default=None,
-        metavar="DIR",
-        help="where cassettes are read and written (default: <rootdir>/cassettes)",
-    )
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    _wire_addoptions(parser.getgroup(GROUP))
-
 
 def pytest_configure(config: pytest.Config) -> None:
     """After the plugin's own (tryfirst) configure: a bad --catalog / --model stops the run first."""
@@ -106,21 +24,21 @@ def pytest_configure(config: pytest.Config) -> None:
         config.getoption("live", False) or config.getoption("upstream", None)
     ):
         raise pytest.UsageError(
-            "--kimi-record-mode other than none records real traffic: give --live or --upstream URL"
+            "--kimi-record-mode other than none records real traffic: give --kimi-live or --kimi-upstream URL"
         )
     from harness.pytest_plugin import xdist as parallel
 
     if config.getoption("live", False) and (parallel.is_controller(config) or parallel.is_worker(config)):
-        # one process keeps the spend (--budget-usd) and the 429 retries: workers would each spend it
-        raise pytest.UsageError("--live runs in one process: drop -n (pytest-xdist)")
+        # one process keeps the spend (--kimi-budget-usd) and the 429 retries: workers would each spend it
+        raise pytest.UsageError("--kimi-live runs in one process: drop -n (pytest-xdist)")
     if config.getoption("upstream_kimi", None) and not config.getoption("upstream", None):
-        raise pytest.UsageError("--upstream-kimi goes with --upstream (the Moonshot stand-in)")
+        raise pytest.UsageError("--kimi-upstream-coding goes with --kimi-upstream (the Moonshot stand-in)")
     if config.getoption("upstream", None) == "emulator":
         _start_emulator(config)
     elif config.getoption("emulator_faults", None):
         raise pytest.UsageError(
-            "--emulator-faults: faults are injected by the emulator this run starts; "
-            "give --upstream emulator (or serve one: kimi-conformance emulator serve --faults)"
+            "--kimi-emulator-faults: faults are injected by the emulator this run starts; "
+            "give --kimi-upstream emulator (or serve one: kimi-conformance emulator serve --faults)"
         )
     if config.getoption("kimi_block_network", False):
         from harness.online import network
@@ -133,14 +51,14 @@ _EMULATOR: pytest.StashKey[Emulator] = pytest.StashKey()
 
 
 def _start_emulator(config: pytest.Config) -> None:
-    """`--upstream emulator`: an in-process emulator for the session, with the fault plan."""
+    """`--kimi-upstream emulator`: an in-process emulator for the session, with the fault plan."""
     from harness.emulator import Emulator, faults
 
     seed = config.getoption("emulator_seed", 0)
     try:
         plan = faults.load(config.getoption("emulator_faults", None), seed=seed)
     except faults.FaultSpecError as e:
-        raise pytest.UsageError(f"--emulator-faults: {e}") from None
+        raise pytest.UsageError(f"--kimi-emulator-faults: {e}") from None
     emu = config.stash[_EMULATOR] = Emulator(seed=seed, faults=plan)
     config.option.upstream = emu.start()
     if not config.getoption("upstream_kimi", None):
@@ -186,7 +104,7 @@ def wire_settings_for(config: pytest.Config):
 
 @pytest.fixture(scope="session")
 def wire_settings(request: pytest.FixtureRequest):
-    """The wire run: replay (default) or online (--live / --upstream), record mode, budget."""
+    """The wire run: replay (default) or online (--kimi-live / --kimi-upstream), record mode, budget."""
     return wire_settings_for(request.config)
 
 
@@ -195,7 +113,7 @@ def wire(request: pytest.FixtureRequest, wire_settings):
     """`with wire(model_ref, scenario) as ws:` — a cassette-backed (or live) wire session.
 
     Replay: the cassette answers, the network is blocked (loopback excepted), unplayed
-    interactions fail the test. Online: requests go to --upstream or the real endpoint.
+    interactions fail the test. Online: requests go to --kimi-upstream or the real endpoint.
 
     Every exchange is added to the test's user_properties as it happens (`wire.request`,
     `wire.response`, scrubbed), and `wire.steps` when the session ends — pass or fail — so a

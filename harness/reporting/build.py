@@ -13,7 +13,7 @@ Steps:
    go on if an API key survived;
 3. mark regressions from the history file (`harness.reporting.history`): passed in the previous
    run, failed now -> label `regression=true`, matched by the "Regressions" category. History is
-   keyed by run (the run id of the `--results-dir` set, harness.reporting.runs): a rebuild of the
+   keyed by run (the run id of the `--kimi-results-dir` set, harness.reporting.runs): a rebuild of the
    same run replaces its line, and the previous run is the newest *different* run of the same
    target names, so building twice shows the same regressions;
 4. generate with the Awesome plugin, history kept in ``--history`` (outside allure-results, so
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         "--results-dir",
         type=Path,
         default=Path("reports/results"),
-        help="per-test conformance results (pytest --results-dir), for the matrix hook",
+        help="per-test conformance results (pytest --kimi-results-dir), for the matrix hook",
     )
     ap.add_argument(
         "--summary",

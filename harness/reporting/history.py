@@ -7,7 +7,7 @@ itself, from the last entry of the history file (JSON lines, one run per line, n
 
 * a result matches a history entry by Allure 3's history id (`md5(testCaseId)` + "." +
   `md5("name:value,..."` of the non-excluded parameters)), falling back to (fullName, name) —
-  both stable because the target parameter is the alias of `--target NAME=SPEC`;
+  both stable because the target parameter is the alias of `--kimi-target NAME=SPEC`;
 * a failure the infrastructure category explains (network, timeouts, missing keys, installs) is
   not a regression: it says nothing about the implementation;
 * a regression gets the labels `regression=true` and `tag=regression`, which the report's
@@ -123,7 +123,7 @@ def tag_new_lines(history_path: Path, known_uuids: set[str], tag: dict[str, Any]
 
 
 def allure_run(results_dir: str | Path) -> tuple[str, list[str]]:
-    """Run id and target names from Allure results alone (no --results-dir files): a digest of
+    """Run id and target names from Allure results alone (no --kimi-results-dir files): a digest of
     each test's history id and status, and the `target` parameters."""
     from harness.reporting.runs import digest
 

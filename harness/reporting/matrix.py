@@ -1,4 +1,4 @@
-"""The conformance matrix: target x rule x model, from `--results-dir` files (results.py).
+"""The conformance matrix: target x rule x model, from `--kimi-results-dir` files (results.py).
 
 A cell is one of
 - `pass`  the test passed and met no known divergence;
@@ -10,7 +10,7 @@ A cell is one of
 Several tests for the same target, rule and model fold into the worst of their cells.
 
 Columns are targets (the systems under test: `reference`, `openclaw`, `pi-ai`, `litellm`, your
-`--target`), then the wire columns — the API as the cassettes hold it: `wire: emulator` (recorded
+`--kimi-target`), then the wire columns — the API as the cassettes hold it: `wire: emulator` (recorded
 from the harness's emulator), `wire: real` (built from public captures of the real API),
 `wire: live` (recorded from the real API with your key) — and `harness` (checks of the harness's
 own computations that need no target). Rows are the contract's rules (docs/contract.md).

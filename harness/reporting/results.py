@@ -1,4 +1,4 @@
-"""Per-test conformance results, written as JSON for the matrix (`--results-dir`).
+"""Per-test conformance results, written as JSON for the matrix (`--kimi-results-dir`).
 
 One record per test: target, rule, model, outcome (passed / failed / skipped), the skip reason
 ("not applicable: ..."), the known divergences it met, and the cassette provenance for wire

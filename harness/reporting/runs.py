@@ -1,6 +1,6 @@
 """Results sets and their run ids: what "this run" and "the previous run" mean everywhere.
 
-A *results set* is one or more `--results-dir` files (results.py): the records of some targets
+A *results set* is one or more `--kimi-results-dir` files (results.py): the records of some targets
 plus each target's versions. Its *run id* is a digest of that content, so the same results
 always have the same id — building the report twice for one run is recognised as one run, and a
 second, identical suite run is the same run too (nothing changed to report).
@@ -45,7 +45,7 @@ def set_run_id(file_ids: Iterable[str]) -> str:
 
 def target_versions(data: dict[str, Any], target: str) -> dict[str, Any]:
     """This file's target versions: its own `versions`, else the session's `targets` entry, which
-    is keyed by the full `--target` value (`impl=python:m:f` for the alias `impl`)."""
+    is keyed by the full `--kimi-target` value (`impl=python:m:f` for the alias `impl`)."""
     if isinstance(data.get("versions"), dict):
         return data["versions"]
     from harness.targets import split_alias

@@ -67,9 +67,9 @@ class WireSession:
             upstream = s.upstream_for(model)
             if s.upstream and upstream is None:
                 raise NotRun(
-                    f"--upstream {s.upstream} stands in for {model.provider.id}'s endpoint "
+                    f"--kimi-upstream {s.upstream} stands in for {model.provider.id}'s endpoint "
                     f"{model.provider.base_url} only when its path is the Moonshot base path; "
-                    f"give --upstream-kimi URL (or run with --live and "
+                    f"give --kimi-upstream-coding URL (or run with --kimi-live and "
                     f"{' or '.join(model.provider.auth_env)})"
                 )
             self.base_url = upstream or canonical

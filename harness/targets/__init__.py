@@ -1,4 +1,4 @@
-"""Targets: the systems under test, selected with `--target NAME`.
+"""Targets: the systems under test, selected with `--kimi-target NAME`.
 
 Built in: `reference` (default), `python:MODULE:CALLABLE`, `command:CMD`. Named targets
 (openclaw, pi-ai, litellm, http:URL) are looked up lazily so their heavy imports only happen
@@ -57,7 +57,7 @@ def split_alias(spec: str) -> tuple[str, str]:
 
 
 def create(spec: str, **options) -> Target:
-    """Build a target from a `--target` value such as `reference`, `python:m:f`, `command:./x`,
+    """Build a target from a `--kimi-target` value such as `reference`, `python:m:f`, `command:./x`,
     optionally named: `mygw=http:http://127.0.0.1:8080/v1`."""
     from harness.util.scrub import scrub_text
 
@@ -80,7 +80,7 @@ def _create(spec: str, **options) -> Target:
         return factory(arg, timeout=options.get("timeout", 30.0))
     if name == "http":  # http:URL keeps its own colon
         return factory(arg, **{k: v for k, v in options.items() if k == "timeout"})
-    if name in ("openclaw", "pi-ai"):  # process targets honour --target-timeout
+    if name in ("openclaw", "pi-ai"):  # process targets honour --kimi-target-timeout
         return (
             factory(arg, timeout=options.get("timeout", 30.0)) if sep else factory(timeout=options.get("timeout", 30.0))
         )

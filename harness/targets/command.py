@@ -5,7 +5,7 @@ Protocol (version 2, README "The case / target protocol"): one request per line 
 the id, `{"id": N, "ok": true, "result": OUTBOUND}` or `{"id": N, "ok": false, "error": {"type":
 "case_error" | "unsupported" | "crash", "message": ...}}`. A line without the awaited id is a
 protocol error (harness.targets.process). The process is kept running for the whole session;
-each case has a timeout (`--target-timeout`).
+each case has a timeout (`--kimi-target-timeout`).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ cassettes, network blocked, and must show the contract's wire facts: usage where
 puts it, the trailing usage chunk exactly when include_usage was asked (#t8), the harness's error
 table equal to the real error texts (#errors), tool-call ids of the forms #t6 lists.
 
-These are always replays, from this checkout's cassettes/real/ whatever --cassette-dir says: a real
-capture cannot be re-recorded, so --live / --upstream runs replay them too. Each item carries
+These are always replays, from this checkout's cassettes/real/ whatever --kimi-cassette-dir says: a real
+capture cannot be re-recorded, so --kimi-live / --kimi-upstream runs replay them too. Each item carries
 `provenance: real` (its column in the matrix and the report)."""
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The live smoke test of the documents (docs/contract.md#smoke): `Reply exactly: KIMI_LIVE_OK`, thinking off,
 to each provider's default model (moonshot -> kimi-k2.6, kimi -> kimi-for-coding, or the config's
-`agents.defaults.model.primary` for its provider; `--model` picks others). The answer must be
+`agents.defaults.model.primary` for its provider; `--kimi-model` picks others). The answer must be
 exactly KIMI_LIVE_OK; usage is normalized and priced at the catalog rates (T9).
 
-Runs only online: `--live` (keys from the environment, then from the `--config` file; skipped
-naming the variables without one) or `--upstream URL` (e.g. the emulator). Offline it is skipped.
+Runs only online: `--kimi-live` (keys from the environment, then from the `--kimi-config` file; skipped
+naming the variables without one) or `--kimi-upstream URL` (e.g. the emulator). Offline it is skipped.
 """
 
 import pytest
@@ -20,7 +20,7 @@ def pytest_generate_tests(metafunc):
 
     cat = _catalog(metafunc.config)
     wanted = metafunc.config.getoption("model")
-    # a retired model cannot answer: --model picks among the current ones
+    # a retired model cannot answer: --kimi-model picks among the current ones
     refs = (
         [m.ref for m in map(cat.resolve, wanted) if m.status != "retired"]
         if wanted
@@ -36,10 +36,12 @@ def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
     from harness.online.keys import find_key, missing_key_reason
 
     if not wire_settings.online:
-        pytest.skip("the smoke test talks to an API: give --live (MOONSHOT_API_KEY / KIMI_API_KEY) or --upstream URL")
+        pytest.skip(
+            "the smoke test talks to an API: give --kimi-live (MOONSHOT_API_KEY / KIMI_API_KEY) or --kimi-upstream URL"
+        )
     model = catalog.resolve(smoke_ref)
     if wire_settings.upstream and wire_settings.upstream_for(model) is None:
-        pytest.skip(f"--upstream stands in for moonshot and kimi only, not {model.provider.id}")
+        pytest.skip(f"--kimi-upstream stands in for moonshot and kimi only, not {model.provider.id}")
     key = EMULATOR_KEYS.get(model.provider.id, EMULATOR_KEYS["moonshot"])
     if wire_settings.live:
         config_path = request.config.getoption("catalog")
@@ -49,7 +51,7 @@ def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
         if not key:
             pytest.skip(missing_key_reason(model.provider.auth_env, model.provider.id))
     fact = smoke_one(wire_settings, model, key, catalog)
-    if "skipped" in fact:  # --budget-usd reached: the run stops spending, as the wire suites do
+    if "skipped" in fact:  # --kimi-budget-usd reached: the run stops spending, as the wire suites do
         pytest.skip(fact["skipped"])
     record_property("smoke", fact)  # provider, model, endpoint, answer, usage: never the key
     assert "error" not in fact, fact["error"]

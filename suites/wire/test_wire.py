@@ -1,7 +1,7 @@
 """Wire suites: the contract against the API, per catalog model and scenario.
 
-Each test replays a cassette (default, network blocked) or talks to --upstream / the real API
-(--live), and records with --kimi-record-mode. For every scenario the request the reference builds is
+Each test replays a cassette (default, network blocked) or talks to --kimi-upstream / the real API
+(--kimi-live), and records with --kimi-record-mode. For every scenario the request the reference builds is
 accepted (200) and, where a rule forbids the untransformed request, the raw one is rejected with
 the documented error (scenarios.json). Every response is schema-checked, its usage priced at the
 catalog rates (T9), streams checked for T8/T9 usage shapes.

@@ -2,7 +2,7 @@
 
 Per catalog model whose `api` is anthropic-messages and per scenario of
 harness/scenarios/anthropic_scenarios.json: replayed from cassettes (default), or sent to
---upstream (the emulator's <root>/coding) / the real API (--live, KIMI_API_KEY) and recorded with
+--kimi-upstream (the emulator's <root>/coding) / the real API (--kimi-live, KIMI_API_KEY) and recorded with
 --record-mode. Requests are the reference's; responses are held to the Anthropic schemas.
 """
 
