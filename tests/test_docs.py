@@ -253,8 +253,11 @@ def test_every_repository_path_named_in_the_docs_exists():
                 path = path.rstrip(".,:;")
                 if re.search(r"[<>*…{}]|\.\.\.", path):
                     continue
-                if not (REPO / path.split("::")[0]).exists():
+                file, _, anchor = path.split("::")[0].partition("#")
+                if not (REPO / file).exists():
                     missing.append(f"{_name(f)}:{n}: {path}")
+                elif anchor and anchor not in anchors_of(REPO / file):
+                    missing.append(f"{_name(f)}:{n}: {path}: no such anchor")
     assert missing == []
 
 
@@ -449,9 +452,21 @@ def check_kimi_conformance(argv: list[str]) -> list[str]:
     return []
 
 
+def deprecated_options() -> set[str]:
+    """The plugin's deprecated spellings: in its group, every name without the `--kimi-` prefix."""
+    return {o for o in plugin_options() if not o.startswith("--kimi-")}
+
+
+def pytest_option_problem(option: str) -> str | None:
+    if option not in pytest_options():
+        return f"pytest has no option {option}"
+    if option in deprecated_options():
+        return f"{option} is a deprecated alias: write its --kimi- name (docs/reference/options.md)"
+    return None
+
+
 def check_pytest(argv: list[str]) -> list[str]:
-    known = pytest_options()
-    return [f"pytest has no option {o}" for o in long_options(argv) if o not in known]
+    return [p for p in map(pytest_option_problem, long_options(argv)) if p]
 
 
 def check_python_module(argv: list[str]) -> list[str]:
@@ -470,9 +485,15 @@ def check_python_module(argv: list[str]) -> list[str]:
     if not opts:
         return []
     known = _help_options(module_help(module))
-    if module in PASSES_TO_PYTEST:
-        known |= pytest_options()
-    return [f"python -m {module} has no option {o}" for o in opts if o not in known]
+    problems = []
+    for o in opts:
+        if o in known:
+            continue
+        if module in PASSES_TO_PYTEST:  # not its own: pytest's, then
+            problems += [p for p in [pytest_option_problem(o)] if p]
+        else:
+            problems.append(f"python -m {module} has no option {o}")
+    return problems
 
 
 def check_tox(argv: list[str]) -> list[str]:
@@ -539,6 +560,8 @@ def test_every_documented_command_is_real():
         "kimi-conformance smoke --no-such-option",
         "kimi-conformance validate-captures PATH --no-such-option",
         "pytest suites --no-such-option",
+        "pytest suites --target openclaw",
+        "python -m harness.cassettes.record --model moonshot/kimi-k2.6",
         "tox -e no-such-env",
         "tox -e smoke -- --no-such-option",
         "python -m harness.no_such_module",
@@ -555,6 +578,8 @@ def test_the_command_checker_accepts():
         "pip install tox && tox -e py,lint",
         "kimi-conformance emulator serve --port 8089 --faults 429:0.2 --seed 7",
         "kimi-conformance validate-captures PATH --all-errors",
+        "kimi-conformance smoke --live --model moonshot/kimi-k2.6",
+        "python -m harness.cassettes.record --live --kimi-model moonshot/kimi-k2.6 -k plain",
         "tox -e bench -- --compare OLD.json",
     ):
         assert [p for argv in split_commands(line) for p in check(argv)] == [], line

@@ -92,8 +92,9 @@ def run_b(d: Path) -> Path:
     )
 
 
-def test_record_carries_structured_violations_and_minimal_case():
+def test_record_carries_the_verdicts_violations_and_minimal_case():
     from harness.contract.verdict import Violation
+    from harness.engine.conformance import TestVerdict
     from harness.reporting.results import record_for
 
     item = SimpleNamespace(
@@ -101,17 +102,19 @@ def test_record_carries_structured_violations_and_minimal_case():
         callspec=SimpleNamespace(params={"model": K26}),
         get_closest_marker=lambda name: SimpleNamespace(args=("T3",)) if name == "rule" else None,
     )
-    report = SimpleNamespace(
-        skipped=False,
-        outcome="failed",
-        longrepr=None,
-        user_properties=[("violations", [VIOLATION, Violation("T3", "T3.other", "/body")]), ("minimal_case", CASE)],
+    verdict = TestVerdict(
+        divergences={"b-div", "a-div"},
+        violations=[Violation(**VIOLATION), Violation("T3", "T3.other", "/body")],
+        minimal_case=CASE,
     )
-    r = record_for(item, report)
+    failed = SimpleNamespace(skipped=False, failed=True, outcome="failed", longrepr=None)
+    r = record_for(item, failed, verdict)
     assert [v["check"] for v in r.violations] == ["T3.keep-only-k2.6", "T3.other"]
-    assert r.minimal_case == CASE
-    bare = record_for(item, SimpleNamespace(skipped=False, outcome="passed", longrepr=None, user_properties=[]))
-    assert bare.violations == [] and bare.minimal_case == {}
+    assert r.minimal_case == CASE and r.divergences == ["a-div", "b-div"]
+    # the verdict's failure is only the record's when the test failed; no verdict, no violations
+    passed = SimpleNamespace(skipped=False, failed=False, outcome="passed", longrepr=None)
+    assert record_for(item, passed, verdict).violations == [] and record_for(item, passed, verdict).minimal_case == {}
+    assert record_for(item, failed).violations == [] and record_for(item, failed).divergences == []
 
 
 def test_run_id_is_a_digest_of_the_results(tmp_path):
@@ -320,12 +323,15 @@ def test_terminal_summary_at_the_end_of_a_suite_run(pytester, results_dir, monke
         test_x="""
         import pytest
 
+        from harness.contract.verdict import Violation
+        from harness.engine.conformance import ConformanceFailure
+
         @pytest.mark.rule("T3")
         @pytest.mark.parametrize("model", ["m1", "m2"])
-        def test_keep(model, request):
-            request.node.user_properties.append(("violations", [{"rule": "T3", "check": "T3.keep-gate",
-                "path": "/body", "expected": None, "actual": 1, "message": "x"}]))
-            assert model == "m1"
+        def test_keep(model, conformance):  # the plugin's engine: it keeps the failure's verdict
+            v = Violation("T3", "T3.keep-gate", "/body", None, 1, "x")
+            if model != "m1":
+                raise ConformanceFailure("T3", "t", model, {"model": model}, None, [v], None)
     """
     )
     args = ["-p", "no:cacheprovider"] + (["--kimi-results-dir", "res"] if results_dir else [])

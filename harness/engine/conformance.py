@@ -91,11 +91,39 @@ class Outcome:
         return self.verdict.violations if self.verdict else []
 
 
+@dataclass
+class TestVerdict:
+    """One test's verdict, the only one: the engine writes it as the test's examples run, the
+    pytest plugin keeps it on the test item (`item.stash`), and results files, summaries and
+    reports read it from there. Nothing downstream parses a message.
+
+    `divergences`: the known divergences its examples met; `outcome`: the last example judged
+    (case, outbound request, reference, diff: the report's attachments); for a failing test, the
+    `violations` no divergence covers, their `cause` (check id) and the `minimal_case`."""
+
+    divergences: set[str] = field(default_factory=set)
+    outcome: Outcome | None = None
+    violations: list[Violation] = field(default_factory=list)
+    cause: str | None = None
+    minimal_case: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "divergences": sorted(self.divergences),
+            "violations": [v.to_json() for v in self.violations],
+            "cause": self.cause,
+            "minimal_case": self.minimal_case,
+        }
+
+
 @dataclass(repr=False)
 class Conformance:
+    """The engine of a session: its caches (divergence files, seeds replayed, causes found) live
+    as long as the session; each test's findings go into that test's `TestVerdict`
+    (`start_test` ... `end_test`, called by the pytest plugin around every test using it)."""
+
     catalog: Catalog
-    last: Outcome | None = None
-    hits: list[str] = field(default_factory=list)  # divergence ids met by the running test
+    verdict: TestVerdict = field(default_factory=TestVerdict)  # the running test's
     # (target, rule) -> minimal cases of causes found this session (replayed on the other models)
     found: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -113,6 +141,24 @@ class Conformance:
     def _repr_pretty_(self, printer, cycle) -> None:
         printer.text(repr(self))
 
+    def start_test(self) -> TestVerdict:
+        """A new test begins: a fresh verdict for its examples to write into."""
+        self.verdict = TestVerdict()
+        return self.verdict
+
+    def end_test(self, error: BaseException | None) -> TestVerdict:
+        """The test ended (with `error` if it raised): a conformance failure becomes the verdict's
+        violations and minimal case, and that case seeds the same rule on the other models."""
+        verdict = self.verdict
+        if isinstance(error, ConformanceFailure):
+            verdict.violations = list(error.uncovered)
+            verdict.cause = error.cause[1]
+            verdict.minimal_case = error.case
+            last = verdict.outcome
+            if last is not None and last.case == error.case:
+                self.remember(last)
+        return verdict
+
     def divergences(self, target: Target) -> Divergences:
         if target.name not in self._divergences:
             self._divergences[target.name] = Divergences.for_target(target.name)
@@ -129,14 +175,14 @@ class Conformance:
 
     def check(self, rule: str, target: Target, case: dict[str, Any], origin: str = "search") -> Outcome:
         """Judge one case; the outcome says which violations are covered and which are not."""
-        outcome = self.last = Outcome(rule, target.name, case, origin=origin)
+        outcome = self.verdict.outcome = Outcome(rule, target.name, case, origin=origin)
         out = outcome.outbound = self.call(target, case)
         reference = None if target.name == "reference" else self.reference.transform
         outcome.verdict = judge(
             rule, case, out, catalog=self.catalog, reference=reference, transform=lambda c: self.call(target, c)
         )
         outcome.coverage = self.divergences(target).cover(outcome.verdict.violations, case)
-        self.hits.extend(outcome.coverage.ids)
+        self.verdict.divergences.update(outcome.coverage.ids)
         return outcome
 
     def _failure(self, outcome: Outcome, model: str) -> ConformanceFailure:
@@ -186,7 +232,9 @@ class Conformance:
             self._seeded[key] = self.replay_seeds(rule, target, model)
         seeded = self._seeded[key]
         if seeded is not None:  # raised before any draw: Hypothesis has nothing to shrink
-            self.last = Outcome(rule, target.name, seeded.case, seeded.outbound, seeded.verdict, None, seeded.origin)
+            self.verdict.outcome = Outcome(
+                rule, target.name, seeded.case, seeded.outbound, seeded.verdict, None, seeded.origin
+            )
             raise ConformanceFailure(
                 seeded.rule,
                 seeded.target,
@@ -250,8 +298,8 @@ class Conformance:
     def usage(self, target: Target, model: str, chunks: list) -> None:
         case = {"model": model, "chunks": chunks}
         verdict = usage_verdict(target.usage(model, chunks), self.reference.usage(model, chunks))
-        outcome = self.last = Outcome("T9", target.name, case, None, verdict)
+        outcome = self.verdict.outcome = Outcome("T9", target.name, case, None, verdict)
         outcome.coverage = self.divergences(target).cover(verdict.violations, case)
-        self.hits.extend(outcome.coverage.ids)
+        self.verdict.divergences.update(outcome.coverage.ids)
         if outcome.coverage.uncovered:
             raise self._failure(outcome, model)

@@ -1,12 +1,12 @@
 """Allure labels and attachments for conformance tests (active with `--alluredir`).
 
 Called by harness/pytest_plugin/plugin.py: `on_setup(item)` before a test's fixtures, `on_report(item, call,
-report)` after each phase. What a result gets:
+report, verdict)` after each phase. What a result gets:
 
 * labels — `epic` (the `area` marker: transformations / wire / catalog / live), `feature`
   ("T3 thinking.keep", titles from report_areas.json), `story` (the model ref), `severity` (report_areas.json),
   `provenance` (the `provenance` marker of a cassette), `divergence` (each known divergence the
-  test met, from report.user_properties) plus a `tag` "divergence:<id>";
+  test met, from the test's verdict) plus a `tag` "divergence:<id>";
 * parameters — `target` (the display name: the alias of `NAME=SPEC`) and `model`, both in the
   history id; the spec behind the alias (`implementation`) and anything volatile (ports, temp
   paths, object addresses) are shown but excluded, the raw `target_name` is hidden and excluded.

@@ -27,15 +27,16 @@ def _attach(body: str, name: str, kind) -> None:
     allure.attach(scrub(body), name=name, attachment_type=kind)
 
 
-def on_report(item, call, report) -> None:
-    """Attachments for a finished phase (case, outbound, reference, diff, Hypothesis blob)."""
-    if call.when == "call":
-        for div in sorted({v for k, v in report.user_properties if k == "divergence"}):
+def on_report(item, call, report, verdict=None) -> None:
+    """Attachments for a finished phase (case, outbound, reference, diff, Hypothesis blob), from
+    the test's verdict (harness.engine.conformance.TestVerdict) where it has one."""
+    if call.when == "call" and verdict is not None:
+        for div in sorted(verdict.divergences):
             _divergence_label(div)
     if not report.failed:
         return
     try:
-        _attach_failure(item, call, report)
+        _attach_failure(item, call, report, verdict)
     except Exception as e:  # a report problem must never hide the test's own failure
         _attach(f"could not build the report attachments: {type(e).__name__}: {e}", "report error", _types().TEXT)
 
@@ -53,11 +54,9 @@ def _divergence_label(div: str) -> None:
     allure.dynamic.tag(f"divergence:{div}")
 
 
-def _attach_failure(item, call, report) -> None:
-    from harness.pytest_plugin.state import OUTCOME
-
+def _attach_failure(item, call, report, verdict) -> None:
     T = _types()
-    outcome = item.stash.get(OUTCOME, None)
+    outcome = verdict.outcome if verdict is not None else None
     rule = _marker_arg(item, "rule")
     if outcome is not None and (rule is None or outcome.rule == rule):
         _attach(_dumps(outcome.case), "case", T.JSON)

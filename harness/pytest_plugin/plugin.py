@@ -72,26 +72,21 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call):
     outcome = yield
     report = outcome.get_result()
+    from harness.pytest_plugin.state import RESULTS, VERDICT
+
     conformance = getattr(item, "funcargs", {}).get("conformance")
+    if conformance is not None and call.when == "setup":
+        item.stash[VERDICT] = conformance.start_test()
     if conformance is not None and call.when == "call":
-        from harness.pytest_plugin.verdicts import record_verdict
-
-        record_verdict(item, call, report, conformance)
-        from harness.pytest_plugin.scrubbing import scrub_report
-
-        scrub_report(report)  # the verdict's properties quote what the target answered: no key
-    if conformance is not None and call.when in ("setup", "teardown"):
-        conformance.hits.clear()
-        conformance.last = None  # a session fixture: forget the previous test's example
+        conformance.end_test(call.excinfo.value if call.excinfo is not None else None)
+    verdict = item.stash.get(VERDICT, None)
     if _allure_active(item.config):
         from harness.pytest_plugin import allure
 
-        allure.on_report(item, call, report)
-    from harness.pytest_plugin.state import RESULTS
-
+        allure.on_report(item, call, report, verdict)
     writer = item.config.stash.get(RESULTS, None)
     if writer is not None:
-        writer.add(item, report)
+        writer.add(item, report, verdict)
 
 
 # ---------------------------------------------------------------------------- parametrization
@@ -204,8 +199,9 @@ def target(request: pytest.FixtureRequest, target_name: str):
 
 @pytest.fixture(scope="session")
 def conformance(request: pytest.FixtureRequest, catalog):
-    """Runs a rule's properties and its agreement with the reference on drawn cases."""
-    from harness.pytest_plugin.standard_tests import Conformance
+    """Runs a rule's properties and its agreement with the reference on drawn cases (one engine
+    for the session; each test's findings go into its own verdict, `item.stash[VERDICT]`)."""
+    from harness.engine.conformance import Conformance
 
     return Conformance(catalog)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-OUTCOME: pytest.StashKey[Any] = pytest.StashKey()  # harness.engine.conformance.Outcome of the test's last example
+VERDICT: pytest.StashKey[Any] = pytest.StashKey()  # harness.engine.conformance.TestVerdict of the test
 CATALOG: pytest.StashKey[Any] = pytest.StashKey()  # harness.catalog.Catalog of the session (--kimi-catalog)
 RESULTS: pytest.StashKey[Any] = pytest.StashKey()  # harness.reporting.results.ResultsWriter
 NETWORK_BLOCKED: pytest.StashKey[bool] = pytest.StashKey()  # --kimi-block-network is in force

@@ -5,8 +5,8 @@ One record per test: target, rule, model, outcome (passed / failed / skipped), t
 tests. `kimi-conformance matrix` reads these files.
 
 A failing test also carries the verdict as data: `violations` (harness.contract.verdict.Violation
-as dicts: rule, check, path, expected, actual, message) and its `minimal_case`, both taken from
-`report.user_properties`. Each file carries its `run_id` (harness.reporting.runs) and its target's
+as dicts: rule, check, path, expected, actual, message) and its `minimal_case`, both from the
+test's `TestVerdict` (harness.engine.conformance), which the plugin hands over with the report. Each file carries its `run_id` (harness.reporting.runs) and its target's
 `versions`; when a file is replaced by a different run, the old one moves to `previous/` so the
 summary at the end of the next run can say what changed.
 
@@ -47,23 +47,8 @@ class Record:
     minimal_case: dict[str, Any] = field(default_factory=dict)
 
 
-def _as_dict(value: Any) -> Any:
-    to_json = getattr(value, "to_json", None)  # a Violation object rather than its dict
-    return to_json() if callable(to_json) else value
-
-
-def _verdict(user_properties) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    violations: list[dict[str, Any]] = []
-    case: dict[str, Any] = {}
-    for key, value in user_properties:
-        if key == "violations" and isinstance(value, (list, tuple)):
-            violations += [v for v in map(_as_dict, value) if isinstance(v, dict)]
-        elif key == "minimal_case" and isinstance(value, dict):
-            case = value
-    return violations, case
-
-
-def record_for(item, report) -> Record:
+def record_for(item, report, verdict=None) -> Record:
+    """The record of one test phase; `verdict` is the test's TestVerdict (None: a test without one)."""
     params = getattr(getattr(item, "callspec", None), "params", {})
     rule = item.get_closest_marker("rule")
     area = item.get_closest_marker("area")
@@ -74,7 +59,6 @@ def record_for(item, report) -> Record:
     outcome = report.outcome
     if hasattr(report, "wasxfail"):
         outcome = "xfailed" if report.skipped else "xpassed"
-    violations, minimal_case = _verdict(report.user_properties)
     target = params.get("target_name")
     if target is not None:
         from harness.targets import split_alias
@@ -88,10 +72,10 @@ def record_for(item, report) -> Record:
         area=area.args[0] if area else None,
         outcome=outcome,
         reason=reason,
-        divergences=[v for k, v in report.user_properties if k == "divergence"],
+        divergences=sorted(verdict.divergences) if verdict is not None else [],
         provenance=prov.args[0] if prov else None,
-        violations=violations,
-        minimal_case=minimal_case,
+        violations=[v.to_json() for v in verdict.violations] if verdict is not None and report.failed else [],
+        minimal_case=(verdict.minimal_case or {}) if verdict is not None and report.failed else {},
     )
 
 
@@ -104,14 +88,14 @@ class ResultsWriter:
         self.previous: list[Path] = []  # the previous different run of each, where there is one
         self.meta: dict[str, Any] = {}
 
-    def add(self, item, report) -> None:
+    def add(self, item, report, verdict=None) -> None:
         # Keep the most telling phase: a setup skip or error, else the call.
         if (
             report.when == "call"
             or (report.when == "setup" and not report.passed)
             or (report.when == "teardown" and report.failed)
         ):
-            self.records[item.nodeid] = record_for(item, report)
+            self.records[item.nodeid] = record_for(item, report, verdict)
 
     def payloads(self, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """One results file's content per target (file slug -> data), with its versions and run id."""
