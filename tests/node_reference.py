@@ -1,5 +1,5 @@
 """Full, unmodified runs of the real OpenClaw and pi-ai, one fresh process per case, for the
-fidelity tests (tests/test_openclaw_fidelity.py).
+fidelity tests (tests/targets/test_openclaw_fidelity.py).
 
 OpenClaw: `openclaw agent --local` with a config file and a scratch state dir. The provider keeps
 its real base URL (so endpoint classification and compat are the real ones); the config routes it
@@ -30,7 +30,7 @@ NOT_PINNED = {
     "T10": "a full `openclaw agent` turn sends OpenClaw's own tools: a case's builtin $web_search tool "
     "cannot be put into it; pi-ai's Context takes function tools only",
     "anthropic": "the Anthropic Messages surface (pi-ai's kimi-coding models) is pinned by its own tests "
-    "(tests/test_anthropic_pi_ai.py), not by these corpora",
+    "(tests/targets/test_anthropic_pi_ai.py), not by these corpora",
 }
 PROVIDER_KINDS = {"native Moonshot", "China", "custom id on a native host", "custom host", "nix kimi provider"}
 

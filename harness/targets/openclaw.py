@@ -7,7 +7,7 @@ model resolver, the replay policy of the plugin that owns the provider (or the u
 fallback), `sanitizeSessionHistory`, `applyExtraParamsToAgent` (which applies the owning plugin's
 stream wrapper) and the managed openai-completions transport — in a persistent Node worker
 (harness/targets/node/openclaw/worker.mjs) that captures the outbound request on a loopback
-server. tests/test_openclaw_fidelity.py pins the worker against full `openclaw agent --local`
+server. tests/targets/test_openclaw_fidelity.py pins the worker against full `openclaw agent --local`
 runs. Install with `tox -e openclaw` or `python -m harness.targets.node.install openclaw`.
 """
 

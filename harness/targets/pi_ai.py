@@ -51,7 +51,7 @@ KIMI_NOT_DRIVEN = {
 }
 
 # What the worker still does in pi-ai's place (README, target section); pinned against fresh
-# processes calling pi-ai's public streamSimple by tests/test_openclaw_fidelity.py.
+# processes calling pi-ai's public streamSimple by tests/targets/test_openclaw_fidelity.py.
 SIMULATED = {
     "model object": (
         "a custom provider, or a moonshot/ ref pi-ai's registry (getModel moonshotai / moonshotai-cn) lacks "

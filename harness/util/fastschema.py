@@ -9,7 +9,7 @@ Our schemas declare draft 2020-12 but use only keywords that mean the same in dr
 (fastjsonschema's newest): type, properties, required, enum, const, items (one schema), $ref into
 $defs, if/then, allOf/oneOf/not, pattern, minimum, min*, propertyNames, uniqueItems. They compile
 as draft 7; `DRAFT_2020_ONLY` keywords (and a $ref with validating siblings) are refused at compile
-time, and tests/test_fastschema.py holds both verdicts equal on valid and broken instances.
+time, and tests/util/test_fastschema.py holds both verdicts equal on valid and broken instances.
 """
 
 from __future__ import annotations

@@ -1,0 +1,164 @@
+"""The recorder (`python -m harness.cassettes.record`): its own --help, signals passed on to its
+pytest child, an honest account of what was and was not written, temp files cleaned and
+git-ignored, file modes kept, and unchanged interactions leaving cassettes byte-identical."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.cassettes import files
+from harness.cassettes.record import Outcome, summarize
+
+REPO = Path(__file__).resolve().parents[2]
+CASSETTES = REPO / "cassettes"
+RECORD = [sys.executable, "-m", "harness.cassettes.record"]
+
+
+def record(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([*RECORD, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def copy_model(tmp_path: Path, provider: str, model: str) -> Path:
+    dst = tmp_path / "cassettes" / provider / model
+    shutil.copytree(CASSETTES / provider / model, dst)
+    return tmp_path / "cassettes"
+
+
+def test_help_is_the_recorders_own():
+    r = record("--help", timeout=60)
+    assert r.returncode == 0
+    assert r.stdout.startswith("usage: python -m harness.cassettes.record")
+    assert "--live" in r.stdout and "--cassette-dir" in r.stdout and "Exit codes" in r.stdout
+    assert "--hypothesis" not in r.stdout and "pytest-" not in r.stdout  # not pytest's help
+
+
+def test_rerecording_unchanged_interactions_is_byte_identical_and_keeps_modes(tmp_path):
+    root = copy_model(tmp_path, "moonshot", "kimi-k2.6")
+    plain, stream = root / "moonshot/kimi-k2.6/plain.yaml", root / "moonshot/kimi-k2.6/stream-usage.yaml"
+    # an older recording date: nothing but the date would change, so nothing is written
+    text = plain.read_text()
+    assert "recorded: '" in text
+    plain.write_text(re.sub(r"recorded: '[^']*'", "recorded: '1999-01-01'", text, count=1))
+    plain.chmod(0o644)
+    stream.chmod(0o640)
+    stray = root / "moonshot/kimi-k2.6/.plain.yaml.k1x2.tmp"  # left by an earlier killed run
+    stray.write_text("half a cassette")
+    before = {p: p.read_bytes() for p in root.rglob("*.yaml")}
+    mtimes = {p: p.stat().st_mtime_ns for p in before}
+    r = record("--cassette-dir", str(root), "--kimi-model", "moonshot/kimi-k2.6")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    assert {p: p.read_bytes() for p in root.rglob("*.yaml")} == before
+    assert {p: p.stat().st_mtime_ns for p in before} == mtimes  # not even rewritten
+    n = len(before)
+    assert f"0 cassette(s) written, {n} unchanged, 0 not written of {n} planned" in r.stdout
+    assert "removed 1 temporary file(s)" in r.stdout and not stray.exists()
+    assert stat.S_IMODE(plain.stat().st_mode) == 0o644 and stat.S_IMODE(stream.stat().st_mode) == 0o640
+
+
+def test_changed_cassette_is_written_with_its_mode_kept(tmp_path):
+    root = copy_model(tmp_path, "moonshot", "kimi-k2.6")
+    plain = root / "moonshot/kimi-k2.6/plain.yaml"
+    plain.write_text(plain.read_text().replace("KIMI_WIRE_OK", "SOMETHING_ELSE"))
+    plain.chmod(0o644)
+    r = record("--cassette-dir", str(root), "--kimi-model", "moonshot/kimi-k2.6", "-k", "plain")
+    assert r.returncode == 0, r.stdout[-3000:]
+    assert "wrote        " in r.stdout and "plain.yaml" in r.stdout
+    assert "1 cassette(s) written, 0 unchanged, 0 not written of 1 planned" in r.stdout
+    assert "KIMI_WIRE_OK" in plain.read_text() and stat.S_IMODE(plain.stat().st_mode) == 0o644
+
+
+def test_atomic_write_keeps_mode_and_new_files_follow_the_umask(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("a: 1\n")
+    for mode in (0o644, 0o640, 0o600):
+        path.chmod(mode)
+        files.atomic_write(path, f"a: {mode}\n")
+        assert stat.S_IMODE(path.stat().st_mode) == mode
+    old = os.umask(0o022)
+    try:
+        files.atomic_write(tmp_path / "new.yaml", "b: 2\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.yaml").stat().st_mode) == 0o644
+    assert not list(tmp_path.glob(files.TMP_GLOB))
+
+
+def test_temp_files_are_git_ignored():
+    r = subprocess.run(
+        ["git", "check-ignore", "-q", "cassettes/moonshot/kimi-k2.6/.plain.yaml.abc123.tmp"], cwd=REPO, check=False
+    )
+    assert r.returncode == 0
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_interrupt_reaches_the_child_and_the_account_is_honest(tmp_path, sig):
+    root = tmp_path / "cassettes"  # empty: every cassette recorded is a new file
+    held = tmp_path / "held"  # the child is held after its first test (tests/fixtures/hold_after_first.py)
+    proc = subprocess.Popen(
+        [*RECORD, "--cassette-dir", str(root), "-p", "tests.fixtures.hold_after_first"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "KIMI_TEST_HOLD": str(held)},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not held.exists():  # the child has recorded, and has more to record
+            assert proc.poll() is None and time.monotonic() < deadline, "recording never started"
+            time.sleep(0.02)
+        assert list(root.rglob("*.yaml")), "the first test recorded nothing"
+        kids = children(proc.pid)
+        assert kids, "no pytest child"
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + sig, out[-3000:]
+    assert not any(alive(k) for k in kids), "the pytest child outlived the recorder"
+    written = sorted(root.rglob("*.yaml"))
+    summary = [ln for ln in out.splitlines() if "cassette(s) written" in ln][-1]
+    assert summary.startswith(f"{len(written)} cassette(s) written, 0 unchanged, ")
+    assert "not run" in summary and f"interrupted by {sig.name}" in out
+    assert sum(ln.startswith("not written") for ln in out.splitlines()) >= 1
+    assert not list(root.rglob(files.TMP_GLOB))
+
+
+def test_summary_counts_by_content_not_by_mtime(tmp_path):
+    a, b, c, d = (tmp_path / f"{x}.yaml" for x in "abcd")
+    outcome = Outcome(
+        planned={"t::a": a, "t::b": b, "t::c": c, "t::d": d},
+        done={"t::a": ("passed", ""), "t::b": ("passed", ""), "t::c": ("failed", "AssertionError: x")},
+    )
+    before = {a: "1", b: "2", c: "3"}
+    after = {a: "1", b: "2b", c: "3", d: "4"}  # d: new file although its test never reported
+    lines = summarize(outcome, before, after, tmp_path)
+    assert lines[-1].startswith("2 cassette(s) written, 1 unchanged, 1 not written (1 failed) of 4 planned")
+    assert any(ln.startswith("not written") and "c.yaml" in ln and "AssertionError: x" in ln for ln in lines)

@@ -1,0 +1,131 @@
+"""The divergence files themselves, offline: every file loads and passes its schema, every entry
+names check ids the rule registry really produces (a typo would make an entry cover nothing, and
+the engine would report its violations as new), no entry matches on message text, and every
+minimal case is a valid case. The replay on the real targets is suites/test_known_divergences.py."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.contract.case import context
+from harness.divergences.model import DIR, all_files, load_file
+from harness.rules import all_rules
+from harness.rules.t6b_extra_body import INNER
+
+ROOT = Path(__file__).resolve().parents[2]
+REAL_TARGETS = ("openclaw", "pi-ai", "litellm")
+_CHECK_LITERAL = re.compile(r"""["']((?:routing|passthrough|idempotence|T[0-9]b?)\.[a-z0-9-]+)["']""")
+# The anthropic rule's checks name themselves without the prefix: _v("schema", ...) -> anthropic.schema.
+_ANTHROPIC_CHECK = re.compile(r"""\b_v\(\s*["']([a-z0-9-]+)["']""")
+# T10's checks name themselves through violation("<name>", ...) -> T10.<name>.
+_T10_CHECK = re.compile(r"""\bviolation\(\s*["']([a-z0-9-]+)["']""")
+
+
+def registry_checks() -> set[str]:
+    """Every check id the rules and the judge can produce: the literals they yield, plus the
+    agreement check of every rule that compares with the reference."""
+    found: set[str] = set()
+    for path in [*(ROOT / "harness" / "rules").glob("*.py"), ROOT / "harness" / "rules" / "judge.py"]:
+        found |= set(_CHECK_LITERAL.findall(path.read_text(encoding="utf-8")))
+    anthropic = (ROOT / "harness" / "rules" / "anthropic_checks.py").read_text(encoding="utf-8")
+    found |= {f"anthropic.{name}" for name in _ANTHROPIC_CHECK.findall(anthropic)}
+    found |= {f"{r.id}.agreement" for r in all_rules() if r.project is not None or r.agree is not None}
+    # T10's checks live in the web-search modules and name themselves through `violation("<name>", ...)`.
+    for name in ("websearch_checks.py", "websearch_history.py"):
+        text = (ROOT / "harness" / "rules" / name).read_text(encoding="utf-8")
+        found |= {f"T10.{c}" for c in _T10_CHECK.findall(text)}
+    return found
+
+
+def emulator_checks() -> set[str]:
+    import json
+
+    rules = json.loads((ROOT / "harness" / "emulator" / "rules.json").read_text(encoding="utf-8"))["rules"]
+    return {f"upstream.{r['id'].replace('_', '-')}" for r in rules}
+
+
+ENTRIES = [d for p in all_files() for d in load_file(p)]
+
+
+def test_every_real_target_has_entries_and_ids_are_unique():
+    for name in REAL_TARGETS:
+        assert any(name in d.targets for d in ENTRIES), f"no divergence entries for {name}"
+    ids = [d.id for d in ENTRIES]
+    assert len(ids) == len(set(ids))
+
+
+def test_the_check_registry_is_found():
+    checks = registry_checks()
+    assert {
+        "T4.incompatible-under-thinking",
+        "T5.changed",
+        "T9.tokens",
+        "passthrough.content",
+        "T7.agreement",
+        "idempotence.idempotent",
+    } <= checks
+    assert "T4.no-such-check" not in checks
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[d.id for d in ENTRIES])
+def test_entry_names_real_checks_of_its_rules(entry):
+    known = emulator_checks() if entry.observer == "upstream" else registry_checks()
+    unknown = sorted(entry.checks - known)
+    assert not unknown, f"{entry.file}: {entry.id}: unknown check ids {unknown}"
+    if entry.observer == "upstream":
+        return
+    for check in entry.checks:
+        owner = check.split(".", 1)[0]
+        reachable = owner in entry.rules or ("T6b" in entry.rules and owner in INNER)
+        assert reachable, f"{entry.file}: {entry.id}: no rule of {sorted(entry.rules)} reports {check}"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[d.id for d in ENTRIES])
+def test_entry_minimal_case_is_a_valid_case(entry):
+    if "chunks" in entry.case:
+        assert entry.rules == {"T9"}, f"{entry.id}: a usage case only replays under T9"
+        return
+    context(entry.case)  # raises CaseError on an invalid case
+
+
+def test_no_entry_matches_on_message_text():
+    for path in all_files():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for e in data["entries"]:
+            assert not {"failure", "also_rules", "rule"} & set(e), f"{path.name}: {e['id']} uses the old format"
+    assert not [p for p in DIR.glob("*.json") if p.name != "divergences.schema.json"], (
+        "old JSON divergence files are left next to the YAML ones"
+    )
+
+
+def test_shared_entries_name_their_targets():
+    for d in ENTRIES:
+        if Path(d.file).name == "shared.yaml":
+            assert len(d.targets) >= 2, f"{d.id}: a shared entry names at least two targets"
+        else:
+            assert d.targets == (Path(d.file).stem,), (
+                f"{d.id}: an entry of {Path(d.file).name} is for its file's target"
+            )
+
+
+def test_when_on_model_matches_any_spelling_of_it():
+    """Generation draws the spellings users write ("Kimi K2.6"): a `when` on `model` is about the model."""
+    from harness.divergences.model import holds
+
+    cond = {"path": "model", "op": "matches", "value": r"kimi-k2\.6$"}
+    assert holds(cond, {"model": "Kimi K2.6"}) and holds(cond, {"model": "moonshot/kimi-k2.6"})
+    assert not holds(cond, {"model": "Kimi K3"})
+
+
+def test_when_unset_holds_for_absent_and_null_but_not_for_a_value():
+    """Targets read a null level like no level: `unset` spares an entry per spelling; `absent` stays strict."""
+    from harness.divergences.model import holds
+
+    unset = {"path": "params.thinking", "op": "unset"}
+    assert holds(unset, {}) and holds(unset, {"params": {}}) and holds(unset, {"params": {"thinking": None}})
+    assert not holds(unset, {"params": {"thinking": "maybe"}}) and not holds(unset, {"params": {"thinking": {}}})
+    assert not holds({"path": "params.thinking", "op": "absent"}, {"params": {"thinking": None}})

@@ -1,0 +1,129 @@
+"""A run ends fast when a target is gone, and a target that answers out of turn fails every test
+it touches (harness.pytest_plugin.targets, the target protocol's id pairing)."""
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.pytest_plugin.test_plugin import ROOT, run
+
+pytest_plugins = ["pytester"]
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "jsonl_target.py"
+SUITE = "suites/test_t8_stream_usage.py"  # one test per catalog model
+
+
+@pytest.fixture
+def suites(pytester):
+    shutil.copytree(ROOT / "suites", pytester.path / "suites")
+    pytester.syspathinsert(ROOT)
+    return pytester
+
+
+def jsonl(mode: str) -> str:
+    return f"command:{sys.executable} {FIXTURE} {mode}"
+
+
+def outcomes(result) -> dict:
+    return result.parseoutcomes()
+
+
+def test_a_dead_target_is_one_error_and_ends_the_run_at_once(suites):
+    started = time.monotonic()
+    result = run(suites, SUITE, "--kimi-target", "command:/nope/gw", "--kimi-target-timeout", "5", "-rs")
+    elapsed = time.monotonic() - started
+    counts = outcomes(result)
+    assert counts.get("errors") == 1 and counts.get("skipped", 0) >= 10, counts
+    assert "passed" not in counts and "failed" not in counts
+    result.stdout.fnmatch_lines(
+        [
+            "*target 'command:/nope/gw' is not available*cannot start '/nope/gw'*",
+            "*not run: target 'command:/nope/gw' is not available*",
+        ]
+    )
+    assert elapsed < 2 * 5, f"{elapsed:.1f}s"
+
+
+def test_an_unimportable_python_target_is_one_error_not_an_internal_error(suites):
+    result = run(suites, SUITE, "--kimi-target", "python:nonexistent:fn")
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    counts = outcomes(result)
+    assert counts.get("errors") == 1 and counts.get("skipped", 0) >= 10, counts
+    result.stdout.fnmatch_lines(["*cannot import 'nonexistent' for target python:nonexistent:fn*"])
+
+
+def test_a_hung_target_is_marked_broken_after_three_timeouts(suites):
+    started = time.monotonic()
+    result = run(suites, SUITE, "--kimi-target", jsonl("hang-all"), "--kimi-target-timeout", "0.5", "-rs")
+    elapsed = time.monotonic() - started
+    counts = outcomes(result)
+    # 3 timeouts in a row, wherever they fall (Hypothesis replays a failing example): at most 3
+    # tests fail, the rest are not run.
+    assert 1 <= counts.get("failed", 0) <= 3 and counts["skipped"] >= 10, counts
+    assert "passed" not in counts
+    result.stdout.fnmatch_lines(["*marked broken after 3 consecutive timeouts*no answer to a case within 0.5s*"])
+    assert elapsed < 30, f"{elapsed:.1f}s"  # 3 timeouts, not one per example and per test
+
+
+def test_max_timeouts_is_an_option(suites):
+    result = run(
+        suites,
+        SUITE,
+        "--kimi-target",
+        jsonl("hang-all"),
+        "--kimi-target-timeout",
+        "0.3",
+        "--kimi-target-max-timeouts",
+        "1",
+        "-rs",
+        "--kimi-model",
+        "moonshot/kimi-k2.6",
+        "--kimi-model",
+        "moonshot/kimi-k2.5",
+    )
+    result.assert_outcomes(failed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*marked broken after 1 consecutive timeouts*", "*SKIPPED*not run*"])
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "soon"])
+def test_target_timeout_must_be_positive(suites, value):
+    result = run(suites, SUITE, f"--kimi-target-timeout={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*argument --kimi-target-timeout*"])
+    assert "Traceback" not in result.stderr.str()
+
+
+@pytest.mark.parametrize("mode", ["banner", "repeat"])
+def test_a_target_one_line_behind_fails_every_test_it_touches(suites, mode):
+    result = run(
+        suites,
+        "suites/test_t3_thinking_keep.py",
+        "suites/test_t4_tool_choice.py",
+        "--kimi-target",
+        jsonl(mode),
+        "--kimi-model",
+        "moonshot/kimi-k2.6",
+        "--kimi-model",
+        "moonshot/kimi-k2.5",
+    )
+    result.assert_outcomes(failed=4)
+    result.stdout.fnmatch_lines(["*protocol error: sent a case with id *"])
+
+
+def test_the_same_target_answering_in_turn_passes(suites):
+    result = run(
+        suites, "suites/test_t3_thinking_keep.py", "--kimi-target", jsonl("ok"), "--kimi-model", "moonshot/kimi-k2.6"
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_not_run_tests_are_recorded_with_their_cause(suites, tmp_path):
+    out = tmp_path / "res"
+    run(suites, SUITE, "--kimi-target", "gw=command:/nope/gw", "--kimi-results-dir", str(out))
+    records = json.loads((out / "results-gw.json").read_text())["results"]
+    outcomes = sorted({(r["outcome"], r["reason"].split(":")[0]) for r in records})
+    assert outcomes == [("failed", ""), ("skipped", "not run")], outcomes  # the one error: its setup failed
+    assert all("cannot start '/nope/gw'" in r["reason"] for r in records if r["outcome"] == "skipped")

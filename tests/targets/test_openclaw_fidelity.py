@@ -1,0 +1,173 @@
+"""The Node workers send what full, unmodified runs of OpenClaw and pi-ai send (issue 13).
+
+For every case of tests/fixtures/fidelity/openclaw.json: the worker says which OpenClaw config
+the case becomes; a fresh `openclaw agent --local` process runs one turn with that config
+(tests/node_reference.py: real base URLs, captured through OpenClaw's own explicit-proxy setting);
+then the persistent worker runs the same case with the conversation that run sent (system prompt,
+messages, tools, tool_choice, max tokens, the thinking level it used). The two outbound bodies
+must be equal as canonical JSON, and go to the same path. Headers are not compared: the CLI run
+adds its own tracing headers. Slow (~20 s per fresh process, several at a time): run in
+`tox -e openclaw`. pi-ai's counterpart is tests/targets/test_pi_ai_fidelity.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.targets.node import install as node_install
+from tests.node_reference import canonical
+
+# fresh OpenClaw / pi-ai processes, minutes: tox -e openclaw / -e pi-ai run it (tests/conftest.py)
+pytestmark = pytest.mark.fidelity
+
+CORPUS = json.loads((Path(__file__).parents[1] / "fixtures" / "fidelity" / "openclaw.json").read_text())
+CASES = CORPUS["cases"]
+PLUGIN_DIR = Path(node_install.__file__).parent / "openclaw" / "moonshot-plugin"
+# Fresh OpenClaw processes run at once: each spends ~20 s starting up on one core.
+REFERENCE_JOBS = max(2, min(4, os.cpu_count() or 2))
+
+
+def _skip_reason(target: str) -> str | None:
+    if not node_install.is_installed(target):
+        return f"{target} is not installed (tox -e {target}, or python -m harness.targets.node.install {target})"
+    from tests.node_reference import can_isolate_hosts
+
+    return can_isolate_hosts()
+
+
+needs_openclaw = pytest.mark.skipif(bool(_skip_reason("openclaw")), reason=_skip_reason("openclaw") or "")
+
+
+@pytest.fixture(scope="module")
+def worker():
+    from harness.targets.openclaw import OpenClawTarget
+
+    target = OpenClawTarget(timeout=120.0)
+    yield target
+    target.close()
+
+
+@pytest.fixture(scope="module")
+def capture(tmp_path_factory):
+    from tests.node_reference import TlsCapture
+
+    hosts = ["api.moonshot.ai", "api.moonshot.cn", "api.kimi.com", "llm.example.com"]
+    cap = TlsCapture(hosts, tmp_path_factory.mktemp("tls"))
+    yield cap
+    cap.close()
+
+
+def find_key(tree: Any, key: str) -> Any:
+    if isinstance(tree, dict):
+        if key in tree:
+            return tree[key]
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        for item in tree:
+            found = find_key(item, key)
+            if found is not None:
+                return found
+    return None
+
+
+def test_corpus_covers_every_rule_and_provider_kind():
+    from harness.targets.openclaw import CAPABILITIES
+    from tests.node_reference import corpus_gaps
+
+    assert not corpus_gaps(CASES, CAPABILITIES)
+
+
+def _base(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "model": entry["model"],
+        "provider": entry.get("provider"),
+        "params": entry.get("params"),
+        "thinking": entry.get("thinking"),
+    }
+
+
+@pytest.fixture(scope="module")
+def openclaw_runs(request, worker, capture):
+    """The full OpenClaw run of every selected corpus case, REFERENCE_JOBS fresh processes at a time
+    (each with a capture server of its own): one run is ~20 s, mostly a single-threaded start-up, so
+    several overlap. name -> {"requests", "result"} or the exception the run raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.node_reference import install_plugin, run_openclaw_agent, tool_call_answer
+
+    selected = {
+        item.callspec.params["entry"]["name"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_worker_sends_what_openclaw_sends"
+    }
+    entries = [e for e in CASES if e["name"] in selected]
+    configs = {
+        e["name"]: worker._call("config", "a case", case={**_base(e), "request": {"messages": []}}) for e in entries
+    }
+    plugin = install_plugin(worker.cache_dir, PLUGIN_DIR)
+
+    def run(entry):
+        config = configs[entry["name"]]
+        answer = entry.get("answer")  # {"tool", "id", "count", "reasoning", "turns"}: the model calls a tool first
+        server = capture.another()
+        try:
+            return run_openclaw_agent(
+                node=node_install.node_path(worker.cache_dir),
+                install_dir=worker.cache_dir,
+                config=config["cfg"],
+                message="What is the weather in Paris?",
+                thinking=entry.get("thinking"),
+                capture=capture,
+                plugin_path=plugin if config["providerId"] in ("moonshot", "moonshotai", "moonshot-ai") else None,
+                reply=tool_call_answer(
+                    answer["tool"], answer["id"], answer["count"], answer["reasoning"], answer.get("turns", 1)
+                )
+                if answer
+                else None,
+                server=server,
+            )
+        except Exception as e:  # reported by the case's own test
+            return e
+        finally:
+            server.close()
+
+    with ThreadPoolExecutor(max_workers=REFERENCE_JOBS) as pool:
+        return dict(zip([e["name"] for e in entries], pool.map(run, entries), strict=True))
+
+
+@needs_openclaw
+@pytest.mark.parametrize("entry", CASES, ids=[c["name"] for c in CASES])
+def test_worker_sends_what_openclaw_sends(entry, worker, openclaw_runs):
+    ref = openclaw_runs[entry["name"]]
+    if isinstance(ref, BaseException):
+        raise ref
+    base = _base(entry)
+    answer = entry.get("answer")
+    request_ref = ref["requests"][answer.get("turns", 1) if answer else 0]
+    sent = request_ref.body
+    assert isinstance(sent, dict), sent
+    level = find_key(ref["result"], "requestShaping")
+    messages = json.loads(json.dumps(sent["messages"]))
+    if answer:  # the worker gets the history as the model answered it: raw (unsanitized) ids
+        for m in messages:
+            for call in m.get("tool_calls") or []:
+                call["id"] = answer["id"]
+            if m.get("role") == "tool":
+                m["tool_call_id"] = answer["id"]
+    request: dict[str, Any] = {"messages": messages, "stream": True}
+    for key in ("tools", "tool_choice", "max_tokens", "max_completion_tokens"):
+        if key in sent:
+            request[key] = sent[key]
+    case = {
+        **base,
+        "thinking": (level or {}).get("thinking", entry.get("thinking")),
+        "request": request,
+    }
+    out = worker.transform(case)
+    assert out["url"].endswith(request_ref.path), (out["url"], request_ref.path)
+    assert canonical(out["body"]) == canonical(sent)
