@@ -7,7 +7,7 @@
 - the stale one is conformant but answers each request with the previous request's answer.
 
 Both relay the upstream's answer (status, content type, body) to the caller.
-`python -m tests.gateway_fixture --kimi-upstream http://127.0.0.1:8765/v1 [--port N] [--broken]`.
+`python -m tests.gateway_fixture --upstream http://127.0.0.1:8765/v1 [--port N] [--broken]`.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class Gateway(ThreadingHTTPServer):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="a tiny gateway for the http:URL target")
-    parser.add_argument("--kimi-upstream", required=True)
+    parser.add_argument("--upstream", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--broken", action="store_true")
     args = parser.parse_args(argv)

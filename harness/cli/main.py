@@ -136,12 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser("transform", help="run one case (JSON file, or - for stdin) through a target")
-    p.add_argument("case", help="the case: a JSON file (docs: README, the case / target protocol), or - for stdin")
+    p.add_argument("case", help="the case: a JSON file (docs/reference/case-format.md), or - for stdin")
     p.add_argument(
         "--target",
         default="reference",
         help="the target: reference (default), python:MODULE:CALLABLE, command:CMD, openclaw, pi-ai, "
-        "litellm, http:URL (as pytest --target)",
+        "litellm, http:URL (as pytest --kimi-target)",
     )
     p.add_argument("--lines", action="store_true", help="input holds one case per line; one request per line out")
     p.add_argument(
@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_emulator)
 
-    p = sub.add_parser("matrix", help="conformance matrix (target x rule x model) from --results-dir files")
+    p = sub.add_parser("matrix", help="conformance matrix (target x rule x model) from --kimi-results-dir files")
     p.add_argument(
         "inputs",
         nargs="*",

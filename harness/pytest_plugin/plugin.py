@@ -79,6 +79,14 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         item.stash[VERDICT] = conformance.start_test()
     if conformance is not None and call.when == "call":
         conformance.end_test(call.excinfo.value if call.excinfo is not None else None)
+    if call.when == "call" and call.excinfo is not None and VERDICT not in item.stash:
+        from harness.scenarios.expect import ScenarioFailure
+
+        if isinstance(call.excinfo.value, ScenarioFailure):  # a wire scenario's checks: its verdict too
+            from harness.engine.conformance import TestVerdict
+
+            failed = call.excinfo.value.violations
+            item.stash[VERDICT] = TestVerdict(violations=list(failed), cause=failed[0].check if failed else None)
     verdict = item.stash.get(VERDICT, None)
     if _allure_active(item.config):
         from harness.pytest_plugin import allure

@@ -248,7 +248,9 @@ def add_compare_command(sub) -> None:
         help="what changed from results set A to results set B (regressions, "
         "divergences, n/a changes, target versions) as a Markdown summary",
     )
-    p.add_argument("a", metavar="RESULTS_A", help="the earlier results: a --results-dir directory or a results file")
-    p.add_argument("b", metavar="RESULTS_B", help="the later results: a --results-dir directory or a results file")
+    p.add_argument(
+        "a", metavar="RESULTS_A", help="the earlier results: a --kimi-results-dir directory or a results file"
+    )
+    p.add_argument("b", metavar="RESULTS_B", help="the later results: a --kimi-results-dir directory or a results file")
     p.add_argument("--markdown", metavar="PATH", help="also write the summary here (minimal cases beside it)")
     p.set_defaults(func=lambda args: compare_main([args.a], [args.b], markdown=args.markdown))

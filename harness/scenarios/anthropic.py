@@ -15,6 +15,7 @@ from typing import Any
 from harness.online.client import WireResponse
 from harness.scenarios import definitions as scenarios
 from harness.scenarios.chat import ScenarioResult, check_cost
+from harness.scenarios.expect import expect, expect_schema
 from harness.scenarios.session import WireSession
 from harness.util import scrub
 
@@ -46,42 +47,80 @@ def case_for(sid: str, model) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------- checks
 def check_error(r: WireResponse, want: dict[str, Any]) -> None:
-    from harness.wire import schemas
 
-    assert r.status == want["status"], (
-        f"expected {want['status']} {want['type']}, got {r.status}: {scrub.scrub_text(r.text[:300])}"
+    expect(
+        r.status == want["status"],
+        "anthropic.error-status",
+        "/response/status",
+        want["status"],
+        r.status,
+        f"expected {want['status']} {want['type']}: {scrub.scrub_text(r.text[:300])}",
     )
-    schemas.validate("anthropic-error", r.json)
-    assert r.json["error"]["type"] == want["type"], f"error type {r.json['error']['type']} != {want['type']}"
+    expect_schema("anthropic-error", r.json, "/response/body")
+    got = r.json["error"]["type"]
+    expect(got == want["type"], "anthropic.error-type", "/response/body/error/type", want["type"], got, "error type")
 
 
 def _events_message(r: WireResponse, replay: bool) -> dict[str, Any]:
     """Validate an event stream and rebuild the message it carries."""
-    from harness.wire import schemas
 
     types = [e.get("type") for e in r.chunks]
     for i, event in enumerate(r.chunks):
-        try:
-            schemas.validate("anthropic-event", event)
-        except schemas.WireSchemaError as e:
-            raise AssertionError(f"event {i}: {e}") from None
-    assert types and types[0] == "message_start", f"a stream starts with message_start, got {types[:1]}"
-    assert types[-1] == "message_stop", f"a stream ends with message_stop, got {types[-1:]}"
-    assert "message_delta" in types, "no message_delta (stop_reason, output usage)"
+        expect_schema("anthropic-event", event, f"/response/events/{i}")
+    first, last = (types[0], types[-1]) if types else (None, None)
+    expect(
+        first == "message_start",
+        "anthropic.stream-start",
+        "/response/events/0/type",
+        "message_start",
+        first,
+        "a stream starts with message_start",
+    )
+    expect(
+        last == "message_stop",
+        "anthropic.stream-end",
+        "/response/events/-1/type",
+        "message_stop",
+        last,
+        "a stream ends with message_stop",
+    )
+    expect(
+        "message_delta" in types,
+        "anthropic.stream-delta",
+        "/response/events",
+        "message_delta",
+        None,
+        "no message_delta (stop_reason, output usage)",
+    )
     if replay:
-        assert r.byte_chunks > 1, "a replayed stream must arrive event by event, not as one blob"
+        expect(
+            r.byte_chunks > 1,
+            "wire.replay-event-by-event",
+            "/response",
+            "> 1 read",
+            r.byte_chunks,
+            "a replayed stream must arrive event by event, not as one blob",
+        )
     msg = copy.deepcopy(r.chunks[0]["message"])
     blocks: dict[int, dict[str, Any]] = {}
     partial: dict[int, str] = {}
     open_blocks: set[int] = set()
-    for ev in r.chunks[1:]:
+    for n, ev in enumerate(r.chunks[1:], 1):
         t, i = ev["type"], ev.get("index")
+        at = f"/response/events/{n}"
         if t == "content_block_start":
-            assert i not in blocks, f"content block {i} started twice"
+            expect(i not in blocks, "anthropic.stream-blocks", at, "a new block", i, f"content block {i} started twice")
             blocks[i] = copy.deepcopy(ev["content_block"])
             open_blocks.add(i)
         elif t == "content_block_delta":
-            assert i in open_blocks, f"delta for content block {i} outside its start/stop"
+            expect(
+                i in open_blocks,
+                "anthropic.stream-blocks",
+                at,
+                "an open block",
+                i,
+                f"delta for content block {i} outside its start/stop",
+            )
             d = ev["delta"]
             key = {"text_delta": "text", "thinking_delta": "thinking", "signature_delta": "signature"}.get(d["type"])
             if key:
@@ -89,12 +128,26 @@ def _events_message(r: WireResponse, replay: bool) -> dict[str, Any]:
             else:
                 partial[i] = partial.get(i, "") + d["partial_json"]
         elif t == "content_block_stop":
-            assert i in open_blocks, f"content block {i} stopped without a start"
+            expect(
+                i in open_blocks,
+                "anthropic.stream-blocks",
+                at,
+                "an open block",
+                i,
+                f"content block {i} stopped without a start",
+            )
             open_blocks.discard(i)
         elif t == "message_delta":
             msg["stop_reason"] = ev["delta"]["stop_reason"]
             msg["usage"] = {**msg["usage"], **{k: v for k, v in ev["usage"].items() if v is not None}}
-    assert not open_blocks, f"content blocks never stopped: {sorted(open_blocks)}"
+    expect(
+        not open_blocks,
+        "anthropic.stream-blocks",
+        "/response/events",
+        [],
+        sorted(open_blocks),
+        "content blocks never stopped",
+    )
     for i, text in partial.items():
         blocks[i]["input"] = json.loads(text or "{}")
     msg["content"] = [blocks[i] for i in sorted(blocks)]
@@ -102,17 +155,38 @@ def _events_message(r: WireResponse, replay: bool) -> dict[str, Any]:
 
 
 def check_ok(model, outbound: dict, r: WireResponse, *, replay: bool) -> dict[str, Any]:
-    from harness.wire import schemas
     from harness.wire.anthropic_usage import parse_anthropic
 
-    assert r.status == 200, f"expected 200, got {r.status}: {scrub.scrub_text(r.text[:500])}"
+    expect(r.status == 200, "wire.status", "/response/status", 200, r.status, scrub.scrub_text(r.text[:500]))
     want_stream = outbound.get("stream") is True
-    assert r.streamed == want_stream, f"stream={want_stream} but content-type {r.headers.get('content-type')!r}"
+    content_type = r.headers.get("content-type")
+    expect(
+        r.streamed == want_stream,
+        "wire.stream",
+        "/response/headers/content-type",
+        want_stream,
+        content_type,
+        f"stream={want_stream} but content-type {content_type!r}",
+    )
     msg = _events_message(r, replay) if want_stream else r.json
-    schemas.validate("anthropic-response", msg)
-    assert msg["model"] == outbound["model"], f"answered by {msg['model']}, asked {outbound['model']}"
+    expect_schema("anthropic-response", msg, "/response/message")
+    expect(
+        msg["model"] == outbound["model"],
+        "anthropic.model",
+        "/response/message/model",
+        outbound["model"],
+        msg["model"],
+        "answered by another model than asked",
+    )
     usage = parse_anthropic(r.chunks if want_stream else r.json)
-    assert usage is not None and usage.prompt_tokens > 0, "an Anthropic message always carries usage"
+    expect(
+        usage is not None and usage.prompt_tokens > 0,
+        "T9.usage-missing",
+        "/response/message/usage",
+        "usage",
+        None,
+        "an Anthropic message always carries usage",
+    )
     return {"message": msg, "usage": usage, "cost": check_cost(model, usage)}
 
 
@@ -163,14 +237,34 @@ def run(ws: WireSession, sid: str) -> ScenarioResult:
     if s["kind"] == "single":
         facts = step(sid, case)
         if "text" in want:
-            assert text(facts["message"]) == want["text"], f"reply {text(facts['message'])!r} != {want['text']!r}"
+            reply = text(facts["message"])
+            expect(
+                reply == want["text"],
+                "wire.reply",
+                "/response/message/content",
+                want["text"],
+                reply,
+                "the reply the scenario asks for",
+            )
         if want.get("thinking"):
-            assert any(b["type"] == "thinking" for b in facts["message"]["content"]), "thinking on, no thinking block"
+            expect(
+                any(b["type"] == "thinking" for b in facts["message"]["content"]),
+                "anthropic.thinking-block",
+                "/response/message/content",
+                "a thinking block",
+                None,
+                "thinking on, no thinking block",
+            )
     elif s["kind"] == "tool_round_trip":
         first = step("call", case)
         msg = first["message"]
-        assert msg["stop_reason"] == "tool_use" and any(b["type"] == "tool_use" for b in msg["content"]), (
-            f"asked to use the tool, the model answered {scrub.scrub_text(repr(msg))}"
+        expect(
+            msg["stop_reason"] == "tool_use" and any(b["type"] == "tool_use" for b in msg["content"]),
+            "wire.tool-call",
+            "/response/message",
+            "tool_use",
+            scrub.scrub_obj(copy.deepcopy(msg)),
+            "asked to use the tool, the model answered without it",
         )
         call = as_openai(msg)
         case2 = copy.deepcopy(case)
@@ -178,7 +272,14 @@ def run(ws: WireSession, sid: str) -> ScenarioResult:
             {"role": "tool", "tool_call_id": c["id"], "content": s["tool_result"]} for c in call["tool_calls"]
         ]
         second = step("tool result -> answer", case2)
-        assert second["message"]["stop_reason"] == "end_turn" and text(second["message"]), "no answer after the tool"
+        expect(
+            second["message"]["stop_reason"] == "end_turn" and text(second["message"]),
+            "wire.tool-answer",
+            "/response/message",
+            "end_turn with text",
+            second["message"]["stop_reason"],
+            "no answer after the tool",
+        )
     elif s["kind"] == "errors":
         body = transform(case, ws.s.catalog)["body"]
         check_error(send("moonshot key", body, key=data()["moonshot_key"]), want["moonshot_key"])

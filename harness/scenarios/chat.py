@@ -15,6 +15,7 @@ from typing import Any
 from harness.online.budget import catalog_prices
 from harness.online.client import WireResponse
 from harness.scenarios import definitions as sc
+from harness.scenarios.expect import expect, expect_schema
 from harness.scenarios.session import WireSession
 from harness.util import scrub
 
@@ -36,52 +37,107 @@ def check_cost(model, usage) -> Decimal:
         + usage.cache_write_tokens * rate("cacheWrite")
     )
     got = estimate_cost(usage, catalog_prices(cost)).total
-    assert got == want, f"estimated cost {got} != catalog-priced {want} for {usage}"
-    assert got >= 0
+    expect(
+        got == want, "T9.cost", "/response/usage", str(want), str(got), f"estimated cost != catalog-priced, for {usage}"
+    )
+    expect(got >= 0, "T9.cost", "/response/usage", ">= 0", str(got), "a negative cost")
     return got
 
 
 def check_ok(model, outbound: dict, r: WireResponse, *, replay: bool) -> dict[str, Any]:
     """A 200: schemas, usage, cost, stream shapes. Returns facts for the report."""
-    from harness.wire import schemas
     from harness.wire.usage import parse_usage
 
-    assert r.status == 200, f"expected 200, got {r.status}: {scrub.scrub_text(r.text[:500])}"
+    expect(r.status == 200, "wire.status", "/response/status", 200, r.status, scrub.scrub_text(r.text[:500]))
     want_stream = outbound.get("stream") is True
-    assert r.streamed == want_stream, f"stream={want_stream} but content-type {r.headers.get('content-type')!r}"
+    content_type = r.headers.get("content-type")
+    expect(
+        r.streamed == want_stream,
+        "wire.stream",
+        "/response/headers/content-type",
+        want_stream,
+        content_type,
+        f"stream={want_stream} but content-type {content_type!r}",
+    )
     if not want_stream:
-        schemas.validate("response", r.json)
+        expect_schema("response", r.json, "/response/body")
         usage = parse_usage(r.json)
-        assert usage is not None and usage.source == "response", "a Moonshot response always carries usage"
+        expect(
+            usage is not None and usage.source == "response",
+            "T9.usage-missing",
+            "/response/body/usage",
+            "usage",
+            None,
+            "a Moonshot response always carries usage",
+        )
         return {
             "usage": usage,
             "cost": check_cost(model, usage),
             "message": r.json["choices"][0]["message"],
             "finish_reason": r.json["choices"][0]["finish_reason"],
         }
-    assert r.events and r.events[-1] == "[DONE]", "a stream ends with data: [DONE]"
+    last = r.events[-1] if r.events else None
+    expect(
+        last == "[DONE]", "wire.stream-end", "/response/events/-1", "[DONE]", last, "a stream ends with data: [DONE]"
+    )
     for i, chunk in enumerate(r.chunks):
-        try:
-            schemas.validate("chunk", chunk)
-        except schemas.WireSchemaError as e:
-            raise AssertionError(f"chunk {i}: {e}") from None
+        expect_schema("chunk", chunk, f"/response/chunks/{i}")
     if replay:
-        assert r.byte_chunks > 1, "a replayed stream must arrive event by event, not as one blob"
+        expect(
+            r.byte_chunks > 1,
+            "wire.replay-event-by-event",
+            "/response",
+            "> 1 read",
+            r.byte_chunks,
+            "a replayed stream must arrive event by event, not as one blob",
+        )
     finish = [c for c in r.chunks if c["choices"] and c["choices"][0].get("finish_reason")]
-    assert finish, "no chunk carries a finish_reason"
-    assert isinstance(finish[-1]["choices"][0].get("usage"), dict), (
-        "T9: Moonshot puts usage in choices[0].usage of the finish chunk"
+    expect(finish, "wire.finish-reason", "/response/chunks", "a finish chunk", None, "no chunk carries a finish_reason")
+    expect(
+        isinstance(finish[-1]["choices"][0].get("usage"), dict),
+        "T9.choice-usage",
+        f"/response/chunks/{r.chunks.index(finish[-1])}/choices/0/usage",
+        "an object",
+        None,
+        "Moonshot puts usage in choices[0].usage of the finish chunk",
     )
     trailing = [c for c in r.chunks if c["choices"] == [] and isinstance(c.get("usage"), dict)]
     include = (outbound.get("stream_options") or {}).get("include_usage") is True
-    assert bool(trailing) == include, (
-        f"T9: trailing usage chunk present={bool(trailing)} but stream_options.include_usage={include}"
+    expect(
+        bool(trailing) == include,
+        "T8.trailing-usage",
+        "/response/chunks/-1/usage",
+        include,
+        bool(trailing),
+        f"trailing usage chunk present={bool(trailing)} but stream_options.include_usage={include}",
     )
     if trailing:
-        assert trailing[-1] is r.chunks[-1], "the usage-only chunk is the last one"
-        assert trailing[-1]["usage"] == finish[-1]["choices"][0]["usage"], "n=1: trailing usage == choice usage"
+        expect(
+            trailing[-1] is r.chunks[-1],
+            "T8.trailing-usage",
+            "/response/chunks/-1",
+            "the usage-only chunk",
+            None,
+            "the usage-only chunk is the last one",
+        )
+        expect(
+            trailing[-1]["usage"] == finish[-1]["choices"][0]["usage"],
+            "T9.trailing-usage",
+            "/response/chunks/-1/usage",
+            finish[-1]["choices"][0]["usage"],
+            trailing[-1]["usage"],
+            "n=1: trailing usage == choice usage",
+        )
     usage = parse_usage(r.chunks)
-    assert usage is not None and usage.source == ("stream.trailing" if include else "stream.choices")
+    source = "stream.trailing" if include else "stream.choices"
+    expect(
+        usage is not None and usage.source == source,
+        "T9.usage-source",
+        "/response/chunks",
+        source,
+        usage.source if usage else None,
+        "usage read from the wrong place of the stream",
+    )
     message = {
         "content": "".join((c["choices"][0]["delta"].get("content") or "") for c in r.chunks if c["choices"]),
         "reasoning_content": "".join(
@@ -98,31 +154,70 @@ def check_ok(model, outbound: dict, r: WireResponse, *, replay: bool) -> dict[st
     }
 
 
-def check_expected(model, outbound: dict, r: WireResponse, expect: dict[str, Any], *, replay: bool):
-    from harness.wire import schemas
-
-    if "error" in expect:
-        err = sc.data()["errors"][expect["error"]]
-        params = {"model": outbound.get("model"), **expect.get("params", {})}
+def check_expected(model, outbound: dict, r: WireResponse, want: dict[str, Any], *, replay: bool):
+    if "error" in want:
+        err = sc.data()["errors"][want["error"]]
+        params = {"model": outbound.get("model"), **want.get("params", {})}
         message = err["message"].format(**params) if "{" in err["message"] else err["message"]
-        assert r.status == err["status"], (
-            f"expected {err['status']} {err['type']} ({err['source']}), "
-            f"got {r.status}: {scrub.scrub_text(r.text[:300])}"
+        expect(
+            r.status == err["status"],
+            "errors.status",
+            "/response/status",
+            err["status"],
+            r.status,
+            f"expected {err['status']} {err['type']} ({err['source']}): {scrub.scrub_text(r.text[:300])}",
         )
-        schemas.validate("error", r.json)
-        assert r.json["error"]["type"] == err["type"]
-        assert r.json["error"]["message"] == message, (
-            f"error message {scrub.scrub_text(repr(r.json['error']['message']))} != {message!r}"
+        expect_schema("error", r.json, "/response/body")
+        got = r.json["error"]
+        expect(
+            got["type"] == err["type"],
+            "errors.type",
+            "/response/body/error/type",
+            err["type"],
+            got["type"],
+            f"error type ({err['source']})",
+        )
+        expect(
+            got["message"] == message,
+            "errors.message",
+            "/response/body/error/message",
+            message,
+            scrub.scrub_text(str(got["message"])),
+            f"error message ({err['source']})",
         )
         return None
     facts = check_ok(model, outbound, r, replay=replay)
-    reasoning = expect.get("reasoning")
+    reasoning = want.get("reasoning")
     if reasoning == "when_thinks_by_default" and sc.facts(model).thinks_by_default:
-        assert facts["message"].get("reasoning_content"), "a thinking model returned no reasoning_content"
+        reasoning_out = facts["message"].get("reasoning_content")
+        expect(
+            reasoning_out,
+            "T2.reasoning-content",
+            "/response/message/reasoning_content",
+            "text",
+            reasoning_out,
+            "a thinking model returned no reasoning_content",
+        )
     if reasoning is False:
-        assert not facts["message"].get("reasoning_content"), "thinking is off but reasoning_content came back"
-    if "outbound_keep" in expect:
-        assert (outbound.get("thinking") or {}).get("keep") == expect["outbound_keep"]
+        reasoning_out = facts["message"].get("reasoning_content")
+        expect(
+            not reasoning_out,
+            "T2.reasoning-content",
+            "/response/message/reasoning_content",
+            None,
+            reasoning_out,
+            "thinking is off but reasoning_content came back",
+        )
+    if "outbound_keep" in want:
+        keep = (outbound.get("thinking") or {}).get("keep")
+        expect(
+            keep == want["outbound_keep"],
+            "T3.keep",
+            "/request/thinking/keep",
+            want["outbound_keep"],
+            keep,
+            "thinking.keep as the scenario expects",
+        )
     return facts
 
 
@@ -154,9 +249,9 @@ def run_scenario(ws: WireSession, sid: str) -> ScenarioResult:
     from harness.wire import schemas
 
     model, s = ws.model, sc.scenario(sid)
-    expect = sc.expectation(sid, model)
+    expectation = sc.expectation(sid, model)
     replay = not ws.s.online
-    result = ScenarioResult(steps=ws.steps, gap=expect.get("reference", {}).get("gap"))
+    result = ScenarioResult(steps=ws.steps, gap=expectation.get("reference", {}).get("gap"))
     key = sc.expand(s["key"]) if s.get("key") else None
 
     def step(name: str, case: dict, which: str, want: dict | None):
@@ -179,18 +274,23 @@ def run_scenario(ws: WireSession, sid: str) -> ScenarioResult:
     case = sc.case_for(sid, model)
     kind = s["kind"]
     if kind in ("single", "stream"):
-        step(sid, case, "reference", expect.get("reference"))
-        step(sid, case, "raw", expect.get("raw"))
+        step(sid, case, "reference", expectation.get("reference"))
+        step(sid, case, "raw", expectation.get("raw"))
     elif kind == "multi_turn":
-        _, _, first = step("turn 1", case, "reference", expect["reference"])
+        _, _, first = step("turn 1", case, "reference", expectation["reference"])
         case2 = copy.deepcopy(case)
         case2["request"]["messages"] += [_assistant(first["message"]), {"role": "user", "content": s["follow_up"]}]
-        step("turn 2", case2, "reference", expect["reference"])
+        step("turn 2", case2, "reference", expectation["reference"])
     elif kind == "tool_round_trip":
         _, r1, f1 = step("call", case, "reference", {"status": 200})
         msg = r1.json["choices"][0]["message"]
-        assert f1["finish_reason"] == "tool_calls" and msg.get("tool_calls"), (
-            f"asked to use the tool, the model answered {scrub.scrub_text(repr(msg))}"
+        expect(
+            f1["finish_reason"] == "tool_calls" and msg.get("tool_calls"),
+            "wire.tool-call",
+            "/response/body/choices/0/message",
+            "tool_calls",
+            scrub.scrub_obj(copy.deepcopy(msg)),
+            "asked to use the tool, the model answered without it",
         )
         call = _assistant(msg)
         cid = call["tool_calls"][0]["id"]
@@ -205,8 +305,8 @@ def run_scenario(ws: WireSession, sid: str) -> ScenarioResult:
             copy.deepcopy(call),
             copy.deepcopy(result_msg),
         ]
-        step(f"repeated id {cid}", case3, "reference", expect.get("reference"))
-        raw = expect.get("raw")
+        step(f"repeated id {cid}", case3, "reference", expectation.get("reference"))
+        raw = expectation.get("raw")
         if raw and "error" in raw:
             raw = {**raw, "params": {"id": cid}}
         step(f"repeated id {cid} (raw)", case3, "raw", raw)

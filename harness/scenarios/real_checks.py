@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.contract.verdict import Violation, pointer
+from harness.scenarios.expect import as_pointer
 
 # functions.<name>:<n> (native), <name>:<n>, <name>_<n>, $web_search:<n> — docs/contract.md#t6
 TOOL_ID_FORM = re.compile(r"^(functions\.)?\$?[A-Za-z_][A-Za-z0-9_.-]*[:_][0-9]+$")
@@ -48,17 +49,11 @@ def _v(check: str, path: str, expected: Any, actual: Any, note: str = "") -> Vio
     return Violation(check.split(".")[0], check, path, expected, actual, message)
 
 
-def _as_pointer(json_path: str) -> str:
-    """`$.choices[0].usage` -> `/choices/0/usage`."""
-    dotted = re.sub(r"\[(\d+)\]", r".\1", json_path.removeprefix("$"))
-    return pointer(*[p for p in dotted.split(".") if p])
-
-
 def _schema(kind: str, body: Any, at: str) -> list[Violation]:
     from harness.wire.schemas import iter_errors
 
     check = "errors.schema" if kind == "error" else "T9.schema"
-    return [_v(check, at + _as_pointer(e.path), kind, None, e.message) for e in iter_errors(kind, body)]
+    return [_v(check, at + as_pointer(e.path), kind, None, e.message) for e in iter_errors(kind, body)]
 
 
 def check_error(e: dict, x) -> list[Violation]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from harness.rules.websearch_checks import check_t10, is_web_search_call, round_trip_violations, web_search_models
+from harness.scenarios.expect import expect, expect_none
 from harness.util import scrub
 from harness.wire.websearch_cost import WebSearchPricing, search_tokens
 
@@ -42,20 +43,29 @@ def run_web_search(step: Callable, case: dict[str, Any], ws, scenario: dict[str,
     for n in range(section.get("maxRounds", 3)):
         ctx = context(case, catalog)
         violations = check_t10(case, ctx, transform(case, catalog), intended_body(case, ctx))
-        assert not violations, "T10 on the reference's request: " + "; ".join(map(str, violations))
+        expect_none(violations)  # T10 on the reference's own request
         _, r, facts = step(f"round {n + 1}", case, "reference", {"status": 200})
         if n > 0:
-            assert facts["usage"].prompt_tokens > searched, (
-                f"the search content ({searched} tokens) is counted in the follow-up's prompt_tokens, "
-                f"got {facts['usage'].prompt_tokens}"
+            expect(
+                facts["usage"].prompt_tokens > searched,
+                "T10.search-tokens",
+                "/response/body/usage/prompt_tokens",
+                f"> {searched}",
+                facts["usage"].prompt_tokens,
+                "the search content is counted in the follow-up's prompt_tokens",
             )
         finish = facts["finish_reason"]
         message = r.json["choices"][0]["message"]
         if finish != "tool_calls":
             break
         tool_calls = message.get("tool_calls") or []
-        assert tool_calls and all(is_web_search_call(c) for c in tool_calls), (
-            f"asked to search, the model called {scrub.scrub_text(repr(tool_calls))}"
+        expect(
+            tool_calls and all(is_web_search_call(c) for c in tool_calls),
+            "T10.search-call",
+            "/response/body/choices/0/message/tool_calls",
+            "$web_search calls",
+            scrub.scrub_obj(copy.deepcopy(tool_calls)),
+            "asked to search, the model called something else",
         )
         calls += len(tool_calls)
         searched += sum(search_tokens(c["function"]["arguments"]) for c in tool_calls)
@@ -65,7 +75,21 @@ def run_web_search(step: Callable, case: dict[str, Any], ws, scenario: dict[str,
                 {"role": "tool", "tool_call_id": c["id"], "name": "$web_search", "content": c["function"]["arguments"]}
             )
         bad = round_trip_violations(case["request"]["messages"])
-        assert not bad, "; ".join(map(str, bad))
-    assert finish == "stop", f"the round trip must end with finish_reason 'stop', got {finish!r}"
-    assert calls >= 1, "the model answered without searching: the round trip was not exercised"
+        expect_none(bad)
+    expect(
+        finish == "stop",
+        "T10.round-trip-end",
+        "/response/body/choices/0/finish_reason",
+        "stop",
+        finish,
+        "the round trip must end with finish_reason 'stop'",
+    )
+    expect(
+        calls >= 1,
+        "T10.search-call",
+        "/response/body/choices/0/message/tool_calls",
+        ">= 1 call",
+        calls,
+        "the model answered without searching: the round trip was not exercised",
+    )
     return pricing.per_call * calls

@@ -33,7 +33,7 @@ class Capabilities:
     request_defaults: dict[str, Any] = field(default_factory=dict)
     # Model refs the target cannot run at all -> reason (reported not applicable).
     models_not_applicable: dict[str, str] = field(default_factory=dict)
-    # What the driver still does in the implementation's place -> why (README / report; a
+    # What the driver still does in the implementation's place -> why (docs/guides/real-targets.md, the report; a
     # fidelity test pins each against a full run of the implementation where one exists).
     simulated: dict[str, str] = field(default_factory=dict)
     # Model ref -> features the target cannot express on that model only (LiteLLM takes

@@ -1,6 +1,6 @@
 """`command:CMD` — any executable speaking the target protocol in JSON lines.
 
-Protocol (version 2, README "The case / target protocol"): one request per line on stdin,
+Protocol (version 2, docs/reference/target-protocol.md): one request per line on stdin,
 `{"protocol": 2, "id": N, "op": "transform", "case": CASE}`; one answer per line on stdout echoing
 the id, `{"id": N, "ok": true, "result": OUTBOUND}` or `{"id": N, "ok": false, "error": {"type":
 "case_error" | "unsupported" | "crash", "message": ...}}`. A line without the awaited id is a

@@ -50,8 +50,8 @@ KIMI_NOT_DRIVEN = {
     "kimi/kimi-k2-thinking is nix-openclaw's, retired)",
 }
 
-# What the worker still does in pi-ai's place (README, target section); pinned against fresh
-# processes calling pi-ai's public streamSimple by tests/targets/test_openclaw_fidelity.py.
+# What the worker still does in pi-ai's place (docs/guides/real-targets.md); pinned against fresh
+# processes calling pi-ai's public streamSimple by tests/targets/test_pi_ai_fidelity.py.
 SIMULATED = {
     "model object": (
         "a custom provider, or a moonshot/ ref pi-ai's registry (getModel moonshotai / moonshotai-cn) lacks "

@@ -5,7 +5,7 @@ kept for the session (a process per case is what made the proof of concept slow)
 a crash restarts it for the next case. Provider keys are removed from the child's environment:
 a target turns cases into requests and never needs one.
 
-The target protocol (version `PROTOCOL`, README "The case / target protocol"): every line sent
+The target protocol (version `PROTOCOL`, docs/reference/target-protocol.md): every line sent
 is `{"protocol", "id", "op", ...}`, every answer echoes the id: `{"id", "ok": true, "result"}` or
 `{"id", "ok": false, "error": {"type", "message"}}`. Answers are paired with requests by id, never
 taken as "the next line": a line that is not the awaited answer (a banner, a late or repeated

@@ -371,6 +371,7 @@ def test_failing_wire_test_carries_scrubbed_bodies(tmp_path):
             f"--kimi-cassette-dir={dst.parents[2]}",
             f"--junitxml={junit}",
             f"--alluredir={allure_dir}",
+            f"--kimi-results-dir={tmp_path / 'results'}",
         ],
         cwd=REPO,
         capture_output=True,
@@ -378,8 +379,14 @@ def test_failing_wire_test_carries_scrubbed_bodies(tmp_path):
         timeout=120,
     )
     assert r.returncode == 1 and "1 failed" in r.stdout, r.stdout[-2000:]
-    assert "expected 200, got 400" in r.stdout
+    assert "[wire.status] at /response/status: expected 200, got 400" in r.stdout
     assert "sk-canary" not in r.stdout + r.stderr
+    # the scenario's verdict is data: its violation (rule, check id, pointer) is in the results file
+    results = json.loads((tmp_path / "results" / "results-wire-emulator.json").read_text())["results"]
+    failed = next(rec for rec in results if rec["outcome"] == "failed")
+    assert [(v["rule"], v["check"], v["path"], v["expected"], v["actual"]) for v in failed["violations"]] == [
+        ("wire", "wire.status", "/response/status", 200, 400)
+    ]
 
     xml = junit.read_text()
     assert "sk-canary" not in xml
