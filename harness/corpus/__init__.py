@@ -40,12 +40,19 @@ def corpus(rule: str) -> tuple[tuple[str, str], ...]:
             items = [(c["why"], c["case"]) for c in data.get("cases", [])]
         except (yaml.YAMLError, KeyError, TypeError) as e:
             raise CorpusError(f"{path}: malformed corpus file ({type(e).__name__}: {e})") from None
-        found += [(f"corpus: {why.strip()}", json.dumps(case, sort_keys=True)) for why, case in items]
+        # the why is for the corpus' readers; a failure says where the case comes from in the
+        # user's terms, never another target's notes
+        found += [(f"a committed edge case for {rule}", json.dumps(case, sort_keys=True)) for _, case in items]
     from harness.divergences.model import _load_all
 
     for d in _load_all():
         if rule in d.rules:
-            found.append((f"minimal case of divergence {d.id}", json.dumps(d.case, sort_keys=True)))
+            found.append(
+                (
+                    f"a committed edge case for {rule} (the minimal case of known divergence {d.id})",
+                    json.dumps(d.case, sort_keys=True),
+                )
+            )
     unique = dict((case, why) for why, case in reversed(found))
     return tuple((why, case) for case, why in reversed(list(unique.items())))
 

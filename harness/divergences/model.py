@@ -131,9 +131,21 @@ class Divergences:
         self.entries = entries
 
     @classmethod
-    def for_target(cls, target_name: str) -> Divergences:
+    def for_target(cls, target_name: str, user_files: tuple[str | Path, ...] | list[Path] = ()) -> Divergences:
+        """The shipped entries of a target's kind (`openclaw:2026.9.6` -> openclaw), then the entries
+        of the user's own files (`user_files`) that name this target by its name: the alias of
+        `NAME=SPEC`, or the spec itself — never a kind, so one user's `command:` target's entries
+        never apply to another `command:` target."""
         base = target_name.split(":", 1)[0]
-        return cls([d for d in _load_all() if base in d.targets])
+        entries = [d for d in _load_all() if base in d.targets]
+        shipped = {d.id for d in entries}
+        for path in user_files:
+            for d in load_user_file(str(path)):
+                if target_name in d.targets:
+                    if d.id in shipped:
+                        raise DivergenceFileError(f"{d.file}: divergence id {d.id!r} is used twice")
+                    entries.append(d)
+        return cls(entries)
 
     def cover(self, violations: list[Violation], case: dict[str, Any]) -> Coverage:
         result = Coverage()
@@ -215,3 +227,19 @@ def _load_all() -> tuple[Divergence, ...]:
 
 def all_files() -> list[Path]:
     return sorted(DIR.glob("*.yaml"))
+
+
+@cache
+def load_user_file(path: str) -> tuple[Divergence, ...]:
+    """A user's divergence file (same schema as the shipped ones; minimal cases relative to it),
+    read once per session. Its ids are unique within it."""
+    file = Path(path)
+    if not file.is_file():
+        raise DivergenceFileError(f"{file}: no such divergence file")
+    entries = load_file(file)
+    seen: set[str] = set()
+    for d in entries:
+        if d.id in seen:
+            raise DivergenceFileError(f"{d.file}: divergence id {d.id!r} is used twice")
+        seen.add(d.id)
+    return tuple(entries)

@@ -25,7 +25,9 @@ from harness.targets import NotExpressible, Target
 
 class ConformanceFailure(AssertionError):
     """A case whose violations no known divergence covers. The structured part (`verdict`,
-    `uncovered`, `case`) is what reports and summaries read; str() is for people."""
+    `uncovered`, `root_causes`, `case`) is what reports and summaries read; str() is for people:
+    each violation with its check id, place, expected and actual value and what to do, the
+    contract section, the case and where it came from, and the outbound body."""
 
     def __init__(
         self,
@@ -37,9 +39,11 @@ class ConformanceFailure(AssertionError):
         uncovered: list[Violation],
         outbound: dict[str, Any] | None,
         origin: str = "search",
+        root_causes: list[Violation] | None = None,
     ):
         self.rule, self.target, self.model, self.case = rule, target, model, case
         self.verdict, self.uncovered, self.outbound, self.origin = verdict, uncovered, outbound, origin
+        self.root_causes = list(root_causes or [])
         super().__init__(self.text())
 
     @property
@@ -47,17 +51,39 @@ class ConformanceFailure(AssertionError):
         return self.uncovered[0].cause
 
     def text(self) -> str:
-        head = f"{self.rule} on {self.model} ({self.target}): {len(self.uncovered)} violation(s) no known divergence covers"
-        if self.origin != "search":
-            head += f" [{self.origin}]"
-        lines = [
-            head,
-            *(f"  {v} (expected {v.expected!r}, got {v.actual!r})" for v in self.uncovered),
-            f"case: {json.dumps(self.case, ensure_ascii=False)}",
-        ]
+        from harness import rules
+
+        n = len(self.uncovered)
+        lines = [f"{self.rule} on {self.model} ({self.target}): {n} violation(s) no known divergence covers"]
+        if self.root_causes:
+            lines.append("  first, what the rest may follow from:")
+            lines += _described(self.root_causes)
+            lines.append("  then:")
+        lines += _described(self.uncovered)
+        try:
+            rule = rules.get(self.rule)
+            lines.append(f"  contract: {rule.title}, `kimi-conformance contract {rule.id}` ({rule.link})")
+        except KeyError:
+            pass
+        origin = "drawn by Hypothesis" if self.origin == "search" else self.origin
+        lines.append(f"case ({origin}): {json.dumps(self.case, ensure_ascii=False)}")
         if self.outbound is not None:
             lines.append(f"outbound body: {json.dumps(self.outbound.get('body'), ensure_ascii=False)}")
         return "\n".join(lines)
+
+
+def _described(violations: list[Violation]) -> list[str]:
+    """Each violation as people read it: check, place, values, message, and what to do."""
+    from harness import rules
+
+    lines = []
+    for v in violations:
+        lines.append(f"  [{v.check}] {v.path or '/'}: expected {v.expected!r}, got {v.actual!r}")
+        lines.append(f"      {v.message}")
+        todo = rules.advice(v.check)
+        if todo:
+            lines.append(f"      what to do: {todo}")
+    return lines
 
 
 @dataclass
@@ -124,6 +150,8 @@ class Conformance:
 
     catalog: Catalog
     verdict: TestVerdict = field(default_factory=TestVerdict)  # the running test's
+    # the user's own divergence files by target name ("*": every target), read when first needed
+    user_divergences: dict[str, list[Any]] = field(default_factory=dict)
     # (target, rule) -> minimal cases of causes found this session (replayed on the other models)
     found: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -161,11 +189,13 @@ class Conformance:
 
     def divergences(self, target: Target) -> Divergences:
         if target.name not in self._divergences:
-            self._divergences[target.name] = Divergences.for_target(target.name)
+            files = [*self.user_divergences.get("*", ()), *self.user_divergences.get(target.name, ())]
+            self._divergences[target.name] = Divergences.for_target(target.name, files)
         return self._divergences[target.name]
 
     # ------------------------------------------------------------------ one case
     def call(self, target: Target, case: dict[str, Any]) -> dict[str, Any]:
+        __tracebackhide__ = True  # pytest: the verdict speaks, not the engine's frames
         try:
             return target.transform(case)
         except CaseError as e:
@@ -186,7 +216,15 @@ class Conformance:
         return outcome
 
     def _failure(self, outcome: Outcome, model: str) -> ConformanceFailure:
+        from harness.rules.diagnosis import dropped_inputs
+
         assert outcome.verdict is not None and outcome.coverage is not None
+        # root cause before symptom: configured inputs that never reached the body, unless a
+        # known divergence of this target already explains them
+        dropped = dropped_inputs(outcome.case, outcome.outbound, outcome.reference)
+        known = self._divergences.get(outcome.target)
+        if dropped and known is not None:
+            dropped = known.cover(dropped, outcome.case).uncovered
         return ConformanceFailure(
             outcome.rule,
             outcome.target,
@@ -196,6 +234,7 @@ class Conformance:
             outcome.coverage.uncovered,
             outcome.outbound,
             outcome.origin,
+            [v for v in dropped if v not in outcome.coverage.uncovered],
         )
 
     # ------------------------------------------------------------------ seeds, then search
@@ -204,7 +243,9 @@ class Conformance:
         from harness.corpus import seed_cases
         from harness.generation.features import case_features
 
-        found = [("same cause found on another model", c) for c in self.found.get((target.name, rule), [])]
+        found = [
+            (f"the minimal case of a cause found on {c['model']}", c) for c in self.found.get((target.name, rule), [])
+        ]
         caps = target.capabilities
         seeds = []
         # A rule with cases of its own (web search) shapes them per model (thinking per model):
@@ -227,6 +268,7 @@ class Conformance:
         return None
 
     def run(self, rule: str, target: Target, model: str, data, require=()) -> None:
+        __tracebackhide__ = True  # pytest: the verdict speaks, not the engine's frames
         key = (rule, target.name, model)
         if key not in self._seeded:
             self._seeded[key] = self.replay_seeds(rule, target, model)
@@ -244,6 +286,7 @@ class Conformance:
                 seeded.uncovered,
                 seeded.outbound,
                 seeded.origin,
+                seeded.root_causes,
             )
         case = self.draw(data, target, model, require, rule)
         try:
@@ -296,6 +339,7 @@ class Conformance:
 
     # ------------------------------------------------------------------ T9
     def usage(self, target: Target, model: str, chunks: list) -> None:
+        __tracebackhide__ = True  # pytest: the verdict speaks, not the engine's frames
         case = {"model": model, "chunks": chunks}
         verdict = usage_verdict(target.usage(model, chunks), self.reference.usage(model, chunks))
         outcome = self.verdict.outcome = Outcome("T9", target.name, case, None, verdict)

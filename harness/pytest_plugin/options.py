@@ -104,6 +104,24 @@ def add_options(parser: pytest.Parser) -> None:
         help="leave out models the catalog marks retired",
     )
     add(
+        "--kimi-apis",
+        dest="apis",
+        action="append",
+        default=None,
+        metavar="API",
+        help="the API surfaces the targets under test speak (openai-completions, anthropic-messages); "
+        "tests of another surface are reported not applicable. Repeatable; default: every surface",
+    )
+    add(
+        "--kimi-divergences",
+        dest="divergences",
+        action="append",
+        default=None,
+        metavar="PATH",
+        help="your own known divergences (a YAML file of the divergence format; its entries name your target "
+        "by its NAME of NAME=SPEC): a violation they cover is a known divergence, not a failure. Repeatable",
+    )
+    add(
         "--kimi-target-timeout",
         dest="target_timeout",
         type=positive(float),

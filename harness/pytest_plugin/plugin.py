@@ -44,6 +44,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     config.stash[RESULTS] = ResultsWriter(config.getoption("results_dir"))
     _targets_configure(config)
+    from harness.pytest_plugin.targets import divergence_files
+
+    divergence_files(config)  # a bad --kimi-divergences file is a usage error now, not in every test
     xdist.configure(config)
 
 
@@ -78,7 +81,14 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     if conformance is not None and call.when == "setup":
         item.stash[VERDICT] = conformance.start_test()
     if conformance is not None and call.when == "call":
-        conformance.end_test(call.excinfo.value if call.excinfo is not None else None)
+        error = call.excinfo.value if call.excinfo is not None else None
+        conformance.end_test(error)
+        from harness.engine.conformance import ConformanceFailure
+
+        if isinstance(error, ConformanceFailure) and report.failed:
+            from harness.pytest_plugin.failures import conformance_report
+
+            conformance_report(item, report, error)
     if call.when == "call" and call.excinfo is not None and VERDICT not in item.stash:
         from harness.scenarios.expect import ScenarioFailure
 
@@ -132,18 +142,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """`target_name` and `model` are ours to parametrize, unless the test does it itself."""
     config = metafunc.config
     suite_cls = _suite_class(metafunc)
+    if suite_cls is not None and suite_cls.divergences:
+        from pathlib import Path
+
+        from harness.pytest_plugin.targets import divergence_files
+
+        here = Path(str(metafunc.definition.path)).parent
+        divergence_files(config).add(suite_cls.target_spec(), here / suite_cls.divergences)
+    if "known_divergence" in metafunc.fixturenames:
+        _known_divergences(metafunc, suite_cls)
     if "target_name" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "target_name"):
         from harness.targets import split_alias
         from harness.util.scrub import scrub_text
 
         # A ConformanceSuite subclass names its own target; plain suites take --kimi-target. A key in
         # a spec must not reach a test id (terminal, junit, allure, results).
-        names = [suite_cls.target] if suite_cls is not None else selected_targets(config)
+        names = [suite_cls.target_spec()] if suite_cls is not None else selected_targets(config)
         metafunc.parametrize("target_name", names, ids=[scrub_text(split_alias(n)[0]) for n in names], scope="session")
     if "model" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "model"):
         models = selected_models(config)
-        if suite_cls is not None and suite_cls.models:
-            models = [_catalog(config).resolve(ref).ref for ref in suite_cls.models]
+        if suite_cls is not None and suite_cls.models:  # declared: the others are n/a, never dropped
+            declared = [_catalog(config).resolve(ref).ref for ref in suite_cls.models]
+            models = list(dict.fromkeys([*models, *declared]))
         # A suite speaks one surface (its rule's `api`, else the module's API, default chat
         # completions): Kimi Coding's Anthropic Messages models go to the tests written for them.
         api = getattr(metafunc.module, "API", "openai-completions")
@@ -167,6 +187,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("model", params)
 
 
+def _known_divergences(metafunc: pytest.Metafunc, suite_cls) -> None:
+    """One test per known divergence of each target (shipped and the user's own files)."""
+    from harness.pytest_plugin.targets import divergence_files
+    from harness.targets import split_alias
+    from harness.util.scrub import scrub_text
+
+    names = [suite_cls.target_spec()] if suite_cls is not None else selected_targets(metafunc.config)
+    params = []
+    for spec in names:
+        name = scrub_text(split_alias(spec)[0])
+        entries = [d for d in divergence_files(metafunc.config).entries(name) if d.observer == "harness"]
+        if not entries:
+            params.append(pytest.param((spec, None), id=f"{name}-none"))
+        params += [pytest.param((spec, d.id), id=f"{name}-{d.id}") for d in entries]
+    metafunc.parametrize("known_divergence", params)
+
+
 def _suite_class(metafunc: pytest.Metafunc):
     cls = metafunc.cls
     if cls is None or "harness.pytest_plugin.suite_class" not in __import__("sys").modules:
@@ -185,11 +222,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         callspec = getattr(item, "callspec", None)
         if marker is None or callspec is None or "target_name" not in callspec.params:
             continue
-        reason = not_applicable_reason(
+        reason = _undeclared(config, item, callspec.params.get("model")) or not_applicable_reason(
             config, callspec.params["target_name"], marker.args[0], callspec.params.get("model")
         )
         if reason:
             item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"))
+
+
+def _undeclared(config: pytest.Config, item: pytest.Item, model: object) -> str | None:
+    """A surface or model the target does not serve, as its suite class (`apis`, `models`) or
+    --kimi-apis declares: the test is not applicable, with that reason."""
+    if not isinstance(model, str):
+        return None
+    cls = getattr(item, "cls", None)
+    suite = cls if cls is not None and hasattr(cls, "target_spec") else None
+    who = suite.__name__ if suite is not None else "the targets of this run"
+    apis = (suite.apis if suite is not None and suite.apis else None) or config.getoption("apis", None)
+    resolved = _catalog(config).resolve(model)
+    if apis and resolved.api not in apis:
+        how = "apis" if suite is not None and suite.apis else "--kimi-apis"
+        return f"{who} speaks {', '.join(apis)}, not {resolved.api} (declared with {how})"
+    if suite is not None and suite.models:
+        declared = {_catalog(config).resolve(ref).ref for ref in suite.models}
+        if resolved.ref not in declared:
+            return f"{who} serves {', '.join(sorted(declared))} only (declared with models)"
+    return None
 
 
 # ---------------------------------------------------------------------------- fixtures
@@ -210,8 +267,16 @@ def conformance(request: pytest.FixtureRequest, catalog):
     """Runs a rule's properties and its agreement with the reference on drawn cases (one engine
     for the session; each test's findings go into its own verdict, `item.stash[VERDICT]`)."""
     from harness.engine.conformance import Conformance
+    from harness.pytest_plugin.targets import divergence_files
 
-    return Conformance(catalog)
+    return Conformance(catalog, user_divergences=divergence_files(request.config).files)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from harness.pytest_plugin import failures, xdist
+
+    if not xdist.is_worker(session.config):  # one session's failing cases, not an earlier one's
+        failures.start_session(session.config)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

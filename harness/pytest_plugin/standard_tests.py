@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness import rules
+from harness.divergences.model import Divergences
 from harness.engine.conformance import Conformance, ConformanceFailure, Outcome
 from harness.errors import CaseError, TargetError
 
@@ -42,11 +43,13 @@ def _transform_test(rule: rules.Rule, method: bool):
 
         @given(data=st.data())
         def test(self, conformance: Conformance, target: Target, model: str, data) -> None:
+            __tracebackhide__ = True  # a failure is the target's: its verdict, not the harness's frames
             conformance.run(rule.id, target, model, data, rule.focus)
     else:
 
         @given(data=st.data())
         def test(conformance: Conformance, target: Target, model: str, data) -> None:
+            __tracebackhide__ = True  # a failure is the target's: its verdict, not the harness's frames
             conformance.run(rule.id, target, model, data, rule.focus)
 
     return test
@@ -87,8 +90,17 @@ def _check_bad(target: Target, bad: dict[str, Any]) -> None:
         assert str(e).strip(), "a case error needs a message saying what is wrong"
         return
     except TargetError as e:
-        pytest.fail(f"{target.name} crashed on a malformed case ({bad['id']}) instead of rejecting it: {e}")
-    pytest.fail(f"{target.name} accepted a malformed case ({bad['id']}) and would send: {json.dumps(out)[:300]}")
+        pytest.fail(
+            f"{target.name} crashed on a malformed case ({bad['id']}) instead of rejecting it as a case error: {e}",
+            pytrace=False,
+        )
+    pytest.fail(
+        f"{target.name} accepted a malformed case ({bad['id']}) and would send: {json.dumps(out)[:300]}\n"
+        "what to do: reject it as a case error — in Python raise kimi_conformance.CaseError (NotExpressible "
+        'for a case it cannot express); over the protocol answer {"ok": false, "error": {"type": "case_error", '
+        '"message": "…"}}. Contract: `kimi-conformance contract errors` (docs/contract.md#errors)',
+        pytrace=False,
+    )
 
 
 def _errors_test(rule: rules.Rule, method: bool):
@@ -102,6 +114,58 @@ def _errors_test(rule: rules.Rule, method: bool):
         _check_bad(target, bad)
 
     return param(method_test if method else test)
+
+
+def _check_known_divergence(config: pytest.Config, known_divergence, catalog) -> None:
+    from harness.engine.replay import replay
+    from harness.pytest_plugin.targets import divergence_files
+    from harness.targets import split_alias
+    from harness.util.scrub import scrub_text
+
+    spec, divergence_id = known_divergence
+    name = scrub_text(split_alias(spec)[0])
+    if divergence_id is None:
+        pytest.skip(f"no known divergences for {name}")
+    target = open_target(config, spec)
+    files = divergence_files(config)
+    entry = next(d for d in files.entries(name) if d.id == divergence_id)
+    result = replay(entry, target, catalog, entries=Divergences.for_target(target.name, files.for_target(name)))
+    if not result.still_diverges:
+        pytest.fail(
+            f"{name}: divergence {entry.id!r} no longer diverges: none of its checks {sorted(entry.checks)} "
+            f"fails on its minimal case; remove it from {entry.file}",
+            pytrace=False,
+        )
+    gaps = "\n".join(f"  {v}" for v in result.coverage.uncovered)
+    if gaps:
+        pytest.fail(
+            f"{name}: the minimal case of {entry.id!r} has violations no entry covers (add entries with "
+            f"`kimi-conformance divergence add`):\n{gaps}\ncase: {json.dumps(entry.case)}",
+            pytrace=False,
+        )
+    overlaps = "\n".join(f"  {v}: {', '.join(d.id for d in ds)}" for v, ds in result.coverage.overlapping)
+    if overlaps:
+        pytest.fail(
+            f"{name}: entries overlap on the minimal case of {entry.id!r} (each violation needs exactly "
+            f"one entry):\n{overlaps}",
+            pytrace=False,
+        )
+
+
+def known_divergence_test(*, method: bool = False):
+    """Every known divergence of the target, replayed: it must still diverge (else it is stale),
+    and its minimal case's violations must each be covered by exactly one entry."""
+
+    def method_test(self, request: pytest.FixtureRequest, known_divergence, catalog) -> None:
+        _check_known_divergence(request.config, known_divergence, catalog)
+
+    def test(request: pytest.FixtureRequest, known_divergence, catalog) -> None:
+        _check_known_divergence(request.config, known_divergence, catalog)
+
+    chosen = method_test if method else test
+    chosen.__name__ = "test_known_divergence"
+    chosen.__doc__ = known_divergence_test.__doc__
+    return pytest.mark.area("divergences")(chosen)
 
 
 _FACTORIES = {"transform": _transform_test, "usage": _usage_test, "errors": _errors_test}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -259,3 +260,47 @@ class SessionHooks:
             terminalreporter.write_line(
                 f"kimi-conformance: target {alias!r} not available, its tests were not run: {cause}", red=True
             )
+
+
+class DivergenceFiles:
+    """The user's own known-divergence files of this session: `--kimi-divergences` files apply to
+    every target (their entries name the target), a ConformanceSuite's `divergences` file to that
+    class's target. Each is read and checked when declared: a bad file stops the run in one line."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, list[Path]] = {}  # target display name ("*": every target) -> files
+
+    def add(self, spec: str, path: Path) -> None:
+        from harness.divergences.model import DivergenceFileError, load_user_file
+        from harness.targets import split_alias
+        from harness.util.scrub import scrub_text
+
+        try:
+            load_user_file(str(path))
+        except DivergenceFileError as e:
+            if spec == "*":  # an option: a usage error before any test
+                raise pytest.UsageError(str(e)) from None
+            pytest.fail(str(e), pytrace=False)  # a suite class's file: its module cannot be collected
+        key = "*" if spec == "*" else scrub_text(split_alias(spec)[0])
+        if path not in self.files.setdefault(key, []):
+            self.files[key].append(path)
+
+    def for_target(self, name: str) -> list[Path]:
+        return [*self.files.get("*", ()), *self.files.get(name, ())]
+
+    def entries(self, name: str):
+        from harness.divergences.model import Divergences
+
+        return list(Divergences.for_target(name, self.for_target(name)))
+
+
+DIVERGENCE_FILES = pytest.StashKey[DivergenceFiles]()
+
+
+def divergence_files(config: pytest.Config) -> DivergenceFiles:
+    found = config.stash.get(DIVERGENCE_FILES, None)
+    if found is None:
+        found = config.stash[DIVERGENCE_FILES] = DivergenceFiles()
+        for path in config.getoption("divergences", None) or ():
+            found.add("*", Path(path))
+    return found

@@ -14,7 +14,7 @@ from functools import cache
 
 from harness.rules._rule import ABSENT, Check, Rule
 
-__all__ = ["ABSENT", "Check", "Rule", "all_rules", "get", "ids", "transform_rules"]
+__all__ = ["ABSENT", "Check", "Rule", "advice", "all_rules", "get", "ids", "transform_rules"]
 
 
 @cache
@@ -52,3 +52,17 @@ def get(rule_id: str) -> Rule:
 def transform_rules() -> list[Rule]:
     """Rules judged on a case's outbound request (the property suites)."""
     return [r for r in all_rules() if r.kind == "transform"]
+
+
+@cache
+def _advice() -> dict[str, str]:
+    from pathlib import Path
+
+    from harness.util import yamlio
+
+    return yamlio.safe_load((Path(__file__).with_name("advice.yaml")).read_text(encoding="utf-8")) or {}
+
+
+def advice(check_id: str) -> str | None:
+    """What to do when `check_id` fails: one line for the implementer (advice.yaml), or None."""
+    return _advice().get(check_id)

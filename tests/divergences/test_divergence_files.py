@@ -23,6 +23,7 @@ _CHECK_LITERAL = re.compile(r"""["']((?:routing|passthrough|idempotence|T[0-9]b?
 _ANTHROPIC_CHECK = re.compile(r"""\b_v\(\s*["']([a-z0-9-]+)["']""")
 # T10's checks name themselves through violation("<name>", ...) -> T10.<name>.
 _T10_CHECK = re.compile(r"""\bviolation\(\s*["']([a-z0-9-]+)["']""")
+_T10_CHOSEN = re.compile(r"""kind = ["']([a-z0-9-]+)["'] if .+ else ["']([a-z0-9-]+)["']""")
 
 
 def registry_checks() -> set[str]:
@@ -38,6 +39,8 @@ def registry_checks() -> set[str]:
     for name in ("websearch_checks.py", "websearch_history.py"):
         text = (ROOT / "harness" / "rules" / name).read_text(encoding="utf-8")
         found |= {f"T10.{c}" for c in _T10_CHECK.findall(text)}
+        # a check name chosen by a condition: `kind = "builtin-unchanged" if ... else "tools-unchanged"`
+        found |= {f"T10.{c}" for pair in _T10_CHOSEN.findall(text) for c in pair}
     return found
 
 

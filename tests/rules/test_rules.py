@@ -42,3 +42,16 @@ def test_check_ids_are_prefixed_by_their_rule():
 def test_unknown_rule_is_one_clear_error():
     with pytest.raises(KeyError, match="unknown rule 'T99'"):
         rules.get("T99")
+
+
+def test_every_check_says_what_to_do():
+    """advice.yaml has one line for every check id the registry can report, and no other: a new
+    check without advice, or advice for a check that no longer exists, fails here."""
+    from harness.rules import _advice, advice
+    from tests.divergences.test_divergence_files import registry_checks
+
+    checks = registry_checks()
+    assert "T10.builtin-unchanged" in checks and "T6b.extra-body-dropped" in checks  # the scan sees them
+    assert sorted(checks - set(_advice())) == []
+    assert sorted(set(_advice()) - checks) == []
+    assert all(isinstance(advice(c), str) and 0 < len(advice(c)) <= 160 for c in checks)

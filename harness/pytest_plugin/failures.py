@@ -1,0 +1,93 @@
+"""A conformance failure as its reader needs it: the verdict in the contract's terms, no harness
+frames, and one line that reproduces it.
+
+pytest would print the traceback through the engine and the standard tests, and Hypothesis its
+`@reproduce_failure` hint, neither of which a gateway author can act on. For a
+`ConformanceFailure` the report's text is replaced by the failure's own (violations with check
+ids, places, values and what to do; the contract section; the case and where it came from) and
+the case is written to a file, so that
+
+    Reproduce: kimi-conformance check <file> --target <spec> --rule <rule>
+
+runs that one case through the same target and shows the same check ids. The files go to
+`<--kimi-results-dir>/failures/`, else to pytest's cache (`.pytest_cache/d/kimi-conformance-failures`),
+else to the temporary folder; each session starts with an empty folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shlex
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FAILURES: pytest.StashKey[Path] = pytest.StashKey()
+CACHE_NAME = "kimi-conformance-failures"
+
+
+def folder(config: pytest.Config) -> Path:
+    """Where this session writes failing cases (made and emptied once, by the controller)."""
+    found = config.stash.get(FAILURES, None)
+    if found is not None:
+        return found
+    results = config.getoption("results_dir", None)
+    cache = getattr(config, "cache", None)
+    if results:
+        found = Path(results) / "failures"
+    elif cache is not None:
+        found = Path(cache.mkdir(CACHE_NAME))
+    else:
+        found = Path(tempfile.gettempdir()) / CACHE_NAME
+    config.stash[FAILURES] = found
+    return found
+
+
+def start_session(config: pytest.Config) -> None:
+    """Empty the folder of an earlier session's cases (the controller, before any test runs)."""
+    where = folder(config)
+    if where.is_dir():
+        for stale in where.glob("*.json"):
+            stale.unlink(missing_ok=True)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-." else "-" for c in text).strip("-")
+
+
+def write_case(config: pytest.Config, rule: str, model: str, case: dict[str, Any]) -> Path:
+    text = json.dumps(case, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    where = folder(config)
+    where.mkdir(parents=True, exist_ok=True)
+    path = where / f"{_slug(rule)}-{_slug(model)}-{digest}.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def reproduce_command(item: pytest.Item, rule: str, path: Path) -> str:
+    from harness.util.scrub import scrub_text
+
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    spec = str(params.get("target_name") or "reference")
+    words = ["kimi-conformance", "check", str(path), "--target", scrub_text(spec), "--rule", rule]
+    catalog = item.config.getoption("catalog", None)
+    if catalog:
+        words += ["--catalog", str(catalog)]
+    return shlex.join(words)
+
+
+def conformance_report(item: pytest.Item, report: pytest.TestReport, failure) -> None:
+    """Replace the report's text of a ConformanceFailure by the failure's own and a Reproduce line."""
+    try:
+        path = write_case(item.config, failure.rule, failure.model, failure.case)
+        line = f"Reproduce: {reproduce_command(item, failure.rule, path)}"
+    except OSError as e:  # a read-only checkout must not hide the verdict itself
+        line = f"Reproduce: (the case could not be written: {e})"
+    from harness.pytest_plugin.scrubbing import scrub_text
+
+    # outside the report scrubber (an inner wrapper): the case and the body are scrubbed here
+    report.longrepr = scrub_text(f"{failure.text()}\n{line}")
