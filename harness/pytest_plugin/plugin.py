@@ -292,6 +292,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     from harness.reporting import runs
     from harness.reporting.summary import CASES_DIR, append_step_summary, compare, render, write
 
+    from harness.pytest_plugin.state import DESELECTED
+
+    for why, count in config.stash.get(DESELECTED, {}).items():  # pytest says "N deselected", not why
+        terminalreporter.write_line(f"kimi-conformance: {count} deselected: {why}")
     writer = config.stash.get(RESULTS, None)
     if writer is None or xdist.is_worker(config) or not any(r.rule for r in writer.records.values()):
         return

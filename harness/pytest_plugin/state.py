@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+# why items were deselected by the harness itself (not by -k / -m): reason -> count, said once at the end
+DESELECTED: pytest.StashKey[dict[str, int]] = pytest.StashKey()
 VERDICT: pytest.StashKey[Any] = pytest.StashKey()  # harness.engine.conformance.TestVerdict of the test
 CATALOG: pytest.StashKey[Any] = pytest.StashKey()  # harness.catalog.Catalog of the session (--kimi-catalog)
 RESULTS: pytest.StashKey[Any] = pytest.StashKey()  # harness.reporting.results.ResultsWriter

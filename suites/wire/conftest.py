@@ -45,5 +45,9 @@ def pytest_collection_modifyitems(config, items):
         if p is not None:
             item.add_marker(pytest.mark.provenance(p.source, model=p.model, recorded=p.recorded, harness=p.harness))
     if drop:
+        from harness.pytest_plugin.state import DESELECTED
+
+        why = "wire scenarios that do not apply to their model (harness/scenarios/scenarios.json says which apply)"
+        config.stash.setdefault(DESELECTED, {})[why] = len(drop)
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -323,3 +323,11 @@ def test_a_bad_divergence_file_of_a_suite_class_is_one_line(pytester):
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*kimi-divergences.yaml: fails its schema*"])
     assert "Traceback" not in result.stdout.str() and "pluggy" not in result.stdout.str()
+
+
+def test_deselected_items_are_explained_once(suites):
+    result = run(suites, "suites/wire/test_wire.py", "--kimi-model", "moonshot/kimi-k2.6", "-q")
+    out = result.stdout.str()
+    n = result.parseoutcomes().get("deselected", 0)
+    assert n > 0 and out.count("deselected: wire scenarios that do not apply to their model") == 1
+    assert f"kimi-conformance: {n} deselected:" in out
