@@ -166,7 +166,7 @@ def drafts(
     for v in uncovered:
         groups.setdefault(_field(v.path), []).append(v)
     taken = set(taken or ()) | {d.id for d in entries}
-    base = target.name.split(":", 1)[0].split("=", 1)[0]
+    base = _slug(target.name.split(":", 1)[0].split("=", 1)[0])
     out = []
     for field_path, vs in groups.items():
         order = {r.id: r.order for r in all_rules()}
@@ -212,8 +212,43 @@ def write_cases(items: list[Draft], directory: Path) -> list[Path]:
     return written
 
 
+def _installed(directory: Path) -> bool:
+    """Whether `directory` lies in an installed package (never written: your entries are yours)."""
+    return any(part in ("site-packages", "dist-packages") for part in directory.resolve().parts)
+
+
+def append_to(path: Path, target_name: str, items: list[Draft]) -> list[Path]:
+    """Add the drafts to the user's divergence file (made if missing, naming the target), their
+    minimal cases under `cases/` beside it; the file must still load. Returns what was written."""
+    import yaml
+
+    from harness.divergences.model import DivergenceFileError, load_file
+    from harness.util import yamlio
+
+    header, data = "", {"target": target_name, "entries": []}
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+        loaded = yamlio.safe_load(text)
+        if not isinstance(loaded, dict) or not isinstance(loaded.get("entries", []), list):
+            raise DivergenceFileError(f"{path}: not a divergence file (a mapping with an `entries` list)")
+        data = {**loaded, "entries": list(loaded.get("entries") or [])}
+    named = data.get("target") == target_name
+    for d in items:
+        d.entry["case"] = f"cases/{d.entry['id']}.json"
+        if not named:
+            d.entry = {"id": d.entry["id"], "targets": [target_name], **{k: v for k, v in d.entry.items() if k != "id"}}
+        data["entries"].append(d.entry)
+    written = write_cases(items, path.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+    load_file(path)  # still a valid divergence file
+    return [path, *written]
+
+
 def add_main(args) -> int:
-    """The `divergence add` command: print draft entries, optionally write their minimal cases."""
+    """The `divergence add` command: print draft entries; `--to FILE` adds them to your file,
+    `--write` writes their minimal cases into `--dir` (a checkout of kimi-conformance)."""
     import sys
 
     from harness.catalog import builtin
@@ -225,12 +260,24 @@ def add_main(args) -> int:
         target = create(args.target, catalog=builtin(), timeout=args.timeout)
     except (HarnessError, DivergenceFileError) as e:
         print(f"error: {e}", file=sys.stderr)
-        return 1
+        return 2
     directory = Path(args.dir) if args.dir else DIR
+    if args.write and not args.to and _installed(directory):
+        target.close()
+        print(
+            f"error: --write would write into the installed package ({directory}); "
+            "give --to FILE (your own divergence file) instead",
+            file=sys.stderr,
+        )
+        return 2
     items: list[Draft] = []
     try:
+        user = [Path(args.to)] if args.to and Path(args.to).exists() else []
+        from harness.divergences.model import Divergences
+
+        entries = Divergences.for_target(target.name, user)
         for case in cases:
-            new, found = drafts(target, case, taken={d.entry["id"] for d in items})
+            new, found = drafts(target, case, entries=entries, taken={d.entry["id"] for d in items})
             if not found:
                 print(f"# {case['model']}: the case does not diverge on {target.name}", file=sys.stderr)
             elif not new:
@@ -238,10 +285,20 @@ def add_main(args) -> int:
             items += new
     except HarnessError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 1
+        return 2
     finally:
         target.close()
     if not items:
+        return 0
+    if args.to:
+        try:
+            for path in append_to(Path(args.to), target.name, items):
+                print(f"# wrote {path}", file=sys.stderr)
+        except (OSError, HarnessError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(f"# {len(items)} draft entr{'y' if len(items) == 1 else 'ies'} added to {args.to}: fill in the TODOs")
+        print(render(items), end="")
         return 0
     print(f"# draft entries for the file of {target.name} under {directory} (fill in the TODOs, narrow `when`):")
     print(render(items), end="")
@@ -263,7 +320,15 @@ def add_command(sub) -> None:
         metavar="FAILURE_JSON",
         help="a case, a results record / user_properties with minimal_case, or a results file",
     )
-    a.add_argument("--write", action="store_true", help="also write each draft's minimal case file")
-    a.add_argument("--dir", help="the divergences directory (default: harness/divergences)")
+    a.add_argument(
+        "--to",
+        metavar="FILE",
+        help="your own divergence file (made if missing): the drafts are added to it, keyed by the target's "
+        "name, their minimal cases beside it under cases/ (what --kimi-divergences or a suite's divergences reads)",
+    )
+    a.add_argument("--write", action="store_true", help="also write each draft's minimal case file into --dir")
+    a.add_argument(
+        "--dir", help="the divergences directory of a kimi-conformance checkout (default: harness/divergences)"
+    )
     a.add_argument("--timeout", type=float, default=30.0, help="seconds a target may take per case (default 30)")
     a.set_defaults(func=add_main)
