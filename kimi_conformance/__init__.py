@@ -7,6 +7,11 @@ it checks first that `harness` is really kimi-conformance's (`shadowing_problem`
 line instead of a confusing traceback.
 
     from kimi_conformance import ConformanceSuite   # same object as harness.pytest_plugin.suite_class.ConformanceSuite
+    from kimi_conformance import CaseError, NotExpressible, Target, Capabilities   # for a target of your own
+
+The conformance suites and the contract ship here too, as the same files as the repository's
+suites/, cassettes/ and docs/contract.md (pyproject.toml's package-dir): `pytest --pyargs
+kimi_conformance.suites --kimi-target SPEC` runs them, `kimi-conformance contract` prints the contract.
 """
 
 from __future__ import annotations
@@ -14,7 +19,14 @@ from __future__ import annotations
 from typing import Any
 
 DISTRIBUTION = "kimi-conformance"
-_PUBLIC = {"ConformanceSuite": "harness.pytest_plugin.suite_class", "CaseError": "harness.errors"}
+# the public names, each from the module that defines it (imported when first asked for)
+_PUBLIC = {
+    "ConformanceSuite": "harness.pytest_plugin.suite_class",
+    "CaseError": "harness.errors",
+    "NotExpressible": "harness.targets.base",
+    "Target": "harness.targets.base",
+    "Capabilities": "harness.targets.base",
+}
 
 
 def shadowing_problem() -> str | None:
@@ -55,8 +67,11 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DISTRIBUTION",
+    "Capabilities",
     "CaseError",
     "ConformanceSuite",
+    "NotExpressible",
+    "Target",
     "check",
     "shadowing_problem",
 ]

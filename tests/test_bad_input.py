@@ -73,6 +73,19 @@ def missing(name: str):
     return build
 
 
+def beside_a_case(build):
+    """`build`'s file, with a well-formed case.json beside it."""
+
+    def both(tmp: Path) -> tuple[Path, Path]:
+        _write(
+            tmp / "case.json",
+            '{"model": "moonshot/kimi-k2.6", "request": {"messages": [{"role": "user", "content": "hi"}]}}',
+        )
+        return build(tmp)
+
+    return both
+
+
 BAD_CATALOG = '{"providers": {"moonshot": {"models": [{"id": "kimi-k2.6", "contextWindow": "big"}]}}}'
 CASES = {
     # id: (build(tmp) -> (argument path, culprit path), argv(path), exit code, what the line says)
@@ -86,8 +99,32 @@ CASES = {
     "transform-case-invalid": (
         file_with("case.json", '{"model": "moonshot/kimi-k2.6", "request": {"messages": "hi"}}'),
         lambda p: [*CLI, "transform", str(p)],
-        1,
+        2,
         "invalid case at $.request.messages",
+    ),
+    "transform-case-without-request": (
+        file_with("case.json", '{"model": "moonshot/kimi-k2.6"}'),
+        lambda p: [*CLI, "transform", str(p)],
+        2,
+        "invalid case at $: 'request' is a required property",
+    ),
+    "check-missing-case": (
+        missing("missing.json"),
+        lambda p: [*CLI, "check", str(p), "--target", "reference"],
+        2,
+        "no such case file",
+    ),
+    "check-case-invalid": (
+        file_with("case.json", '{"model": "moonshot/kimi-k2.6", "request": {"messages": "hi"}}'),
+        lambda p: [*CLI, "check", str(p), "--target", "reference"],
+        2,
+        "invalid case at $.request.messages",
+    ),
+    "check-divergence-file-missing": (
+        beside_a_case(missing("my-divergences.yaml")),
+        lambda p: [*CLI, "check", str(p.parent / "case.json"), "--target", "reference", "--divergences", str(p)],
+        2,
+        "no such divergence file",
     ),
     "transform-lines-bad-line": (
         file_with("cases.jsonl", '{"model": "moonshot/kimi-k2.6"}\n{oops\n'),

@@ -1,9 +1,14 @@
 """The built wheel works on its own: `python -m build`, installed (not editable) into a fresh virtualenv,
 used from a temporary directory outside the checkout — the catalog, the emulator answering one
-request, `transform` on a case, the shipped captures, and a `ConformanceSuite` subclass under pytest.
+request, `transform` on a case, the shipped captures, a `ConformanceSuite` subclass under pytest, every
+suite (wire replay included) as `pytest --pyargs kimi_conformance.suites`, and the contract.
+
+The wheel carries the repository's suites/, cassettes/ and docs/contract.md under `kimi_conformance`
+(pyproject.toml's package-dir): the same files, checked here byte for byte.
 
 Needs `build` (tox -e wheel installs it) and registry access for the wheel's dependencies; slow
-(a minute or two), so `tox -e py` skips it when `build` is absent.
+(a minute or two), so `tox -e py` skips it when `build` is absent. The package list of pyproject.toml
+is checked without building.
 """
 
 from __future__ import annotations
@@ -11,21 +16,30 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
+import tomllib
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.slow
 # `build.__main__`, not `build`: a checkout's build/ folder imports as an empty namespace package
-if importlib.util.find_spec("build") is None or importlib.util.find_spec("build.__main__") is None:
-    pytest.skip("the wheel check needs `build` (tox -e wheel installs it)", allow_module_level=True)
+HAS_BUILD = importlib.util.find_spec("build") is not None and importlib.util.find_spec("build.__main__") is not None
+slow = pytest.mark.slow
+# what pyproject.toml maps into kimi_conformance: package -> the repository folder it is
+MAPPED = {
+    "kimi_conformance.suites": "suites",
+    "kimi_conformance.suites.wire": "suites/wire",
+    "kimi_conformance.cassettes": "cassettes",
+    "kimi_conformance.docs": "docs",
+}
 
 CASE = {
     "model": "moonshot/kimi-k2.7-code",
@@ -53,7 +67,8 @@ need = ["catalog/catalog.json", "catalog/catalog.schema.json", "wire/schemas/res
         "emulator/models.json", "emulator/rules.json", "contract/case.schema.json", "contract/bad_cases.json",
         "scenarios/scenarios.json", "cassettes/real_cassettes.yaml", "reporting/allure3/package-lock.json",
         "targets/node/openclaw/worker.mjs", "targets/node/openclaw/package-lock.json",
-        "targets/node/pi-ai/package-lock.json", "cassettes/real_captures/moonpalace/PROVENANCE.md"]
+        "targets/node/pi-ai/package-lock.json", "cassettes/real_captures/moonpalace/PROVENANCE.md",
+        "targets/node/openclaw/moonshot-plugin/index.mjs"]
 divergences = sorted(p.name for p in (root / "divergences").iterdir() if p.suffix in (".json", ".yaml", ".yml"))
 captures = [p for p in (root / "cassettes" / "real_captures").rglob("*") if p.is_file()]
 print(json.dumps({"file": harness.__file__, "missing": [n for n in need if not (root / n).is_file()],
@@ -67,22 +82,103 @@ def run(cmd, **kw) -> subprocess.CompletedProcess:
     return r
 
 
+def pyproject() -> dict:
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_the_package_list_names_every_package():
+    """pyproject.toml names its packages (package-dir cannot map with `packages.find`): a new package
+    under harness/ or kimi_conformance/ must be added there, and the mapped folders exist."""
+    setuptools = pyproject()["tool"]["setuptools"]
+    found = {
+        ".".join(p.parent.relative_to(REPO).parts)
+        for top in ("harness", "kimi_conformance")
+        for p in (REPO / top).rglob("__init__.py")
+        if "node_modules" not in p.parts
+    }
+    listed = set(setuptools["packages"])
+    assert found - listed == set(), "packages missing from pyproject.toml's [tool.setuptools] packages"
+    assert listed - found == set(MAPPED)
+    assert setuptools["package-dir"] == MAPPED
+    assert all((REPO / d).is_dir() for d in MAPPED.values())
+    assert (REPO / "suites" / "__init__.py").is_file() and (REPO / "suites" / "wire" / "__init__.py").is_file()
+
+
+def test_the_public_names_are_the_harness_objects():
+    import kimi_conformance
+    from harness.errors import CaseError
+    from harness.pytest_plugin.suite_class import ConformanceSuite
+    from harness.targets.base import Capabilities, NotExpressible, Target
+
+    expected = {
+        "CaseError": CaseError,
+        "ConformanceSuite": ConformanceSuite,
+        "NotExpressible": NotExpressible,
+        "Target": Target,
+        "Capabilities": Capabilities,
+    }
+    assert {name: getattr(kimi_conformance, name) for name in expected} == expected
+    assert set(expected) <= set(kimi_conformance.__all__)
+    assert all(hasattr(kimi_conformance, name) for name in kimi_conformance.__all__)
+
+
+def source_copy(dest: Path) -> Path:
+    """The checkout's files as git sees them (tracked, and new but not ignored): a build from it sees no
+    stale build/ folder of an earlier build, and writes nothing into the checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return REPO  # not a git checkout: build in place
+    for name in filter(None, out.decode().split("\0")):
+        src = REPO / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
+def wheel(tmp_path_factory) -> Path:
+    if not HAS_BUILD:
+        pytest.skip("the wheel check needs `build` (tox -e wheel installs it)")
+    base = tmp_path_factory.mktemp("build")
+    source = source_copy(base / "src")
+    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(base / "dist"), str(source)])
+    (found,) = (base / "dist").glob("kimi_conformance-*.whl")
+    return found
+
+
+@slow
+def test_the_wheel_ships_the_suites_cassettes_and_contract_as_they_are(wheel):
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        shipped = {
+            n: z.read(n) for n in names if n.startswith(("kimi_conformance/suites/", "kimi_conformance/cassettes/"))
+        }
+        contract = z.read("kimi_conformance/docs/contract.md")
+    suites = sorted(p for p in (REPO / "suites").rglob("*.py") if "__pycache__" not in p.parts)
+    cassettes = sorted((REPO / "cassettes").rglob("*.yaml"))
+    expected = {f"kimi_conformance/{p.relative_to(REPO).as_posix()}": p.read_bytes() for p in suites + cassettes}
+    assert shipped == expected  # the same files, byte for byte, nothing else
+    assert contract == (REPO / "docs" / "contract.md").read_bytes()
+    assert [n for n in names if n.startswith("kimi_conformance/docs/")] == ["kimi_conformance/docs/contract.md"]
+    assert not [n for n in names if n.split("/")[0] in ("suites", "cassettes", "docs", "tests") or "__pycache__" in n]
+    source = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "harness", "kimi_conformance"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    assert [f for f in source if f not in names] == []  # every file of the packages ships, data included
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory, wheel):
     """(bin dir, work dir): the wheel installed into a fresh venv; work dir outside the checkout."""
     base = tmp_path_factory.mktemp("wheel")
-    run(
-        [
-            sys.executable,
-            "-m",
-            "build",
-            "--wheel",
-            "--outdir",
-            str(base / "dist"),
-            str(REPO),
-        ]
-    )
-    (wheel,) = (base / "dist").glob("kimi_conformance-*.whl")
     run([sys.executable, "-m", "venv", str(base / "venv")])
     bin_dir = base / "venv" / "bin"
     run(
@@ -109,6 +205,7 @@ def env_outside() -> dict[str, str]:
     }
 
 
+@slow
 def test_the_wheel_carries_every_data_file(installed):
     bin_dir, work = installed
     probe = json.loads(run([str(bin_dir / "python"), "-c", DATA_PROBE], cwd=work, env=env_outside()).stdout)
@@ -117,6 +214,7 @@ def test_the_wheel_carries_every_data_file(installed):
     assert probe["divergences"] and probe["captures"] >= 30
 
 
+@slow
 def test_catalog_transform_and_captures_from_the_command_line(installed):
     bin_dir, work = installed
     cli = str(bin_dir / "kimi-conformance")
@@ -132,6 +230,7 @@ def test_catalog_transform_and_captures_from_the_command_line(installed):
     assert out.splitlines()[-1].startswith("validate-captures: ") and " 0 failed" in out.splitlines()[-1]
 
 
+@slow
 def test_the_emulator_answers_one_request(installed):
     bin_dir, work = installed
     p = subprocess.Popen(
@@ -173,6 +272,7 @@ def test_the_emulator_answers_one_request(installed):
         p.wait(timeout=10)
 
 
+@slow
 def test_a_conformance_suite_subclass_runs_under_pytest(installed):
     bin_dir, work = installed
     (work / "test_my_gateway.py").write_text(textwrap.dedent(SUITE))
@@ -191,3 +291,56 @@ def test_a_conformance_suite_subclass_runs_under_pytest(installed):
     )
     last = r.stdout.strip().splitlines()[-1]
     assert " passed" in last and "failed" not in last and "error" not in last, r.stdout[-2000:]
+
+
+@slow
+def test_every_suite_runs_from_the_install_wire_replay_included(installed):
+    """`pytest --pyargs kimi_conformance.suites --kimi-target reference` outside any checkout: every
+    suite passes, and the wire suites replay the cassettes shipped beside them."""
+    bin_dir, work = installed
+    r = subprocess.run(
+        [
+            str(bin_dir / "python"),
+            "-m",
+            "pytest",
+            "--pyargs",
+            "kimi_conformance.suites",
+            "--kimi-target",
+            "reference",
+            "-p",
+            "no:cacheprovider",
+            "-v",
+            "-rs",
+        ],
+        cwd=work,
+        env={**env_outside(), "CI": "true"},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    out = r.stdout
+    assert r.returncode == 0, out[-4000:] + r.stderr[-2000:]
+    passed = [ln for ln in out.splitlines() if " PASSED" in ln]
+    for suite in ("test_t4_tool_choice.py::", "wire/test_wire.py::test_wire[", "wire/test_real.py::test_real["):
+        assert any(suite in ln for ln in passed), f"no {suite} test passed:\n{out[-3000:]}"
+    assert sum("wire/test_wire" in ln for ln in passed) >= 100  # every (model, scenario) cassette replayed
+    assert "site-packages/kimi_conformance/suites/" in out  # the installed suites, not a checkout's
+    assert "cassette" not in "\n".join(ln for ln in out.splitlines() if ln.startswith("SKIPPED"))
+
+
+@slow
+def test_the_contract_from_the_install(installed):
+    from harness.cli.contract import find
+
+    bin_dir, work = installed
+    cli = str(bin_dir / "kimi-conformance")
+    out = run([cli, "contract", "T4"], cwd=work, env=env_outside()).stdout
+    assert out.startswith("### T4 — `tool_choice` while thinking\n")
+    assert out.rstrip("\n") == find("T4").text  # the shipped section is the checkout's
+    index = run([cli, "contract"], cwd=work, env=env_outside()).stdout
+    assert "T4" in index and "#t4" in index and str(bin_dir.parent) in index  # read from the install
+    where = run([cli, "contract", "--path"], cwd=work, env=env_outside()).stdout.strip()
+    assert where.startswith(str(bin_dir.parent)) and where.endswith("kimi_conformance/docs/contract.md")
+    version = run([cli, "--version"], cwd=work, env=env_outside()).stdout.strip()
+    assert version == f"kimi-conformance {pyproject()['project']['version']}"

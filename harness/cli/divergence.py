@@ -188,7 +188,7 @@ def drafts(
         entry["case"] = f"cases/{base}/{unique}.json"
         entry["title"] = f"{TODO}: one line saying what {base} does"
         entry["target_does"] = f"{TODO}: what {base} sends, and where in its code"
-        entry["contract_says"] = f"{TODO}: what {get(primary).link} requires"
+        entry["contract_says"] = f"{TODO}: what the contract requires ({get(primary).read})"
         entry["evidence"] = evidence(vs)
         entry["source"] = f"{TODO}: file and function of {base} responsible"
         entry["contract"] = get(primary).section
@@ -225,7 +225,8 @@ def append_to(path: Path, target_name: str, items: list[Draft]) -> list[Path]:
     from harness.divergences.model import DivergenceFileError, load_file
     from harness.util import yamlio
 
-    header, data = "", {"target": target_name, "entries": []}
+    header = ""
+    data: dict[str, Any] = {"target": target_name, "entries": []}
     if path.exists():
         text = path.read_text(encoding="utf-8")
         header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))

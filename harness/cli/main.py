@@ -1,8 +1,8 @@
 """`kimi-conformance` — the command line. Each subcommand imports only what it needs.
 
-Exit codes: 0 success; 1 the check failed (a case rejected, a ref unresolved, a capture invalid);
-2 bad input (a file missing or malformed, a bad option: one line on stderr naming it);
-130 interrupted.
+Exit codes (docs/reference/exit-codes.md): 0 success; 1 the check failed (a case rejected, a ref
+unresolved, a capture invalid, a rule broken); 2 bad input (a file missing or malformed, a bad
+option: one line on stderr naming it); 4 internal error (a harness bug); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -11,13 +11,30 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+from harness.cli.inputs import UsageProblem, malformed, one_line, read_cases
+
+EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 4, 130
+__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_USAGE", "UsageProblem", "build_parser", "main"]
 
 
-class UsageProblem(Exception):
-    """Bad input: printed as one line (`kimi-conformance COMMAND: ...`), exit code 2."""
+def version() -> str:
+    from harness import __version__
+
+    return f"kimi-conformance {__version__}"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the command's conventions: `--help` and `--version` on every (sub)command, and a
+    bad option or argument is one line on stderr naming it, exit 2 (not argparse's usage block)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.add_help:
+            self.add_argument("--version", action="version", version=version(), help="print the version and exit")
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
 def cmd_resolve(args) -> int:
@@ -36,54 +53,33 @@ def cmd_resolve(args) -> int:
     return status
 
 
-def _read_cases(name: str, lines: bool) -> list:
-    """The case(s) of a file (or - for stdin); a missing or malformed file is a UsageProblem."""
-    where = "<stdin>" if name == "-" else name
-    try:
-        raw = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageProblem(f"{where}: no such case file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageProblem(f"{where}: cannot read the case file ({e.__class__.__name__}: {e})") from None
-    texts = [(i, t) for i, t in enumerate(raw.splitlines(), 1) if t.strip()] if lines else [(None, raw)]
-    if not texts:
-        raise UsageProblem(f"{where}: empty, no case in it")
-    cases = []
-    for line, text in texts:
-        try:
-            cases.append(json.loads(text))
-        except json.JSONDecodeError as e:
-            at = f"line {line}: " if line is not None else ""
-            raise UsageProblem(f"{where}: {at}not valid JSON ({e})") from None
-    return cases
-
-
 def cmd_transform(args) -> int:
     from harness.errors import HarnessError
     from harness.targets import create
 
-    cases = _read_cases(args.case, args.lines)
+    cases = read_cases(args.case, args.lines)
     where = "<stdin>" if args.case == "-" else args.case
+    for n, case in enumerate(cases, 1):
+        problem = malformed(case)
+        if problem:
+            at = f"line {n}: " if args.lines else ""
+            raise UsageProblem(f"{where}: {at}{problem}")
     target = create(args.target, timeout=args.timeout)
     try:
         for case in cases:
             print(json.dumps(target.transform(case), indent=None if args.lines else 2, ensure_ascii=False))
     except HarnessError as e:
-        print(f"kimi-conformance transform: {where}: {_one_line(e)}", file=sys.stderr)
+        print(f"kimi-conformance transform: {where}: {one_line(e)}", file=sys.stderr)
         return EXIT_FAILED
     finally:
         target.close()
     return 0
 
 
-def _one_line(e: BaseException) -> str:
-    return " ".join(str(e).split()) or e.__class__.__name__
-
-
 def cmd_validate_captures(args) -> int:
-    from harness.cli.wire import validate_captures_main
+    from harness.cli.wire import validate_captures
 
-    return validate_captures_main(args.rest)
+    return validate_captures(args)
 
 
 def cmd_emulator(args) -> int:
@@ -105,8 +101,13 @@ def cmd_matrix(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kimi-conformance", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(
+        prog="kimi-conformance",
+        description=__doc__,
+        epilog="`kimi-conformance COMMAND --help` for a command's options",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("catalog", help="list the model catalog as a table")
     p.add_argument(
@@ -155,11 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "validate-captures",
-        add_help=False,
-        help="schema-check captures or cassettes (default: the real captures shipped with the "
-        "package); `validate-captures --help` for its options",
+        help="schema-check captures or cassettes (default: the real captures shipped with the package)",
+        description="Validate captured Moonshot request/response/stream/error bodies, or cassettes, against the "
+        "wire schemas. Exit 0 all passed, 1 some failed, 2 the path is missing or nothing was validated.",
     )
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="PATH and options of validate-captures")
+    from harness.cli.wire import add_arguments as add_validate_arguments
+
+    add_validate_arguments(p)
     p.set_defaults(func=cmd_validate_captures)
 
     p = sub.add_parser("emulator", help="the Moonshot emulator: `emulator serve --port N`")
@@ -219,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.cli.divergence import add_command
 
     add_command(sub)
+    from harness.cli.check import add_check_command
+    from harness.cli.contract import add_contract_command
+    from harness.cli.init import add_parser as add_init_command
+
+    add_check_command(sub)
+    add_contract_command(sub)
+    add_init_command(sub)
     return parser
 
 
@@ -229,11 +239,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (UsageProblem, HarnessError) as e:  # bad input (a file, a catalog, a ref, a key): one line, no traceback
-        print(f"kimi-conformance {args.command}: {_one_line(e)}", file=sys.stderr)
+        print(f"kimi-conformance {args.command}: {one_line(e)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"kimi-conformance {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `... | head`: the reader left; nothing more to say (Python's own convention: 1)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except Exception as e:  # a harness bug: the traceback to report, then one line saying so
+        import traceback
+
+        traceback.print_exc()
+        print(
+            f"kimi-conformance {args.command}: internal error, a harness bug (please report it with the traceback "
+            f"above): {type(e).__name__}: {one_line(e)}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -9,31 +9,39 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from harness.cassettes.captures import SHIPPED, validate_path
 
-
-def validate_captures_main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """0 all validated files passed, 1 some failed, 2 path missing or nothing validated."""
-    out = out or sys.stdout
-    parser = argparse.ArgumentParser(
-        prog="kimi-conformance validate-captures",
-        description="Validate captured Moonshot request/response/stream/error bodies against the wire schemas.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of validate-captures: on the `kimi-conformance` subcommand and `python -m harness.cli.wire`.
+    Nothing is imported here: the command line is parsed before anything heavy loads."""
     parser.add_argument(
         "path",
         nargs="?",
-        default=str(SHIPPED),
+        default=None,
         help="capture file or directory, searched recursively (default: the real captures "
         "shipped with kimi-conformance, harness/cassettes/real_captures)",
     )
     parser.add_argument(
         "--all-errors", action="store_true", help="list every error of a failing file, not only the first"
     )
-    args = parser.parse_args(list(argv) if argv is not None else None)
 
-    root = Path(args.path)
+
+def validate_captures_main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """0 all validated files passed, 1 some failed, 2 path missing or nothing validated."""
+    parser = argparse.ArgumentParser(
+        prog="kimi-conformance validate-captures",
+        description="Validate captured Moonshot request/response/stream/error bodies against the wire schemas.",
+    )
+    add_arguments(parser)
+    return validate_captures(parser.parse_args(list(argv) if argv is not None else None), out)
+
+
+def validate_captures(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from harness.cassettes.captures import SHIPPED, validate_path
+
+    out = out or sys.stdout
+    root = Path(args.path) if args.path is not None else SHIPPED
     if not root.exists():
-        print(f"validate-captures: no such file or directory: {root}", file=out)
+        print(f"kimi-conformance validate-captures: no such file or directory: {root}", file=sys.stderr)
         return 2
     counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
     for res in validate_path(root):

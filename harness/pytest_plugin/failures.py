@@ -77,6 +77,11 @@ def reproduce_command(item: pytest.Item, rule: str, path: Path) -> str:
     catalog = item.config.getoption("catalog", None)
     if catalog:
         words += ["--catalog", str(catalog)]
+    from harness.pytest_plugin.targets import divergence_files
+    from harness.targets import split_alias
+
+    for path in divergence_files(item.config).for_target(scrub_text(split_alias(spec)[0])):
+        words += ["--divergences", str(path)]  # your own known divergences count there too
     return shlex.join(words)
 
 

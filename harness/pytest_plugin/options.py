@@ -224,7 +224,8 @@ def add_options(parser: pytest.Parser) -> None:
         dest="cassette_dir",
         default=None,
         metavar="DIR",
-        help="where cassettes are read and written (default: <rootdir>/cassettes)",
+        help="where cassettes are read and written (default: the cassettes beside the wire suites: the "
+        "checkout's cassettes/, or the installed package's)",
     )
 
 

@@ -288,11 +288,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     """This session's results against the previous run of its targets (harness.reporting.summary)."""
     from harness.pytest_plugin import xdist
-    from harness.pytest_plugin.state import RESULTS
+    from harness.pytest_plugin.state import DESELECTED, RESULTS
     from harness.reporting import runs
     from harness.reporting.summary import CASES_DIR, append_step_summary, compare, render, write
-
-    from harness.pytest_plugin.state import DESELECTED
 
     for why, count in config.stash.get(DESELECTED, {}).items():  # pytest says "N deselected", not why
         terminalreporter.write_line(f"kimi-conformance: {count} deselected: {why}")

@@ -176,5 +176,5 @@ def conformance_test(rule_id: str, *, doc: str | None = None, method: bool = Fal
     rule = rules.get(rule_id)
     test = _FACTORIES[rule.kind](rule, method)
     test.__name__ = rule.test_name
-    test.__doc__ = doc or f"{rule.id} {rule.title}: {rule.summary}. See {rule.link}."
+    test.__doc__ = doc or f"{rule.id} {rule.title}: {rule.summary}. Contract: {rule.read} ({rule.link})."
     return pytest.mark.rule(rule.id)(test)

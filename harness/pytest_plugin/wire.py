@@ -88,7 +88,18 @@ def wire_settings_for(config: pytest.Config):
         from harness.online.budget import Budget
         from harness.pytest_plugin.state import catalog
 
-        cassette_dir = config.getoption("cassette_dir") or (Path(str(config.rootpath)) / "cassettes")
+        cassette_dir = config.getoption("cassette_dir")
+        if not cassette_dir:
+            # The cassettes beside the wire suites this run collected (as suites/wire/test_real.py finds
+            # cassettes/real): `<checkout>/cassettes` for suites/wire, the shipped `kimi_conformance/cassettes`
+            # for an installed `pytest --pyargs kimi_conformance.suites`; else <rootdir>/cassettes.
+            cassette_dir = Path(str(config.rootpath)) / "cassettes"
+            for plugin in config.pluginmanager.get_plugins():
+                conftest = Path(getattr(plugin, "__file__", None) or ".").resolve()
+                wire_suites = conftest.name == "conftest.py" and conftest.parent.parts[-2:] == ("suites", "wire")
+                if wire_suites and (conftest.parents[2] / "cassettes").is_dir():
+                    cassette_dir = conftest.parents[2] / "cassettes"
+                    break
         settings = config.stash[WIRE] = WireSettings(
             catalog=catalog(config),
             cassette_dir=Path(cassette_dir),

@@ -65,12 +65,18 @@ class Rule:
     def not_applicable(self, model) -> str | None:
         """Why this rule does not apply to a catalog model (None: it does)."""
         if self.strategy is not None and self.strategy(model, frozenset()) is None:
-            return f"{self.id} ({self.title}) does not apply to {model.ref}: see {self.link}"
+            return f"{self.id} ({self.title}) does not apply to {model.ref}: see {self.read}"
         return None
 
     @property
     def link(self) -> str:
+        """Its section of the contract in a checkout (docs pages link here)."""
         return f"docs/contract.md#{self.section}"
+
+    @property
+    def read(self) -> str:
+        """How to read its section from an install (what messages and reports say)."""
+        return f"`kimi-conformance contract {self.id}`"
 
     def violations(self, check: Check) -> Iterator[Violation]:
         for fn in self.checks:

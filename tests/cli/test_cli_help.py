@@ -1,13 +1,20 @@
-"""Every option and argument of every `kimi-conformance` subcommand says what it is for, and the
-recorder's --help is its own (not pytest's)."""
+"""Every option and argument of every `kimi-conformance` subcommand says what it is for; every
+(sub)command takes `--help` and `--version`, and a bad option is one line, exit 2; the recorder's
+--help is its own (not pytest's)."""
 
 from __future__ import annotations
 
 import argparse
 import subprocess
 import sys
+from pathlib import Path
 
-from harness.cli.main import build_parser
+import pytest
+
+import harness
+from harness.cli.main import build_parser, main
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _parsers(parser: argparse.ArgumentParser, path=("kimi-conformance",)):
@@ -44,3 +51,37 @@ def test_record_help_is_the_recorders_own():
     )
     assert r.returncode == 0 and "--live" in r.stdout and "--cassette-dir" in r.stdout
     assert "pytest" in r.stdout and "--co, --collect-only" not in r.stdout  # pytest's own help is not printed
+
+
+def _commands() -> list[tuple[str, ...]]:
+    return [path[1:] for path, _ in _parsers(build_parser())]
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "kimi-conformance")
+def test_every_command_takes_help_and_version(command, capsys):
+    """`kimi-conformance validate-captures --help` used to fail ("unrecognized arguments: --help")."""
+    for flag, says in (("--help", "usage: kimi-conformance"), ("--version", f"kimi-conformance {harness.__version__}")):
+        with pytest.raises(SystemExit) as exit_:
+            main([*command, flag])
+        assert exit_.value.code == 0, (command, flag)
+        assert says in capsys.readouterr().out, (command, flag)
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "kimi-conformance")
+def test_a_bad_option_is_one_line_and_exit_2(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--no-such-option"])
+    assert exit_.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kimi-conformance") and "--help" in lines[0], lines
+
+
+def test_the_version_is_the_distributions():
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["version"] == harness.__version__
+    r = subprocess.run(
+        [sys.executable, "-m", "harness.cli.main", "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (r.returncode, r.stdout.strip()) == (0, f"kimi-conformance {harness.__version__}")

@@ -1,0 +1,141 @@
+"""`kimi-conformance init`: the starting point in your own repository.
+
+Writes a test module (a `ConformanceSuite` subclass naming your target, the API surfaces it
+speaks and your divergence file), an empty divergence file, and a GitHub Actions workflow that
+runs the suites and appends the summary to the job's page. It never overwrites a file: one that
+exists is left as it is, and said so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+APIS = ("openai-completions", "anthropic-messages")
+
+TEST_MODULE = '''"""Conformance of {name} to the Moonshot / Kimi provider contract (kimi-conformance).
+
+Run: pytest {test_path}
+A failure prints its verdict and a `Reproduce: kimi-conformance check ...` line; a divergence you
+accept goes into {divergences} (kimi-conformance divergence add --to {divergences}).
+"""
+
+from kimi_conformance import ConformanceSuite
+
+
+class Test{class_name}(ConformanceSuite):
+    target = {target!r}  # any --kimi-target spec: command:..., http:URL, python:MODULE:CALLABLE
+    name = {name!r}  # how reports and your divergence file name it
+    apis = {apis!r}  # the surfaces it speaks; tests of the others are not applicable
+    divergences = {divergences_rel!r}  # your known divergences, relative to this file
+'''
+
+DIVERGENCES = """# Known divergences of {name}: where it knowingly differs from the contract.
+# Format: `kimi-conformance contract` and docs/reference/divergence-format.md of kimi-conformance.
+# Each entry is replayed by test_known_divergence: one that no longer diverges fails as stale.
+target: {name}
+entries: []
+"""
+
+WORKFLOW = """name: kimi-conformance
+on:
+  pull_request:
+  push:
+    branches: [main]
+jobs:
+  conformance:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - run: pip install kimi-conformance  # or the wheel / URL you install it from
+      # CI=true: the fixed-seed `ci` profile; the summary goes to the job's page ($GITHUB_STEP_SUMMARY)
+      - run: pytest {test_path} --kimi-results-dir reports/kimi-conformance
+        env:
+          CI: "true"
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: kimi-conformance
+          path: reports/kimi-conformance
+"""
+
+
+def _class_name(name: str) -> str:
+    words = re.split(r"[^A-Za-z0-9]+", name)
+    return "".join(w[:1].upper() + w[1:] for w in words if w) or "Gateway"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "init",
+        help="write a starter test module, an empty divergence file and a CI workflow into your repository",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--target", default="command:./your-gateway --jsonl", help="your target's spec (a --kimi-target value)"
+    )
+    p.add_argument("--name", default="my-gateway", help="your target's name in reports and your divergence file")
+    p.add_argument(
+        "--api",
+        action="append",
+        choices=APIS,
+        default=None,
+        help="an API surface it speaks (repeatable; default: openai-completions)",
+    )
+    p.add_argument("--dir", type=Path, default=Path("."), help="your repository's root (default: here)")
+    p.add_argument("--tests", default="tests", help="the folder of your tests, relative to --dir (default: tests)")
+    p.set_defaults(func=cmd_init)
+
+
+def files(args) -> dict[Path, str]:
+    """What init writes, path -> text (nothing written yet)."""
+    name = args.name
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise ValueError(f"--name {name!r}: letters, digits, '.', '_' and '-' only (it is a target name)")
+    root, tests = args.dir, Path(args.tests)
+    test_path = tests / "test_kimi_conformance.py"
+    divergences = tests / "kimi-divergences.yaml"
+    return {
+        root / test_path: TEST_MODULE.format(
+            name=name,
+            class_name=_class_name(name),
+            target=args.target,
+            apis=list(args.api or ["openai-completions"]),
+            test_path=test_path.as_posix(),
+            divergences=divergences.as_posix(),
+            divergences_rel=divergences.name,
+        ),
+        root / divergences: DIVERGENCES.format(name=name),
+        root / ".github" / "workflows" / "kimi-conformance.yml": WORKFLOW.format(test_path=test_path.as_posix()),
+    }
+
+
+def cmd_init(args) -> int:
+    try:
+        planned = files(args)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not args.dir.is_dir():
+        print(f"error: --dir {args.dir}: no such folder", file=sys.stderr)
+        return 2
+    for path, text in planned.items():
+        if path.exists():
+            print(f"kept     {path} (it exists; init never overwrites a file)")
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as e:
+            print(f"error: {path}: {e.strerror or e}", file=sys.stderr)
+            return 2
+        print(f"wrote    {path}")
+    test = next(iter(planned))
+    print(f"next: set `target` in {test}, then run: pytest {test}")
+    return 0
