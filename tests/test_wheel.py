@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -344,3 +346,109 @@ def test_the_contract_from_the_install(installed):
     assert where.startswith(str(bin_dir.parent)) and where.endswith("kimi_conformance/docs/contract.md")
     version = run([cli, "--version"], cwd=work, env=env_outside()).stdout.strip()
     assert version == f"kimi-conformance {pyproject()['project']['version']}"
+
+
+# ------------------------------------------------------------------------------- a gateway's own repository
+NAIVE_GATEWAY = '''
+"""A deliberately naive gateway: it forwards the caller's request unchanged to Moonshot."""
+
+
+def forward(case):
+    body = dict(case["request"])
+    body["model"] = case["model"].split("/", 1)[-1]
+    return {"method": "POST", "url": "https://api.moonshot.ai/v1/chat/completions", "headers": {}, "body": body}
+'''
+FIXED_GATEWAY = """
+from harness.reference import transform
+
+
+def forward(case):
+    return transform(case)
+"""
+CHECK_ID = re.compile(r"^\s+\[([A-Za-z0-9]+\.[a-z0-9-]+)\]", re.M)
+
+
+def _failures(out: str) -> list[str]:
+    """The text of each failure of a pytest run (between its ___ header and the next)."""
+    body = out.split("= FAILURES =", 1)[-1].split("short test summary info", 1)[0]
+    return [block for block in re.split(r"\n_{3,} .* _{3,}\n", body)[1:] if block.strip()]
+
+
+@slow
+def test_a_naive_gateway_from_its_own_repository(installed, tmp_path):
+    """As a gateway author meets it: `init` in a separate project, a naive gateway, a first run whose
+    failures carry no harness frames and reproduce with the same check ids, the Anthropic surface
+    n/a because the suite declares its APIs, and a known divergence of the project's own."""
+    from tests.divergences.test_divergence_files import registry_checks
+
+    bin_dir, _ = installed
+    project = tmp_path / "gateway"
+    project.mkdir()
+    cli = str(bin_dir / "kimi-conformance")
+    env = {**env_outside(), "CI": "true"}
+    (project / "naive_gateway.py").write_text(NAIVE_GATEWAY)
+    init = run([cli, "init", "--target", "python:naive_gateway:forward", "--name", "naive"], cwd=project, env=env)
+    assert "wrote" in init.stdout and (project / "tests" / "kimi-divergences.yaml").is_file()
+    pytest_cmd = [str(bin_dir / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-rs", "tests"]
+    narrow = ["--kimi-model", "moonshot/kimi-k2.6", "--kimi-model", "kimi/kimi-for-coding"]
+    first = subprocess.run(
+        [*pytest_cmd, *narrow, "-k", "t4 or anthropic"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    out = first.stdout
+    assert first.returncode == 1, out[-3000:] + first.stderr[-2000:]  # the run completes: failures, no error
+    failures = _failures(out)
+    assert failures, out[-3000:]
+    # the Anthropic surface is n/a: the suite init wrote declares apis = ["openai-completions"]
+    assert "speaks openai-completions, not anthropic-messages (declared with apis)" in out
+    assert "test_anthropic_messages" not in "".join(failures)
+    for failure in failures:
+        assert "site-packages/harness" not in failure and "/harness/" not in failure, failure[:2000]
+        reproduce = [ln for ln in failure.splitlines() if ln.startswith("Reproduce: ")]
+        assert len(reproduce) == 1, failure[-1500:]
+        argv = shlex.split(reproduce[0].removeprefix("Reproduce: "))
+        assert argv[0] == "kimi-conformance"
+        again = subprocess.run([cli, *argv[1:]], cwd=project, env=env, capture_output=True, text=True, timeout=300)
+        assert again.returncode == 1, again.stdout + again.stderr
+        assert set(CHECK_ID.findall(failure)) <= set(CHECK_ID.findall(again.stdout)), (failure, again.stdout)
+
+    # the project's own known divergence: T4 as the naive gateway does it
+    (project / "tests" / "cases").mkdir()
+    case = {
+        "model": "moonshot/kimi-k2.6",
+        "thinking": "high",
+        "request": {
+            "messages": [{"role": "user", "content": "hi"}],
+            "tools": [{"type": "function", "function": {"name": "read", "parameters": {"type": "object"}}}],
+            "tool_choice": "required",
+        },
+    }
+    (project / "tests" / "cases" / "required.json").write_text(json.dumps(case))
+    t4 = sorted(c for c in registry_checks() if c.startswith("T4."))
+    (project / "tests" / "kimi-divergences.yaml").write_text(
+        "target: naive\nentries:\n"
+        "  - id: tool-choice-forwarded\n"
+        "    title: tool_choice goes out as the caller sent it\n"
+        "    rules: [T4]\n"
+        f"    checks: {json.dumps(t4)}\n"
+        "    case: cases/required.json\n"
+        "    target_does: forwards tool_choice unchanged, thinking or not\n"
+        "    contract_says: under thinking only auto or none; required becomes auto\n"
+        "    evidence: naive_gateway.py forwards the request as it came\n"
+    )
+    known = subprocess.run(
+        [*pytest_cmd, *narrow, "-k", "t4 or known_divergence"], cwd=project, env=env, capture_output=True, text=True,
+        timeout=900,
+    )  # fmt: skip
+    assert known.returncode == 0, known.stdout[-4000:]
+    assert "1 known divergence" in known.stdout or "known divergence" in known.stdout
+    # the gateway is fixed: the entry is stale, and the run says so
+    (project / "naive_gateway.py").write_text(FIXED_GATEWAY)
+    stale = subprocess.run(
+        [*pytest_cmd, "-k", "known_divergence"], cwd=project, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert stale.returncode == 1 and "divergence 'tool-choice-forwarded' no longer diverges" in stale.stdout
