@@ -242,6 +242,17 @@ def test_every_relative_link_resolves():
 REPO_PATH = re.compile(r"`((?:harness|suites|tests|benchmarks|cassettes|docs|kimi_conformance|\.ci)/[^`\s]*)`")
 
 
+def written_by_init() -> set[str]:
+    """The files `kimi-conformance init` writes into a user's repository (the guide names them as
+    the user will find them, not as files of this one)."""
+    from argparse import Namespace
+
+    from harness.cli import init
+
+    args = Namespace(name="my-gateway", target="reference", api=None, dir=Path("."), tests="tests")
+    return {path.as_posix() for path in init.files(args)}
+
+
 def test_every_repository_path_named_in_the_docs_exists():
     """`harness/rules/t4_tool_choice.py` in backticks is a promise that the file is there (the
     layout moves; the docs must follow). Paths with a placeholder (`<rule>`, `*`, `…`) are patterns."""
@@ -254,6 +265,8 @@ def test_every_repository_path_named_in_the_docs_exists():
                 if re.search(r"[<>*…{}]|\.\.\.", path):
                     continue
                 file, _, anchor = path.split("::")[0].partition("#")
+                if file in written_by_init():
+                    continue
                 if not (REPO / file).exists():
                     missing.append(f"{_name(f)}:{n}: {path}")
                 elif anchor and anchor not in anchors_of(REPO / file):
@@ -471,7 +484,10 @@ def pytest_option_problem(option: str) -> str | None:
 def check_pytest(argv: list[str]) -> list[str]:
     problems = [p for p in map(pytest_option_problem, long_options(argv)) if p]
     paths = [a for a in argv if re.match(r"^(suites|tests|benchmarks)(/|$)", a)]
-    return problems + [f"no such test path {p}" for p in paths if not (REPO / p.split("::")[0]).exists()]
+    mine = written_by_init()
+    return problems + [
+        f"no such test path {p}" for p in paths if not (REPO / p.split("::")[0]).exists() and p not in mine
+    ]
 
 
 def check_python_module(argv: list[str]) -> list[str]:
