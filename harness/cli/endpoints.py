@@ -71,21 +71,22 @@ def load_catalog(path):
     return cat
 
 
-def key_for(provider, args, secrets) -> str:
+def key_for(provider, args, secrets, catalog) -> str:
     """The key of a run: the emulator placeholder unless --live; then the config's own key (an
-    explicit apiKey wins, as in OpenClaw), then the environment."""
-    from harness.online.keys import find_key, missing_key_reason
+    explicit apiKey wins, as in OpenClaw), then the provider's own variables — never another
+    provider's (harness.online.keys.run_key)."""
+    from harness.online.keys import key_owner, missing_key_reason, run_key
 
     if not args.live:
         return EMULATOR_KEYS.get(provider.id, EMULATOR_KEYS["moonshot"])
-    names = list(provider.auth_env)
-    if secrets.get(provider.id):
-        return secrets[provider.id]
-    found = find_key(names)
-    if found:
-        return found[1]
+    key = run_key(provider, catalog, secrets.get(provider.id))
+    if key:
+        return key
+    own = [n for n in provider.auth_env if key_owner(catalog, n) == provider.id]
     raise UsageProblem(
-        missing_key_reason(names, provider.id) + (f" (or apiKey in {args.catalog})" if args.catalog else "")
+        missing_key_reason(own, provider.id)
+        + " (its own key: another provider's variable or value is never sent to this host)"
+        + (f" (or apiKey in {args.catalog})" if args.catalog else "")
     )
 
 

@@ -126,7 +126,7 @@ def smoke_main(args, out: TextIO | None = None) -> int:
                 status = max(status, 2)
                 continue
             try:
-                key = key_for(model.provider, args, secrets)
+                key = key_for(model.provider, args, secrets, cat)
             except UsageProblem as e:
                 print(f"{model.provider.id:<10} {model.id:<22} skipped: {e}", file=out)
                 status = max(status, 2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TextIO
 
@@ -22,7 +21,7 @@ def websearch_main(args, out: TextIO | None = None) -> int:
 
     from harness.online import websearch
     from harness.online.client import WireClient
-    from harness.online.keys import missing_key_reason
+    from harness.online.keys import key_owner, missing_key_reason, run_key
     from harness.wire.websearch_cost import WebSearchPricing
 
     cat = load_catalog(args.catalog)
@@ -38,9 +37,12 @@ def websearch_main(args, out: TextIO | None = None) -> int:
         if args.live:
             native = settings.canonical_base(model) if args.endpoint == "china" else model.provider.base_url
             base = websearch.live_endpoint(cfg.web_search, native)
-            found = websearch.live_key(cfg.secrets.get("webSearch"), os.environ, ws.get("authEnv", ()))
+            # webSearch.apiKey, else Moonshot's own key: never Kimi Coding's (OpenClaw would fall back
+            # to KIMI_API_KEY; the harness sends no provider's key to another's host)
+            found = run_key(model.provider, cat, cfg.secrets.get("webSearch"))
             if found is None:
-                raise UsageProblem(missing_key_reason(ws.get("authEnv", ()), "moonshot (web search)"))
+                own = [n for n in model.provider.auth_env if key_owner(cat, n) == model.provider.id]
+                raise UsageProblem(missing_key_reason(own, "moonshot (web search)") + " (or webSearch.apiKey)")
             key = found
         else:
             base = base_url(settings, model)

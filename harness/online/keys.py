@@ -51,3 +51,13 @@ def missing_key_reason(env_names: Iterable[str], provider: str = "") -> str:
     names = list(env_names)
     who = f" for provider {provider}" if provider else ""
     return f"live run needs an API key{who}: set {' or '.join(names)}"
+
+
+def run_key(provider, catalog, configured: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The one key function of every path that talks to an upstream (suites, smoke, websearch,
+    recording): the key configured for this provider (a config's apiKey, as OpenClaw takes it
+    first), else the provider's own variables (`provider_key`) — never another provider's key."""
+    if configured:
+        return configured
+    found = provider_key(provider, catalog, environ)
+    return found[1] if found else None

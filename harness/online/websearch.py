@@ -53,17 +53,6 @@ def live_endpoint(configured: dict[str, str], moonshot_base: str | None) -> str:
     return base if base in NATIVE else DEFAULT_BASE
 
 
-def live_key(configured: str | None, environ, env_names) -> str | None:
-    """OpenClaw's key precedence: `webSearch.apiKey`, else KIMI_API_KEY, else MOONSHOT_API_KEY
-    (the catalog's webSearch.authEnv order)."""
-    if configured:
-        return configured
-    for name in env_names:
-        if (environ.get(name) or "").strip():
-            return environ[name].strip()
-    return None
-
-
 def request_body(model, ws: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
     body: dict[str, Any] = {"model": model.id, "messages": messages, "tools": [json.loads(json.dumps(ws["tool"]))]}
     if ws["models"].get(model.id, {}).get("thinking") in ("either", "disabled"):

@@ -33,7 +33,7 @@ def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
     from harness.catalog.user_config import Secrets, parse
     from harness.cli.endpoints import EMULATOR_KEYS
     from harness.cli.smoke import SMOKE_ANSWER, smoke_one
-    from harness.online.keys import find_key, missing_key_reason
+    from harness.online.keys import key_owner, missing_key_reason, run_key
 
     if not wire_settings.online:
         pytest.skip(
@@ -46,10 +46,14 @@ def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
     if wire_settings.live:
         config_path = request.config.getoption("catalog")
         secrets = parse(config_path).secrets if config_path else Secrets()
-        found = find_key(model.provider.auth_env)  # the config's own key first, as the CLI does
-        key = secrets.get(model.provider.id) or (found[1] if found else None)
+        # the config's own key first, as the CLI does; then the provider's own variables only
+        key = run_key(model.provider, catalog, secrets.get(model.provider.id))
         if not key:
-            pytest.skip(missing_key_reason(model.provider.auth_env, model.provider.id))
+            own = [n for n in model.provider.auth_env if key_owner(catalog, n) == model.provider.id]
+            pytest.skip(
+                missing_key_reason(own, model.provider.id)
+                + " (its own key: another provider's variable or value is never sent to this host)"
+            )
     fact = smoke_one(wire_settings, model, key, catalog)
     if "skipped" in fact:  # --kimi-budget-usd reached: the run stops spending, as the wire suites do
         pytest.skip(fact["skipped"])

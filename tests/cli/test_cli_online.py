@@ -44,7 +44,7 @@ def test_websearch_live_without_a_key_is_one_line_and_exit_2(no_keys, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.strip().splitlines() == [
-        "kimi-conformance websearch: live run needs an API key for provider moonshot (web search): set KIMI_API_KEY or MOONSHOT_API_KEY"
+        "kimi-conformance websearch: live run needs an API key for provider moonshot (web search): set MOONSHOT_API_KEY (or webSearch.apiKey)"
     ]
 
 
@@ -99,16 +99,41 @@ def test_websearch_live_key_from_the_config_wins(no_keys, tmp_path, monkeypatch,
 
 
 def test_web_search_precedence():
-    from harness.online.websearch import live_endpoint, live_key
+    from harness.catalog import builtin
+    from harness.online.keys import run_key
+    from harness.online.websearch import live_endpoint
 
     assert live_endpoint({"baseUrl": "https://x.test/v1/"}, "https://api.moonshot.cn/v1") == "https://x.test/v1"
     assert live_endpoint({}, "https://api.moonshot.cn/v1/") == "https://api.moonshot.cn/v1"
     assert live_endpoint({}, "https://proxy.test/v1") == "https://api.moonshot.ai/v1"
-    names = ("KIMI_API_KEY", "MOONSHOT_API_KEY")
-    assert live_key("sk-cfg", {"KIMI_API_KEY": "sk-k"}, names) == "sk-cfg"
-    assert live_key(None, {"KIMI_API_KEY": " ", "MOONSHOT_API_KEY": "sk-m"}, names) == "sk-m"
-    assert live_key(None, {"KIMI_API_KEY": "sk-k", "MOONSHOT_API_KEY": "sk-m"}, names) == "sk-k"
-    assert live_key(None, {}, names) is None
+    cat = builtin()
+    moonshot = cat.providers["moonshot"]
+    # webSearch.apiKey, else Moonshot's own variable; KIMI_API_KEY is Kimi Coding's and never goes there
+    assert run_key(moonshot, cat, "sk-cfg", {"KIMI_API_KEY": "sk-k"}) == "sk-cfg"
+    assert run_key(moonshot, cat, None, {"KIMI_API_KEY": " ", "MOONSHOT_API_KEY": "sk-m"}) == "sk-m"
+    assert run_key(moonshot, cat, None, {"KIMI_API_KEY": "sk-k", "MOONSHOT_API_KEY": "sk-m"}) == "sk-m"
+    assert run_key(moonshot, cat, None, {"KIMI_API_KEY": "sk-k"}) is None
+    assert run_key(moonshot, cat, None, {"MOONSHOT_API_KEY": "sk-same", "KIMI_API_KEY": "sk-same"}) is None
+
+
+def test_a_kimi_key_alone_never_reaches_a_moonshot_host(no_keys, tmp_path, monkeypatch, capsys):
+    """Only KIMI_API_KEY set (Kimi Coding's): smoke and websearch --live, their endpoints on a loopback
+    emulator that records every request's key, send it to Kimi Coding's paths only, never Moonshot's."""
+    monkeypatch.setenv("KIMI_API_KEY", KIMI_CANARY)
+    with Emulator(api_keys=[KIMI_CANARY]) as emu:
+        cfg = live_config(tmp_path, emu)
+        smoke = main(["smoke", "--live", "--config", str(cfg)])
+        websearch = main(["websearch", "news", "--live", "--config", str(cfg)])
+        by_path = {}
+        for r in emu.requests:
+            sent = (
+                r["headers"].get("Authorization") or r["headers"].get("authorization") or r["headers"].get("x-api-key")
+            )
+            by_path.setdefault(r["path"], set()).add(sent)
+    out = capsys.readouterr()
+    assert smoke == 2 and websearch == 2  # the Moonshot model and the web search: no Moonshot key, one line each
+    assert "MOONSHOT_API_KEY" in out.out + out.err and KIMI_CANARY not in out.out + out.err
+    assert by_path and all(path.startswith("/coding") for path in by_path), by_path  # Moonshot's /v1: nothing
 
 
 def test_smoke_reports_a_wrong_answer(no_keys, capsys, monkeypatch):
@@ -172,7 +197,7 @@ def test_smoke_suite_runs_against_upstream_and_skips_clearly_otherwise(tmp_path)
     assert offline.returncode == 0 and "2 skipped" in offline.stdout
     assert "give --kimi-live (MOONSHOT_API_KEY / KIMI_API_KEY) or --kimi-upstream URL" in offline.stdout
     no_keys = run_smoke_suite("--kimi-live")
-    assert "set MOONSHOT_API_KEY or KIMI_API_KEY" in no_keys.stdout and "2 skipped" in no_keys.stdout
+    assert "set MOONSHOT_API_KEY (its own key" in no_keys.stdout and "2 skipped" in no_keys.stdout
     with Emulator(api_keys=[CANARY, KIMI_CANARY, *EMULATOR_KEYS.values()]) as emu:
         online = run_smoke_suite("--kimi-upstream", emu.base_url, "--junitxml", str(tmp_path / "j.xml"))
         assert online.returncode == 0 and "2 passed" in online.stdout, online.stdout + online.stderr
