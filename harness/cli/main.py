@@ -212,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.reporting.summary import add_compare_command
 
     add_compare_command(sub)
+    from harness.reporting.serve import add_report_command
+
+    add_report_command(sub)  # kimi-conformance report serve [DIR] [--port N]
     from harness.cli.rules import add_rules_command
 
     add_rules_command(sub)

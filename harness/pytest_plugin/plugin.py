@@ -36,6 +36,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if not xdist.is_worker(config):  # the controller has already said it
         options.warn_deprecated(config)
+        if _allure_active(config):  # under xdist only the controller writes the run's session files
+            from harness.pytest_plugin.allure_session import _ensure_session_hooks
+
+            _ensure_session_hooks(config)
     if config.getoption("catalog") or config.getoption("model"):
         selected_models(config)  # a bad --kimi-catalog or --kimi-model is a usage error now, not at collection
     # files with --kimi-results-dir; in memory only without it, for the end-of-run summary

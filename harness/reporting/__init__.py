@@ -1,7 +1,9 @@
 """What a run leaves behind, pytest-free: per-test results files and their reading (`results`,
-`runs`), the conformance matrix (Markdown and HTML), the end-of-run summary and the comparison
-of two runs, the history of runs, and the offline HTML report (Allure 3, `build`), with its
-browser check and screenshots. The pytest plugin feeds it; nothing below it imports it.
+`runs`), which run a report is of (`run_identity`), the conformance matrix (Markdown and HTML),
+the end-of-run summary and the comparison of two runs, the history of runs, and the offline HTML
+report (Allure 3, `build`; one file that opens from disk, or served on loopback by `serve`), with
+its browser check and screenshots (`browser`, `screenshot`). The pytest plugin feeds it; nothing
+below it imports it.
 
 May import: `harness.errors`, `util`, `catalog`, `contract`, `wire`, `generation`, `rules`,
 `reference`, `divergences`, `corpus`, `targets`, `engine`, `online`, `emulator`, `cassettes`,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,8 @@ class Cell:
     status: str = NOT_RUN
     divergences: set[str] = field(default_factory=set)
     reasons: set[str] = field(default_factory=set)
+    checks: Counter = field(default_factory=Counter)  # failing tests per check id (structured violations)
+    failing: list[str] = field(default_factory=list)  # node ids of the failing tests
 
     def add(self, record: dict[str, Any]) -> None:
         status = classify(record)
@@ -90,6 +92,9 @@ class Cell:
         self.divergences.update(record.get("divergences") or [])
         if status in (NA, SKIP, FAIL) and record.get("reason"):
             self.reasons.add(str(record["reason"]))
+        if status == FAIL:
+            self.failing.append(str(record.get("nodeid", "")))
+            self.checks.update({str(v["check"]) for v in record.get("violations") or [] if v.get("check")})
 
 
 @dataclass
@@ -159,12 +164,49 @@ class Matrix:
         totals = ["total", *(_total_text(self.totals(t)) for t in self.targets)]
         return _table([header, *rows, totals])
 
-    def render_markdown(self) -> str:
+    def top_check(self, target: str, rule: str, model: str | None = None) -> str:
+        """The check id most failing tests of a (target, rule) — or of one cell — failed ("" if none)."""
+        n: Counter = Counter()
+        for (t, r, m), c in self.cells.items():
+            if t == target and r == rule and model in (None, m):
+                n.update(c.checks)
+        return min(n, key=lambda k: (-n[k], k)) if n else ""
+
+    def failing(self, target: str, rule: str) -> list[str]:
+        return [
+            nodeid for (t, r, _), c in sorted(self.cells.items()) if t == target and r == rule for nodeid in c.failing
+        ]
+
+    def summary_markdown(self, target: str, rule: str, link: Link | None = None) -> str:
+        """The summary cell with its why: `FAIL ×15 · T4.incompatible-under-thinking` (linked to its
+        first failing test in the report), then what passed."""
+        n = self.counts(target, rule)
+        if not n[FAIL]:
+            return self.summary(target, rule)
+        top = self.top_check(target, rule)
+        text = f"FAIL ×{n[FAIL]}" + (f" · {top}" if top else "")
+        url = _first_link(self.failing(target, rule), link)
+        parts = [f"[{text}]({url})" if url else text, f"{n[PASS]}/{n[PASS] + n[DIV] + n[FAIL]} pass"]
+        parts += [f"{n[k]} {k}" for k in (DIV, SKIP, NA) if n[k]]
+        return ", ".join(parts)
+
+    def _detail(self, target: str, rule: str, model: str, link: Link | None) -> str:
+        c = self.cell(target, rule, model)
+        if c.status != FAIL:
+            return c.status
+        top = self.top_check(target, rule, model)
+        text = "FAIL" + (f" · {top}" if top else "")
+        url = _first_link(c.failing, link)
+        return f"[{text}]({url})" if url else text
+
+    def render_markdown(self, link: Link | None = None) -> str:
+        """The Markdown matrix; `link(nodeid)` -> the URL of a test in the report (FAIL cells link to it)."""
         out = [
             "# Conformance matrix",
             "",
-            "Cells: `pass`; `div` — passes only through listed known divergences; `FAIL`; "
-            "`n/a` — not applicable to the target (reason below); `—` — not run.",
+            "Cells: `pass`; `div` — passes only through listed known divergences; `FAIL ×N · check` — N tests "
+            "failed, most of them this check (in the report, the cell links to its first failing test); "
+            "`n/a` — not applicable to the target (reason below the target's table); `—` — not run.",
             "",
             COLUMN_NOTE,
             "",
@@ -173,7 +215,7 @@ class Matrix:
         ]
         out += _md_table(
             ["rule", *self.targets],
-            [[rule, *(self.summary(t, rule) for t in self.targets)] for rule in self.rules]
+            [[rule, *(self.summary_markdown(t, rule, link) for t in self.targets)] for rule in self.rules]
             + [["**total**", *(_total_text(self.totals(t)) for t in self.targets)]],
         )
         met: dict[str, Counter] = defaultdict(Counter)  # target -> divergence id -> cells
@@ -184,28 +226,51 @@ class Matrix:
                 out += [", ".join(f"{k} {v}" for k, v in sorted(versions.items())), ""]
             models = self.models(target)
             rules = [r for r in self.rules if any(t == target and rr == r for t, rr, _ in self.cells)]
-            rows = [[model, *(self.cell(target, rule, model).status for rule in rules)] for model in models]
+            rows = [[model, *(self._detail(target, rule, model, link) for rule in rules)] for model in models]
             out += _md_table(["model", *rules], rows)
             divs = met[target]
-            reasons: dict[str, set[str]] = defaultdict(set)
+            reasons: dict[str, list[tuple[str, str]]] = defaultdict(list)  # reason, its model as {model}
             for (t, rule, model), c in self.cells.items():
                 if t != target:
                     continue
                 for d in c.divergences:
                     divs[d] += 1
                 if c.status == NA:
-                    reasons[next(iter(sorted(c.reasons)), "")].add(f"{rule}/{model}")
+                    reason = next(iter(sorted(c.reasons)), "")
+                    reasons[reason.replace(model, "{model}") if model != ANY_MODEL else reason].append((rule, model))
             if divs:
                 out += [
                     "",
                     "Known divergences met (cells): " + ", ".join(f"`{d}` ({n})" for d, n in sorted(divs.items())),
                 ]
             for reason, where in sorted(reasons.items()):
-                out += ["", f"n/a ({len(where)} cells): {reason}"]
+                out += ["", _na_line(reason, where)]
         from harness.reporting.divergence_table import render
 
         out += ["", render(self.targets, met).rstrip("\n")]
         return "\n".join(out) + "\n"
+
+
+Link = Callable[[str], str | None]
+
+
+def _first_link(nodeids: list[str], link: Link | None) -> str | None:
+    if link is None:
+        return None
+    for nodeid in nodeids:
+        url = link(nodeid)
+        if url:
+            return url
+    return None
+
+
+def _na_line(reason: str, where: list[tuple[str, str]]) -> str:
+    """One line per reason and target: a reason that names its model is said once for all of them."""
+    if "{model}" not in reason or len(where) == 1:
+        return f"n/a ({len(where)} cells): {reason.replace('{model}', where[0][1])}"
+    rules = sorted({r for r, _ in where})
+    models = ", ".join(sorted(m for _, m in where))
+    return f"n/a ({len(where)} cells, {', '.join(rules)}): {reason.replace('{model}', 'these models')} — {models}"
 
 
 def _total_text(n: Counter) -> str:
@@ -246,12 +311,16 @@ def result_files(inputs: Iterable[str | Path]) -> list[Path]:
 
 def load(inputs: Iterable[str | Path]) -> Matrix:
     """Read results files (later files win for the same target and test id)."""
+    return from_data([(str(path), json.loads(path.read_text(encoding="utf-8"))) for path in result_files(inputs)])
+
+
+def from_data(loaded: Iterable[tuple[str, Any]]) -> Matrix:
+    """A matrix from parsed results files, (source, content) each (later ones win)."""
     records: dict[tuple[str, str], dict[str, Any]] = {}
     matrix = Matrix()
-    for path in result_files(inputs):
-        data = json.loads(path.read_text(encoding="utf-8"))
+    for source, data in loaded:
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            raise ValueError(f"{path} is not a results file (no `results` list)")
+            raise ValueError(f"{source} is not a results file (no `results` list)")
         for rec in data["results"]:
             target = rec.get("target") or data.get("target")
             if target in (None, "_"):  # no target: its column

@@ -6,35 +6,9 @@ import html
 import re
 from pathlib import Path
 
-from harness.reporting.allure3_install import _say
 from harness.reporting.redact import scrub
 
 MATRIX_LINK_ID = "kimi-conformance-matrix-link"
-
-
-def matrix_markdown(matrix: Path, results_dirs: list[Path]) -> str | None:
-    """The matrix Markdown: the file if it exists, else harness.reporting.matrix if it is there.
-
-    Hook for harness/reporting/matrix.py: a function `render_markdown(results_dir) -> str` (or
-    `markdown(results_dir)`) is used when present; otherwise the tox env writes reports/matrix.md
-    before calling this command.
-    """
-    if matrix.is_file():
-        return matrix.read_text(encoding="utf-8")
-    try:
-        from harness.reporting import matrix as matrix_module  # written by the matrix work
-    except ImportError:
-        return None
-    for fn_name in ("render_markdown", "markdown"):
-        fn = getattr(matrix_module, fn_name, None)
-        if callable(fn):
-            for d in results_dirs:
-                if d.is_dir() and any(d.glob("*.json")):
-                    try:
-                        return fn(d)
-                    except Exception as e:  # the report still builds without the matrix
-                        _say(f"matrix: {fn_name}({d}) failed: {e}")
-    return None
 
 
 def markdown_to_html(md: str, title: str = "Conformance matrix") -> str:

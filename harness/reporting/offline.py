@@ -131,27 +131,30 @@ def strip_analytics(out: Path) -> int:
 
 # Pages this project renders itself, with no script: a bare URL in their text is prose (an n/a
 # reason naming an endpoint), never fetched, so only the fetch patterns apply to them.
-OWN_PAGES = frozenset({"matrix.html"})
+OWN_PAGES = frozenset({"matrix.html", "summary.html"})
 
 
 def offline_problems(out: Path) -> tuple[list[str], list[str]]:
-    """(problems: references that would fetch from an outside host, notes: inert outside URLs)."""
+    """(problems: references that would fetch from an outside host, notes: inert outside URLs).
+
+    Both report forms are scanned alike: a single-file report's app (its `data:` script and
+    stylesheet) and data files are decoded from index.html first (harness.reporting.report_files)."""
+    from harness.reporting.report_files import files
+
     problems, notes = [], set()
-    for path in sorted(out.rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in (".html", ".htm", ".js", ".mjs", ".css", ".svg", ".json"):
+    for rel, raw in sorted(files(out).items()):
+        suffix = Path(rel.split("#")[-1]).suffix.lower()
+        if suffix not in (".html", ".htm", ".js", ".mjs", ".css", ".svg", ".json"):
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        rel = path.relative_to(out)
-        is_attachment = "attachments" in rel.parts
-        if path.suffix.lower() == ".json" and not is_attachment:
-            continue  # report data: rendered as text by the app
-        if is_attachment and path.suffix.lower() == ".json":
-            continue  # shown as text (e.g. the outbound request's api.moonshot.ai URL)
+        text = raw.decode("utf-8", errors="replace")
+        is_attachment = "attachments" in Path(rel).parts
+        if suffix == ".json":  # report data and JSON attachments: shown as text by the app, never fetched
+            continue
         for label, rx in _FETCH_PATTERNS:
             for m in rx.finditer(text):
                 problems.append(f"{rel}: {label}: {m.group(0)[:160]}")
-        own_page = str(rel) in OWN_PAGES and "<script" not in text.lower()
-        if path.suffix.lower() in (".js", ".mjs", ".html", ".css") and not is_attachment and not own_page:
+        own_page = rel in OWN_PAGES and "<script" not in text.lower()
+        if suffix in (".js", ".mjs", ".html", ".css") and not is_attachment and not own_page:
             for m in _URL_RE.finditer(text):
                 url = m.group(0)
                 if INERT_URL_RE.match(url):

@@ -54,7 +54,8 @@ class Summary:
     new_divergences: list[tuple[str, str, int]] = field(default_factory=list)  # target, id, tests
     fixed_divergences: list[tuple[str, str, int]] = field(default_factory=list)
     na_changes: list[tuple[str, str, str, str, int]] = field(default_factory=list)  # target, rule, change, reason, n
-    failing: list[tuple[str, int, str]] = field(default_factory=list)  # cause, tests, first test
+    failing: list[tuple[str, int, str]] = field(default_factory=list)  # cause, tests, example test
+    examples: dict[str, dict[str, Any]] = field(default_factory=dict)  # cause -> its example record
     counts: Counter = field(default_factory=Counter)
 
     def changed_versions(self, target: str) -> str:
@@ -70,12 +71,12 @@ def compare(previous: ResultsSet | None, current: ResultsSet) -> Summary:
     s = Summary(current=current, previous=previous)
     before = previous.records if previous else {}
     na: Counter = Counter()
-    causes: dict[str, list[str]] = {}
+    causes: dict[str, list[dict[str, Any]]] = {}
     for key, rec in sorted(current.records.items()):
         now = _status(rec)
         s.counts[now] += 1
         if now == "FAIL":
-            causes.setdefault(cause(rec), []).append(_test(rec))
+            causes.setdefault(cause(rec), []).append(rec)
         old_rec = before.get(key)
         if old_rec is None:
             continue
@@ -95,8 +96,26 @@ def compare(previous: ResultsSet | None, current: ResultsSet) -> Summary:
             (t, d, n) for (t, d), n in sorted(old_divs.items()) if (t, d) not in new and t in current.targets
         ]
     s.na_changes = [(*k, n) for k, n in sorted(na.items())]
-    s.failing = sorted(((c, len(tests), tests[0]) for c, tests in causes.items()), key=lambda x: (-x[1], x[0]))
+    s.examples = {c: _example(recs) for c, recs in causes.items()}
+    s.failing = sorted(
+        ((c, len(recs), _test(s.examples[c])) for c, recs in causes.items()), key=lambda x: (-x[1], x[0])
+    )
     return s
+
+
+def _retired_models() -> frozenset[str]:
+    try:
+        from harness.catalog.loading import builtin
+
+        return frozenset(m.ref for m in builtin().models() if m.status == "retired")
+    except Exception:  # an example is chosen without the catalog then
+        return frozenset()
+
+
+def _example(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The test to show for a cause: on a current model (not a retired one), with a minimal case."""
+    retired = _retired_models()
+    return min(records, key=lambda r: (r.get("model") in retired, not r.get("minimal_case"), str(r.get("nodeid"))))
 
 
 def _test(rec: dict[str, Any]) -> str:
@@ -112,16 +131,28 @@ def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def verdict(s: Summary) -> str:
+    """The run in one line: FAIL or PASS, and why."""
+    n, targets = s.counts, ", ".join(s.current.targets) or "none"
+    if n["FAIL"]:
+        regressions = f", {len(s.regressions)} regression(s)" if s.regressions else ""
+        return f"**FAIL** — {n['FAIL']} test(s) failing{regressions} (targets: {targets})."
+    rest = ", ".join(
+        f"{n[k]} {label}" for k, label in (("div", "known divergence"), ("n/a", "n/a"), ("skip", "skipped")) if n[k]
+    )
+    return f"**PASS** — {n['pass']} passed{', ' + rest if rest else ''}; nothing failing (targets: {targets})."
+
+
 def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> str:
-    """Markdown. cases="link": a minimal case is a link `case_prefix/<id>.json` (written by
-    write()); "inline": its JSON in a <details> block under the table (GitHub step summary)."""
+    """Markdown: the verdict first, then only the sections that have something to say.
+    cases="link": a minimal case is a link `case_prefix/<id>.json` (written by write()); "inline":
+    its JSON in a <details> block under the table (GitHub step summary)."""
     cur, prev = s.current, s.previous
-    out = ["## kimi-conformance summary", ""]
-    targets = ", ".join(cur.targets) or "none"
+    out = ["## kimi-conformance summary", "", verdict(s), ""]
     if prev is None:
-        out.append(f"Run `{cur.run_id}` (targets: {targets}); no previous run of these targets to compare with.")
+        out.append(f"Run `{cur.run_id}`; no previous run of these targets to compare with.")
     else:
-        out.append(f"Run `{cur.run_id}` compared with `{prev.run_id}` (targets: {targets}).")
+        out.append(f"Run `{cur.run_id}` compared with `{prev.run_id}`.")
     n = s.counts
     headline = (
         f"**{len(s.regressions)} regression(s)**, {len(s.new_divergences)} new and "
@@ -131,6 +162,15 @@ def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> 
     )
     out += ["", headline]
     inline: dict[str, dict[str, Any]] = {}
+
+    def case_link(rec: dict[str, Any]) -> str:
+        case = rec.get("minimal_case") or {}
+        if not case:
+            return "—"
+        cid = case_id(case)
+        inline[cid] = case
+        return f"[{cid}]({case_prefix}/{cid}.json)" if cases == "link" else f"`{cid}`"
+
     rows: list[str] = []
     # a new version of a target is the first suspect: say so before the list
     for t in sorted({str(r.get("target")) for r in s.regressions}):
@@ -139,16 +179,11 @@ def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> 
     if s.regressions:
         rows += ["| test | target | rule | model | cause | minimal case |", "|---|---|---|---|---|---|"]
     for rec in s.regressions[:MAX_ROWS]:
-        case, link = rec.get("minimal_case") or {}, "—"
-        if case:
-            cid = case_id(case)
-            inline[cid] = case
-            link = f"[{cid}]({case_prefix}/{cid}.json)" if cases == "link" else f"`{cid}`"
-        cells = (_test(rec), rec.get("target"), rec.get("rule") or "—", rec.get("model") or "—", cause(rec), link)
-        rows.append("| " + " | ".join(map(_cell, cells)) + " |")
+        cells = (_test(rec), rec.get("target"), rec.get("rule") or "—", rec.get("model") or "—", cause(rec))
+        rows.append("| " + " | ".join(map(_cell, (*cells, case_link(rec)))) + " |")
     if len(s.regressions) > MAX_ROWS:
         rows += ["", f"… and {len(s.regressions) - MAX_ROWS} more (see the report)."]
-    out += _section("Regressions", rows, "none" if prev is not None else "none (nothing to compare with)")
+    out += _section("Regressions", rows if s.regressions else [])
     out += _section("New divergences", [f"- {t}: `{d}` ({k} test(s))" for t, d, k in s.new_divergences])
     out += _section("Fixed divergences", [f"- {t}: `{d}` ({k} test(s))" for t, d, k in s.fixed_divergences])
     na = [
@@ -156,7 +191,7 @@ def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> 
     ]
     out += _section("Not-applicable changes", na)
     out += _section(
-        "Failing now, by cause", [f"- `{c}`: {k} test(s), e.g. {first}" for c, k, first in s.failing[:MAX_ROWS]]
+        "Failing now, by cause", [_cause_line(s, c, k, first, case_link) for c, k, first in s.failing[:MAX_ROWS]]
     )
     rows = ["| target | versions | since the previous run |", "|---|---|---|"]
     for t in cur.targets:
@@ -179,9 +214,36 @@ def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> 
     return _scrub("\n".join(out) + "\n")
 
 
-def _section(title: str, rows: list[str], empty: str = "none") -> list[str]:
-    """A section; an empty one is a single line, so a quiet run has a short summary."""
-    return ["", f"### {title}", "", *rows] if rows else ["", f"### {title}: {empty}"]
+def _cause_line(s: Summary, check: str, count: int, first: str, case_link) -> str:
+    """`- `T4.x`: 15 test(s) — its message; contract: docs/contract.md#t4; e.g. TEST on a current
+    model, minimal case LINK`."""
+    rec = s.examples.get(check) or {}
+    messages = [str(v.get("message")) for v in rec.get("violations") or [] if v.get("message")]
+    parts = [f"- `{check}`: {count} test(s)"]
+    if messages:
+        parts.append(f" — {_cell(messages[0])}")
+    section = _contract_section(str(rec.get("rule") or ""))
+    if section:
+        parts.append(f"; contract: `{section}`")
+    parts.append(f"; e.g. {first}")
+    link = case_link(rec)
+    if link != "—":
+        parts.append(f", minimal case {link}")
+    return "".join(parts)
+
+
+def _contract_section(rule_id: str) -> str:
+    try:
+        from harness.rules import get
+
+        return get(rule_id).link
+    except (KeyError, ImportError):
+        return ""
+
+
+def _section(title: str, rows: list[str]) -> list[str]:
+    """A section; an empty one is left out (the headline already says "0 regression(s)")."""
+    return ["", f"### {title}", "", *rows] if rows else []
 
 
 def _scrub(text: str) -> str:
@@ -196,7 +258,8 @@ def write(s: Summary, path: Path) -> str:
     """`path` (Markdown) and the regressions' minimal cases beside it in minimal-cases/."""
     md = render(s)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cases = {case_id(r["minimal_case"]): r["minimal_case"] for r in s.regressions[:MAX_ROWS] if r.get("minimal_case")}
+    shown = [*s.regressions[:MAX_ROWS], *(s.examples[c] for c, _, _ in s.failing[:MAX_ROWS] if c in s.examples)]
+    cases = {case_id(r["minimal_case"]): r["minimal_case"] for r in shown if r.get("minimal_case")}
     for stale in (path.parent / CASES_DIR).glob("*.json"):  # cases of an earlier summary
         stale.unlink()
     if cases:
@@ -205,6 +268,25 @@ def write(s: Summary, path: Path) -> str:
         (path.parent / CASES_DIR / f"{cid}.json").write_text(
             _scrub(json.dumps(case, indent=1, ensure_ascii=False)), encoding="utf-8"
         )
+    path.write_text(md, encoding="utf-8")
+    return md
+
+
+def write_unavailable(path: Path, run_id: str, targets: list[str], why: str | None = None) -> str:
+    """The summary of a run whose per-test results are not known (Allure results without the
+    plugin's run file): says so, in place of an earlier run's summary."""
+    lines = [
+        "## kimi-conformance summary",
+        "",
+        f"Run `{run_id}` (targets: {', '.join(targets) or 'none'}): no summary — the Allure results carry no "
+        "per-test conformance results (run the suites with this harness's plugin and `--alluredir`).",
+    ]
+    if why:
+        lines += ["", why]
+    md = _scrub("\n".join(lines) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (path.parent / CASES_DIR).glob("*.json"):
+        stale.unlink()
     path.write_text(md, encoding="utf-8")
     return md
 

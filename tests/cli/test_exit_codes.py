@@ -106,11 +106,24 @@ def holds(case):
     raise AssertionError("never interrupted")
 
 
+def _serve_until_ctrl_c(tmp, mp):
+    import socketserver
+
+    def ctrl_c(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    (tmp / "index.html").write_text("<!doctype html><title>report</title>")
+    mp.setattr(socketserver.BaseServer, "serve_forever", ctrl_c)
+    return cli("report", "serve", str(tmp))
+
+
 # kimi-conformance itself
 runs(KC, "", 0, "version")(lambda tmp, mp: cli("--version"))
 runs(KC, "", 0, "help")(lambda tmp, mp: cli("--help"))
 runs(KC, "", 2, "no-command")(lambda tmp, mp: cli())
 runs(KC, "catalog", 0)(lambda tmp, mp: cli("catalog"))
+runs(KC, "report", 0, "report-serve-stopped")(_serve_until_ctrl_c)
+runs(KC, "report", 2, "report-serve-no-report")(lambda tmp, mp: cli("report", "serve", str(tmp)))
 runs(KC, "catalog", 2, "catalog-missing-file")(lambda tmp, mp: cli("catalog", "--catalog", str(tmp / "no.json")))
 runs(KC, "resolve", 0)(lambda tmp, mp: cli("resolve", "kimi/kimi-code"))
 runs(KC, "resolve", 1, "resolve-unknown-ref")(lambda tmp, mp: cli("resolve", "nope/nope"))

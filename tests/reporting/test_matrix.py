@@ -226,3 +226,40 @@ def test_a_shared_entry_counts_the_cells_of_each_target_apart(tmp_path):
         target = section.split(" ", 1)[0]
         rows[target] = next(ln for ln in section.splitlines() if ln.startswith("| `default-max-tokens`"))
     assert rows["openclaw"].endswith("| 1 |") and rows["pi-ai"].endswith("| 2 |")
+
+
+def test_a_fail_cell_names_its_top_check_and_links_its_tests(tmp_path):
+    def failed(model, *checks):
+        violations = [{"rule": "T4", "check": c, "path": "/body", "message": "m"} for c in checks]
+        return {**rec("impl", "T4", model, outcome="failed"), "violations": violations}
+
+    records = [
+        failed("moonshot/kimi-k2.6", "T4.incompatible-under-thinking"),
+        failed("moonshot/kimi-k2.5", "T4.incompatible-under-thinking", "T4.agreement"),
+        failed("kimi/k3", "T4.incompatible-under-thinking"),
+        failed("moonshot/kimi-k3", "T4.agreement"),
+        rec("impl", "T4", "moonshot/kimi-k2.7-code"),
+    ]
+    write(tmp_path, "impl", "impl", records)
+    m = matrix.load([tmp_path])
+    assert m.top_check("impl", "T4") == "T4.incompatible-under-thinking"  # 3 tests, against 2
+    links = {r["nodeid"]: f"index.html#/id-{r['model']}" for r in records}
+    md = m.render_markdown(link=links.get)
+    first = sorted((r for r in records if r["outcome"] == "failed"), key=lambda r: r["model"])[0]
+    assert f"| T4 | [FAIL ×4 · T4.incompatible-under-thinking](index.html#/id-{first['model']}), 1/5 pass |" in md
+    assert "[FAIL · T4.agreement](index.html#/id-moonshot/kimi-k3)" in md  # a detail cell: its own test
+    assert "| moonshot/kimi-k2.7-code | pass |" in md
+    # without the report's test ids the cell still says why
+    assert "| T4 | FAIL ×4 · T4.incompatible-under-thinking, 1/5 pass |" in m.render_markdown()
+    assert m.summary("impl", "T4") == "1/5 pass, 4 FAIL"  # the terminal table is unchanged
+
+
+def test_an_na_reason_that_names_its_model_is_said_once_per_target(tmp_path):
+    models = ["moonshot/kimi-k2.7-code", "moonshot/kimi-k2-thinking", "kimi/kimi-latest"]
+    why = "not applicable: T10 (Kimi web search) does not apply to {}: see docs/contract.md#t10-web-search"
+    write(tmp_path, "impl", "impl", [rec("impl", "T10", m, outcome="skipped", reason=why.format(m)) for m in models])
+    md = matrix.load([tmp_path]).render_markdown()
+    lines = [line for line in md.splitlines() if line.startswith("n/a")]
+    assert lines == [
+        "n/a (3 cells, T10): " + why.format("these models") + " — " + ", ".join(sorted(models)),
+    ]

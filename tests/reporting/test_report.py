@@ -4,24 +4,27 @@ The fast tests check the pieces; `test_two_runs_show_the_regression` (slow) runs
 `tox -e report` runs, twice — first against the reference, then against a broken target under
 the same alias — and checks the built report: its Regressions category lists exactly the tests
 that passed before and fail now, their diffs are attached, no API key reached the report, and
-neither generating nor viewing it (headless Chromium) contacts an outside host.
+neither generating nor viewing it (headless Chromium, over file:// as a double-click opens it)
+makes the report's pages contact an outside host. The screenshots are the browser check's.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from harness.pytest_plugin import allure as rep
-from harness.reporting import categories
+from harness.reporting import categories, report_files
 from harness.reporting.history import allure3_history_id, mark_regressions
 from harness.reporting.matrix_page import markdown_to_html
 from harness.reporting.offline import offline_problems, strip_analytics
 from tests.child import run as run_child
+from tests.reporting.fake_runs import allure_or_skip, browser_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = "sk-kimiCANARY0123456789abcdefXYZ"
@@ -205,31 +208,13 @@ def test_markdown_matrix_page():
 
 # ----------------------------------------------------------------------------------- slow: two runs
 def _tools_or_skip():
-    from harness.reporting import build, screenshot
-
-    # Uses an Allure 3 that `tox -e report` (python -m harness.reporting.build --install-only) has
-    # already installed; installing 53 MB from npm is never a side effect of running the tests.
-    if not build.is_installed():
-        pytest.skip(
-            "Allure 3 is not installed in the cache: run `tox -e report` (or python -m "
-            "harness.reporting.build --install-only) once, then this test uses it"
-        )
-    try:
-        build.node_binary()
-    except build.BuildError as e:
-        pytest.skip(str(e))
-    chromium = screenshot.find_chromium()
-    if chromium is None:
-        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401  (the browser check drives chromium through it)
-    except ImportError:
-        pytest.skip("Playwright for Python is not installed: pip install -e '.[report]' (tox -e report has it)")
-    return chromium
+    allure_or_skip()
+    return browser_or_skip()
 
 
-def _report_run(tmp: Path, target: str | None) -> int:
-    """A suite run into Allure results (none when `target` is None: build again), then the build."""
+def _report_run(tmp: Path, target: str | None) -> subprocess.CompletedProcess:
+    """A suite run into Allure results (none when `target` is None: build again), then the build
+    as `tox -e report` runs it (browser check included)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_STORAGE"))}
     env.pop("GITHUB_STEP_SUMMARY", None)
     cmd = [
@@ -242,7 +227,7 @@ def _report_run(tmp: Path, target: str | None) -> int:
         "-q",
         "--no-header",
         "--kimi-model",
-        "moonshot/kimi-k2.6",
+        "moonshot/kimi-k2.5",  # a binary-thinking model other than K2.6: the mutant's T3 bug, in every profile
         "-k",
         "t3 or t7",
         "--kimi-target",
@@ -254,7 +239,8 @@ def _report_run(tmp: Path, target: str | None) -> int:
         str(tmp / "results"),
     ]
     if target is not None:
-        run_child(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        suites = run_child(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert suites.returncode in (0, 1), suites.stdout[-3000:] + suites.stderr[-3000:]
     build = run_child(
         [
             sys.executable,
@@ -268,10 +254,12 @@ def _report_run(tmp: Path, target: str | None) -> int:
             str(tmp / "history.jsonl"),
             "--matrix",
             str(tmp / "matrix.md"),
-            "--kimi-results-dir",
+            "--results-dir",
             str(tmp / "results"),
             "--summary",
             str(tmp / "summary.md"),
+            "--browser-check",
+            str(tmp / "shots"),
             "--fail-on-failures",
         ],
         cwd=ROOT,
@@ -281,7 +269,7 @@ def _report_run(tmp: Path, target: str | None) -> int:
         timeout=600,
     )
     assert build.returncode in (0, 1), build.stdout + build.stderr
-    return build.returncode
+    return build
 
 
 def _statuses(results: Path) -> dict[str, str]:
@@ -291,13 +279,16 @@ def _statuses(results: Path) -> dict[str, str]:
 @pytest.mark.slow
 def test_two_runs_show_the_regression(tmp_path):
     chromium = _tools_or_skip()
-    (tmp_path / "matrix.md").write_text("# Conformance matrix\n\n| rule | impl |\n|---|---|\n| T3 | fail |\n")
 
-    assert _report_run(tmp_path, "impl=reference") == 0
+    first = _report_run(tmp_path, "impl=reference")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "[report] note:" not in first.stdout, "the plugin wrote the same run id into both result sets"
+    assert "browser check (file://): passed" in first.stdout, first.stdout
     before = _statuses(tmp_path / "allure-results")
     assert before and set(before.values()) <= {"passed", "skipped"}
 
-    assert _report_run(tmp_path, "impl=python:tests.reporting.test_report:leaky_canary") == 1  # built, then non-zero
+    second = _report_run(tmp_path, "impl=python:tests.reporting.test_report:leaky_canary")
+    assert second.returncode == 1, second.stdout + second.stderr  # built, then non-zero
     after = _statuses(tmp_path / "allure-results")
     assert set(after) == set(before), "the same tests (same history ids) in both runs"
     broken = {n for n, s in after.items() if s in ("failed", "broken") and before.get(n) == "passed"}
@@ -305,7 +296,7 @@ def test_two_runs_show_the_regression(tmp_path):
     assert any(s == "passed" for s in after.values()), "a test that still passes is not a regression"
 
     report = tmp_path / "allure-report"
-    cats = json.loads((report / "widgets" / "categories.json").read_text())
+    cats = report_files.read_json(report, "widgets/categories.json")
     nodes = cats["nodes"]
     reg_root = next(nodes[r] for r in cats["roots"] if nodes[r]["name"].startswith("Regressions"))
 
@@ -322,26 +313,28 @@ def test_two_runs_show_the_regression(tmp_path):
     )
 
     # building again for the same run: the same regressions, not "0 regression(s)"; one history line per run
-    assert _report_run(tmp_path, None) == 1
+    assert _report_run(tmp_path, None).returncode == 1
     assert {r["name"] for r in json.loads((report / "regressions.json").read_text())} == broken
     assert (tmp_path / "summary.md").read_text() == summary_md
     assert len((tmp_path / "history.jsonl").read_text().splitlines()) == 2
 
     # diffs attached to each regression; no key anywhere
-    for p in (report / "data" / "test-results").glob("*.json"):
-        tr = json.loads(p.read_text())
+    for tr in report_files.results_of(report):
         if tr["name"] in broken:
             names = {s.get("link", {}).get("name") for s in tr.get("steps", []) if s.get("type") == "attachment"}
             assert {"diff", "case", "outbound request (reference)"} <= names, names
-    for d in (tmp_path / "allure-results", report):
+    for d in (tmp_path / "allure-results", report, tmp_path / "results"):
         for f in d.rglob("*"):
             if f.is_file():
                 assert CANARY.encode() not in f.read_bytes(), f
+    assert CANARY not in "".join(report_files.embedded((report / "index.html").read_text()).keys())
+    for raw in report_files.embedded((report / "index.html").read_text()).values():
+        assert CANARY.encode() not in raw
     assert "kimi-conformance-matrix-link" in (report / "index.html").read_text()
     assert "googletagmanager" not in (report / "index.html").read_text()
 
-    # view it: screenshots, no outside request
-    shots = tmp_path / "shots"
+    # view it as the browser check of the build did, and with the regressions required
+    shots = tmp_path / "shots-regressions"
     view = run_child(
         [
             sys.executable,
@@ -363,7 +356,8 @@ def test_two_runs_show_the_regression(tmp_path):
     )
     assert view.returncode == 0, view.stdout + view.stderr
     summary = json.loads((shots / "summary.json").read_text())
-    assert summary["outside_requests"] == [] and summary["proxy_trap_hits"] == []
+    assert summary["opened"] == "file://" and summary["outside_requests"] == []
     assert summary["checks"]["failure"]["diff_visible"] and summary["checks"]["trend"]["history_points"] == 2
-    for name in ("overview", "categories", "failure-diff", "trend", "matrix"):
+    for name in ("overview", "categories", "failure-diff", "trend", "matrix", "summary"):
         assert (shots / f"{name}.png").stat().st_size > 5000
+        assert (tmp_path / "shots" / f"{name}.png").stat().st_size > 5000, "the build's own browser check"

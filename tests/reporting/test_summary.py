@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from harness.cli.main import main as cli_main
-from harness.reporting import history, runs, summary
+from harness.reporting import history, run_identity, runs, summary
 from harness.reporting.results import Record, ResultsWriter
 from harness.util.scrub import scrub_obj
 
@@ -286,6 +286,11 @@ def test_building_twice_shows_the_same_regressions(tmp_path, monkeypatch):
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
 
     def build_once(results_dir):
+        # the plugin writes the run's identity and records into the Allure results (run_identity)
+        payloads = {
+            f.stem.removeprefix("results-"): json.loads(f.read_text()) for f in results_dir.glob("results-*.json")
+        }
+        run_identity.write(allure_results, payloads)
         return build.generate(
             allure_results,
             tmp_path / "report",
@@ -348,3 +353,30 @@ def test_a_bad_results_file_is_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and "results-x.json is not a results file" in err
     with pytest.raises(ValueError, match="results-x.json"):
         runs.load([tmp_path])
+
+
+def test_the_verdict_comes_first_and_empty_sections_are_left_out(tmp_path):
+    passing = summary.render(summary.compare(runs.load([run_a(tmp_path / "a")]), runs.load([tmp_path / "a"])))
+    assert passing.splitlines()[2].startswith("**PASS** — 3 passed, 2 known divergence, 1 n/a; nothing failing")
+    assert [line for line in passing.splitlines() if line.startswith("### ")] == ["### Targets"]
+    assert "none" not in passing
+
+    failing = summary.render(summary.compare(runs.load([tmp_path / "a"]), runs.load([run_b(tmp_path / "b")])))
+    assert failing.splitlines()[2] == "**FAIL** — 1 test(s) failing, 1 regression(s) (targets: openclaw)."
+
+
+def test_a_cause_says_its_message_contract_section_and_a_current_example(tmp_path):
+    retired = "moonshot/kimi-k2-thinking"  # retired in the built-in catalog
+    records = [
+        rec("T3", model, "failed", violations=[VIOLATION], case={**CASE, "model": model})
+        for model in (retired, "moonshot/kimi-k2.5")
+    ]
+    s = summary.compare(None, runs.load([write_set(tmp_path / "c", records, "1")]))
+    md = summary.write(s, tmp_path / "out" / "summary.md")
+    line = next(line for line in md.splitlines() if line.startswith("- `T3.keep-only-k2.6`"))
+    cid = summary.case_id(scrub_obj({**CASE, "model": "moonshot/kimi-k2.5"}))
+    assert line == (
+        "- `T3.keep-only-k2.6`: 2 test(s) — keep sent to a model that does not take it; contract: "
+        f"`docs/contract.md#t3`; e.g. test_T3[openclaw-moonshot/kimi-k2.5], minimal case [{cid}](minimal-cases/{cid}.json)"
+    )
+    assert (tmp_path / "out" / "minimal-cases" / f"{cid}.json").is_file()
