@@ -54,7 +54,7 @@ COLUMN_NOTE = (
     "Columns: each target is a system under test; `wire: emulator`, `wire: real`, `wire: live` are "
     "the wire suites against cassettes recorded from the harness's emulator, built from public "
     "captures of the real API, and recorded from the real API; `harness` holds checks of the "
-    "harness's own computations that need no target. Rules: docs/contract.md."
+    "harness's own computations that need no target. Rules: `kimi-conformance contract` (docs/contract.md)."
 )
 
 

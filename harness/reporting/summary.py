@@ -215,8 +215,8 @@ def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> 
 
 
 def _cause_line(s: Summary, check: str, count: int, first: str, case_link) -> str:
-    """`- `T4.x`: 15 test(s) — its message; contract: docs/contract.md#t4; e.g. TEST on a current
-    model, minimal case LINK`."""
+    """`- `T4.x`: 15 test(s) — its message; contract: kimi-conformance contract T4 (docs/contract.md#t4);
+    e.g. TEST on a current model, minimal case LINK`."""
     rec = s.examples.get(check) or {}
     messages = [str(v.get("message")) for v in rec.get("violations") or [] if v.get("message")]
     parts = [f"- `{check}`: {count} test(s)"]
@@ -224,7 +224,7 @@ def _cause_line(s: Summary, check: str, count: int, first: str, case_link) -> st
         parts.append(f" — {_cell(messages[0])}")
     section = _contract_section(str(rec.get("rule") or ""))
     if section:
-        parts.append(f"; contract: `{section}`")
+        parts.append(f"; contract: {section}")
     parts.append(f"; e.g. {first}")
     link = case_link(rec)
     if link != "—":
@@ -236,7 +236,8 @@ def _contract_section(rule_id: str) -> str:
     try:
         from harness.rules import get
 
-        return get(rule_id).link
+        rule = get(rule_id)
+        return f"{rule.read} ({rule.link})"  # readable from an install, and linked in a checkout
     except (KeyError, ImportError):
         return ""
 

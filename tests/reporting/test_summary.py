@@ -377,6 +377,7 @@ def test_a_cause_says_its_message_contract_section_and_a_current_example(tmp_pat
     cid = summary.case_id(scrub_obj({**CASE, "model": "moonshot/kimi-k2.5"}))
     assert line == (
         "- `T3.keep-only-k2.6`: 2 test(s) — keep sent to a model that does not take it; contract: "
-        f"`docs/contract.md#t3`; e.g. test_T3[openclaw-moonshot/kimi-k2.5], minimal case [{cid}](minimal-cases/{cid}.json)"
+        "`kimi-conformance contract T3` (docs/contract.md#t3); "
+        f"e.g. test_T3[openclaw-moonshot/kimi-k2.5], minimal case [{cid}](minimal-cases/{cid}.json)"
     )
     assert (tmp_path / "out" / "minimal-cases" / f"{cid}.json").is_file()
