@@ -62,7 +62,8 @@ def _alias(spec: str) -> tuple[str, str]:
 
 
 def on_setup(item) -> None:
-    """Dynamic labels (epic/feature/story, parameters, provenance) for `item`."""
+    """Dynamic labels (epic/feature/story, parameters, provenance) for `item`: a test of a target
+    is filed under that target first (epic and parent suite), then its rule, then its model."""
     import allure
     from allure_commons.types import ParameterMode
 
@@ -70,8 +71,14 @@ def on_setup(item) -> None:
     rules = list(dict.fromkeys(str(m.args[0]) for m in item.iter_markers("rule") if m.args))
     area = _marker_arg(item, "area")
     provenance = _marker_arg(item, "provenance")
-    if area:  # wire tests group by where their cassette came from: real captures apart from the emulator's
+    spec = params.get("target_name")
+    if spec is not None:  # target first (target -> rule -> model): one target's health reads on its own
+        allure.dynamic.epic(f"target: {_alias(str(spec))[0]}")
+        allure.dynamic.parent_suite(f"target: {_alias(str(spec))[0]}")
+    elif area:  # wire tests group by where their cassette came from: real captures apart from the emulator's
         allure.dynamic.epic(f"{area} ({provenance})" if area == "wire" and provenance else area)
+    if area:
+        allure.dynamic.label("area", area)
     for rule in rules:  # a wire scenario can check several rules: one feature each
         allure.dynamic.feature(feature_title(rule))
         allure.dynamic.label("rule", rule)

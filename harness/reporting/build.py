@@ -155,7 +155,10 @@ def generate(
         run_summary.append_step_summary(s)
     else:  # never leave an earlier run's summary beside this run's report
         text = run_summary.write_unavailable(summary_md, run_id, targets, run.note)
-    add_page(out, text, "summary", "Summary", right_px=175, files=summary_md.parent / run_summary.CASES_DIR)
+    # the overview's corner says each target's pass rate at a glance; the page says the rest
+    rates = run_summary.pass_rates(run.current) if run.current is not None else {}
+    label = " · ".join(["Summary", *(f"{t} {run_summary.rate_text(*r, short=True)}" for t, r in rates.items())])
+    add_page(out, text, "summary", label, right_px=175, files=summary_md.parent / run_summary.CASES_DIR)
     problems, notes = offline_problems(out)
     if problems:
         raise BuildError("the report would fetch from outside hosts:\n" + "\n".join(problems[:50]))

@@ -67,6 +67,23 @@ def _divergences(rs: ResultsSet) -> Counter:
     return Counter((t, d) for (t, _), r in rs.records.items() for d in r.get("divergences") or [])
 
 
+def pass_rates(rs: ResultsSet) -> dict[str, tuple[int, int]]:
+    """Per target: (passing, applicable) tests — a known divergence counts as passing; n/a and
+    not-run tests aside, so one target's health reads on its own."""
+    tally: dict[str, Counter] = {}
+    for (target, _), rec in rs.records.items():
+        if target != NO_TARGET:
+            tally.setdefault(target, Counter())[_status(rec)] += 1
+    return {t: (n["pass"] + n["div"], n["pass"] + n["div"] + n["FAIL"]) for t, n in sorted(tally.items())}
+
+
+def rate_text(ok: int, applicable: int, *, short: bool = False) -> str:
+    if not applicable:
+        return "n/a" if short else "nothing applicable"
+    pct = f"{100 * ok // applicable}%"
+    return pct if short else f"{ok}/{applicable} pass ({pct})"
+
+
 def compare(previous: ResultsSet | None, current: ResultsSet) -> Summary:
     s = Summary(current=current, previous=previous)
     before = previous.records if previous else {}
@@ -161,6 +178,9 @@ def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> 
         f"divergence, {n['n/a']} n/a, {n['skip']} skipped."
     )
     out += ["", headline]
+    rates = pass_rates(cur)
+    if rates:
+        out += ["", "Per target: " + ", ".join(f"**{t}** {rate_text(*r)}" for t, r in rates.items()) + "."]
     inline: dict[str, dict[str, Any]] = {}
 
     def case_link(rec: dict[str, Any]) -> str:

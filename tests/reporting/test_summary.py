@@ -381,3 +381,18 @@ def test_a_cause_says_its_message_contract_section_and_a_current_example(tmp_pat
         f"e.g. test_T3[openclaw-moonshot/kimi-k2.5], minimal case [{cid}](minimal-cases/{cid}.json)"
     )
     assert (tmp_path / "out" / "minimal-cases" / f"{cid}.json").is_file()
+
+
+def test_each_target_has_its_pass_rate(tmp_path):
+    """A known divergence counts as passing; n/a and skipped tests are not in the rate."""
+    records = [
+        {**rec("T3", K26, target="a"), "outcome": "passed"},
+        {**rec("T4", K26, target="a"), "outcome": "failed"},
+        {**rec("T5", K26, target="a"), "outcome": "passed", "divergences": ["x"]},
+        {**rec("T7", K26, target="a"), "outcome": "skipped", "reason": "not applicable: no"},
+        {**rec("T3", K26, target="b"), "outcome": "passed"},
+    ]
+    rs = runs.load([write_set(tmp_path / "r", records, "1")])
+    assert summary.pass_rates(rs) == {"a": (2, 3), "b": (1, 1)}
+    md = summary.render(summary.compare(None, rs))
+    assert "Per target: **a** 2/3 pass (66%), **b** 1/1 pass (100%)." in md
