@@ -85,13 +85,17 @@ def reproduce_command(item: pytest.Item, rule: str, path: Path) -> str:
     return shlex.join(words)
 
 
+def reproduce_line(item: pytest.Item, rule: str, name: str, case: dict[str, Any]) -> str:
+    """`Reproduce: kimi-conformance check …` for `case`, written to the session's folder."""
+    try:
+        return f"Reproduce: {reproduce_command(item, rule, write_case(item.config, rule, name, case))}"
+    except OSError as e:  # a read-only checkout must not hide the verdict itself
+        return f"Reproduce: (the case could not be written: {e})"
+
+
 def conformance_report(item: pytest.Item, report: pytest.TestReport, failure) -> None:
     """Replace the report's text of a ConformanceFailure by the failure's own and a Reproduce line."""
-    try:
-        path = write_case(item.config, failure.rule, failure.model, failure.case)
-        line = f"Reproduce: {reproduce_command(item, failure.rule, path)}"
-    except OSError as e:  # a read-only checkout must not hide the verdict itself
-        line = f"Reproduce: (the case could not be written: {e})"
+    line = reproduce_line(item, failure.rule, failure.model, failure.case)
     from harness.pytest_plugin.scrubbing import scrub_text
 
     # outside the report scrubber (an inner wrapper): the case and the body are scrubbed here

@@ -83,7 +83,14 @@ def _usage_test(rule: rules.Rule, method: bool):
 BAD_CASES = Path(__file__).resolve().parents[1] / "contract" / "bad_cases.json"
 
 
-def _check_bad(target: Target, bad: dict[str, Any]) -> None:
+def _check_bad(request: pytest.FixtureRequest, target: Target, bad: dict[str, Any]) -> None:
+    from harness.pytest_plugin.failures import reproduce_line
+
+    todo = (
+        "what to do: reject it as a case error — in Python raise kimi_conformance.CaseError (NotExpressible "
+        'for a case it cannot express); over the protocol answer {"ok": false, "error": {"type": "case_error", '
+        '"message": "…"}}. Contract: `kimi-conformance contract errors` (docs/contract.md#errors)'
+    )
     try:
         out = target.transform(bad["case"])
     except CaseError as e:
@@ -91,14 +98,13 @@ def _check_bad(target: Target, bad: dict[str, Any]) -> None:
         return
     except TargetError as e:
         pytest.fail(
-            f"{target.name} crashed on a malformed case ({bad['id']}) instead of rejecting it as a case error: {e}",
+            f"{target.name} crashed on a malformed case ({bad['id']}) instead of rejecting it as a case error: {e}\n"
+            f"{todo}\n{reproduce_line(request.node, 'errors', bad['id'], bad['case'])}",
             pytrace=False,
         )
     pytest.fail(
         f"{target.name} accepted a malformed case ({bad['id']}) and would send: {json.dumps(out)[:300]}\n"
-        "what to do: reject it as a case error — in Python raise kimi_conformance.CaseError (NotExpressible "
-        'for a case it cannot express); over the protocol answer {"ok": false, "error": {"type": "case_error", '
-        '"message": "…"}}. Contract: `kimi-conformance contract errors` (docs/contract.md#errors)',
+        f"{todo}\n{reproduce_line(request.node, 'errors', bad['id'], bad['case'])}",
         pytrace=False,
     )
 
@@ -107,11 +113,11 @@ def _errors_test(rule: rules.Rule, method: bool):
     bad = json.loads(BAD_CASES.read_text())["cases"]
     param = pytest.mark.parametrize("bad", bad, ids=[b["id"] for b in bad])
 
-    def method_test(self, target: Target, bad) -> None:
-        _check_bad(target, bad)
+    def method_test(self, request: pytest.FixtureRequest, target: Target, bad) -> None:
+        _check_bad(request, target, bad)
 
-    def test(target: Target, bad) -> None:
-        _check_bad(target, bad)
+    def test(request: pytest.FixtureRequest, target: Target, bad) -> None:
+        _check_bad(request, target, bad)
 
     return param(method_test if method else test)
 

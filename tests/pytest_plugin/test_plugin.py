@@ -331,3 +331,29 @@ def test_deselected_items_are_explained_once(suites):
     n = result.parseoutcomes().get("deselected", 0)
     assert n > 0 and out.count("deselected: wire scenarios that do not apply to their model") == 1
     assert f"kimi-conformance: {n} deselected:" in out
+
+
+def test_a_malformed_case_accepted_says_what_to_raise_and_reproduces(pytester):
+    """The naive gateway forwards anything: the errors tests fail with what to do and a Reproduce
+    line whose check exits 1."""
+    import shlex
+    import subprocess
+
+    _naive(pytester)
+    pytester.makepyfile(
+        naive_gateway="""
+def forward(case):
+    body = dict(case.get("request") or {})
+    body["model"] = str(case.get("model"))
+    return {"method": "POST", "url": "https://api.moonshot.ai/v1/chat/completions", "headers": {}, "body": body}
+"""
+    )
+    result = run(pytester, "-q", "-k", "errors")
+    out = result.stdout.str()
+    assert result.parseoutcomes().get("failed", 0) >= 1
+    assert "raise kimi_conformance.CaseError" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("Reproduce: "))
+    argv = shlex.split(line.removeprefix("Reproduce: "))
+    assert argv[-2:] == ["--rule", "errors"]
+    again = subprocess.run(argv, cwd=pytester.path, capture_output=True, text=True, timeout=120, check=False)
+    assert again.returncode == 1 and "errors.accepted" in again.stdout, again.stdout + again.stderr
