@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.util import yamlio
 from harness.wire.schemas import WireError, iter_errors
 from harness.wire.stream_rules import stream_errors
@@ -202,7 +200,7 @@ def load_units(path: Path) -> tuple[str, list[Unit]]:
     if name.endswith(YAML_SUFFIXES):
         try:
             doc = yamlio.safe_load(text)
-        except yaml.YAMLError as exc:
+        except yamlio.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}: " if mark is not None else ""
             problem = getattr(exc, "problem", None) or " ".join(str(exc).split())

@@ -18,8 +18,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.errors import CassetteError
 from harness.util import yamlio
 
@@ -50,7 +48,7 @@ def read_cassette(path: str | Path) -> dict:
         )
     try:
         doc = yamlio.safe_load(text)
-    except yaml.YAMLError as e:
+    except yamlio.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]

@@ -95,8 +95,6 @@ def read(path) -> Provenance | None:
     """The provenance block of a cassette file (None when the file is absent or has none)."""
     from pathlib import Path
 
-    import yaml
-
     from harness.util import yamlio
 
     path = Path(path)
@@ -111,7 +109,7 @@ def read(path) -> Provenance | None:
             head.append(line)
     try:
         doc = yamlio.safe_load("".join(head)) or {}
-    except yaml.YAMLError as e:
+    except yamlio.YAMLError as e:
         from harness.errors import CassetteError
 
         mark = getattr(e, "problem_mark", None)

@@ -28,8 +28,6 @@ class CorpusError(HarnessError):
 @cache
 def corpus(rule: str) -> tuple[tuple[str, str], ...]:
     """(why, case as canonical JSON) for `rule`: its corpus file, then divergence minimal cases."""
-    import yaml
-
     from harness.util import yamlio
 
     found: list[tuple[str, str]] = []
@@ -38,7 +36,7 @@ def corpus(rule: str) -> tuple[tuple[str, str], ...]:
         try:
             data = yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
             items = [(c["why"], c["case"]) for c in data.get("cases", [])]
-        except (yaml.YAMLError, KeyError, TypeError) as e:
+        except (yamlio.YAMLError, KeyError, TypeError) as e:
             raise CorpusError(f"{path}: malformed corpus file ({type(e).__name__}: {e})") from None
         # the why is for the corpus' readers; a failure says where the case comes from in the
         # user's terms, never another target's notes

@@ -174,7 +174,6 @@ def _fail(path: Path, msg: str):
 
 def load_file(path: Path) -> list[Divergence]:
     import jsonschema
-    import yaml
 
     from harness.util import yamlio
 
@@ -182,7 +181,7 @@ def load_file(path: Path) -> list[Divergence]:
         data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
         _fail(path, f"cannot be read ({err})")
-    except yaml.YAMLError as err:
+    except yamlio.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         _fail(path, f"is not valid YAML{f' (line {mark.line + 1})' if mark else ''}: {getattr(err, 'problem', err)}")
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(data))

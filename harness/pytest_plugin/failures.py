@@ -11,7 +11,7 @@ the case is written to a file, so that
 
 runs that one case through the same target and shows the same check ids. The files go to
 `<--kimi-results-dir>/failures/`, else to pytest's cache (`.pytest_cache/d/kimi-conformance-failures`),
-else to the temporary folder; each session starts with an empty folder.
+each emptied when a session starts; else to a folder of the session's own in the temporary folder.
 """
 
 from __future__ import annotations
@@ -29,27 +29,30 @@ FAILURES: pytest.StashKey[Path] = pytest.StashKey()
 CACHE_NAME = "kimi-conformance-failures"
 
 
-def folder(config: pytest.Config) -> Path:
-    """Where this session writes failing cases (made and emptied once, by the controller)."""
-    found = config.stash.get(FAILURES, None)
-    if found is not None:
-        return found
+def _stable(config: pytest.Config) -> Path | None:
+    """The folder a session reuses: `<results-dir>/failures`, else pytest's cache; None without either."""
     results = config.getoption("results_dir", None)
-    cache = getattr(config, "cache", None)
     if results:
-        found = Path(results) / "failures"
-    elif cache is not None:
-        found = Path(cache.mkdir(CACHE_NAME))
-    else:
-        found = Path(tempfile.gettempdir()) / CACHE_NAME
-    config.stash[FAILURES] = found
+        return Path(results) / "failures"
+    cache = getattr(config, "cache", None)
+    return Path(cache.mkdir(CACHE_NAME)) if cache is not None else None
+
+
+def folder(config: pytest.Config) -> Path:
+    """Where this session writes failing cases. Without a results directory or pytest's cache, a
+    folder of its own in the temporary folder (made when the first case is written): a shared one
+    would be emptied by another session under way."""
+    found = config.stash.get(FAILURES, None)
+    if found is None:
+        found = _stable(config) or Path(tempfile.mkdtemp(prefix=f"{CACHE_NAME}-"))
+        config.stash[FAILURES] = found
     return found
 
 
 def start_session(config: pytest.Config) -> None:
-    """Empty the folder of an earlier session's cases (the controller, before any test runs)."""
-    where = folder(config)
-    if where.is_dir():
+    """Empty the reused folder of an earlier session's cases (the controller, before any test runs)."""
+    where = _stable(config)
+    if where is not None and where.is_dir():
         for stale in where.glob("*.json"):
             stale.unlink(missing_ok=True)
 

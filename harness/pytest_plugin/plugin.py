@@ -217,9 +217,27 @@ def _suite_class(metafunc: pytest.Metafunc):
     return cls if issubclass(cls, ConformanceSuite) else None
 
 
+def _harness_inputs(items: list[pytest.Item]) -> None:
+    """The shipped divergence files and corpus, read once before any test that needs them: one
+    that cannot be read stops the run in one line (exit 4), never as a failure of every test."""
+    if not any({"conformance", "known_divergence"} & set(getattr(item, "fixturenames", ())) for item in items):
+        return
+    from harness import corpus, rules
+    from harness.divergences.model import DivergenceFileError, _load_all
+
+    try:
+        _load_all()
+        for rule in rules.ids():
+            corpus.corpus(rule)
+    except (DivergenceFileError, corpus.CorpusError) as e:
+        raise pytest.UsageError(str(e)) from None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A rule a target cannot express is reported as not applicable (skipped), never passed."""
     from harness.pytest_plugin.targets import not_applicable_reason
+
+    _harness_inputs(items)
 
     for item in items:
         marker = item.get_closest_marker("rule")

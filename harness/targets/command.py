@@ -24,7 +24,10 @@ class CommandTarget(Target):
 
     def __init__(self, command: str, timeout: float = 30.0):
         self.name = scrub_text(f"command:{command}")  # its errors name it: a key in argv stays out
-        argv = shlex.split(command)
+        try:
+            argv = shlex.split(command)
+        except ValueError as e:  # an unterminated quote: the spec's fault, said in one line
+            raise TargetError(f"{self.name}: the command line does not split as a shell would ({e})") from None
         if not argv:
             raise TargetError("command target wants a command line, got nothing")
         self._process = JsonLinesProcess(argv, name=self.name, timeout=timeout)

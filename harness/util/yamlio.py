@@ -8,6 +8,9 @@ from typing import Any
 import yaml
 
 SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# what safe_load raises: catch this one, the class of the yaml module that parsed (a test runner that
+# restores sys.modules can leave two yaml modules, whose error classes are not each other's)
+YAMLError: type[Exception] = yaml.YAMLError
 
 
 def safe_load(text: str) -> Any:

@@ -357,3 +357,28 @@ def forward(case):
     assert argv[-2:] == ["--rule", "errors"]
     again = subprocess.run(argv, cwd=pytester.path, capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 1 and "errors.accepted" in again.stdout, again.stdout + again.stderr
+
+
+def test_a_corrupt_shipped_divergence_file_stops_the_run_in_one_line(tmp_path, monkeypatch):
+    """It raised inside every test (15 failures, counted against the target); now the plugin reads
+    the shipped divergence files and corpus once, at collection, and a bad one is a usage error
+    (exit 4, one line naming the file) before any test runs."""
+    import shutil as sh
+    from types import SimpleNamespace
+
+    from harness.divergences import model
+    from harness.pytest_plugin.plugin import _harness_inputs
+
+    copy = tmp_path / "divergences"
+    sh.copytree(model.DIR, copy)
+    (copy / "litellm.yaml").write_text("entries: [oops\n")
+    monkeypatch.setattr(model, "DIR", copy)
+    model._load_all.cache_clear()
+    try:
+        _harness_inputs([SimpleNamespace(fixturenames=["other"])])  # no conformance test: nothing read
+        with pytest.raises(pytest.UsageError) as e:
+            _harness_inputs([SimpleNamespace(fixturenames=["conformance", "target"])])
+    finally:
+        model._load_all.cache_clear()
+    (message,) = e.value.args
+    assert "litellm.yaml: is not valid YAML" in message and "\n" not in message

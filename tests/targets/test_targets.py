@@ -177,3 +177,25 @@ def test_protocol_lines_carry_version_and_id(tmp_path):
         (2, 1, "transform", CASE),
         (2, 2, "transform", CASE),
     ]
+
+
+def test_an_unterminated_quote_in_a_command_spec_is_one_line():
+    """`--kimi-target "command:python3 'x"` was an INTERNALERROR (shlex's ValueError): now the
+    target cannot run, said in one line naming the spec, in pytest and in the CLI alike."""
+    import subprocess
+
+    from harness.errors import TargetError
+    from harness.targets import create
+
+    with pytest.raises(TargetError, match="does not split as a shell would"):
+        create("command:python3 'unterminated")
+    case = '{"model": "moonshot/kimi-k2.6", "request": {"messages": [{"role": "user", "content": "hi"}]}}'
+    r = subprocess.run(
+        ["kimi-conformance", "transform", "-", "--target", "command:python3 'unterminated"],
+        input=case,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "does not split" in r.stderr
