@@ -473,6 +473,8 @@ def cmd_check(args) -> int:
 
 
 def add_check_command(sub) -> None:
+    from harness.cli.inputs import add_catalog_option
+
     p = sub.add_parser(
         "check",
         help="one case through a target under every rule that applies: its verdict (exit 0 conformant, 1 not)",
@@ -502,13 +504,7 @@ def add_check_command(sub) -> None:
         help="your own known-divergence file (as pytest --kimi-divergences; repeatable): what it covers is "
         "a known divergence, not a failure",
     )
-    p.add_argument(
-        "--catalog",
-        "--config",
-        dest="catalog",
-        metavar="PATH",
-        help="a user catalog or OpenClaw / nix-openclaw config (JSON or JSON5) merged over the built-in one",
-    )
+    add_catalog_option(p)
     p.add_argument(
         "--timeout",
         type=float,

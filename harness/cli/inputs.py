@@ -15,6 +15,14 @@ class UsageProblem(HarnessError):
     """Bad input: printed as one line (`kimi-conformance COMMAND: ...`), exit code 2."""
 
 
+CATALOG_HELP = "a user catalog or OpenClaw / nix-openclaw config (JSON or JSON5) merged over the built-in one"
+
+
+def add_catalog_option(p, help: str = CATALOG_HELP) -> None:
+    """`--catalog PATH` (alias `--config`): the same option on every subcommand that reads a catalog."""
+    p.add_argument("--catalog", "--config", dest="catalog", metavar="PATH", help=help)
+
+
 def one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or e.__class__.__name__
 

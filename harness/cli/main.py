@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from harness.cli.inputs import UsageProblem, malformed, one_line, read_cases
+from harness.cli.inputs import UsageProblem, add_catalog_option, malformed, one_line, read_cases
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 4, 130
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_USAGE", "UsageProblem", "build_parser", "main"]
@@ -110,13 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("catalog", help="list the model catalog as a table")
-    p.add_argument(
-        "--catalog",
-        "--config",
-        dest="catalog",
-        metavar="PATH",
-        help="a user catalog or OpenClaw / nix-openclaw config (JSON or JSON5) merged over the built-in one",
-    )
+    add_catalog_option(p)
     p.add_argument("--skip-retired", action="store_true", help="leave out models the catalog marks retired")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     from harness.cli.catalog import cmd_catalog
@@ -127,13 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "refs", nargs="+", metavar="REF", help="model refs in any spelling: alias, legacy ref, provider prefix"
     )
-    p.add_argument(
-        "--catalog",
-        "--config",
-        dest="catalog",
-        metavar="PATH",
-        help="a user catalog or OpenClaw / nix-openclaw config (JSON or JSON5) merged over the built-in one",
-    )
+    add_catalog_option(p)
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser("transform", help="run one case (JSON file, or - for stdin) through a target")

@@ -5,6 +5,7 @@ with which key, is `harness.cli.endpoints`.
 
 from __future__ import annotations
 
+from harness.cli.inputs import add_catalog_option
 from harness.cli.smoke import smoke_main
 from harness.cli.websearch import websearch_main
 
@@ -38,13 +39,7 @@ def _online_options(p) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--upstream", metavar="URL", help="a Moonshot stand-in base URL (e.g. http://127.0.0.1:PORT/v1)")
     where.add_argument("--live", action="store_true", help="the real APIs (keys: environment, then --config)")
-    p.add_argument(
-        "--catalog",
-        "--config",
-        dest="catalog",
-        metavar="PATH",
-        help="a catalog or OpenClaw / nix-openclaw config (JSON or JSON5)",
-    )
+    add_catalog_option(p, help="a catalog or OpenClaw / nix-openclaw config (JSON or JSON5)")
     p.add_argument(
         "--endpoint",
         default="international",

@@ -137,15 +137,9 @@ class Divergences:
         `NAME=SPEC`, or the spec itself — never a kind, so one user's `command:` target's entries
         never apply to another `command:` target."""
         base = target_name.split(":", 1)[0]
-        entries = [d for d in _load_all() if base in d.targets]
-        shipped = {d.id for d in entries}
-        for path in user_files:
-            for d in load_user_file(str(path)):
-                if target_name in d.targets:
-                    if d.id in shipped:
-                        raise DivergenceFileError(f"{d.file}: divergence id {d.id!r} is used twice")
-                    entries.append(d)
-        return cls(entries)
+        shipped = [d for d in _load_all() if base in d.targets]
+        mine = [d for path in user_files for d in load_user_file(str(path)) if target_name in d.targets]
+        return cls([*shipped, *_unique(mine, frozenset(d.id for d in shipped))])
 
     def cover(self, violations: list[Violation], case: dict[str, Any]) -> Coverage:
         result = Coverage()
@@ -213,15 +207,19 @@ def load_file(path: Path) -> list[Divergence]:
     return entries
 
 
-@cache
-def _load_all() -> tuple[Divergence, ...]:
-    entries = [d for p in all_files() for d in load_file(p)]
-    seen: set[str] = set()
+def _unique(entries: list[Divergence], taken: frozenset[str] = frozenset()) -> tuple[Divergence, ...]:
+    """The entries, each id once (among them and `taken`), else the file of the second one, in one line."""
+    seen = set(taken)
     for d in entries:
         if d.id in seen:
             raise DivergenceFileError(f"{d.file}: divergence id {d.id!r} is used twice")
         seen.add(d.id)
     return tuple(entries)
+
+
+@cache
+def _load_all() -> tuple[Divergence, ...]:
+    return _unique([d for p in all_files() for d in load_file(p)])
 
 
 def all_files() -> list[Path]:
@@ -235,10 +233,4 @@ def load_user_file(path: str) -> tuple[Divergence, ...]:
     file = Path(path)
     if not file.is_file():
         raise DivergenceFileError(f"{file}: no such divergence file")
-    entries = load_file(file)
-    seen: set[str] = set()
-    for d in entries:
-        if d.id in seen:
-            raise DivergenceFileError(f"{d.file}: divergence id {d.id!r} is used twice")
-        seen.add(d.id)
-    return tuple(entries)
+    return _unique(load_file(file))

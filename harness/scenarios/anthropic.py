@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.online.client import WireResponse
 from harness.scenarios import definitions as scenarios
-from harness.scenarios.chat import ScenarioResult, check_cost
+from harness.scenarios.chat import ScenarioResult, check_cost, expect_answered
 from harness.scenarios.expect import expect, expect_schema
 from harness.scenarios.session import WireSession
 from harness.util import scrub
@@ -157,17 +157,7 @@ def _events_message(r: WireResponse, replay: bool) -> dict[str, Any]:
 def check_ok(model, outbound: dict, r: WireResponse, *, replay: bool) -> dict[str, Any]:
     from harness.wire.anthropic_usage import parse_anthropic
 
-    expect(r.status == 200, "wire.status", "/response/status", 200, r.status, scrub.scrub_text(r.text[:500]))
-    want_stream = outbound.get("stream") is True
-    content_type = r.headers.get("content-type")
-    expect(
-        r.streamed == want_stream,
-        "wire.stream",
-        "/response/headers/content-type",
-        want_stream,
-        content_type,
-        f"stream={want_stream} but content-type {content_type!r}",
-    )
+    want_stream = expect_answered(outbound, r)
     msg = _events_message(r, replay) if want_stream else r.json
     expect_schema("anthropic-response", msg, "/response/message")
     expect(

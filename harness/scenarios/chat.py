@@ -44,10 +44,8 @@ def check_cost(model, usage) -> Decimal:
     return got
 
 
-def check_ok(model, outbound: dict, r: WireResponse, *, replay: bool) -> dict[str, Any]:
-    """A 200: schemas, usage, cost, stream shapes. Returns facts for the report."""
-    from harness.wire.usage import parse_usage
-
+def expect_answered(outbound: dict, r: WireResponse) -> bool:
+    """A 200, streamed exactly when the request asked for a stream (both surfaces); returns whether it was."""
     expect(r.status == 200, "wire.status", "/response/status", 200, r.status, scrub.scrub_text(r.text[:500]))
     want_stream = outbound.get("stream") is True
     content_type = r.headers.get("content-type")
@@ -59,6 +57,14 @@ def check_ok(model, outbound: dict, r: WireResponse, *, replay: bool) -> dict[st
         content_type,
         f"stream={want_stream} but content-type {content_type!r}",
     )
+    return want_stream
+
+
+def check_ok(model, outbound: dict, r: WireResponse, *, replay: bool) -> dict[str, Any]:
+    """A 200: schemas, usage, cost, stream shapes. Returns facts for the report."""
+    from harness.wire.usage import parse_usage
+
+    want_stream = expect_answered(outbound, r)
     if not want_stream:
         expect_schema("response", r.json, "/response/body")
         usage = parse_usage(r.json)
