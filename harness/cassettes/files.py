@@ -11,6 +11,7 @@ cassette; the file keeps its mode. A recording that differs only in its provenan
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import stat
@@ -89,7 +90,23 @@ def check_document(doc: Any, path: str | Path) -> None:
             and isinstance(resp.get("body"), dict)
         ):
             raise bad(f"interaction #{i} has no response status code and body")
-        if "event-stream" in header_value(resp.get("headers") or {}, "content-type"):
+        ctype = header_value(resp.get("headers") or {}, "content-type")
+        body = resp["body"]
+        if "json" in ctype:
+            # The writer stores parsed JSON under `json`; a `string` here means it did not parse
+            # (a body cut short). Caught when read, so the test never judges half a response.
+            if "json" in body and body["json"] is None:
+                raise bad(f"interaction #{i}: JSON response body is empty (`json:` with no value); truncated?")
+            text = body.get("string")
+            if isinstance(text, str) and text.strip():
+                try:
+                    json.loads(text)
+                except ValueError as e:
+                    raise bad(
+                        f"interaction #{i}: JSON response body cut short or invalid ({e}); "
+                        "re-record it: python -m harness.cassettes.record"
+                    ) from None
+        if "event-stream" in ctype:
             text = resp["body"].get("string")
             if not isinstance(text, str) or not _stream_complete(text):
                 last = (text or "").rstrip().rsplit("\n", 1)[-1][:60] if isinstance(text, str) else text

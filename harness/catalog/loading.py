@@ -50,7 +50,7 @@ def _deep_update(dst: dict, src: dict) -> None:
 def load(path: str | Path | None = None, environ=None) -> Catalog:
     """The built-in catalog, or a user catalog / OpenClaw config (JSON or JSON5) merged over it
     or replacing it (`mode`). Keys in the file never reach the catalog: see `user_config`."""
-    from harness.catalog.user_config import parse
+    from harness.catalog.user_config import check_catalog_shape, parse
 
     builtin = json.loads(BUILTIN_PATH.read_text())
     if path is None:
@@ -58,35 +58,12 @@ def load(path: str | Path | None = None, environ=None) -> Catalog:
     path = Path(path)
     cfg = parse(path, environ)
     user = cfg.catalog
-    _check_shape(user, path)  # named mistakes, not a KeyError from inside the merge
+    check_catalog_shape(user, path)  # named mistakes, not a KeyError from inside the merge
     if user.get("mode", "merge") == "replace":
         cat = Catalog(user, origin=str(path))
     else:
         cat = Catalog(merge(builtin, _with_defaults(user, builtin, path)), origin=f"built-in + {path}")
     return _apply_agents(cat, cfg)
-
-
-def _check_shape(user: dict[str, Any], path: Path) -> None:
-    """The shape the merge relies on, checked first so a mistake is named, not a KeyError."""
-
-    def kind(v: Any) -> str:
-        names = {dict: "an object", list: "a list", str: "a string"}
-        return next((n for t, n in names.items() if isinstance(v, t)), type(v).__name__)
-
-    provs = user.get("providers", {})
-    if not isinstance(provs, dict):
-        raise CatalogError(f"{path}: `providers` must be an object keyed by provider id, got {kind(provs)}")
-    for pid, prov in provs.items():
-        if not isinstance(prov, dict):
-            raise CatalogError(f"{path}: providers.{pid} must be an object, got {kind(prov)}")
-        models = prov.get("models", [])
-        if not isinstance(models, list):
-            raise CatalogError(f"{path}: providers.{pid}.models must be a list, got {kind(models)}")
-        for i, m in enumerate(models):
-            if not isinstance(m, dict) or not isinstance(m.get("id"), str):
-                raise CatalogError(f"{path}: providers.{pid}.models[{i}] must be an object with a string `id`")
-    if not isinstance(user.get("aliases", {}), dict):
-        raise CatalogError(f"{path}: `aliases` must be an object (alias -> ref)")
 
 
 def _with_defaults(user: dict[str, Any], builtin: dict[str, Any], path: Path) -> dict[str, Any]:

@@ -51,6 +51,35 @@ class UserConfig:
     secrets: Secrets = field(default_factory=Secrets, repr=False)
 
 
+def kind(value: Any) -> str:
+    """A JSON value's kind as a user would say it, for "must be an object, got a list"."""
+    names = {bool: "a boolean", dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
+    return next(
+        (n for t, n in names.items() if isinstance(value, t)), "null" if value is None else type(value).__name__
+    )
+
+
+def expect(value: Any, want: type, path: Path, where: str, default: Any = None) -> Any:
+    """`value` if it is a `want` (None -> `default`), else one error naming the file and the place.
+    Wrong containers (`providers` a list, `models` a string) are the commonest hand-edit slips."""
+    if value is None and default is not None:
+        return default
+    if not isinstance(value, want):
+        raise CatalogError(f"{path}: {where} must be {kind(want())}, got {kind(value)}")
+    return value
+
+
+def check_catalog_shape(user: dict[str, Any], path: Path) -> None:
+    """The catalog shape the merge and the warnings rely on, checked before anything walks it."""
+    provs = expect(user.get("providers"), dict, path, "providers", {})
+    for pid, prov in provs.items():
+        expect(prov, dict, path, f"providers.{pid}")
+        for i, m in enumerate(expect(prov.get("models"), list, path, f"providers.{pid}.models", [])):
+            if not isinstance(m, dict) or not isinstance(m.get("id"), str):
+                raise CatalogError(f"{path}: providers.{pid}.models[{i}] must be an object with a string `id`")
+    expect(user.get("aliases"), dict, path, "aliases", {})
+
+
 def read_file(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -126,11 +155,10 @@ def per_1k_warnings(path: Path, where: str, model: Mapping[str, Any]) -> list[st
 
 def _openclaw_models(data: dict[str, Any], path: Path, cfg: UserConfig) -> dict[str, Any]:
     """An openclaw.json `models` section as a catalog overlay; keys go to cfg.secrets."""
-    section = data["models"] if isinstance(data.get("models"), dict) else {}
+    section = expect(data.get("models"), dict, path, "models", {})
     providers = {}
-    for pid, prov in (section.get("providers") or {}).items():
-        if not isinstance(prov, dict):
-            raise CatalogError(f"{path}: models.providers.{pid} is not an object")
+    for pid, prov in expect(section.get("providers"), dict, path, "models.providers", {}).items():
+        expect(prov, dict, path, f"models.providers.{pid}")
         key = prov.get("apiKey") if isinstance(prov.get("apiKey"), str) and prov.get("apiKey") else None
         if key is None and isinstance(prov.get("apiKeyFile"), str):
             key = _read_key_file(path, prov["apiKeyFile"], f"models.providers.{pid}")
@@ -138,8 +166,8 @@ def _openclaw_models(data: dict[str, Any], path: Path, cfg: UserConfig) -> dict[
             cfg.secrets[pid] = key
         prov = {k: v for k, v in prov.items() if k not in SECRET_KEYS}
         models = []
-        for i, m in enumerate(prov.get("models", [])):
-            m = {k: v for k, v in m.items() if k != "api"}
+        for i, m in enumerate(expect(prov.get("models"), list, path, f"models.providers.{pid}.models", [])):
+            m = {k: v for k, v in expect(m, dict, path, f"models.providers.{pid}.models[{i}]").items() if k != "api"}
             if "cost" in m:
                 m["cost"] = {"unit": "usd_per_mtok", **m["cost"]}  # OpenClaw prices are per 1M tokens
             cfg.warnings += per_1k_warnings(path, f"models.providers.{pid}.models[{i}]", m)
@@ -152,12 +180,15 @@ def _openclaw_models(data: dict[str, Any], path: Path, cfg: UserConfig) -> dict[
 
 
 def _agents(data: dict[str, Any], cfg: UserConfig) -> None:
-    defaults = ((data.get("agents") or {}).get("defaults") or {}) if isinstance(data.get("agents"), dict) else {}
+    path = cfg.path
+    agents = expect(data.get("agents"), dict, path, "agents", {})
+    defaults = expect(agents.get("defaults"), dict, path, "agents.defaults", {})
     model = defaults.get("model")
     cfg.primary = model.get("primary") if isinstance(model, dict) else model if isinstance(model, str) else None
-    for alias, target in (defaults.get("modelAliases") or {}).items():  # nix-openclaw
-        cfg.aliases[alias] = target
-    for ref, entry in (defaults.get("models") or {}).items():  # OpenClaw: models[ref].alias
+    aliases = expect(defaults.get("modelAliases"), dict, path, "agents.defaults.modelAliases", {})
+    for alias, target in aliases.items():  # nix-openclaw
+        cfg.aliases[alias] = expect(target, str, path, f"agents.defaults.modelAliases.{alias}")
+    for ref, entry in expect(defaults.get("models"), dict, path, "agents.defaults.models", {}).items():  # OpenClaw
         if isinstance(entry, dict) and isinstance(entry.get("alias"), str):
             cfg.aliases[entry["alias"]] = ref
 
@@ -170,22 +201,20 @@ def parse(path: str | Path, environ: Mapping[str, str] | None = None) -> UserCon
     data = substitute(data, path, os.environ if environ is None else environ)
     cfg = UserConfig(path, {})
     if "providers" in data:  # the harness's own catalog format
+        check_catalog_shape(data, path)
         cfg.catalog = data
         for pid, prov in (data.get("providers") or {}).items():
-            for i, m in enumerate(prov.get("models", []) if isinstance(prov, dict) else []):
+            for i, m in enumerate(prov.get("models") or []):
                 cfg.warnings += per_1k_warnings(path, f"providers.{pid}.models[{i}]", m)
     elif "models" in data or "agents" in data or "plugins" in data:
         cfg.catalog = _openclaw_models(data, path, cfg)
         _agents(data, cfg)
     else:
         raise CatalogError(f"{path}: neither a catalog (providers) nor an OpenClaw config (models, agents)")
-    ws = (
-        ((((data.get("plugins") or {}).get("entries") or {}).get("moonshot") or {}).get("config") or {}).get(
-            "webSearch"
-        )
-        if isinstance(data.get("plugins"), dict)
-        else None
-    )
+    plugins = expect(data.get("plugins"), dict, path, "plugins", {})
+    entries = expect(plugins.get("entries"), dict, path, "plugins.entries", {})
+    moonshot = expect(entries.get("moonshot"), dict, path, "plugins.entries.moonshot", {})
+    ws = expect(moonshot.get("config"), dict, path, "plugins.entries.moonshot.config", {}).get("webSearch")
     if isinstance(ws, dict) and isinstance(ws.get("apiKey"), str) and ws["apiKey"]:
         cfg.secrets["webSearch"] = ws["apiKey"]
     if isinstance(ws, dict):
