@@ -41,6 +41,15 @@ def cut_stream_cassette(d: Path) -> Path:
     return _write(d / "moonshot/kimi-k2.6/stream-usage.yaml", yaml.safe_dump(doc, sort_keys=False))
 
 
+def cut_json_body_cassette(d: Path) -> Path:
+    """A non-streamed JSON body cut in half (the file itself is well-formed YAML)."""
+    doc = yaml.safe_load(CASSETTE.read_text())
+    body = doc["interactions"][0]["response"]["body"]
+    text = json.dumps(body["json"])
+    doc["interactions"][0]["response"]["body"] = {"string": text[: len(text) // 2]}
+    return _write(d / "moonshot/kimi-k2.6/plain.yaml", yaml.safe_dump(doc, sort_keys=False))
+
+
 def cassette_dir(make) -> callable:
     """A copy of the model's cassettes with one of them broken; returns (dir, broken file)."""
 
@@ -145,6 +154,36 @@ CASES = {
         2,
         "providers.x must be an object",
     ),
+    "catalog-providers-a-list": (
+        file_with("cat.json", '{"providers": [{"id": "moonshot"}]}'),
+        lambda p: [*CLI, "catalog", "--catalog", str(p)],
+        2,
+        "providers must be an object, got a list",
+    ),
+    "catalog-models-a-string": (
+        file_with("cat.json", '{"providers": {"moonshot": {"models": "kimi-k2.6"}}}'),
+        lambda p: [*CLI, "catalog", "--catalog", str(p)],
+        2,
+        "providers.moonshot.models must be a list, got a string",
+    ),
+    "config-providers-a-list": (
+        file_with("openclaw.json", '{"models": {"providers": [{"id": "moonshot"}]}}'),
+        lambda p: [*CLI, "catalog", "--config", str(p)],
+        2,
+        "models.providers must be an object, got a list",
+    ),
+    "config-plugin-entries-a-list": (
+        file_with("openclaw.json", '{"models": {}, "plugins": {"entries": ["moonshot"]}}'),
+        lambda p: [*CLI, "catalog", "--config", str(p)],
+        2,
+        "plugins.entries must be an object, got a list",
+    ),
+    "config-aliases-a-list": (
+        file_with("openclaw.json", '{"agents": {"defaults": {"modelAliases": ["k2"]}}}'),
+        lambda p: [*CLI, "catalog", "--config", str(p)],
+        2,
+        "agents.defaults.modelAliases must be an object, got a list",
+    ),
     "catalog-fails-schema": (
         file_with("cat.json", BAD_CATALOG),
         lambda p: [*CLI, "resolve", "k2.6", "--catalog", str(p)],
@@ -192,6 +231,24 @@ CASES = {
         lambda p: [*WIRE, f"--kimi-cassette-dir={p}"],
         4,
         "truncated?",
+    ),
+    "pytest-config-models-a-string": (
+        file_with("openclaw.json", '{"models": {"providers": {"moonshot": {"models": "kimi-k2.6"}}}}'),
+        lambda p: [*PYTEST, "suites/test_t3_thinking_keep.py", "--kimi-catalog", str(p)],
+        4,
+        "models.providers.moonshot.models must be a list, got a string",
+    ),
+    "pytest-cut-json-body": (
+        cassette_dir(cut_json_body_cassette),
+        lambda p: [*WIRE, f"--kimi-cassette-dir={p}"],
+        4,
+        "JSON response body cut short",
+    ),
+    "captures-cut-json-body": (
+        cassette_dir(cut_json_body_cassette),
+        lambda p: [*CLI, "validate-captures", str(p)],
+        1,
+        "JSON response body cut short",
     ),
     "pytest-newer-cassette": (
         cassette_dir(newer_cassette),
@@ -267,3 +324,23 @@ def test_checker_messages_name_interaction_and_file(tmp_path):
     p.write_text("")
     with pytest.raises(CassetteError, match="empty file"):
         read_cassette(p)
+
+
+def test_an_unsplittable_target_spec_stops_pytest_in_one_line():
+    """Before: every test failed or skipped with "target is not available" (exit 1), counted as the
+    target's failures in the results. A spec that cannot be read is the user's input: exit 4."""
+    spec = "command:python3 'unterminated"
+    r = run_child(
+        [*PYTEST, "suites/test_t3_thinking_keep.py", "--kimi-target", spec],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    out = r.stdout + r.stderr
+    assert r.returncode == 4, out[-2000:]
+    assert "Traceback" not in out and "INTERNALERROR" not in out, out[-3000:]
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("ERROR: --kimi-target: "), lines
+    assert "does not split as a shell would" in lines[0], lines[0]

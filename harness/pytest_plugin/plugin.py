@@ -42,6 +42,8 @@ def pytest_configure(config: pytest.Config) -> None:
             _ensure_session_hooks(config)
     if config.getoption("catalog") or config.getoption("model"):
         selected_models(config)  # a bad --kimi-catalog or --kimi-model is a usage error now, not at collection
+    if config.getoption("target"):
+        selected_targets(config)  # so is a --kimi-target that cannot be read
     # files with --kimi-results-dir; in memory only without it, for the end-of-run summary
     from harness.pytest_plugin.state import RESULTS
     from harness.reporting.results import ResultsWriter
@@ -130,7 +132,16 @@ def selected_models(config: pytest.Config) -> list[str]:
 
 
 def selected_targets(config: pytest.Config) -> list[str]:
-    return config.getoption("target") or ["reference"]
+    from harness.errors import TargetError
+    from harness.targets import check_spec
+
+    specs = config.getoption("target") or ["reference"]
+    for spec in specs:
+        try:
+            check_spec(spec)
+        except TargetError as e:
+            raise pytest.UsageError(f"--kimi-target: {e}") from None
+    return specs
 
 
 def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
