@@ -1,6 +1,6 @@
 """A target backed by a persistent Node worker (a real npm implementation, `harness/targets/node/<name>/`).
 
-The worker speaks JSON lines (see `harness/targets/node/openclaw/worker.mjs`):
+The worker speaks JSON lines (protocol v2, implemented once in `harness/targets/node/_shared/protocol.mjs`):
 
 * on start-up one line ``{"ready": true, "versions": {...}}``;
 * then the target protocol of harness.targets.process, answers paired by id:
@@ -23,10 +23,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from harness.errors import CaseError, TargetError, TargetUnavailable
+from harness.errors import CaseError, TargetError, TargetProtocolError, TargetUnavailable
 from harness.targets.base import NotExpressible, Target, check_outbound
 from harness.targets.node import install as node_install
 from harness.targets.process import PROTOCOL, JsonLinesProcess, scrubbed_env
+from harness.util.scrub import scrub_text
 
 DEFAULT_TIMEOUT = 30.0
 STARTUP_TIMEOUT = 180.0
@@ -98,10 +99,13 @@ class NodeWorkerTarget(Target):
     def _on_start(self, hello: Any) -> None:
         if not isinstance(hello, dict) or hello.get("ready") is not True or not isinstance(hello.get("versions"), dict):
             self.process._restart()
-            raise TargetError(f"{self.name}: the worker's first line is not a ready line: {str(hello)[:300]}")
+            # a protocol error: on every start, N in a row mark the target broken (harness.pytest_plugin.targets)
+            raise TargetProtocolError(
+                f"{self.name}: the worker's first line is not a ready line: {scrub_text(str(hello)[:300])}"
+            )
         if hello.get("protocol") != PROTOCOL:
             self.process._restart()
-            raise TargetError(
+            raise TargetProtocolError(
                 f"{self.name}: the worker speaks target protocol {hello.get('protocol')!r}, "
                 f"the harness {PROTOCOL}: reinstall (python -m harness.targets.node.install "
                 f"{self.node_target})"

