@@ -39,7 +39,7 @@ def smoke_one(settings, model, key: str, catalog, *, timeout: float = 60.0) -> d
     import httpx
 
     from harness.online.budget import BudgetExceeded, budget_prices
-    from harness.online.client import WireClient
+    from harness.online.client import UpstreamBroken, WireClient
     from harness.reference import transform
     from harness.reference.t9_usage_cost import usage_and_cost
     from harness.util import scrub
@@ -51,11 +51,11 @@ def smoke_one(settings, model, key: str, catalog, *, timeout: float = 60.0) -> d
     if health is not None and health.not_run_reason(base):
         fact["skipped"] = health.not_run_reason(base)
         return fact
-    transport = health.transport(base) if health is not None else None
+    retry = getattr(settings, "retry", None)
     anthropic = model.api == "anthropic-messages"  # Kimi Coding's Messages surface
     prices = budget_prices(model, catalog) if settings.budget else None
     try:
-        with WireClient(base, key, budget=settings.budget, timeout=timeout, transport=transport) as client:
+        with WireClient(base, key, budget=settings.budget, timeout=timeout, retry=retry, health=health) as client:
             if anthropic:
                 fixed = model.provider.endpoint_for(model.base_url).get("headers") or {}
                 r = client.messages(body, prices=prices, headers=fixed)
@@ -63,6 +63,14 @@ def smoke_one(settings, model, key: str, catalog, *, timeout: float = 60.0) -> d
                 r = client.chat(body, prices=prices)
     except BudgetExceeded as e:  # not a failure of the API: the run stops spending
         fact["skipped"] = str(e)
+        return fact
+    except (UpstreamBroken, httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
+        # a broken, stalled, refused or throttled upstream (still 429 / 5xx after the retries):
+        # no answer to judge, so not run (as in the wire suites), never a FAIL of the smoke test
+        text = str(e) if str(e).startswith(("upstream ", "broken upstream ")) else f"upstream {base}: {e}"
+        fact["skipped"] = scrub.scrub_text(text if text.startswith("broken ") else f"broken {text}")
+        if health is not None and health.cause(base) is not None:
+            fact["skipped"] += f"; upstream {base} is now considered gone"
         return fact
     except httpx.HTTPError as e:
         fact["error"] = scrub.scrub_text(f"{type(e).__name__}: {e}")

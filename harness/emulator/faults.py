@@ -8,8 +8,14 @@ request draws again (so a 429 can clear on retry, as it does upstream).
 Faults:
   429        engine_overloaded_error (retryable, no Retry-After: the client backs off itself)
   5xx        that status with a server error body (500, 502, 503, 504, ...)
-  stall      headers (and the first stream event) are sent, then nothing until the client gives up
+  stall      headers (and the first half of the stream's events) are sent, then nothing until the
+             client gives up (or `stall-seconds` pass, or the emulator stops)
   truncate   the body is cut mid-event (mid-JSON) and the connection closed
+
+Setting (not a fault):
+  stall-seconds:N   how long a stall holds the connection before dropping it (default 120: longer
+                    than the harness's read deadline, so a stall is seen as one; a short one
+                    plays a slow answer cut short instead)
 
 The file form holds the same spec, or JSON: {"429": 0.2, "stall": 0.01}; `#` starts a comment.
 """
@@ -22,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KINDS = ("stall", "truncate")  # besides HTTP statuses
+STALL_SECONDS = "stall-seconds"
+DEFAULT_STALL_SECONDS = 120.0
 SERVER_ERROR_TYPES = {500: "server_error", 502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}
 
 
@@ -33,7 +41,7 @@ class FaultSpecError(ValueError):
 class FaultPlan:
     rates: dict[str, float] = field(default_factory=dict)  # "429" | "503" | "stall" | "truncate" -> p
     seed: int = 0
-    stall_seconds: float = 30.0  # how long a stall holds the connection (cut short by stop())
+    stall_seconds: float = DEFAULT_STALL_SECONDS  # how long a stall holds the connection (cut short by stop())
 
     def __bool__(self) -> bool:
         return any(p > 0 for p in self.rates.values())
@@ -52,13 +60,17 @@ class FaultPlan:
         return None
 
     def describe(self) -> str:
-        return ",".join(f"{k}:{p:g}" for k, p in self.rates.items()) or "none"
+        parts = [f"{k}:{p:g}" for k, p in self.rates.items()]
+        if self.stall_seconds != DEFAULT_STALL_SECONDS:
+            parts.append(f"{STALL_SECONDS}:{self.stall_seconds:g}")
+        return ",".join(parts) or "none"
 
 
 def parse(spec: str, *, seed: int = 0, source: str | None = None) -> FaultPlan:
     """`429:0.2,503:0.05,stall:0.01,truncate:0.02` -> FaultPlan. Raises FaultSpecError."""
     where = source or f"fault spec {spec!r}"
     rates: dict[str, float] = {}
+    stall_seconds = DEFAULT_STALL_SECONDS
     for part in (p.strip() for p in spec.replace("\n", ",").split(",")):
         if not part:
             continue
@@ -66,8 +78,18 @@ def parse(spec: str, *, seed: int = 0, source: str | None = None) -> FaultPlan:
         kind = kind.strip().lower()
         if not sep:
             raise FaultSpecError(f"{where}: {part!r} is not KIND:PROBABILITY (e.g. 429:0.2)")
+        if kind.replace("_", "-") == STALL_SECONDS:
+            try:
+                stall_seconds = float(value)
+            except ValueError:
+                raise FaultSpecError(f"{where}: {STALL_SECONDS} is not a number: {value.strip()!r}") from None
+            if not 0 < stall_seconds < float("inf"):
+                raise FaultSpecError(
+                    f"{where}: {STALL_SECONDS} must be a positive number of seconds, got {value.strip()}"
+                )
+            continue
         if kind not in KINDS and not (kind.isdigit() and (kind == "429" or 500 <= int(kind) <= 599)):
-            raise FaultSpecError(f"{where}: unknown fault {kind!r} (429, 5xx, stall or truncate)")
+            raise FaultSpecError(f"{where}: unknown fault {kind!r} (429, 5xx, stall or truncate; or {STALL_SECONDS})")
         try:
             p = float(value)
         except ValueError:
@@ -77,7 +99,7 @@ def parse(spec: str, *, seed: int = 0, source: str | None = None) -> FaultPlan:
         rates[kind] = rates.get(kind, 0.0) + p
     if sum(rates.values()) > 1 + 1e-9:
         raise FaultSpecError(f"{where}: probabilities add up to {sum(rates.values()):g}, more than 1")
-    return FaultPlan(rates, seed)
+    return FaultPlan(rates, seed, stall_seconds)
 
 
 def load(spec_or_file: str | None, *, seed: int = 0) -> FaultPlan:

@@ -7,7 +7,10 @@ worst-case cost (prompt estimate + max_tokens at the catalog's prices) against a
 ends cleanly, the remaining tests skipped with the reason. 429s (rate limit, overload) and
 5xx are retried with jittered exponential backoff, honouring Retry-After, bounded in count and in
 total wait. A body cut short or a stalled stream raises `UpstreamBroken` naming the URL: a broken
-upstream, not a rule failure. Log lines are scrubbed of keys.
+upstream, not a rule failure. Given the run's `UpstreamHealth` (harness.online.guard), the client
+sends through its guarded transport, reports every complete answer and every fault to it, and an
+answer still 429 / 5xx after the retry budget raises `UpstreamUnavailable` (a broken upstream
+too) instead of being returned. Log lines are scrubbed of keys.
 
 This module is the client; keys are in harness.online.keys, the budget in harness.online.budget,
 the retry policy in harness.online.retry.
@@ -25,6 +28,7 @@ from typing import Any
 import httpx
 
 from harness.online.budget import Budget, worst_case_cost
+from harness.online.guard import GuardedTransport, UpstreamHealth, is_fault_status
 from harness.online.retry import RetryPolicy
 from harness.util import scrub
 from harness.util.tls import shared_tls
@@ -44,11 +48,25 @@ class UpstreamBroken(Exception):
 
 
 class UpstreamCut(UpstreamBroken, httpx.RemoteProtocolError):
-    """The body ended before it was complete (also an httpx.RemoteProtocolError)."""
+    """The body ended before it was complete (also an httpx.RemoteProtocolError). `counted`: the
+    guarded transport already counted it toward the upstream being gone."""
+
+    def __init__(self, url: str, what: str, *, counted: bool = False):
+        super().__init__(url, what)
+        self.counted = counted
 
 
 class UpstreamStalled(UpstreamBroken, httpx.ReadTimeout):
     """The body stopped arriving (also an httpx.ReadTimeout, as callers waiting on it expect)."""
+
+
+class UpstreamUnavailable(UpstreamBroken):
+    """Still 429 or 5xx when the retry budget ran out (raised only by a client given the run's
+    `UpstreamHealth`): throttled or down, no verdict on the rules. `status` is the last answer's."""
+
+    def __init__(self, url: str, what: str, status: int):
+        super().__init__(url, what)
+        self.status = status
 
 
 # ------------------------------------------------------------------------------- client
@@ -95,12 +113,21 @@ class WireClient:
         timeout: float = 60.0,
         transport: httpx.BaseTransport | None = None,
         logger: logging.Logger = log,
+        health: UpstreamHealth | None = None,
     ):
         self.base_url = base_url.rstrip("/")
         self.key = key
         self.budget = budget
         self.retry = retry or RetryPolicy()
         self.log = logger
+        if health is not None:
+            if not isinstance(transport, GuardedTransport):
+                transport = health.transport(self.base_url, transport)
+            # the guarded transport counts transport faults; this client judges the answers, as
+            # only it knows when the retries are spent and whether the stream's events were whole
+            transport.judge_answers = False
+        self.health = health
+        self._health_key = transport.base_url if isinstance(transport, GuardedTransport) else self.base_url
         self._client = httpx.Client(
             timeout=timeout, transport=transport, verify=shared_tls(), headers={"accept-encoding": "identity"}
         )
@@ -151,7 +178,12 @@ class WireClient:
             self.budget.reserve(worst_case_cost(body, prices), f"{body.get('model')} request")
         attempt, waited = 0, 0.0
         while True:
-            result = self._send(url, body, headers)
+            try:
+                result = self._send(url, body, headers)
+            except UpstreamCut as e:
+                if self.health is not None and not e.counted:
+                    self.health.failed(self._health_key, f"upstream {url}: {e.what}")
+                raise
             result.attempts = attempt + 1
             wait = self.retry.delay(_as_httpx(result), attempt, waited)
             if wait is None:
@@ -167,6 +199,18 @@ class WireClient:
             )
             self.retry.sleep(wait)
             attempt, waited = attempt + 1, waited + wait
+        if self.health is not None:
+            if is_fault_status(result.status):
+                etype = _error_type(result)
+                tried = (
+                    f"after retries ({result.attempts} attempts, {waited:.1f}s of waits)"
+                    if result.attempts > 1
+                    else "(not retried)"
+                )
+                what = f"{result.status}{' ' + etype if etype else ''} {tried}"
+                self.health.failed(self._health_key, f"upstream {url}: {what}")
+                raise UpstreamUnavailable(url, what, result.status)
+            self.health.ok(self._health_key)
         if self.budget is not None and prices is not None:
             result.cost = self._actual_cost(result, prices)
             self.budget.spend(result.cost)
@@ -199,6 +243,12 @@ class WireClient:
                 raise
             got = f" after {len(out.events)} event(s)" if out.streamed else ""
             text = " ".join(str(e).split())
+            prefix = f"upstream {url}: "
+            if text.startswith(prefix):  # the guard's own words (already counted): no need to repeat them
+                text = text[len(prefix) :]
+                if isinstance(e, httpx.ReadTimeout):
+                    raise UpstreamStalled(url, f"{text}{got}") from None
+                raise UpstreamCut(url, f"{text}{got}", counted=True) from None
             if isinstance(e, httpx.ReadTimeout):
                 raise UpstreamStalled(url, f"stalled{got}: {text or 'read timeout'}") from None
             raise UpstreamCut(url, f"response cut short{got} ({e.__class__.__name__}: {text})") from None
@@ -231,6 +281,12 @@ class WireClient:
 
         usage = parse_any(result.chunks if result.streamed else result.json)
         return estimate_cost(usage, prices).total if usage is not None else Decimal(0)
+
+
+def _error_type(result: WireResponse) -> str:
+    error = result.json.get("error") if isinstance(result.json, dict) else None
+    etype = error.get("type") if isinstance(error, dict) else None
+    return etype if isinstance(etype, str) else ""
 
 
 def _as_httpx(result: WireResponse) -> httpx.Response:

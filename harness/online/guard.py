@@ -5,12 +5,15 @@ ordinary one that
 
 * names the URL in every transport error (a bare `ReadTimeout` or `ConnectError` said nothing
   about which upstream) — the exception keeps its httpx type, so callers handle it as before;
-* bounds each request in total (`deadline`), not only between two reads: an upstream trickling
-  a byte every few seconds cannot hold a test forever;
-* counts consecutive transport failures per upstream in `UpstreamHealth`: a refused connection
-  marks the upstream gone at once, `max_failures` timeouts in a row do too; the wire sessions
+* bounds each request twice: `read_deadline`, the longest wait for the next byte (a stall: the
+  upstream holds the connection open and sends nothing), and `deadline`, the whole request
+  (an upstream trickling a byte every few seconds cannot hold a test forever either);
+* counts consecutive faults per upstream in `UpstreamHealth`. A refused connection marks the
+  upstream gone at once; `max_failures` faults in a row do too, whatever their mix: stalls,
+  bodies cut short, and answers that stayed 429 / 5xx after the client's retry budget
+  (`WireClient`, given the health, reports those and each complete answer). The wire sessions
   after that are skipped as not run, naming the URL and the cause, instead of each waiting out
-  its own timeout.
+  its own retries and timeouts.
 """
 
 from __future__ import annotations
@@ -26,17 +29,25 @@ from harness.util.scrub import scrub_text
 from harness.util.tls import shared_tls
 
 DEFAULT_DEADLINE = 120.0  # seconds for a whole request: connect, headers, the full body
+DEFAULT_READ_DEADLINE = 60.0  # seconds without a byte: a stall (shorter than the whole deadline)
 DEFAULT_MAX_FAILURES = 3
+
+
+def is_fault_status(status: int) -> bool:
+    """A final answer that is the upstream's trouble, not the request's: 429 and 5xx."""
+    return status == 429 or 500 <= status <= 599
 
 
 @dataclass
 class UpstreamHealth:
-    """Per upstream base URL: consecutive transport failures, and why it is considered gone."""
+    """Per upstream base URL: consecutive faults, and why (and since when) it is considered gone."""
 
     max_failures: int = DEFAULT_MAX_FAILURES
     deadline: float = DEFAULT_DEADLINE
+    read_deadline: float = DEFAULT_READ_DEADLINE
     failures: dict[str, int] = field(default_factory=dict)
     gone: dict[str, str] = field(default_factory=dict)
+    gone_at: dict[str, float] = field(default_factory=dict)  # time.monotonic() of the declaration
 
     def cause(self, base_url: str) -> str | None:
         return self.gone.get(base_url)
@@ -50,33 +61,55 @@ class UpstreamHealth:
 
     def failed(self, base_url: str, error: str, *, final: bool = False) -> None:
         n = self.failures[base_url] = self.failures.get(base_url, 0) + 1
-        if final or n >= self.max_failures:
-            self.gone.setdefault(base_url, scrub_text(error) + ("" if final else f" ({n} in a row)"))
+        if (final or n >= self.max_failures) and base_url not in self.gone:
+            self.gone[base_url] = scrub_text(error) + ("" if final else f" ({n} in a row)")
+            self.gone_at[base_url] = time.monotonic()
 
     def transport(self, base_url: str, inner: httpx.BaseTransport | None = None) -> GuardedTransport:
         return GuardedTransport(base_url, self, inner or httpx.HTTPTransport(verify=shared_tls()))
 
 
 class GuardedTransport(httpx.BaseTransport):
+    """`judge_answers`: a complete answer that is not 429 / 5xx starts the count over. A
+    `WireClient` given the health turns it off and judges itself: it knows when the retries are
+    spent and when a complete body holds a cut stream event."""
+
     def __init__(self, base_url: str, health: UpstreamHealth, inner: httpx.BaseTransport):
         self.base_url, self.health, self.inner = base_url, health, inner
+        self.judge_answers = True
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url.copy_with(query=None))
+        # the read deadline is what tells a stall from a slow answer: httpx's read timeout is the
+        # longest wait for any one read, headers included
+        timeout = dict(request.extensions.get("timeout") or {})
+        asked = timeout.get("read")
+        read = timeout["read"] = self.health.read_deadline if asked is None else min(asked, self.health.read_deadline)
+        request.extensions = {**request.extensions, "timeout": timeout}
         started = time.monotonic()
         try:
             response = self.inner.handle_request(request)
-        except httpx.TimeoutException as e:
-            self._fail(url, e, started, final=False)
-        except (httpx.ConnectError, httpx.NetworkError, httpx.ProtocolError) as e:
-            self._fail(url, e, started, final=isinstance(e, httpx.ConnectError))
-        self.health.ok(self.base_url)
-        response.stream = _Bounded(response.stream, self, url, started)  # type: ignore[assignment]
+        except httpx.TransportError as e:
+            self._fail(url, e, started, read)
+        body = _Bounded(response.stream, self, url, started, read, response.status_code)
+        response.stream = body  # type: ignore[assignment]
         return response
 
-    def _fail(self, url: str, error: httpx.TransportError, started: float, *, final: bool) -> NoReturn:
-        message = scrub_text(f"upstream {url}: {type(error).__name__} after {time.monotonic() - started:.1f}s: {error}")
-        self.health.failed(self.base_url, message, final=final)
+    @staticmethod
+    def describe(error: httpx.TransportError, started: float, read: float) -> str:
+        """What went wrong, as the cause of a skip: a stall, a cut, no connection."""
+        took = time.monotonic() - started
+        if isinstance(error, httpx.ReadTimeout):
+            return f"stalled: no byte for {read:g}s"
+        if isinstance(error, (httpx.RemoteProtocolError, httpx.ReadError)):
+            text = " ".join(str(error).split())
+            return f"response cut short ({type(error).__name__}: {text})"
+        return f"{type(error).__name__} after {took:.1f}s: {error}"
+
+    def _fail(self, url: str, error: httpx.TransportError, started: float, read: float) -> NoReturn:
+        message = scrub_text(f"upstream {url}: {self.describe(error, started, read)}")
+        # nobody listening is final at once; a stall or a cut may be one bad request
+        self.health.failed(self.base_url, message, final=isinstance(error, httpx.ConnectError))
         raise type(error)(message, request=getattr(error, "_request", None)) from None
 
     def close(self) -> None:
@@ -84,10 +117,11 @@ class GuardedTransport(httpx.BaseTransport):
 
 
 class _Bounded(httpx.SyncByteStream):
-    """The response body, cut off at the request's deadline."""
+    """The response body, cut off at the request's deadline; a stall or a cut mid-body counts."""
 
-    def __init__(self, stream, transport: GuardedTransport, url: str, started: float):
-        self.stream, self.transport, self.url, self.started = stream, transport, url, started
+    def __init__(self, stream, transport: GuardedTransport, url: str, started: float, read: float, status: int):
+        self.stream, self.transport, self.url, self.started, self.read = stream, transport, url, started, read
+        self.status = status
 
     def __iter__(self) -> Iterator[bytes]:
         deadline = self.started + self.transport.health.deadline
@@ -96,9 +130,11 @@ class _Bounded(httpx.SyncByteStream):
             try:
                 piece = next(pieces)
             except StopIteration:
+                if self.transport.judge_answers and not is_fault_status(self.status):
+                    self.transport.health.ok(self.transport.base_url)
                 return
-            except httpx.TimeoutException as e:  # stalled mid-body: count it, name the URL
-                self.transport._fail(self.url, e, self.started, final=False)
+            except httpx.TransportError as e:  # stalled or cut mid-body: count it, name the URL
+                self.transport._fail(self.url, e, self.started, self.read)
             yield piece
             if time.monotonic() > deadline:
                 total = self.transport.health.deadline

@@ -135,8 +135,17 @@ def add_options(parser: pytest.Parser) -> None:
         type=positive(int),
         default=3,
         metavar="N",
-        help="mark a target broken after N consecutive timeouts (or lost processes) and end "
-        "its remaining tests at once, reported as not run (default 3)",
+        help="mark a target broken after N consecutive timeouts, lost processes or protocol errors and "
+        "end its remaining tests at once, reported as not run (default 3)",
+    )
+    add(
+        "--kimi-slow-target-notice",
+        dest="slow_target_notice",
+        type=positive(float),
+        default=300.0,
+        metavar="SECONDS",
+        help="after a target's first cases, say once (with its time per case and how to narrow the run) "
+        "when its run is estimated to take this long or longer (default 300)",
     )
     add(
         "--kimi-results-dir",
@@ -144,6 +153,15 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         metavar="DIR",
         help="write per-test conformance results (JSON, per target) here, for `kimi-conformance matrix`",
+    )
+    add(
+        "--kimi-min-coverage",
+        dest="min_coverage",
+        action="store_true",
+        default=False,
+        help="fail the run when a check of a rule that ran was never exercised, a declared case form "
+        "(harness/rules/forms.yaml) a target can express was never drawn, or a test's examples were "
+        "mostly discarded (`kimi-conformance coverage`)",
     )
     # ---------------------------------------------------------------- the wire suites
     add(
@@ -218,6 +236,32 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="USD",
         help="estimated-spend limit of a live/upstream run (default 0.50); a request that could "
         "pass it is refused and the remaining wire tests are skipped",
+    )
+    add(
+        "--kimi-upstream-read-timeout",
+        dest="upstream_read_timeout",
+        type=positive(float),
+        default=60.0,
+        metavar="SECONDS",
+        help="live/upstream runs: the longest wait for the next byte of an answer; no byte for longer "
+        "is a stall (default 60; shorter than --kimi-upstream-deadline)",
+    )
+    add(
+        "--kimi-upstream-deadline",
+        dest="upstream_deadline",
+        type=positive(float),
+        default=120.0,
+        metavar="SECONDS",
+        help="live/upstream runs: the longest one request may take, connect to last byte (default 120)",
+    )
+    add(
+        "--kimi-retry-budget",
+        dest="upstream_retry_budget",
+        type=positive(float),
+        default=60.0,
+        metavar="SECONDS",
+        help="live/upstream runs: the longest summed wait of one request's retries of 429 / 5xx "
+        "(default 60); an answer still 429 / 5xx after it counts toward the upstream being gone",
     )
     add(
         "--kimi-cassette-dir",

@@ -33,6 +33,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--kimi-live runs in one process: drop -n (pytest-xdist)")
     if config.getoption("upstream_kimi", None) and not config.getoption("upstream", None):
         raise pytest.UsageError("--kimi-upstream-coding goes with --kimi-upstream (the Moonshot stand-in)")
+    read, deadline = config.getoption("upstream_read_timeout", 60.0), config.getoption("upstream_deadline", 120.0)
+    if read >= deadline:  # else a stall would read as a slow answer cut at the deadline
+        raise pytest.UsageError(
+            f"--kimi-upstream-read-timeout {read:g} must be shorter than --kimi-upstream-deadline {deadline:g}"
+        )
     if config.getoption("upstream", None) == "emulator":
         _start_emulator(config)
     elif config.getoption("emulator_faults", None):
@@ -86,6 +91,8 @@ def wire_settings_for(config: pytest.Config):
 
         from harness.cassettes.settings import WireSettings
         from harness.online.budget import Budget
+        from harness.online.guard import UpstreamHealth
+        from harness.online.retry import RetryPolicy
         from harness.pytest_plugin.state import catalog
 
         cassette_dir = config.getoption("cassette_dir")
@@ -109,8 +116,24 @@ def wire_settings_for(config: pytest.Config):
             upstream_kimi=config.getoption("upstream_kimi"),
             endpoint=config.getoption("endpoint"),
             budget=Budget(Decimal(str(config.getoption("budget_usd")))),
+            retry=RetryPolicy(total=config.getoption("upstream_retry_budget", 60.0)),
+            upstream_health=UpstreamHealth(
+                deadline=config.getoption("upstream_deadline", 120.0),
+                read_deadline=config.getoption("upstream_read_timeout", 60.0),
+            ),
         )
     return settings
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """One line per upstream the run declared gone: its URL, the cause, what was not run."""
+    settings = config.stash.get(WIRE, None)
+    health = getattr(settings, "upstream_health", None)
+    for base_url, cause in health.gone.items() if health is not None else ():
+        terminalreporter.write_line(
+            f"kimi-conformance: upstream {base_url} is gone ({cause}); its remaining online tests were not run",
+            yellow=True,
+        )
 
 
 @pytest.fixture(scope="session")

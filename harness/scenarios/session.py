@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from harness.cassettes import provenance as prov
 from harness.cassettes.settings import REPLAY_KEY, WireSettings
 from harness.errors import CassetteError, NotRun
@@ -88,9 +90,14 @@ class WireSession:
                 self.cassette = CassetteSession(
                     self.path, mode=s.record_mode, upstream_base=self.base_url, canonical_base=canonical
                 )
-        transport = s.upstream_health.transport(self.base_url) if s.online else None
+        # online: the run's health guards the transport (read deadline, total deadline) and counts
+        # faults toward the upstream being gone (harness.online.guard)
         client = self.client = WireClient(
-            self.base_url, self.key, budget=s.budget if s.online else None, retry=s.retry, transport=transport
+            self.base_url,
+            self.key,
+            budget=s.budget if s.online else None,
+            retry=s.retry,
+            health=s.upstream_health if s.online else None,
         )
         if self.cassette is not None:
             try:
@@ -158,8 +165,17 @@ class WireSession:
             self._note(exchange)
             if not self.s.online:  # replayed: the cassette is what is broken
                 raise CassetteError(f"cassette {self.path}: {scrub.scrub_text(e.what)}") from None
-            # online: the upstream broke the transport; that is no verdict on the rules
-            raise NotRun(scrub.scrub_text(str(e))) from None
+            # online: the upstream broke the transport, or stayed 429 / 5xx after the retries;
+            # that is no verdict on the rules
+            raise NotRun(self._upstream_reason(str(e))) from None
+        except httpx.TransportError as e:
+            exchange["error"] = scrub.scrub_text(f"{type(e).__name__}: {e}")
+            self._note(exchange)
+            if not self.s.online:
+                raise
+            # no answer at all (refused, stalled before the headers): the guard named the URL
+            text = str(e) if str(e).startswith("upstream ") else f"upstream {exchange['url']}: {type(e).__name__}: {e}"
+            raise NotRun(self._upstream_reason(f"broken {text}")) from None
         except BaseException as e:
             exchange["error"] = scrub.scrub_text(f"{type(e).__name__}: {e}")
             self._note(exchange)
@@ -169,6 +185,12 @@ class WireSession:
         self._note(exchange)
         self.responses.append(r)
         return r
+
+    def _upstream_reason(self, text: str) -> str:
+        reason = scrub.scrub_text(text)
+        if self.s.upstream_health.cause(self.base_url) is not None:
+            reason += f"; upstream {self.base_url} is now considered gone: its remaining online tests are not run"
+        return reason
 
     def _note(self, exchange: dict[str, Any]) -> None:
         self.exchanges.append(exchange)

@@ -55,7 +55,9 @@ def test_smoke(smoke_ref, wire_settings, catalog, request, record_property):
                 + " (its own key: another provider's variable or value is never sent to this host)"
             )
     fact = smoke_one(wire_settings, model, key, catalog)
-    if "skipped" in fact:  # --kimi-budget-usd reached: the run stops spending, as the wire suites do
+    # not run, as in the wire suites: --kimi-budget-usd reached, or the upstream is broken, throttled
+    # (still 429 / 5xx after the retries) or gone; no answer to judge, so never a FAIL
+    if "skipped" in fact:
         pytest.skip(fact["skipped"])
     record_property("smoke", fact)  # provider, model, endpoint, answer, usage: never the key
     assert "error" not in fact, fact["error"]

@@ -151,7 +151,24 @@ def test_stall_is_a_broken_upstream_and_stop_releases_it(stream):
         assert isinstance(e.value, httpx.ReadTimeout)
         assert time.monotonic() - t0 < 5
         t0 = time.monotonic()
-    assert time.monotonic() - t0 < 5  # stop() does not wait out the stall (30 s)
+    assert time.monotonic() - t0 < 5  # stop() does not wait out the stall (120 s by default)
+
+
+def test_stall_length_is_part_of_the_plan():
+    plan = faults.parse("stall:1,stall-seconds:0.2")
+    assert plan.rates == {"stall": 1.0} and plan.stall_seconds == 0.2
+    assert faults.parse(plan.describe()) == plan and plan.describe() == "stall:1,stall-seconds:0.2"
+    assert faults.parse("stall:1").stall_seconds == faults.DEFAULT_STALL_SECONDS
+    for spec, culprit in [("stall-seconds:x", "is not a number: 'x'"), ("stall-seconds:0", "positive number")]:
+        with pytest.raises(faults.FaultSpecError, match=culprit) as e:
+            faults.parse(spec)
+        assert str(e.value).startswith(f"fault spec {spec!r}: stall-seconds") and "\n" not in str(e.value)
+    # a stall shorter than the client's read timeout ends with the emulator dropping the connection
+    with Emulator(faults=plan) as emu, WireClient(emu.base_url, KEY, timeout=5.0) as c:
+        t0 = time.monotonic()
+        with pytest.raises(UpstreamBroken, match="response cut short"):
+            c.chat(BODY)
+        assert time.monotonic() - t0 < 3
 
 
 # ------------------------------------------------------------------------------- load
