@@ -9,22 +9,68 @@ Then it says, per cassette, what happened: written (its content changed), unchan
 again, identical: the file is not touched), or not written (the test failed, skipped or never
 ran). SIGINT / SIGTERM are passed on to the child; an interrupted run exits 130 / 143 and still
 reports. Exit codes: 0 all recorded; 1 a test failed; 2 bad arguments; 128+N killed by signal N.
+
+The child's account goes through a log in the temp folder, `kimi-record-<recorder pid>-*.jsonl`,
+removed at the end. A recorder killed outright (SIGKILL) cannot remove it: the next run removes
+every such log whose recorder is gone (never the log of a recording still running).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+LOG_PREFIX = "kimi-record-"
+# kimi-record-<pid>-<random>.jsonl; before the pid was part of the name: kimi-record-<random>.jsonl
+_LOG_NAME = re.compile(rf"{LOG_PREFIX}(?:(?P<pid>\d+)-)?[^-]+\.jsonl")
+LEGACY_LOG_AGE = 24 * 3600.0  # an unnamed (older) log untouched this long is no running recorder's
+
+
+def _process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def clean_stale_logs(folder: str | Path | None = None) -> list[Path]:
+    """Remove the recording logs (`kimi-record-*.jsonl`) in the temp folder whose recorder is gone:
+    its pid (in the name) runs no process, or, for a log named before pids were, it has not been
+    touched for a day. A concurrent recorder's log stays. Returns the removed paths."""
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{LOG_PREFIX}*.jsonl"):
+        m = _LOG_NAME.fullmatch(path.name)
+        if m is None or not path.is_file():
+            continue
+        try:
+            stale = (
+                not _process_alive(int(m["pid"])) if m["pid"] else time.time() - path.stat().st_mtime > LEGACY_LOG_AGE
+            )
+            if stale:
+                path.unlink()
+                removed.append(path)
+        except OSError:  # gone meanwhile, or another user's
+            continue
+    return removed
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -165,7 +211,12 @@ def main(argv: list[str] | None = None) -> int:
         assert base and coding
         extra = ["--kimi-upstream", base, "--kimi-upstream-coding", coding]
         print(f"emulator at {emulator.base_url} (Moonshot) and {emulator.coding_base_url} (Kimi Coding)", flush=True)
-    fd, log_name = tempfile.mkstemp(prefix="kimi-record-", suffix=".jsonl")
+    with contextlib.suppress(OSError):
+        old = clean_stale_logs()
+        if old:
+            print(f"removed {len(old)} recording log(s) a killed earlier run left in {old[0].parent}", flush=True)
+    # the pid in the name tells the next run whether this log's recorder is still running
+    fd, log_name = tempfile.mkstemp(prefix=f"{LOG_PREFIX}{os.getpid()}-", suffix=".jsonl")
     os.close(fd)
     log = Path(log_name)
     # the smoke suite records nothing: it is not part of a recording run

@@ -162,3 +162,68 @@ def test_summary_counts_by_content_not_by_mtime(tmp_path):
     lines = summarize(outcome, before, after, tmp_path)
     assert lines[-1].startswith("2 cassette(s) written, 1 unchanged, 1 not written (1 failed) of 4 planned")
     assert any(ln.startswith("not written") and "c.yaml" in ln and "AssertionError: x" in ln for ln in lines)
+
+
+# ------------------------------------------------------------------------------- the recorder's own temp files
+def dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_stale_recording_logs_are_cleaned_and_a_running_recorders_log_kept(tmp_path):
+    from harness.cassettes.record import LEGACY_LOG_AGE, clean_stale_logs
+
+    dead = tmp_path / f"kimi-record-{dead_pid()}-k1x2ab_9.jsonl"  # its recorder was SIGKILLed
+    running = tmp_path / f"kimi-record-{os.getpid()}-q8w7e6r5.jsonl"  # a concurrent recorder's
+    old_legacy = tmp_path / "kimi-record-a1b2c3d4.jsonl"  # named before pids were, a day old
+    new_legacy = tmp_path / "kimi-record-z9y8x7w6.jsonl"
+    other = tmp_path / "kimi-record-notes.txt"
+    for p in (dead, running, old_legacy, new_legacy, other):
+        p.write_text('{"plan": "x"}\n')
+    past = time.time() - LEGACY_LOG_AGE - 60
+    os.utime(old_legacy, (past, past))
+    assert sorted(clean_stale_logs(tmp_path)) == sorted([dead, old_legacy])
+    assert running.exists() and new_legacy.exists() and other.exists()
+    assert clean_stale_logs(tmp_path) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc (Linux)")
+def test_a_sigkilled_recorders_log_is_removed_by_the_next_run(tmp_path):
+    """SIGKILL leaves the recorder no chance to remove its log; the next recording removes it."""
+    root, tmp, held = tmp_path / "cassettes", tmp_path / "tmp", tmp_path / "held"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "KIMI_TEST_HOLD": str(held)}
+    args = ["--cassette-dir", str(root), "--kimi-model", "moonshot/kimi-k2.6", "-k", "plain or stream"]
+    proc = subprocess.Popen(
+        [*RECORD, *args, "-p", "tests.fixtures.hold_after_first"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not held.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "recording never started"
+            time.sleep(0.02)
+        kids = children(proc.pid)
+        proc.kill()
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(alive(k) for k in kids):  # the child ends too (it is told to when its recorder dies)
+            assert time.monotonic() < deadline, "the pytest child outlived the recorder"
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    left = list(tmp.glob("kimi-record-*.jsonl"))
+    assert len(left) == 1  # SIGKILL: the recorder could not remove its log
+    concurrent = tmp / f"kimi-record-{os.getpid()}-concurr1.jsonl"  # a recorder still running: kept
+    concurrent.write_text("")
+    r = subprocess.run([*RECORD, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    assert not left[0].exists() and concurrent.exists()
+    assert sorted(tmp.glob("kimi-record-*.jsonl")) == [concurrent]  # and its own is gone as well
+    assert f"removed 1 recording log(s) a killed earlier run left in {tmp}" in r.stdout
