@@ -1,15 +1,19 @@
-"""Keys out of every pytest report, before any writer sees it.
+"""Secrets out of every pytest report and log, before any writer sees them.
 
-A key can reach a report through a target spec (`--kimi-target "command:gw --api-key sk-…"`), through
-what a target answered (a failing test prints its outbound request), or through captured output.
-The terminal, junit, allure-pytest and the results writer all read the same report objects, so
-they are scrubbed once, where they are made: the innermost `pytest_runtest_makereport` wrapper
-(its after-yield part runs before every other plugin's) and the collection report. The scrubber
-is the cassettes' one (`harness.util.scrub`).
+A secret can reach a report through a target spec (`--kimi-target "command:gw --token=…"`), through
+what a target answered (a failing test prints its outbound request), through its stderr (shown in a
+failure) or through captured output. The terminal, junit, allure-pytest and the results writer all
+read the same report objects, so they are scrubbed once, where they are made: the innermost
+`pytest_runtest_makereport` wrapper (its after-yield part runs before every other plugin's) and
+the collection report. pytest's log handlers (`--log-file`, live logs, captured logs) get a filter
+that scrubs each record. The scrubber is the one redaction function (`harness.util.scrub`): keys
+by shape, secrets by position, and the session's secrets by value (collected when the plugin
+configures the session's targets).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -50,8 +54,44 @@ def scrub_exception(error: BaseException) -> None:
         scrub_exception(inner)
 
 
+class ScrubLogFilter(logging.Filter):
+    """Rewrites a log record's message (and its formatted traceback) scrubbed; never drops one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: the handler reports it as it would
+            return True
+        clean = scrub_text(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub_text(record.stack_info)
+        return True
+
+
+LOG_HANDLERS = ("log_file_handler", "log_cli_handler", "caplog_handler", "report_handler")
+
+
+def filter_log_handlers(config: pytest.Config) -> None:
+    """Put the scrubbing filter on pytest's own log handlers (the logging plugin's)."""
+    plugin = config.pluginmanager.get_plugin("logging-plugin")
+    for name in LOG_HANDLERS:
+        handler = getattr(plugin, name, None)
+        if isinstance(handler, logging.Handler) and not any(isinstance(f, ScrubLogFilter) for f in handler.filters):
+            handler.addFilter(ScrubLogFilter())
+
+
 class ReportScrubber:
     """Registered by the plugin; trylast makes these the innermost wrappers."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        filter_log_handlers(session.config)
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_makereport(self, item, call):

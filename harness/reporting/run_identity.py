@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.reporting import runs
+from harness.util.scrub import scrub_obj
 
 RUN_FILE = Path("kimi-conformance") / "run.json"
 
@@ -37,7 +38,8 @@ def write(allure_dir: str | Path, payloads: dict[str, dict[str, Any]], exitstatu
         return None
     files = {slug: str(data["run_id"]) for slug, data in sorted(payloads.items())}
     run_id = runs.set_run_id(files.values())
-    doc = {"runId": run_id, "files": files, "exitstatus": exitstatus, "results": payloads}
+    # the payloads are the results files' (already scrubbed): scrubbed again here, as every writer does
+    doc = scrub_obj({"runId": run_id, "files": files, "exitstatus": exitstatus, "results": payloads})
     path = Path(allure_dir) / RUN_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")

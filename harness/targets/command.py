@@ -16,13 +16,16 @@ from typing import Any
 from harness.errors import TargetError
 from harness.targets.base import TRANSFORM_ONLY, Capabilities, Target, check_outbound
 from harness.targets.process import JsonLinesProcess
-from harness.util.scrub import scrub_text
+from harness.util.scrub import remember, scrub_text, secrets_in_command
 
 
 class CommandTarget(Target):
     capabilities = Capabilities(rules=TRANSFORM_ONLY, why_not={"T9": "a transform-only target reports no usage"})
 
     def __init__(self, command: str, timeout: float = 30.0):
+        # A secret its argv holds by position (--token v) is redacted wherever it shows up later
+        # (the process echoing it to stderr), not only in the spec.
+        remember(secrets_in_command(command))
         self.name = scrub_text(f"command:{command}")  # its errors name it: a key in argv stays out
         try:
             argv = shlex.split(command)

@@ -41,6 +41,7 @@ from typing import Any
 
 from harness.errors import TargetError, TargetProtocolError, TargetUnavailable
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible, Target, check_outbound
+from harness.util.scrub import remember, scrub_text, secrets_in_command
 
 CASE_HEADER = "X-Kimi-Conformance-Case"
 PAIRING_ID = re.compile(rb"chatcmpl-kc-[0-9]+")
@@ -71,7 +72,9 @@ class HttpGatewayTarget(Target):
     ):
         if not url.startswith(("http://", "https://")):
             raise TargetUnavailable(f"http target wants http:URL with the gateway's OpenAI base URL, got {url!r}")
-        self.name = f"http:{url}"
+        # a password or an ?api_key= in the URL is redacted wherever it shows up (errors name the URL)
+        remember(secrets_in_command(url))
+        self.name = scrub_text(f"http:{url}")
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.config = (config or os.environ.get("KIMI_CONFORMANCE_GATEWAY_CONFIG") or "header").lower()

@@ -10,6 +10,11 @@ is `{"protocol", "id", "op", ...}`, every answer echoes the id: `{"id", "ok": tr
 `{"id", "ok": false, "error": {"type", "message"}}`. Answers are paired with requests by id, never
 taken as "the next line": a line that is not the awaited answer (a banner, a late or repeated
 answer) is a protocol error that names both and restarts the process, so nothing stale is judged.
+
+A process that dies is reported with its own exit code (waited for, never `None` for a process that
+did exit) and the stderr of that process only: each start gets its own stderr buffer, so a message
+never repeats what an earlier, restarted process wrote. stderr is scrubbed (harness.util.scrub)
+before it is shown.
 """
 
 from __future__ import annotations
@@ -76,7 +81,8 @@ class JsonLinesProcess:
         self.hello: dict[str, Any] | None = None
         self._proc: subprocess.Popen | None = None
         self._lines: queue.Queue = queue.Queue()
-        self._stderr: collections.deque[str] = collections.deque(maxlen=40)
+        self._stderr: collections.deque[str] = collections.deque(maxlen=40)  # the current process's
+        self._stderr_reader: threading.Thread | None = None
         self._lock = threading.Lock()
         self._ids = itertools.count(1)  # never reused: a late answer from a killed process cannot match
 
@@ -97,9 +103,12 @@ class JsonLinesProcess:
         except OSError as e:
             raise TargetUnavailable(f"{self.name}: cannot start {self.argv[0]!r}: {e}") from None
         self._lines = queue.Queue()
+        # A fresh buffer per process: an earlier process's stderr is never shown as this one's.
+        self._stderr = collections.deque(maxlen=40)
         proc = self._proc
         threading.Thread(target=self._pump, args=(proc.stdout, self._lines), daemon=True).start()
-        threading.Thread(target=self._drain, args=(proc.stderr,), daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._drain, args=(proc.stderr, self._stderr), daemon=True)
+        self._stderr_reader.start()
         if self.startup_line:
             line, self.hello = self._read(self.startup_timeout, "start-up")
             if self.hello is NOT_JSON:
@@ -112,9 +121,10 @@ class JsonLinesProcess:
             lines.put(line)
         lines.put(None)  # EOF
 
-    def _drain(self, stream) -> None:
+    @staticmethod
+    def _drain(stream, lines: collections.deque[str]) -> None:
         for line in stream:
-            self._stderr.append(line.rstrip("\n"))
+            lines.append(line.rstrip("\n"))
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
@@ -134,9 +144,27 @@ class JsonLinesProcess:
             proc.kill()
             proc.wait()
 
+    def _exited(self) -> str:
+        """The dead process's own exit code (waited for) and its whole stderr tail; forget it."""
+        proc, self._proc = self._proc, None
+        code: int | None = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=5)  # stdout closed: it is exiting; poll() may not know yet
+            except subprocess.TimeoutExpired:  # closed its stdout but lives on: end it
+                proc.kill()
+                proc.wait()
+                code = None
+        if self._stderr_reader is not None:
+            self._stderr_reader.join(timeout=2)  # what it wrote last is often why it died
+        if code is None:
+            return "code unknown: it closed its output but did not exit, killed"
+        return f"killed by signal {-code}" if code < 0 else f"code {code}"
+
     # -- messages ------------------------------------------------------------------------
     def stderr_tail(self, n: int = 10) -> str:
-        return "\n".join(list(self._stderr)[-n:])
+        """The last lines the current (or last) process wrote to stderr, scrubbed."""
+        return scrub_text("\n".join(list(self._stderr)[-n:]))
 
     def _read(self, timeout: float, what: str) -> tuple[str, Any]:
         """The next line, raw and parsed."""
@@ -146,9 +174,11 @@ class JsonLinesProcess:
             self._restart()
             raise TargetTimeout(f"{self.name}: no answer to {what} within {timeout:g}s (restarted)") from None
         if line is None:
-            code = self._proc.poll() if self._proc else None
-            self._proc = None
-            raise TargetExited(f"{self.name}: the process exited (code {code}) during {what}\n{self.stderr_tail()}")
+            status = self._exited()
+            tail = self.stderr_tail()
+            raise TargetExited(
+                f"{self.name}: the process exited ({status}) during {what}" + (f"\n{tail}" if tail else "")
+            )
         try:
             return line, json.loads(line)
         except json.JSONDecodeError:
@@ -165,8 +195,11 @@ class JsonLinesProcess:
                 proc.stdin.write(json.dumps(message) + "\n")
                 proc.stdin.flush()
             except (BrokenPipeError, OSError):
-                self._proc = None
-                raise TargetExited(f"{self.name}: the process closed its input\n{self.stderr_tail()}") from None
+                status = self._exited()
+                tail = self.stderr_tail()
+                raise TargetExited(
+                    f"{self.name}: the process closed its input ({status})" + (f"\n{tail}" if tail else "")
+                ) from None
             return self._read(self.timeout, what)
 
     def call(self, op: str, what: str = "a case", **fields: Any) -> Any:

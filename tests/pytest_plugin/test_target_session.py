@@ -96,14 +96,15 @@ def test_target_timeout_must_be_positive(suites, value):
     assert "Traceback" not in result.stderr.str()
 
 
-@pytest.mark.parametrize("mode", ["banner", "repeat"])
-def test_a_target_one_line_behind_fails_every_test_it_touches(suites, mode):
+def test_a_target_one_line_behind_fails_every_test_it_touches(suites):
+    # every answer written twice: the stale copy breaks the next case, the restarted process answers
+    # the one after: never two protocol errors in a row, so never broken, but no test passes
     result = run(
         suites,
         "suites/test_t3_thinking_keep.py",
         "suites/test_t4_tool_choice.py",
         "--kimi-target",
-        jsonl(mode),
+        jsonl("repeat"),
         "--kimi-model",
         "moonshot/kimi-k2.6",
         "--kimi-model",
@@ -111,6 +112,41 @@ def test_a_target_one_line_behind_fails_every_test_it_touches(suites, mode):
     )
     result.assert_outcomes(failed=4)
     result.stdout.fnmatch_lines(["*protocol error: sent a case with id *"])
+    assert "marked broken" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("mode", ["banner", "no-id"])
+def test_a_target_that_breaks_the_protocol_on_every_case_is_marked_broken(suites, mode, tmp_path):
+    """A banner on stdout (every answer one line behind) or answers without their id: each case was
+    one failure and one restart, for every test. Now, like a hung target, it is marked broken after
+    --kimi-target-max-timeouts consecutive protocol errors and its remaining tests are not run."""
+    out = tmp_path / "res"
+    result = run(
+        suites,
+        "suites/test_t3_thinking_keep.py",
+        "suites/test_t4_tool_choice.py",
+        "--kimi-target",
+        f"gw={jsonl(mode)}",
+        "--kimi-model",
+        "moonshot/kimi-k2.6",
+        "--kimi-model",
+        "moonshot/kimi-k2.5",
+        "--kimi-target-max-timeouts",
+        "2",
+        "--kimi-results-dir",
+        str(out),
+        "-rs",
+    )
+    result.assert_outcomes(failed=1, skipped=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*marked broken after 2 consecutive timeouts, lost processes or protocol errors*",
+            "*not run: target 'gw' is not available: marked broken*",
+        ]
+    )
+    records = json.loads((out / "results-gw.json").read_text())["results"]
+    assert sorted(r["outcome"] for r in records) == ["failed", "skipped", "skipped", "skipped"]
+    assert all(r["reason"].startswith("not run: ") for r in records if r["outcome"] == "skipped")
 
 
 def test_the_same_target_answering_in_turn_passes(suites):
@@ -127,3 +163,45 @@ def test_not_run_tests_are_recorded_with_their_cause(suites, tmp_path):
     outcomes = sorted({(r["outcome"], r["reason"].split(":")[0]) for r in records})
     assert outcomes == [("failed", ""), ("skipped", "not run")], outcomes  # the one error: its setup failed
     assert all("cannot start '/nope/gw'" in r["reason"] for r in records if r["outcome"] == "skipped")
+
+
+SLOW = Path(__file__).parents[1] / "fixtures" / "slow_target.py"
+NOTICE = "kimi-conformance: target 'slow' takes * s per case: its 2 tests (up to * cases each*) will take about *"
+
+
+def slow_run(suites, threshold: str, *extra: str):
+    return run(
+        suites,
+        SUITE,
+        "--kimi-target",
+        f"slow=command:{sys.executable} {SLOW} 0.05",
+        "--kimi-model",
+        "moonshot/kimi-k2.6",
+        "--kimi-model",
+        "moonshot/kimi-k2.5",
+        "--kimi-slow-target-notice",
+        threshold,
+        *extra,
+    )
+
+
+def test_a_slow_target_says_so_once_with_its_pace_and_how_to_narrow_the_run(suites):
+    result = slow_run(suites, "1")  # 2 tests x 25 cases x 0.05 s: over a second
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines([NOTICE + "To narrow the run: --kimi-model REF*a suite file*the ci profile*"])
+    assert result.stdout.str().count("takes ") == 1  # once per target per session, not per test
+
+
+def test_a_target_within_the_threshold_says_nothing(suites):
+    result = slow_run(suites, "1000")
+    result.assert_outcomes(passed=2)
+    assert "s per case" not in result.stdout.str()
+
+
+@pytest.mark.slow
+def test_under_xdist_the_notice_is_said_once_by_the_controller(suites):
+    pytest.importorskip("xdist")
+    result = slow_run(suites, "1", "-n", "2")  # each worker notices; the controller says it once
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*target 'slow' takes * s per case: its 2 tests (up to * cases each, 2 workers)*"])
+    assert result.stdout.str().count("s per case") == 1
