@@ -1,9 +1,13 @@
-"""Kimi Coding's Anthropic Messages surface in the emulator: POST /coding/v1/messages.
+"""Kimi Coding's Anthropic Messages surface in the emulator: POST /coding/v1/messages and
+POST /coding/v1/messages/count_tokens.
 
 Assumed shapes (no capture of this surface exists; rules.json "anthropic"): Anthropic's `message`
 object, its SSE events (message_start, content_block_start/delta/stop, message_delta,
 message_stop; `event:` line + `data:` JSON) and error bodies `{type: error, error: {type, message}}`.
-Auth is `x-api-key` holding a Kimi Coding key; a Moonshot key is a 401. Answers are deterministic:
+Auth: a Kimi Coding key in `x-api-key` or as `Authorization: Bearer` (what Kimi's own Claude Code
+setup and the official `anthropic` client send; docs/contract.md#d6); both at once with different
+keys, or a Moonshot key, is a 401. With `require_agent_user_agent` (off by default; unconfirmed
+field evidence) a User-Agent that is not Claude Code's is a 403. Answers are deterministic:
 a tool_use when tools are offered on a fresh user turn (the pinned tool, else the first), a report
 of the tool result after tool_result blocks, "Reply exactly: X" -> X, else a fixed reply; a
 thinking block first when `thinking.type` is enabled. Token counts use responses.tok.
@@ -58,17 +62,13 @@ def _converted(status: int, headers: dict, body: bytes) -> tuple[int, dict, byte
     )
 
 
-def _header(headers: dict, name: str) -> str | None:
-    return next((v for k, v in headers.items() if k.lower() == name), None)
-
-
-def _shape_error(body: Any) -> str | None:
+def _shape_error(body: Any, count: bool = False) -> str | None:
     if not isinstance(body, dict):
         return "request body must be a JSON object"
     if not isinstance(body.get("model"), str) or not body["model"]:
         return "model: Field required"
     mt = body.get("max_tokens")
-    if not isinstance(mt, int) or isinstance(mt, bool) or mt < 1:
+    if not count and (not isinstance(mt, int) or isinstance(mt, bool) or mt < 1):  # count_tokens takes none
         return "max_tokens: Field required"
     msgs = body.get("messages")
     if not isinstance(msgs, list) or not msgs:
@@ -93,19 +93,32 @@ def _shape_error(body: Any) -> str | None:
     return None
 
 
-def handle(emu, method: str, headers: dict, body: Any, occurrence: int = 0) -> tuple[int, dict, Any]:
-    """(status, headers, body bytes | list of SSE event bytes) for one request. `occurrence` (how
-    often this exact request was seen) varies ids instead of arrival order: stable re-recordings."""
-    key = _header(headers, "x-api-key")
-    if not rules.key_accepted(key, emu.api_keys, emu.revoked_keys, SERVICE):
-        return _error("auth")
+def _agent_refused(headers: dict) -> bool:
+    ua = rules.header(headers, "user-agent") or ""
+    return not any(ua.startswith(p) for p in _spec()["agent_user_agent"]["prefixes"])
+
+
+def handle(
+    emu, method: str, headers: dict, body: Any, occurrence: int = 0, count: bool = False
+) -> tuple[int, dict, Any]:
+    """(status, headers, body bytes | list of SSE event bytes) for one request; `count`: the
+    count_tokens route. `occurrence` (how often this exact request was seen) varies ids instead of
+    arrival order: stable re-recordings."""
+    refused = rules.check_auth(headers, emu.api_keys, emu.revoked_keys, SERVICE, anthropic=True)
+    if refused:
+        return refused[0], JSON, dumps(refused[1]).encode()
+    key, _ = rules.anthropic_key(headers)
+    assert key is not None  # check_auth accepted it
+    if getattr(emu, "require_agent_user_agent", False) and _agent_refused(headers):
+        return _error("agent_user_agent")
     if method != "POST":
-        return _error("invalid", detail=f"{method} /v1/messages: method not allowed")
+        route = "/v1/messages/count_tokens" if count else "/v1/messages"
+        return _error("invalid", detail=f"{method} {route}: method not allowed")
     with emu._lock:
         injected = emu._injected.popleft() if emu._injected else None
     if injected:
         status, _etype, template, retry = injected
-        values = {**rules.account_ids(key or ""), "rpm": emu.rpm or 3, "retry_after": emu.retry_after}
+        values = {**rules.account_ids(key), "rpm": emu.rpm or 3, "retry_after": emu.retry_after}
         for k, v in values.items():
             template = template.replace("{" + k + "}", str(v))
         extra = {"Retry-After": str(retry)} if retry is not None else {}
@@ -114,12 +127,14 @@ def handle(emu, method: str, headers: dict, body: Any, occurrence: int = 0) -> t
     limited = emu._rate_limit(key)
     if limited:
         return _converted(limited.status, limited.headers, limited.body)
-    problem = _shape_error(body)
+    problem = _shape_error(body, count)
     if problem:
         return _error("invalid", detail=problem)
     model = rules.load_models(SERVICE).get(body["model"])
     if model is None or model.get("retired"):
         return _error("model_not_found", model=body["model"])
+    if count:  # Anthropic's count_tokens answer: the input_tokens a message for this body reports
+        return 200, JSON, dumps({"input_tokens": input_tokens(body)}).encode()
     msg = message(model, body, seed=emu.seed, seq=occurrence)
     if body.get("stream") is True:
         return 200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}, events(msg, seed=emu.seed)

@@ -19,9 +19,63 @@ IMAGE_MIMES = {"image/png", "image/jpeg", "image/jpg", "image/webp", "image/gif"
 Error = tuple[int, dict]
 
 
+RULES_FILE = HERE / "rules.json"
+_rules_file: Path | None = None  # `emulator serve --rules FILE` (use_rules)
+
+
+class RulesFileError(ValueError):
+    """A --rules file the emulator cannot serve: one line naming the file and what is wrong."""
+
+
 @cache
 def load_rules() -> dict:
-    return json.loads((HERE / "rules.json").read_text(encoding="utf-8"))
+    return json.loads(rules_source().read_text(encoding="utf-8"))
+
+
+def rules_source() -> Path:
+    """The rules file the emulator serves: rules.json, or the one `use_rules` swapped in."""
+    return _rules_file or RULES_FILE
+
+
+def use_rules(path: str | Path | None) -> None:
+    """Serve the rules of `path` instead of rules.json (None: rules.json again). The file is checked
+    first, so a broken one is one line naming it, not a KeyError in the middle of a request."""
+    global _rules_file
+    if path is not None:
+        check_rules_file(Path(path))
+    _rules_file = Path(path) if path is not None else None
+    load_rules.cache_clear()
+
+
+def check_rules_file(path: Path) -> dict:
+    """What the emulator's code relies on: every rule it names by id (those of rules.json outside
+    the body phase), each rule's status, type and message, body rules it knows how to check, and
+    the shipped file's other sections."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise RulesFileError(f"{path}: cannot read it ({e.strerror or e})") from None
+    except ValueError as e:
+        raise RulesFileError(f"{path}: not JSON ({e})") from None
+    shipped = json.loads(RULES_FILE.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise RulesFileError(f"{path}: expected an object with a `rules` list, like {RULES_FILE.name}")
+    missing = [k for k in shipped if k not in data]
+    if missing:
+        raise RulesFileError(f"{path}: missing section(s) {', '.join(missing)}")
+    ids = set()
+    for i, r in enumerate(data["rules"]):
+        ok = isinstance(r, dict) and isinstance(r.get("id"), str) and r.get("phase") in ("request", "model", "body")
+        ok = ok and isinstance(r.get("status"), int) and all(isinstance(r.get(k), str) for k in ("type", "message"))
+        if not ok:
+            raise RulesFileError(f"{path}: rules[{i}] needs id, phase (request/model/body), status, type, message")
+        if r["phase"] == "body" and r["id"] not in BODY_CHECKS:
+            raise RulesFileError(f"{path}: body rule {r['id']!r} has no check in harness/emulator/rules.py")
+        ids.add(r["id"])
+    needed = [r["id"] for r in shipped["rules"] if r["phase"] != "body" and r["id"] not in ids]
+    if needed:
+        raise RulesFileError(f"{path}: rule(s) the emulator raises by id are missing: {', '.join(needed)}")
+    return data
 
 
 @cache
@@ -108,12 +162,38 @@ def key_accepted(key: str | None, api_keys: set[str] | None, revoked: set[str], 
     return service is None or key_service(key) == service
 
 
+def header(headers: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
+def anthropic_key(headers: dict[str, str]) -> tuple[str | None, str | None]:
+    """(key, None) or (None, error kind) for Kimi Coding's Anthropic surface, which takes the key in
+    `x-api-key` or as `Authorization: Bearer` (D6, rules.json "anthropic" auth); both headers at once
+    must hold the same key."""
+    api_key, bearer = (header(headers, "x-api-key") or "").strip() or None, bearer_key(headers)
+    if api_key and bearer and api_key != bearer:
+        return None, "auth_conflict"
+    return api_key or bearer, None
+
+
 def check_auth(
-    headers: dict[str, str], api_keys: set[str] | None, revoked: set[str], service: str | None = None
+    headers: dict[str, str],
+    api_keys: set[str] | None,
+    revoked: set[str],
+    service: str | None = None,
+    *,
+    anthropic: bool = False,
 ) -> Error | None:
-    if not key_accepted(bearer_key(headers), api_keys, revoked, service):
-        return error("auth_invalid")
-    return None
+    """None when the request's key is accepted. The OpenAI surfaces (/v1, /coding/v1/chat/...) read
+    `Authorization: Bearer` only; `anthropic=True` (/coding/v1/messages) reads either header and
+    answers a conflict or a refused key in Anthropic's error shape (rules.json "anthropic")."""
+    if not anthropic:
+        return None if key_accepted(bearer_key(headers), api_keys, revoked, service) else error("auth_invalid")
+    key, problem = anthropic_key(headers)
+    if problem is None and key_accepted(key, api_keys, revoked, service):
+        return None
+    e = load_rules()["anthropic"]["errors"][problem or "auth"]
+    return e["status"], {"type": "error", "error": {"type": e["type"], "message": e["message"]}}
 
 
 # --- model phase ---------------------------------------------------------------------
@@ -159,6 +239,26 @@ def _thinking_only_enabled(model, body, headers, opts):
     return None
 
 
+def _thinking_with_effort(model, body, headers, opts):
+    # K2.5/K2.6 take the level either as thinking or as reasoning_effort, never both (field: HKUDS/nanobot#3939)
+    if model["thinking"] == "binary" and body.get("thinking") is not None and body.get("reasoning_effort") is not None:
+        return error("thinking_with_reasoning_effort")
+    return None
+
+
+def _effort_none(model, body, headers, opts):
+    if model["thinking"] == "binary" and body.get("reasoning_effort") == "none":
+        return error("reasoning_effort_none")
+    return None
+
+
+def _thinking_unsupported(model, body, headers, opts):
+    # K3 has no thinking object: it always thinks, its depth is reasoning_effort
+    if model["thinking"] == "effort" and body.get("thinking") is not None:
+        return error("thinking_unsupported")
+    return None
+
+
 def _fixed(field: str, value: float, rule_id: str) -> Callable:
     def check(model, body, headers, opts):
         got = body.get(field)
@@ -181,11 +281,12 @@ def _temperature(want_thinking: bool, value: float, rule_id: str) -> Callable:
 
 def _tool_choice(kind: str) -> Callable:
     def check(model, body, headers, opts):
-        # kimi-k3 ("effort") keeps required/pinned tool_choice (moonshotai-k3-required-tool-choice.json)
-        if model["thinking"] not in ("binary", "always") or not thinking_enabled(model, body):
+        if not thinking_enabled(model, body):
             return None
         tc = body.get("tool_choice")
-        if kind == "required" and tc == "required":
+        # only kimi-k3 ("effort") takes 'required' under thinking (moonshotai-k3-required-tool-choice.json,
+        # field: inspect_ai#5152); a named tool is refused by every thinking model, K3 included (big-AGI#1161)
+        if kind == "required" and tc == "required" and model["thinking"] in ("binary", "always"):
             return error("tool_choice_required_thinking")
         if kind == "specified" and isinstance(tc, dict):
             return error("tool_choice_specified_thinking")
@@ -248,6 +349,9 @@ def _image_format(model, body, headers, opts):
 
 BODY_CHECKS: dict[str, Callable] = {
     "thinking_only_enabled": _thinking_only_enabled,
+    "thinking_with_reasoning_effort": _thinking_with_effort,
+    "reasoning_effort_none": _effort_none,
+    "thinking_unsupported": _thinking_unsupported,
     "temperature_thinking": _temperature(True, 1, "temperature_thinking"),
     "temperature_non_thinking": _temperature(False, 0.6, "temperature_non_thinking"),
     "top_p_fixed": _fixed("top_p", 0.95, "top_p_fixed"),

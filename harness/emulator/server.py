@@ -35,7 +35,9 @@ class Emulator:
     message prefixes already seen; retry_after: seconds announced on RPM 429s;
     reject_empty_reasoning: treat reasoning_content "" as missing (docs/contract.md#gaps open question);
     faults: a faults.FaultPlan (429 / 5xx / stall / truncate at given rates, seeded);
-    request_log: how many recent requests `requests` keeps.
+    request_log: how many recent requests `requests` keeps;
+    require_agent_user_agent: the Anthropic surface answers 403 unless the User-Agent is Claude
+    Code's (`claude-code/…`) — unconfirmed field evidence (NousResearch/hermes-agent#9664), off by default.
 
     Ids and texts derive from (seed, request body, how often that body was seen), not from
     arrival order or the clock: re-recording an unchanged interaction gives identical bytes.
@@ -55,6 +57,7 @@ class Emulator:
         host: str = "127.0.0.1",
         faults: faults_mod.FaultPlan | None = None,
         request_log: int = REQUEST_LOG,
+        require_agent_user_agent: bool = False,
     ):
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the emulator binds to loopback only")
@@ -64,6 +67,7 @@ class Emulator:
         self.clock = clock or FixedClock()
         self.prompt_cache = prompt_cache
         self.options = {"reject_empty_reasoning": reject_empty_reasoning}
+        self.require_agent_user_agent = require_agent_user_agent
         self.host = host
         self.faults = faults or faults_mod.FaultPlan(seed=seed)
         self._log: deque[dict] = deque(maxlen=request_log)
@@ -147,8 +151,8 @@ class Emulator:
 
     def _dispatch(self, method, path, headers, body, raw, occurrence: int = 0) -> Reply:
         service, sub = rules.service_for_path(path)
-        if service == "kimi-coding" and sub == "/messages":  # Kimi Coding's Anthropic surface
-            return Reply(*anthropic.handle(self, method, headers, body, occurrence))
+        if service == "kimi-coding" and sub in ("/messages", "/messages/count_tokens"):  # the Anthropic surface
+            return Reply(*anthropic.handle(self, method, headers, body, occurrence, sub.endswith("/count_tokens")))
         err = rules.check_auth(headers, self.api_keys, self.revoked_keys, service)
         if err:
             return json_reply(*err)

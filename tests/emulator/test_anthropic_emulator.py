@@ -71,11 +71,67 @@ def test_a_moonshot_key_or_none_is_a_401_in_anthropic_shape(emu, headers):
     assert r.json()["error"]["type"] == "authentication_error"
 
 
-def test_a_bearer_kimi_key_is_not_anthropic_auth(emu):
-    r = httpx.post(
-        messages_url(emu), json=body_for(), headers={**HEADERS, "authorization": f"Bearer {KIMI_KEY}"}, verify=False
-    )
+def raw_post(emu, headers, body=None, path="/v1/messages"):
+    url = emu.coding_base_url[: -len("/v1")] + path
+    return httpx.post(url, json=body or body_for(), headers={**HEADERS, **headers}, timeout=10, verify=False)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"x-api-key": KIMI_KEY},
+        {"authorization": f"Bearer {KIMI_KEY}"},  # Kimi's own Claude Code setup, the official anthropic client
+        {"x-api-key": KIMI_KEY, "authorization": f"Bearer {KIMI_KEY}"},  # both, the same key
+    ],
+)
+def test_a_kimi_key_in_either_header_is_accepted(emu, headers):
+    assert raw_post(emu, headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers,message",
+    [
+        ({"authorization": f"Bearer {MOONSHOT_KEY}"}, "invalid x-api-key"),  # a Moonshot key, as Bearer
+        ({"authorization": KIMI_KEY}, "invalid x-api-key"),  # not 'Bearer <key>'
+        (
+            {"x-api-key": KIMI_KEY, "authorization": "Bearer sk-kimi-another-key"},
+            "x-api-key and Authorization: Bearer hold different keys",
+        ),
+    ],
+)
+def test_a_refused_key_is_a_401_in_anthropic_shape(emu, headers, message):
+    r = raw_post(emu, headers)
     assert r.status_code == 401
+    assert r.json() == {"type": "error", "error": {"type": "authentication_error", "message": message}}
+
+
+def test_the_claude_code_user_agent_is_required_only_when_asked():
+    agents = {"user-agent": "Anthropic/Python 2.17.0", "x-api-key": KIMI_KEY}
+    with Emulator() as emu:
+        assert raw_post(emu, agents).status_code == 200  # off by default: the official client passes
+    with Emulator(require_agent_user_agent=True) as emu:
+        r = raw_post(emu, agents)
+        assert r.status_code == 403 and r.json()["error"]["type"] == "permission_error"
+        assert r.json()["error"]["message"].startswith("Kimi For Coding is currently only available for Coding Agents")
+        assert raw_post(emu, {**agents, "user-agent": "claude-code/0.1.0"}).status_code == 200
+        assert raw_post(emu, {**agents, "x-api-key": MOONSHOT_KEY}).status_code == 401  # auth first
+
+
+def test_count_tokens_answers_like_anthropic(emu):
+    body = body_for("Weather in Paris?", tools=[TOOL])
+    counted = raw_post(emu, {"x-api-key": KIMI_KEY}, {k: v for k, v in body.items() if k != "max_tokens"}, COUNT)
+    assert counted.status_code == 200 and counted.json() == {
+        "input_tokens": post(emu, body).json()["usage"]["input_tokens"]
+    }
+    assert raw_post(emu, {"authorization": f"Bearer {KIMI_KEY}"}, body, COUNT).status_code == 200
+    assert raw_post(emu, {"x-api-key": MOONSHOT_KEY}, body, COUNT).status_code == 401
+    r = raw_post(emu, {"x-api-key": KIMI_KEY}, {**body, "model": "kimi-k2.6"}, COUNT)
+    assert r.status_code == 404 and r.json()["error"] == {"type": "not_found_error", "message": "model: kimi-k2.6"}
+    r = raw_post(emu, {"x-api-key": KIMI_KEY}, {**body, "messages": []}, COUNT)
+    assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_request_error"
+
+
+COUNT = "/v1/messages/count_tokens"
 
 
 def test_keys_are_not_interchangeable_on_either_surface(emu):

@@ -4,6 +4,7 @@ Shapes and error texts against real answers: tests/cassettes/test_real_cassettes
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -95,6 +96,21 @@ TRIGGERS = {
     "thinking_only_enabled": (
         {"body": chat("kimi-k2.7-code", thinking={"type": "disabled"})},
         {"body": chat("kimi-k2.7-code", thinking={"type": "enabled"})},
+        {},
+    ),
+    "thinking_with_reasoning_effort": (
+        {"body": chat(thinking={"type": "enabled"}, reasoning_effort="high")},
+        {"body": chat(thinking={"type": "enabled"})},
+        {},
+    ),
+    "reasoning_effort_none": (
+        {"body": chat("kimi-k2.5", reasoning_effort="none")},
+        {"body": chat("kimi-k2.5", thinking={"type": "disabled"}, temperature=0.6)},
+        {},
+    ),
+    "thinking_unsupported": (
+        {"body": chat("kimi-k3", thinking={"type": "enabled"})},
+        {"body": chat("kimi-k3", reasoning_effort="max")},
         {},
     ),
     "temperature_thinking": ({"body": chat(temperature=0.7)}, {"body": chat(temperature=1)}, {}),
@@ -197,6 +213,89 @@ def test_rule_compliant_passes(rule_id):
     assert r.status_code == 200, r.text
 
 
+FIELD_REF = re.compile(r"\[field: ([\w.-]+/[\w.-]+#\d+)\]")
+
+
+def test_every_field_source_is_cited_with_its_date_and_probe():
+    """A `[field: owner/repo#N]` in a rule's source has its `field` entry (ref, date, what was probed)
+    and the other way round (docs/guides/field-facts.md)."""
+    cited = 0
+    anthropic = load_rules()["anthropic"]
+    sourced = {
+        **RULES,
+        "anthropic.auth": anthropic["auth"],
+        "anthropic.agent_user_agent": anthropic["agent_user_agent"],
+    }
+    for rule_id, r in sourced.items():
+        tags = set(FIELD_REF.findall(r["source"]))
+        entries = r.get("field", [])
+        assert {f["ref"] for f in entries} == tags, rule_id
+        for f in entries:
+            assert set(f) == {"ref", "date", "probed"} and f["date"] and f["probed"], (rule_id, f)
+        cited += bool(tags)
+    # issue #27's facts: each has its rule with a field source
+    for rule_id in (
+        "thinking_with_reasoning_effort",
+        "reasoning_effort_none",
+        "thinking_unsupported",
+        "temperature_thinking",
+        "top_p_fixed",
+        "n_fixed",
+        "presence_penalty_fixed",
+        "frequency_penalty_fixed",
+        "thinking_only_enabled",
+        "tool_choice_required_thinking",
+        "tool_choice_specified_thinking",
+        "reasoning_content_missing",
+    ):
+        assert RULES[rule_id].get("field"), rule_id
+    assert cited >= 14
+
+
+# The field's verbatim texts: the message a report quotes is the emulator's message.
+@pytest.mark.parametrize(
+    "body,text",
+    [
+        (
+            # issue #27: what the reference sent for moonshot/kimi-k2.6, /think high, supportsReasoningEffort
+            chat("kimi-k2.6", thinking={"type": "enabled"}, reasoning_effort="high"),
+            "cannot specify both 'thinking' and 'reasoning_effort'",
+        ),
+        (
+            chat("kimi-k3", tools=[tool()], tool_choice={"type": "function", "function": {"name": "ping"}}),
+            "tool_choice 'specified' is incompatible with thinking enabled",
+        ),
+        (
+            chat("kimi-k2.6", tools=[tool()], tool_choice={"type": "function", "function": {"name": "ping"}}),
+            "tool_choice 'specified' is incompatible with thinking enabled",
+        ),
+        (
+            chat("kimi-k2.7-code", tools=[tool()], tool_choice="required"),
+            "tool_choice 'required' is incompatible with thinking enabled",
+        ),
+        (
+            chat("kimi-k2.7-code", thinking={"type": "disabled"}),
+            "invalid thinking: only type=enabled is allowed for this model",
+        ),
+        (chat("kimi-k3", temperature=0.3), "invalid temperature: only 1 is allowed for this model"),
+    ],
+)
+def test_field_reports_are_answered_with_their_text(body, text):
+    r, _ = send({"body": body})
+    assert r.status_code == 400 and r.json() == {"error": {"message": text, "type": "invalid_request_error"}}
+
+
+def test_k3_alone_takes_required_under_thinking():
+    for model in ("kimi-k2.5", "kimi-k2.6", "kimi-k2.7-code", "kimi-k2.7-code-highspeed"):
+        r, _ = send({"body": chat(model, tools=[tool()], tool_choice="required")})
+        assert r.status_code == 400, model
+    assert send({"body": chat("kimi-k3", tools=[tool()], tool_choice="required")})[0].status_code == 200
+    # thinking off on a binary model: both forced choices are taken
+    off = {"thinking": {"type": "disabled"}, "temperature": 0.6, "tools": [tool()]}
+    for tc in ("required", {"type": "function", "function": {"name": "ping"}}):
+        assert send({"body": chat("kimi-k2.6", tool_choice=tc, **off)})[0].status_code == 200
+
+
 # Error bodies and response/stream shapes against the real answers: tests/cassettes/test_real_cassettes.py
 # (driven by harness/cassettes/real_cassettes.yaml).
 
@@ -221,6 +320,15 @@ ACCEPTED_TESTS = {
     ),
     "k27_thinking_enabled_ok": lambda: (
         _ok(chat("kimi-k2.7-code")) and _ok(chat("kimi-k2.7-code", thinking={"type": "enabled"}))
+    ),
+    "binary_thinking_or_effort_alone": lambda: all(
+        _ok(chat(m, **kw))
+        for m in ("kimi-k2.5", "kimi-k2.6")
+        for kw in ({"thinking": {"type": "enabled"}}, *({"reasoning_effort": e} for e in ("low", "medium", "high")))
+    ),
+    "k3_reasoning_effort_levels": lambda: all(
+        "reasoning_content" in _ok(chat("kimi-k3", **kw))["choices"][0]["message"]
+        for kw in ({}, *({"reasoning_effort": e} for e in ("low", "high", "max")))
     ),
     "binary_disabled_no_reasoning": lambda: (
         "reasoning_content"
@@ -512,8 +620,10 @@ def test_coding_service_auth_images_and_unknown_routes():
         assert coding(emu, "POST", "/chat/completions", chat("kimi-for-coding", image_msg(PNG))).status_code == 200
         r = coding(emu, "POST", "/chat/completions", chat("kimi-for-coding", image_msg(SVG_TEXT)))
         assert r.status_code == 400
-        # /messages is the Anthropic surface (x-api-key, tests/emulator/test_anthropic_emulator.py): no Bearer there
-        assert coding(emu, "POST", "/messages", {"model": "kimi-for-coding"}).status_code == 401
+        # /messages is the Anthropic surface (tests/emulator/test_anthropic_emulator.py): Bearer accepted, Anthropic errors
+        r = coding(emu, "POST", "/messages", {"model": "kimi-for-coding"})
+        assert r.status_code == 400 and r.json()["type"] == "error"
+        assert coding(emu, "POST", "/messages", {"model": "kimi-for-coding"}, key=KEY).status_code == 401
         stream = coding(
             emu,
             "POST",
