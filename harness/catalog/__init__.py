@@ -4,7 +4,9 @@
 ref, a provider alias prefix, a bare model id — into one canonical `Model`.
 
 The objects live in `model`, validation in `validation`, loading and merging in `loading`;
-this package exports them under their old names.
+this package exports them under their old names. `drift` reads which Moonshot / Kimi models each
+installed integration knows and compares them with the catalog (`kimi-conformance catalog --drift`;
+deliberate omissions in drift-allow.yaml).
 
 May import: `harness.errors`, `util`.
 """

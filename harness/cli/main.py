@@ -83,14 +83,12 @@ def cmd_validate_captures(args) -> int:
 
 
 def cmd_emulator(args) -> int:
-    from harness.emulator import faults
-    from harness.emulator.serve import serve_forever
+    from harness.emulator.serve import ServeOptionError, serve_from_args
 
     try:
-        plan = faults.load(args.faults, seed=args.seed)
-    except faults.FaultSpecError as e:
-        raise UsageProblem(f"--faults: {e}") from None
-    serve_forever(args.port, seed=args.seed, rpm=args.rpm, faults=plan)
+        serve_from_args(args)
+    except ServeOptionError as e:
+        raise UsageProblem(str(e)) from None
     return 0
 
 
@@ -113,6 +111,26 @@ def build_parser() -> argparse.ArgumentParser:
     add_catalog_option(p)
     p.add_argument("--skip-retired", action="store_true", help="leave out models the catalog marks retired")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--drift",
+        action="store_true",
+        help="per model id, which installed integration (OpenClaw, pi-ai, LiteLLM, pydantic-ai) knows it and whether "
+        "the catalog does; exit 1 when one knows a current model the catalog lacks and the allow-list does not name",
+    )
+    p.add_argument(
+        "--allow-list",
+        metavar="FILE",
+        default=None,
+        help="with --drift: deliberate omissions, each with its reason (default harness/catalog/drift-allow.yaml)",
+    )
+    p.add_argument(
+        "--from",
+        dest="drift_from",
+        action="append",
+        metavar="NAME=PATH",
+        help="with --drift: read integration NAME (openclaw, pi-ai, litellm, pydantic-ai) from PATH instead of "
+        "where it is installed (a package folder; LiteLLM's cost-map JSON file) (repeatable)",
+    )
     from harness.cli.catalog import cmd_catalog
 
     p.set_defaults(func=cmd_catalog)
@@ -163,27 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
         "`Authorization: Bearer sk-...` (any sk- key): without one the answer is the "
         "API's 401 invalid_authentication_error.",
     )
-    s.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: a free one, printed)")
-    s.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of ids and generated text (same seed, same bytes) and of which requests get faults",
-    )
-    s.add_argument(
-        "--rpm",
-        type=int,
-        default=None,
-        metavar="N",
-        help="answer 429 rate_limit_reached_error past N requests per minute (default: no limit)",
-    )
-    s.add_argument(
-        "--faults",
-        metavar="SPEC|FILE",
-        default=None,
-        help='fault plan, e.g. "429:0.2,503:0.05,stall:0.01,truncate:0.02", or a file holding one '
-        "(deterministic with --seed)",
-    )
+    from harness.emulator.serve import add_serve_arguments
+
+    add_serve_arguments(s)
     s.set_defaults(func=cmd_emulator)
 
     p = sub.add_parser("matrix", help="conformance matrix (target x rule x model) from --kimi-results-dir files")
@@ -219,7 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_check_command(sub)
     add_contract_command(sub)
+    from harness.cli.coverage import add_coverage_command
+
+    add_coverage_command(sub)  # kimi-conformance coverage [RESULTS]
     add_init_command(sub)
+    from harness.cli.drift import add_drift_command
+
+    add_drift_command(sub)  # kimi-conformance drift --live | --upstream URL
     return parser
 
 

@@ -152,6 +152,27 @@ runs(KC, "validate-captures", 2, "validate-captures-missing-path")(
 runs(KC, "emulator", 2, "emulator-bad-fault-plan")(lambda tmp, mp: cli("emulator", "serve", "--faults", "teapot:0.1"))
 runs(KC, "matrix", 0)(lambda tmp, mp: cli("matrix", results_dir(tmp)))
 runs(KC, "matrix", 2, "matrix-no-results")(lambda tmp, mp: cli("matrix", str(tmp / "none")))
+
+
+def coverage_dir(tmp: Path) -> str:
+    """A results directory with one coverage file (T6 on one case: forms missing, so gaps)."""
+    from harness.catalog import builtin
+    from harness.engine.conformance import Conformance
+    from harness.targets.reference import ReferenceTarget
+
+    engine = Conformance(builtin())
+    engine.check(
+        "T6",
+        ReferenceTarget(builtin()),
+        {"model": "moonshot/kimi-k2.6", "request": {"messages": [{"role": "user", "content": "hi"}]}},
+    )
+    engine.coverage.write(tmp / "coverage", builtin())
+    return str(tmp / "coverage")
+
+
+runs(KC, "coverage", 0)(lambda tmp, mp: cli("coverage", coverage_dir(tmp)))
+runs(KC, "coverage", 1, "coverage-gaps")(lambda tmp, mp: cli("coverage", coverage_dir(tmp), "--fail-on-gaps"))
+runs(KC, "coverage", 2, "coverage-no-files")(lambda tmp, mp: cli("coverage", str(tmp / "none")))
 runs(KC, "compare", 0)(lambda tmp, mp: cli("compare", results_dir(tmp), str(tmp / "results")))
 runs(KC, "compare", 2, "compare-no-results")(lambda tmp, mp: cli("compare", str(tmp / "a"), str(tmp / "b")))
 runs(KC, "rules", 0)(lambda tmp, mp: cli("rules"))
@@ -304,6 +325,36 @@ runs(PYTEST, "", 3, "pytest-internal-error")(
 )
 runs(PYTEST, "", 4, "pytest-usage-error")(lambda tmp, mp: pytest_run(*T4, "--kimi-catalog", str(tmp / "no.json")))
 runs(PYTEST, "", 5, "pytest-no-tests-selected")(lambda tmp, mp: pytest_run(*T4, "-k", "no_such_test"))
+
+
+# drift (issue #26): against an in-process emulator; tests/cli/test_drift.py holds the full runs
+DRIFT = "kimi-conformance drift …"
+
+
+def drift_run(tmp: Path, *more: str, **emulator) -> int:
+    from harness.emulator import Emulator
+
+    with Emulator(**emulator) as emu:
+        return cli("drift", "--upstream", emu.base_url, "--out", str(tmp / "drift"), *more)
+
+
+@runs(KC, "drift", 1, "drift-drifted")
+def _(tmp, mp):
+    from harness.emulator import rules as emu_rules
+
+    mp.setitem(emu_rules.BODY_CHECKS, "top_p_fixed", lambda *a: None)  # the upstream stopped enforcing a rule
+    return drift_run(tmp)
+
+
+@runs(DRIFT, "drift", 3, "drift-undecidable")
+def _(tmp, mp):
+    from harness.emulator import faults
+
+    return drift_run(tmp, "--max-retries", "0", faults=faults.parse("503:1.0"))
+
+
+runs(KC, "drift", 0, "drift-same")(lambda tmp, mp: drift_run(tmp))
+runs(KC, "drift", 2, "drift-no-upstream")(lambda tmp, mp: cli("drift"))
 
 
 # the recorder
