@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import reject
+from hypothesis.errors import UnsatisfiedAssumption
 
 from harness.catalog import Catalog
 from harness.contract.verdict import Verdict, Violation
 from harness.divergences.model import Coverage, Divergences
+from harness.engine.coverage import ContractCoverage
 from harness.errors import CaseError, TargetError
 from harness.rules.judge import judge, usage_verdict
 from harness.targets import NotExpressible, Target
@@ -162,6 +164,8 @@ class Conformance:
         self._divergences: dict[str, Divergences] = {}
         self._seeded: dict[tuple[str, str, str], ConformanceFailure | None] = {}
         self._lock: dict[tuple[str, str, str], tuple[str, str]] = {}
+        # what the session exercised (harness.engine.coverage): counted in memory, written at the end
+        self.coverage = ContractCoverage()
 
     def __repr__(self) -> str:  # Hypothesis prints fixtures in falsifying examples: keep it short
         return f"<Conformance catalog {self.catalog.version}>"
@@ -213,7 +217,15 @@ class Conformance:
         )
         outcome.coverage = self.divergences(target).cover(outcome.verdict.violations, case)
         self.verdict.divergences.update(outcome.coverage.ids)
+        self._count(rule, target, case, out, outcome.verdict, origin)
         return outcome
+
+    def _count(self, rule: str, target: Target, case: dict[str, Any], out, verdict: Verdict, origin: str) -> None:
+        from harness.contract.case import context
+
+        ctx = context(case, self.catalog, validated=True)  # cached: judge just resolved it
+        violated = [v.check for v in verdict.violations]
+        self.coverage.judged(rule, target, ctx.model.ref, case, ctx, out, violated, origin)
 
     def _failure(self, outcome: Outcome, model: str) -> ConformanceFailure:
         from harness.rules.diagnosis import dropped_inputs
@@ -288,10 +300,15 @@ class Conformance:
                 seeded.origin,
                 seeded.root_causes,
             )
-        case = self.draw(data, target, model, require, rule)
+        try:
+            case = self.draw(data, target, model, require, rule)
+        except UnsatisfiedAssumption:  # the case strategy filtered it out: Hypothesis discards it
+            self.coverage.discarded(rule, target, model, "filtered out by the case strategy")
+            raise
         try:
             outcome = self.check(rule, target, case)
-        except NotExpressible:
+        except NotExpressible as e:  # the target's `unsupported`: a discarded example, counted
+            self.coverage.discarded(rule, target, model, f"{target.name} cannot express it: {e}")
             reject()
         if not (outcome.coverage and outcome.coverage.uncovered):
             return
@@ -345,5 +362,6 @@ class Conformance:
         outcome = self.verdict.outcome = Outcome("T9", target.name, case, None, verdict)
         outcome.coverage = self.divergences(target).cover(verdict.violations, case)
         self.verdict.divergences.update(outcome.coverage.ids)
+        self.coverage.judged("T9", target, model, case, None, None, [v.check for v in verdict.violations], "search")
         if outcome.coverage.uncovered:
             raise self._failure(outcome, model)

@@ -44,15 +44,30 @@ def configured_thinking(c: Choices, spellings: bool = True) -> Any:
 EXTRA_BODY_BYTES = 1 + THINKING_BYTES + 1
 
 
-def extra_body(c: Choices) -> dict[str, Any]:
-    """Extra bodies that fight the rules (T6b) as users' configs do, and harmless ones."""
-    form, thinking, tool_choice = c.below(5), thinking_object(c.block(THINKING_BYTES)), c.pick(("required", "auto"))
+def _pinned() -> dict[str, Any]:
+    return {"type": "function", "function": {"name": "read"}}  # fresh: a target may change what it gets
+
+
+# Another model's id in an extra body: the canonical id of the case's model must still go out.
+OTHER_MODEL = "kimi-k2-turbo-preview"
+
+
+def extra_body(c: Choices, features: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Extra bodies that fight the rules (T6b) as users' configs do, and harmless ones: thinking,
+    `required` or a pinned tool_choice, sampling, `stream` (where the target can stream), the model."""
+    form, thinking = c.below(8), thinking_object(c.block(THINKING_BYTES))
+    choice = c.pick(("required", "auto", "pinned"))
+    tool_choice = _pinned() if choice == "pinned" else choice
+    stream: dict[str, Any] = {"stream": True} if "stream" in features else {"x_gateway_tag": "green"}
     return (
         {"thinking": thinking},
         {"tool_choice": "required"},
         {"temperature": 0.2, "top_p": 0.9},
         {"thinking": thinking, "tool_choice": tool_choice},
         {"x_gateway_tag": "blue"},
+        {"tool_choice": _pinned()},
+        stream,
+        {"model": OTHER_MODEL},
     )[form]
 
 
@@ -84,7 +99,7 @@ def params(c: Choices, features: frozenset[str], require: frozenset[str] = froze
     if "params_sampling" in features and temperature:
         out["temperature"] = temperature_value
     if "extra_body" in features and with_extra_body:
-        out["extra_body"] = extra_body(body)
+        out["extra_body"] = extra_body(body, features)
     return out
 
 
@@ -102,9 +117,13 @@ PROVIDER_BYTES = 6 + 2 * len(COMPAT)
 def provider(
     c: Choices, features: frozenset[str], provider_id: str, require: frozenset[str] = frozenset()
 ) -> dict[str, Any] | None:
-    choice = c.pick(PROVIDER_CHOICES["provider" in require])
+    # A tool-history suite meets every id policy (T6: moonshot, unique, strict, none) often: its
+    # cases go to custom providers as often as a provider-focused suite's.
+    choice = c.pick(PROVIDER_CHOICES[bool(require & {"provider", "tool_history"})])
     custom_id, base_url = c.pick(("my-kimi", "kimi-proxy")), c.pick(NATIVE_HOSTS + OTHER_HOSTS)
-    sanitize, sanitize_value, compat = c.chance(1, 2), c.chance(1, 2), c.chance(1, 2)
+    # a tool-history suite switches strict ids on more often: their charset meets odd ids there
+    strict = (3, 4) if "tool_history" in require else (1, 2)
+    sanitize, sanitize_value, compat = c.chance(1, 2), c.chance(*strict), c.chance(1, 2)
     if choice <= 2 or "custom_provider" not in features:
         if choice == 1 and provider_id == "moonshot":
             return {"id": "moonshot", "baseUrl": NATIVE_HOSTS[1]}  # the China region of the built-in provider

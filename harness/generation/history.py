@@ -56,7 +56,12 @@ REASONING = (None, "absent", "absent", "thinking about it", "")  # "absent": no 
 MAX_TURNS = 3
 MAX_CALLS = 3
 CALL_BYTES = 5  # body, id pool, id, repeat an earlier id?, which one
-TURN_BYTES = 1 + MAX_CALLS * CALL_BYTES + 4  # calls, the calls, said, reasoning, done, next text
+TURN_BYTES = 1 + MAX_CALLS * CALL_BYTES + 6  # calls, the calls, said, reasoning, done, next text, results
+# The order tool results come back in (indexes into the turn's calls; 0: call order, the simplest)
+# and what they say: clients answer parallel calls as they finish, each with its own content, and
+# a gateway that reorders or merges them is only seen when the contents differ.
+RESULT_ORDERS = ("calls", "calls", "reversed", "rotated")
+RESULT_CONTENTS = ("same", "numbered", "json")
 CONTENT_BYTES = 4  # text or parts, first text, one or two parts, second text
 HISTORY_BYTES = 2 + CONTENT_BYTES + 1 + MAX_TURNS * TURN_BYTES  # system?, its role, content, turns
 
@@ -104,8 +109,24 @@ def _turn(c: Choices, pools: tuple[tuple[str, ...], ...], ids: list[str]) -> lis
     if reasoning != "absent":  # None: the key is there with null; "absent": no key at all
         assistant["reasoning_content"] = reasoning
     out = [assistant]
-    out += [{"role": "tool", "tool_call_id": call["id"], "content": "result"} for call in calls]
-    if c.chance(1, 2):
+    done, text = c.chance(1, 2), c.pick(TEXTS)
+    out += _results(calls, c.pick(RESULT_ORDERS), c.pick(RESULT_CONTENTS))
+    if done:
         out.append({"role": "assistant", "content": "done"})
-    out.append({"role": "user", "content": c.pick(TEXTS)})
+    out.append({"role": "user", "content": text})
     return out
+
+
+def _results(calls: list[dict[str, Any]], order: str, contents: str) -> list[dict[str, Any]]:
+    """The tool messages answering `calls`: in call order or not, with one content or distinct ones."""
+    answered = list(enumerate(calls))
+    if order == "reversed":
+        answered.reverse()
+    elif order == "rotated":
+        answered = answered[1:] + answered[:1]
+    said = {
+        "same": lambda k, call: "result",
+        "numbered": lambda k, call: f"result {k + 1}",
+        "json": lambda k, call: f'{{"{call["function"]["name"]}": {k}}}',
+    }[contents]
+    return [{"role": "tool", "tool_call_id": call["id"], "content": said(k, call)} for k, call in answered]

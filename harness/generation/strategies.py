@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from harness.contract.case import LEVELS
 from harness.contract.features import ALL_FEATURES
-from harness.generation.choices import INTEGER_BYTES, Choices, raw
+from harness.generation.choices import INTEGER_BYTES, Choices, raw, salted
 from harness.generation.configured import (
     EXTRA_BODY_BYTES,
     KEEP_BYTES,
@@ -49,6 +49,9 @@ TOOL_CHOICES = (
     {"type": "function", "function": {"name": "read"}},
     {"type": "function", "function": {"name": "get_weather"}},
 )
+# A suite about tool_choice (T4, T1) meets the incompatible choices — `required`, a pinned
+# function — about half the time, each of its 25 CI examples counting.
+FOCUSED_TOOL_CHOICES = (*TOOL_CHOICES, "required", {"type": "function", "function": {"name": "read"}})
 TOKENS = range(1, 4097)
 # The optional request fields, in draw order: the values to pick from (a range: a wide integer).
 # Each is present one time in three.
@@ -112,7 +115,8 @@ def request(c: Choices, features: frozenset[str], require: frozenset[str] = froz
     messages = history(c.block(HISTORY_BYTES), features, min_turns=2 if "tool_history" in require else 0)
     body: dict[str, Any] = {"messages": messages}
     names = {call["function"]["name"] for m in messages for call in m.get("tool_calls") or []}
-    tools, tool_choice, choice, stream = c.chance(1, 2), c.chance(3, 4), c.pick(TOOL_CHOICES), c.chance(1, 2)
+    tools, tool_choice, which, stream = c.chance(1, 2), c.chance(3, 4), c.block(1), c.chance(1, 2)
+    choice = which.pick(FOCUSED_TOOL_CHOICES if "tool_choice" in require else TOOL_CHOICES)
     if names or "tool_choice" in require or tools:
         body["tools"] = [function_tool(n) for n in sorted(names | {"read", "get_weather"})]
         if "tool_choice" in require or tool_choice:
@@ -184,7 +188,7 @@ def case(
     raw_bytes: bytes,
 ) -> dict[str, Any]:
     """The case that `raw_bytes` (case_bytes(features) of them) decodes to; all zeros: the simplest."""
-    c = Choices(raw_bytes)
+    c = Choices(salted(raw_bytes, model_ref))  # each model its own cases, even derandomized
     provider_id = provider_id or model_ref.split("/", 1)[0]
     spelled, spelling = c.chance(1, 2 if "ref_spelling" in need else 4), c.block(1)
     level, keep, body = c.pick(LEVEL_CHOICES), c.block(KEEP_BYTES), c.block(EXTRA_BODY_BYTES)
@@ -201,7 +205,7 @@ def case(
         out["request"]["thinking"] = keep_object(keep)  # keep can only come with the request
     p = params(c.block(PARAMS_BYTES), features, need)
     if "extra_body" in need and "extra_body" in features:
-        p = {**(p or {}), "extra_body": extra_body(body)}
+        p = {**(p or {}), "extra_body": extra_body(body, features)}
     if p is not None:
         out["params"] = p
     prov = provider(c.block(PROVIDER_BYTES), features, provider_id, need)

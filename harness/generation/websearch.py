@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from harness.contract.case import LEVELS
 from harness.contract.features import ALL_FEATURES
-from harness.generation.choices import INTEGER_BYTES, Choices, raw
+from harness.generation.choices import INTEGER_BYTES, Choices, raw, salted
 from harness.generation.history import function_tool
 
 WEB_SEARCH_TOOL = {"type": "builtin_function", "function": {"name": "$web_search"}}
@@ -38,11 +38,11 @@ REASONING = ("I should search the web for this.", "", "absent")  # "absent": no 
 CALL_TYPES = ("builtin_function", "builtin_function", "function")
 # Cases are decoded from one drawn byte string (harness.generation.choices): fixed bytes per part.
 SEARCH_BYTES = 6 + INTEGER_BYTES  # id, search id, tokens, spaced, type, content, reasoning
-ROUND_BYTES = 1 + SEARCH_BYTES + 2  # function or search round, the round, finished?, next question
+ROUND_BYTES = 1 + SEARCH_BYTES + 3  # function or search round, the round, finished?, next question, pending?
 HISTORY_BYTES = 3 + 3 * ROUND_BYTES  # system?, question, rounds
 CASE_BYTES = (
-    4 + HISTORY_BYTES + 8
-)  # tools: extra?, which, order; history; choice, stream, limit (2), level (2), provider (2)
+    4 + HISTORY_BYTES + 9
+)  # tools: extra?, which, order; history; choice, stream, limit (2), level (2), provider (3)
 
 
 def search_round(c: Choices, n: int, answered: bool = True) -> list[dict[str, Any]]:
@@ -83,11 +83,14 @@ def web_search_history(c: Choices) -> list[dict[str, Any]]:
     for n in range(rounds):
         r = c.block(ROUND_BYTES)
         searched, body = r.below(4) > 0, r.block(SEARCH_BYTES)
-        messages += search_round(body, n) if searched else function_round(body, n)
-        if r.chance(1, 3) and n < rounds - 1:  # a finished search, then a new question
+        finished, question, pending = r.chance(1, 3), r.pick(QUERIES), r.chance(1, 3)
+        # the last search may be pending: the request that answers it is the next one
+        answered = not (pending and n == rounds - 1)
+        messages += search_round(body, n, answered) if searched else function_round(body, n)
+        if finished and n < rounds - 1:  # a finished search, then a new question
             messages += [
                 {"role": "assistant", "content": "Here is what I found."},
-                {"role": "user", "content": r.pick(QUERIES)},
+                {"role": "user", "content": question},
             ]
     return messages
 
@@ -99,7 +102,7 @@ def web_search_case(
     model_ref: str, web_search_facts: dict[str, Any] | None, features: frozenset[str], raw_bytes: bytes
 ) -> dict[str, Any]:
     """The case `raw_bytes` (CASE_BYTES of them) decodes to; all zeros: the builtin tool alone, one question."""
-    c = Choices(raw_bytes)
+    c = Choices(salted(raw_bytes, model_ref))  # each model its own cases, even derandomized
     tools: list[dict[str, Any]] = [json.loads(json.dumps(WEB_SEARCH_TOOL))]
     extra, names, order = c.chance(1, 2), c.pick(EXTRA_TOOLS), c.block(2)
     if extra:
@@ -113,6 +116,8 @@ def web_search_case(
         c.pick((256, 1024)),
     )
     leveled, level, custom, sanitize = c.chance(1, 2), c.pick(LEVELS), c.chance(1, 5), c.chance(1, 2)
+    # a custom provider on Moonshot's host (ids sanitized) or a gateway's (ids pass through: T10.id-kept)
+    host = c.pick(("https://api.moonshot.ai/v1", "https://api.moonshot.ai/v1", "https://llm-gateway.example.test/v1"))
     if choice != "absent":
         request["tool_choice"] = choice
     if "stream" in features and stream:
@@ -128,7 +133,7 @@ def web_search_case(
     if "custom_provider" in features and custom:
         case["provider"] = {
             "id": "my-kimi",
-            "baseUrl": "https://api.moonshot.ai/v1",
+            "baseUrl": host,
             "api": "openai-completions",
             "sanitizeToolCallIds": sanitize,
         }

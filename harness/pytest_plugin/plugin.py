@@ -302,7 +302,11 @@ def conformance(request: pytest.FixtureRequest, catalog):
     from harness.engine.conformance import Conformance
     from harness.pytest_plugin.targets import divergence_files
 
-    return Conformance(catalog, user_divergences=divergence_files(request.config).files)
+    engine = Conformance(catalog, user_divergences=divergence_files(request.config).files)
+    from harness.pytest_plugin.coverage import adopt
+
+    adopt(request.config, engine)  # its contract coverage is the session's (written at the end)
+    return engine
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -316,6 +320,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from harness.pytest_plugin import xdist as parallel
 
     parallel.session_finish(session.config, _catalog)
+    if not parallel.is_worker(session.config):  # workers sent their counts; the controller writes once
+        from harness.pytest_plugin import coverage
+
+        coverage.session_finish(session, _catalog)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -327,6 +335,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
     for why, count in config.stash.get(DESELECTED, {}).items():  # pytest says "N deselected", not why
         terminalreporter.write_line(f"kimi-conformance: {count} deselected: {why}")
+    from harness.pytest_plugin.coverage import terminal_lines
+
+    for line in terminal_lines(config):  # contract coverage per target, and the gate's gaps
+        terminalreporter.write_line(line)
     writer = config.stash.get(RESULTS, None)
     if writer is None or xdist.is_worker(config) or not any(r.rule for r in writer.records.values()):
         return

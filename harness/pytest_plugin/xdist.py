@@ -46,6 +46,9 @@ def session_finish(config: pytest.Config, catalog) -> None:
     if is_worker(config):
         records = writer.records if writer is not None else {}
         send(config, records, target_versions(config), broken_targets(config))
+        from harness.pytest_plugin import coverage
+
+        coverage.send(config)  # the contract coverage counts: merged by the controller, written once
     elif writer is not None and (writer.directory or any(r.rule for r in writer.records.values())):
         from harness import __version__
 
@@ -64,9 +67,11 @@ class _Controller:
 
     @pytest.hookimpl(optionalhook=True)  # xdist's hook (registered only under xdist anyway)
     def pytest_testnodedown(self, node, error) -> None:
+        from harness.pytest_plugin import coverage
         from harness.pytest_plugin.state import FROM_WORKERS, RESULTS
         from harness.reporting.results import Record
 
+        coverage.receive(self.config, node)  # the worker's contract coverage counts (even if it sent nothing else)
         text = getattr(node, "workeroutput", {}).get(KEY)
         if not text:  # a worker that crashed sends nothing: its tests are already reported as errors
             return

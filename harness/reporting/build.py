@@ -147,6 +147,9 @@ def generate(
     stripped = strip_analytics(out)
     md = _matrix(run, results_dir, matrix, out)
     has_matrix = add_matrix(out, md)
+    from harness.reporting.coverage_page import add_coverage
+
+    add_coverage(out, results_dir)  # coverage.html from the run's coverage-<target>.json, linked
     summary_md = summary_md or history.with_name("summary.md")
     if run.current is not None:
         before = previous.get("kimi") if previous else None

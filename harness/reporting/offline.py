@@ -131,7 +131,7 @@ def strip_analytics(out: Path) -> int:
 
 # Pages this project renders itself, with no script: a bare URL in their text is prose (an n/a
 # reason naming an endpoint), never fetched, so only the fetch patterns apply to them.
-OWN_PAGES = frozenset({"matrix.html", "summary.html"})
+OWN_PAGES = frozenset({"matrix.html", "summary.html", "coverage.html"})
 
 
 def offline_problems(out: Path) -> tuple[list[str], list[str]]:
