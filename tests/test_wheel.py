@@ -70,7 +70,8 @@ need = ["catalog/catalog.json", "catalog/catalog.schema.json", "wire/schemas/res
         "scenarios/scenarios.json", "cassettes/real_cassettes.yaml", "reporting/allure3/package-lock.json",
         "targets/node/openclaw/worker.mjs", "targets/node/openclaw/package-lock.json",
         "targets/node/pi-ai/package-lock.json", "cassettes/real_captures/moonpalace/PROVENANCE.md",
-        "targets/node/openclaw/moonshot-plugin/index.mjs"]
+        "targets/node/openclaw/moonshot-plugin/index.mjs", "targets/node/_shared/protocol.mjs",
+        "targets/node/_shared/pi-context.mjs"]
 divergences = sorted(p.name for p in (root / "divergences").iterdir() if p.suffix in (".json", ".yaml", ".yml"))
 captures = [p for p in (root / "cassettes" / "real_captures").rglob("*") if p.is_file()]
 print(json.dumps({"file": harness.__file__, "missing": [n for n in need if not (root / n).is_file()],

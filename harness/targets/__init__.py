@@ -1,7 +1,7 @@
 """Targets: the systems under test, selected with `--kimi-target NAME`.
 
 Built in: `reference` (default), `python:MODULE:CALLABLE`, `command:CMD`. Named targets
-(openclaw, pi-ai, litellm, http:URL) are looked up lazily so their heavy imports only happen
+(openclaw, pi-ai, litellm, pydantic-ai, http:URL) are looked up lazily so their heavy imports only happen
 when asked for; another package can add its own through the `kimi_conformance.targets`
 entry-point group (name -> a factory taking the spec's argument).
 
@@ -28,6 +28,7 @@ _BUILTIN = {
     "openclaw": "harness.targets.openclaw:OpenClawTarget",
     "pi-ai": "harness.targets.pi_ai:PiAiTarget",
     "litellm": "harness.targets.litellm_target:LiteLLMTarget",
+    "pydantic-ai": "harness.targets.pydantic_ai_target:PydanticAITarget",
     "http": "harness.targets.http_gateway:HttpGatewayTarget",
 }
 
