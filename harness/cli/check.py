@@ -487,7 +487,7 @@ def add_check_command(sub) -> None:
     p.add_argument(
         "--target",
         required=True,
-        help="the target: reference, python:MODULE:CALLABLE, command:CMD, openclaw, pi-ai, litellm, http:URL, "
+        help="the target: reference, python:MODULE:CALLABLE, command:CMD, openclaw, pi-ai, litellm, pydantic-ai, http:URL, "
         "NAME=SPEC (as pytest --kimi-target)",
     )
     p.add_argument(

@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--target",
         default="reference",
         help="the target: reference (default), python:MODULE:CALLABLE, command:CMD, openclaw, pi-ai, "
-        "litellm, http:URL (as pytest --kimi-target)",
+        "litellm, pydantic-ai, http:URL (as pytest --kimi-target)",
     )
     p.add_argument("--lines", action="store_true", help="input holds one case per line; one request per line out")
     p.add_argument(

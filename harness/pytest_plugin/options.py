@@ -76,7 +76,7 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         metavar="NAME",
         help="system under test: reference (default), python:MODULE:CALLABLE, command:CMD, "
-        "openclaw, pi-ai, litellm, http:URL, or ALIAS=SPEC. Repeatable: results are per target.",
+        "openclaw, pi-ai, litellm, pydantic-ai, http:URL, or ALIAS=SPEC. Repeatable: results are per target.",
     )
     add(
         "--kimi-catalog",
