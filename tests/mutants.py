@@ -422,6 +422,39 @@ def d3_level_verbatim(case):
 
 
 @mutant(
+    "T7: a K2.x level on a Moonshot host goes out as thinking and reasoning_effort (D3 before its amendment)",
+    check="T7.thinking-and-effort",
+)
+def d3_both_on_moonshot_host(case):
+    # What the reference sent until issue #27: the 400 "cannot specify both" (HKUDS/nanobot#3939).
+    from harness.rules.t7_compat import LEVEL_EFFORT
+
+    def fix(body, ctx, intended):
+        effort = LEVEL_EFFORT.get(case.get("thinking") or "")
+        if ctx.thinking_mode == "binary" and ctx.compat.get("supportsReasoningEffort") and effort:
+            body["reasoning_effort"] = effort
+
+    return _post(case, fix)
+
+
+@mutant(
+    "T7: /think off on a K2.x turns thinking off with reasoning_effort 'none' (a 400 on K2.5/K2.6)",
+    check="T7.reasoning-effort-native",
+)
+def d3_off_as_effort_none(case):
+    def fix(body, ctx, intended):
+        if (
+            ctx.thinking_mode == "binary"
+            and case.get("thinking") == "off"
+            and ctx.compat.get("supportsReasoningEffort")
+        ):
+            body.pop("thinking", None)
+            body["reasoning_effort"] = "none"
+
+    return _post(case, fix)
+
+
+@mutant(
     "T4: a model thinking by default keeps 'required' without a thinking field (D4)",
     check="T4.incompatible-under-thinking",
 )

@@ -109,8 +109,15 @@ def test_rule_catches_mutant(name):
         assert any(v["check"] == CHECKS[name] for v in violations), f"{name}: not named by {CHECKS[name]}"
 
 
-# Through real pytest processes: one mutant per kind of suite (property, bad cases, robustness).
-THROUGH_SUITES = ["t4_required_kept", "d5_content_tidied", "accepts_malformed", "crashes_on_tools"]
+# Through real pytest processes: one mutant per kind of suite (property, bad cases, robustness), and
+# the field fact of issue #27 (thinking and reasoning_effort together on a Moonshot host).
+THROUGH_SUITES = [
+    "t4_required_kept",
+    "d3_both_on_moonshot_host",
+    "d5_content_tidied",
+    "accepts_malformed",
+    "crashes_on_tools",
+]
 
 
 @pytest.mark.slow
@@ -126,3 +133,58 @@ def test_suite_catches_mutant(name, mutation_results):
         assert any(v["rule"] == rule for v in violations), f"{name}: no {rule} violation recorded: {violations}"
     if name in CHECKS:
         assert any(v["check"] == CHECKS[name] for v in violations), f"{name}: not named by {CHECKS[name]}: {violations}"
+
+
+# Mutation meets coverage (issue #22): which check killed each mutant, recorded where the coverage
+# output reads it (harness/engine/mutation_kills.json); a check no mutant trips is "unproven" there.
+KILLS = ROOT / "harness" / "engine" / "mutation_kills.json"
+
+
+def _kills() -> dict:
+    out = {}
+    for name in IN_PROCESS:
+        violations = RESULTS[name][2] if name in RESULTS else _judged(name)
+        out[name] = {"bug": MUTANTS[name], "checks": sorted({v["check"] for v in violations})}
+    return {"about": "which check killed each mutant of tests/mutants.py (tests/test_mutation.py)", "mutants": out}
+
+
+def test_mutation_kills_are_recorded():
+    """The committed record is what the mutants do now: regenerate it with
+    KIMI_UPDATE_KILLS=1 pytest tests/test_mutation.py -k kills"""
+    fresh = _kills()
+    if os.environ.get("KIMI_UPDATE_KILLS"):
+        KILLS.write_text(json.dumps(fresh, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    recorded = json.loads(KILLS.read_text(encoding="utf-8")) if KILLS.is_file() else {}
+    stale = sorted(
+        n
+        for n in set(fresh["mutants"]) | set(recorded.get("mutants", {}))
+        if fresh["mutants"].get(n) != recorded.get("mutants", {}).get(n)
+    )
+    assert not stale, (
+        f"{KILLS.relative_to(ROOT)} is stale for {stale}: KIMI_UPDATE_KILLS=1 pytest tests/test_mutation.py -k kills"
+    )
+    assert all(info["checks"] for info in fresh["mutants"].values()), "a mutant killed by no check"
+
+
+def test_unproven_checks_are_listed():
+    """A check that no mutant trips is listed as unproven by the coverage summary."""
+    from harness.engine.coverage import summarize
+
+    doc = {
+        "target": "reference",
+        "tests": {
+            "T6": {
+                "moonshot/kimi-k2.6": {
+                    "drawn": 1,
+                    "replayed": 0,
+                    "discarded": {},
+                    "checks": {"T6.unique": [1, 0, 0], "T6.reshaped": [1, 0, 0]},
+                    "forms": {},
+                    "unreachable": [],
+                }
+            }
+        },
+    }
+    rows = {r.check: r for r in summarize(doc, kills={"T6.unique": ["t6_keeps_duplicates"]}).rows}
+    assert rows["T6.unique"].proven_by == ["t6_keeps_duplicates"]
+    assert rows["T6.reshaped"].proven_by == []

@@ -119,6 +119,9 @@ class Context:
     tool_call_ids: str  # T6 policy: moonshot | strict | unique (D1) | none
     streaming_usage: bool  # T8: the endpoint declares streaming-usage compatibility
     api: str = "openai-completions"  # the surface: openai-completions | anthropic-messages
+    # The base URL is an endpoint of a catalog provider whose thinking rules apply (Moonshot's own
+    # API, either region), whatever the provider id: D3 (amended, field reports) matches on it.
+    moonshot_host: bool = False
 
     @property
     def thinking_mode(self) -> str:
@@ -187,4 +190,5 @@ def _resolve(case: dict[str, Any], catalog: Catalog) -> Context:
         tool_call_ids=policy,
         streaming_usage=streaming_usage,
         api=api,
+        moonshot_host=bool(native and native[0].thinking_rules),
     )

@@ -5,6 +5,13 @@ sends a `developer` message as `system`; `supportsReasoningEffort: false` drops
 `reasoning_effort`; `supportsStore: false` drops `store`. Moonshot defaults: max_tokens, no
 developer role, no store, no reasoning_effort [oc]. Flags come from the catalog (provider, then
 model) overlaid with the case's custom provider `compat`.
+
+D3, amended 2026-12-06 from field reports: Moonshot answers 400 to a K2.5/K2.6 request with both
+`thinking` and `reasoning_effort` [field: HKUDS/nanobot#3939] and to `reasoning_effort: "none"`
+[field: pydantic/pydantic-ai#6208]. So on a native Moonshot host only a model that
+takes the field (K3, catalog thinking mode `effort`, T1) gets `reasoning_effort`; a binary model's
+level goes out as `thinking` (T2) alone. The level becomes `reasoning_effort` only on a
+non-Moonshot host under `supportsReasoningEffort`.
 """
 
 from __future__ import annotations
@@ -30,10 +37,10 @@ def apply(case: dict[str, Any], ctx, body: dict[str, Any]) -> None:
         for message in body.get("messages") or []:
             if message.get("role") == "developer":
                 message["role"] = "system"
-    if not compat.get("supportsReasoningEffort", False):
+    if not compat.get("supportsReasoningEffort", False) or (ctx.moonshot_host and ctx.thinking_mode != "effort"):
         body.pop("reasoning_effort", None)
     applies, effort = level_effort(case, ctx)
-    if applies:  # D3: the /think level as the OpenAI-compatible field's values
+    if applies:  # D3 (off a native host): the /think level as the OpenAI-compatible field's values
         if effort is None:
             body.pop("reasoning_effort", None)
         else:

@@ -30,11 +30,18 @@ RULE = Rule(
     section="kimi-coding-anthropic",
     order=95,
     severity="critical",
-    summary="POST https://api.kimi.com/coding/v1/messages with the key in x-api-key (never Bearer), anthropic-version "
+    summary="POST https://api.kimi.com/coding/v1/messages with the key in x-api-key or as Bearer (one of them), anthropic-version "
     "and a User-Agent; system lifted, tool_use/tool_result paired, max_tokens always, no forced tool choice "
     "or temperature under thinking",
     test_name="test_anthropic_messages",
-    sources=("oc: OpenClaw's Kimi Coding plugin", "pi-ai 0.73.1 kimi-coding"),
+    sources=(
+        "oc: OpenClaw's Kimi Coding plugin",
+        "pi-ai 0.73.1 kimi-coding",
+        "D6",
+        "field: UfoMiao/zcf#204",
+        "field: MoonshotAI/kimi-cli#277",
+        "field: MoonshotAI/Kimi-K2#109",
+    ),
     checks=(_checks,),
     agree=_agree,
     reference_step="anthropic_messages",

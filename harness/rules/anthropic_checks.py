@@ -4,7 +4,7 @@ Each check is `check(case, ctx, out) -> list[Violation]` (ctx: `harness.contract
 out: the outbound request `{method, url, headers, body}`); `CHECKS` lists them in report order and
 `check_all` runs them; `anthropic_agreement.agreement(out, want)` compares a target with the
 reference on the fields this surface governs. Sources: docs/contract.md#kimi-coding-anthropic (Kimi Coding: Anthropic Messages at
-https://api.kimi.com/coding/, x-api-key, User-Agent) [oc]; the Anthropic Messages API for the shape.
+https://api.kimi.com/coding/, x-api-key or Bearer (D6), User-Agent) [oc, field]; the Anthropic Messages API for the shape.
 """
 
 from __future__ import annotations
@@ -51,43 +51,51 @@ def routing(case, ctx, out) -> list[Violation]:
 
 
 def auth(case, ctx, out) -> list[Violation]:
-    """x-api-key carries the key (a placeholder here); no Bearer key; the version and UA headers."""
+    """The key (a placeholder here) in exactly one of the two headers the service takes —
+    `x-api-key` or `Authorization: Bearer` (D6: Kimi's own docs configure Claude Code with
+    ANTHROPIC_AUTH_TOKEN, [field: UfoMiao/zcf#204, MoonshotAI/kimi-cli#277]; other clients send
+    x-api-key, [field: MoonshotAI/Kimi-K2#109]) — never both, never a real key; the version and UA
+    headers. Which key (Kimi Coding's, never Moonshot's) is the online path's to choose
+    (harness.online.keys.run_key): a transformation only ever carries a placeholder."""
     from harness.util.scrub import contains_secret
 
     h = _headers(out)
     found = []
     key = h.get("x-api-key")
-    if not isinstance(key, str) or not key:
+    has_key = isinstance(key, str) and bool(key.strip())
+    authz = h.get("authorization")
+    has_bearer = isinstance(authz, str) and authz.lower().startswith("bearer ") and bool(authz[7:].strip())
+    if has_key and has_bearer:
         found.append(
             _v(
-                "x-api-key",
-                "/headers/x-api-key",
-                "<placeholder>",
-                key if key is not None else _ABSENT,
-                "the key goes in x-api-key (Anthropic auth)",
-            )
-        )
-    elif contains_secret(key):
-        found.append(
-            _v(
-                "key-leaked",
-                "/headers/x-api-key",
-                "<placeholder>",
-                "<a key>",
-                "a real-looking key reached the outbound request",
-            )
-        )
-    bearer = h.get("authorization")
-    if isinstance(bearer, str) and (contains_secret(bearer) or bearer.lower().startswith("bearer ")):
-        found.append(
-            _v(
-                "no-bearer",
+                "key-in-both-headers",
                 "/headers/authorization",
                 _ABSENT,
                 "Bearer …",
-                "Kimi Coding's Anthropic surface authenticates with x-api-key, not Authorization: Bearer",
+                "the key goes in x-api-key or as Authorization: Bearer, not in both",
             )
         )
+    elif not has_key and not has_bearer:
+        found.append(
+            _v(
+                "key-header",
+                "/headers/x-api-key",
+                "<placeholder>",
+                key if key is not None else _ABSENT,
+                "the key goes in x-api-key or as Authorization: Bearer (D6)",
+            )
+        )
+    for name, value in (("x-api-key", key), ("authorization", authz)):
+        if isinstance(value, str) and contains_secret(value):
+            found.append(
+                _v(
+                    "key-leaked",
+                    pointer("headers", name),
+                    "<placeholder>",
+                    "<a key>",
+                    "a real-looking key reached the outbound request",
+                )
+            )
     if not h.get("anthropic-version"):
         found.append(
             _v(

@@ -105,7 +105,17 @@ RULE = Rule(
     summary="K2.7 Code (and K3) drop thinking, reasoning_effort and the pinned sampling fields; keep "
     "stop/seed/logprobs/max_tokens; tool_choice -> auto",
     test_name="test_t1_always_thinking",
-    sources=("doc:003 K2.7 Code", "oc", "wire"),
+    sources=(
+        "doc:003 K2.7 Code",
+        "oc",
+        "wire",
+        # K3: no thinking object, reasoning_effort low/high/max, sampling server-fixed (400 on other
+        # values); K2.7 Code: thinking.type "disabled" errors, so thinking is dropped, never disabled
+        "field: enricoros/big-AGI#1161",
+        "field: mnfst/modelparams.dev#168",
+        "field: lobehub/lobehub#17267",
+        "field: UKGovernmentBEIS/inspect_ai#4537",
+    ),
     focus=("sampling", "tool_choice"),
     checks=(_checks,),
     project=lambda out: pick(out["body"], (*T1_CONTROLS, *FIXED_SAMPLING, *KEPT_BY_T1, "tool_choice")),

@@ -42,7 +42,8 @@ RULE = Rule(
     severity="critical",
     summary="binary thinking from /think and configured params.thinking (objects, booleans, words)",
     test_name="test_t2_binary_thinking",
-    sources=("doc:003 thinking", "oc"),
+    # K2.5/K2.6 turn thinking off with {"type": "disabled"}, never reasoning_effort "none"
+    sources=("doc:003 thinking", "oc", "field: pydantic/pydantic-ai#6208"),
     focus=("configured_thinking",),
     checks=(_checks,),
     project=lambda out: pick(out["body"], ("thinking", "tool_choice")),

@@ -1,6 +1,10 @@
 """T4 tool_choice under thinking: only auto/none go out while thinking is on; required -> auto;
 a pinned tool is kept and thinking disabled instead. On every Moonshot/Kimi endpoint that follows
-the outbound thinking state (D2), including models that think by default (D4)."""
+the outbound thinking state (D2), including models that think by default (D4). The field agrees
+(issue #27): `required` under thinking is rejected on every Kimi model but K3 (T1 keeps it there),
+a named tool choice under thinking is rejected on every model, so a binary model disables thinking
+for it and an always-thinking one (K2.7 Code, K3: T1) broadens it to auto [field:
+UKGovernmentBEIS/inspect_ai#5152 probe matrix, meridianlabs-ai/inspect_ai#382]."""
 
 from __future__ import annotations
 
@@ -75,7 +79,18 @@ RULE = Rule(
     severity="critical",
     summary="under thinking only auto/none; required -> auto; a pinned tool disables thinking",
     test_name="test_t4_tool_choice",
-    sources=("doc:003 tool_choice", "oc", "wire 400s", "D2", "D4"),
+    sources=(
+        "doc:003 tool_choice",
+        "oc",
+        "wire 400s",
+        "D2",
+        "D4",
+        # required under thinking is a 400 on every Kimi model but K3, a named tool choice under
+        # thinking is a 400 ("tool_choice 'specified' is incompatible with thinking enabled")
+        "field: UKGovernmentBEIS/inspect_ai#5152",
+        "field: meridianlabs-ai/inspect_ai#382",
+        "field: AstrBotDevs/AstrBot#7805",
+    ),
     focus=("tool_choice",),
     checks=(_checks,),
     project=lambda out: pick(out["body"], ("thinking", "tool_choice")),

@@ -17,7 +17,7 @@ from harness.rules import all_rules
 from harness.rules.t6b_extra_body import INNER
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL_TARGETS = ("openclaw", "pi-ai", "litellm")
+REAL_TARGETS = ("openclaw", "pi-ai", "litellm", "pydantic-ai")
 _CHECK_LITERAL = re.compile(r"""["']((?:routing|passthrough|idempotence|T[0-9]b?)\.[a-z0-9-]+)["']""")
 # The anthropic rule's checks name themselves without the prefix: _v("schema", ...) -> anthropic.schema.
 _ANTHROPIC_CHECK = re.compile(r"""\b_v\(\s*["']([a-z0-9-]+)["']""")
@@ -132,3 +132,17 @@ def test_when_unset_holds_for_absent_and_null_but_not_for_a_value():
     assert holds(unset, {}) and holds(unset, {"params": {}}) and holds(unset, {"params": {"thinking": None}})
     assert not holds(unset, {"params": {"thinking": "maybe"}}) and not holds(unset, {"params": {"thinking": {}}})
     assert not holds({"path": "params.thinking", "op": "absent"}, {"params": {"thinking": None}})
+
+
+# Checks that exist because of a field fact (issue #27, D3 amended): an entry that covers one says
+# which public report or probe backs the contract, so a reader can weigh it against the target.
+FIELD_FACT_CHECKS = frozenset({"T7.thinking-and-effort", "T7.reasoning-effort-native"})
+FIELD_RE_DERIVED = ("openclaw", "pi-ai", "litellm")  # the lists re-derived under the amended D3
+
+
+def test_field_fact_divergences_cite_their_field_source():
+    found = [d for d in ENTRIES if d.checks & FIELD_FACT_CHECKS and set(d.targets) & set(FIELD_RE_DERIVED)]
+    # each of them sends reasoning_effort to a K2.x model on a Moonshot host somewhere
+    assert {t for d in found for t in d.targets} >= set(FIELD_RE_DERIVED)
+    for d in found:
+        assert re.search(r"\[field: [\w.-]+/[\w.-]+#\d+\]", d.data["evidence"]), f"{d.id}: no [field: owner/repo#N]"

@@ -196,9 +196,9 @@ def _break(out, fn):
 MUTANTS = {
     "anthropic.url": lambda o: o.update(url="https://api.kimi.com/coding/v1/chat/completions"),
     "anthropic.host": lambda o: o.update(url="https://api.moonshot.ai/coding/v1/messages"),
-    "anthropic.x-api-key": lambda o: o["headers"].pop("x-api-key"),
+    "anthropic.key-header": lambda o: o["headers"].pop("x-api-key"),
     "anthropic.key-leaked": lambda o: o["headers"].update({"x-api-key": "sk-canary-leaked-key-123"}),
-    "anthropic.no-bearer": lambda o: o["headers"].update(authorization="Bearer <redacted>"),
+    "anthropic.key-in-both-headers": lambda o: o["headers"].update(authorization="Bearer <redacted>"),
     "anthropic.anthropic-version": lambda o: o["headers"].pop("anthropic-version"),
     "anthropic.user-agent": lambda o: o["headers"].pop("user-agent"),
     "anthropic.schema": lambda o: o["body"].update(n=2),
@@ -221,6 +221,33 @@ def test_each_check_catches_its_mutant(check):
     found = checks.check_all(c, ctx, _break(out, MUTANTS[check]))
     assert check in {v.check for v in found}, [str(v) for v in found]
     assert all(v.rule == "anthropic" and v.path.startswith("/") for v in found)
+
+
+def _swap_to_bearer(o):
+    o["headers"].pop("x-api-key")
+    o["headers"]["Authorization"] = "Bearer <redacted>"
+
+
+@pytest.mark.parametrize(
+    "fix,found",
+    [
+        (_swap_to_bearer, set()),  # D6: Bearer alone is how Kimi's own docs configure Claude Code
+        (
+            lambda o: o["headers"].update({"Authorization": "Bearer sk-canary-leaked-key-123"}),
+            {"key-in-both-headers", "key-leaked"},
+        ),
+        (
+            lambda o: (_swap_to_bearer(o), o["headers"].update(Authorization="Bearer sk-canary-leaked-key-123")),
+            {"key-leaked"},
+        ),
+        (lambda o: (o["headers"].pop("x-api-key"), o["headers"].update(authorization="Basic abc")), {"key-header"}),
+        (lambda o: (o["headers"].pop("x-api-key"), o["headers"].update(authorization="Bearer ")), {"key-header"}),
+    ],
+)
+def test_the_key_goes_in_exactly_one_of_the_two_accepted_headers(fix, found):
+    c, ctx, out = _out()
+    auth = {v.check for v in checks.auth(c, ctx, _break(out, fix))}
+    assert {a.removeprefix("anthropic.") for a in auth} == found
 
 
 def test_agreement_names_the_differing_field():

@@ -214,6 +214,56 @@ def test_t7_nix_compat_and_defaults():
     assert custom["max_completion_tokens"] == 9 and "max_tokens" not in custom
 
 
+EFFORT = {"supportsReasoningEffort": True}
+
+
+def _controls(model, level, base, request=None):
+    b = body(
+        model=model,
+        thinking=level,
+        provider={"id": "moonshot" if "moonshot.ai" in base else "my-kimi", "baseUrl": base, "compat": EFFORT},
+        request={"messages": USER, **(request or {})},
+    )
+    return {k: b[k] for k in ("thinking", "reasoning_effort") if k in b}
+
+
+@pytest.mark.parametrize(
+    "model,level,base,expected",
+    [
+        # issue #27's case: thinking only on a native host, whatever supportsReasoningEffort says
+        ("moonshot/kimi-k2.6", "high", "https://api.moonshot.ai/v1", {"thinking": {"type": "enabled"}}),
+        ("moonshot/kimi-k2.5", "minimal", "https://api.moonshot.cn/v1/", {"thinking": {"type": "enabled"}}),
+        # off: thinking disabled, never reasoning_effort "none" (a 400 on K2.5/K2.6)
+        ("moonshot/kimi-k2.6", "off", "https://api.moonshot.ai/v1", {"thinking": {"type": "disabled"}}),
+        ("moonshot/kimi-k2-turbo", "high", "https://api.moonshot.ai/v1", {"thinking": {"type": "enabled"}}),
+        # K3 takes reasoning_effort and never a thinking object
+        ("moonshot/kimi-k3", "high", "https://api.moonshot.ai/v1", {"reasoning_effort": "high"}),
+        ("moonshot/kimi-k3", "xhigh", "https://api.moonshot.cn/v1", {"reasoning_effort": "max"}),
+        ("moonshot/kimi-k3", "off", "https://api.moonshot.ai/v1", {}),
+        # off the Moonshot hosts the flag still decides (D3): a proxy gets both
+        (
+            "moonshot/kimi-k2.6",
+            "high",
+            "https://proxy.test/v1",
+            {"thinking": {"type": "enabled"}, "reasoning_effort": "high"},
+        ),
+        ("moonshot/kimi-k2.6", "off", "https://proxy.test/v1", {"thinking": {"type": "disabled"}}),
+    ],
+)
+def test_d3_amended_the_level_as_thinking_only_on_moonshot_hosts(model, level, base, expected):
+    assert _controls(model, level, base) == expected
+
+
+def test_d3_amended_a_requests_own_reasoning_effort_never_reaches_a_k2_on_a_moonshot_host():
+    own = {"reasoning_effort": "none", "thinking": {"type": "enabled"}}
+    assert _controls("moonshot/kimi-k2.6", None, "https://api.moonshot.ai/v1", own) == {"thinking": {"type": "enabled"}}
+    assert "reasoning_effort" not in body(
+        model="moonshot/kimi-k2.5",
+        params={"extra_body": {"reasoning_effort": "high"}},
+        provider={"id": "my-kimi", "baseUrl": "https://api.moonshot.ai/v1", "compat": EFFORT},
+    )
+
+
 @pytest.mark.parametrize(
     "base,expected",
     [("https://api.moonshot.ai/v1", True), ("https://api.moonshot.cn/v1/", True), ("https://proxy.test/v1", False)],
