@@ -313,7 +313,9 @@ def add_command(sub) -> None:
     p = sub.add_parser("divergence", help="known divergences: `divergence add --target T --from FAILURE.json`")
     dsub = p.add_subparsers(dest="action", required=True)
     a = dsub.add_parser("add", help="draft entries for the uncovered violations of a failing case")
-    a.add_argument("--target", required=True, help="the target the case failed on (openclaw, pi-ai, litellm, pydantic-ai, ...)")
+    a.add_argument(
+        "--target", required=True, help="the target the case failed on (openclaw, pi-ai, litellm, pydantic-ai, ...)"
+    )
     a.add_argument(
         "--from",
         dest="from_file",
