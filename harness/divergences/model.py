@@ -67,7 +67,12 @@ def _canonical(ref: str) -> str:
 
 
 def holds(cond: dict[str, Any], case: dict[str, Any]) -> bool:
-    """One `when` condition on a case (its values, never a failure text)."""
+    """One `when` condition on a case (its values, never a failure text): a path op, a case form
+    (`{predicate: NAME}`, a predicate of harness/rules/forms.yaml), or the negation of either."""
+    if "not" in cond:
+        return not holds(cond["not"], case)
+    if "predicate" in cond:
+        return form_holds(cond["predicate"], case)
     if cond["path"] == "model" and isinstance(case.get("model"), str):
         case = {**case, "model": _canonical(case["model"])}
     values = _resolve(case, cond["path"].split("."))
@@ -77,6 +82,54 @@ def holds(cond: dict[str, Any], case: dict[str, Any]) -> bool:
     if op == "unset":  # absent or null: targets read both as "not given"
         return all(v is _MISSING or v is None for v in values)
     return any(_OPS[op](v, cond.get("value")) for v in values if v is not _MISSING)
+
+
+# Predicates that read what a target sent or whom it is compared with: a `when` is about the case.
+_NOT_ABOUT_THE_CASE = ("outbound_",)
+
+
+def predicate_problem(name: str) -> str | None:
+    """Why `name` cannot be a `when: {predicate: NAME}` (None: it can)."""
+    from harness.rules.forms import COMPARED, PREDICATES
+
+    p = PREDICATES.get(name)
+    if p is None:
+        return f"no predicate {name!r} in harness/rules/forms.py"
+    if name.startswith(_NOT_ABOUT_THE_CASE) or COMPARED in p.needs:
+        return f"predicate {name!r} reads the outbound request or the comparison, not the case"
+    return None
+
+
+def form_holds(name: str, case: dict[str, Any]) -> bool:
+    """Whether the case has the form the coverage model's predicate `name` recognises. Read as
+    forms.yaml reads it (the case, its resolved context, the intended body; never a target's
+    output). Only reached for violations whose rule, check and path already match the entry."""
+    from harness.contract.case import context
+    from harness.rules.forms import PREDICATES, Facts
+
+    try:
+        ctx = context(case, validated=True)  # cached per (model, provider)
+    except (HarnessError, KeyError, TypeError):
+        return False
+    return bool(PREDICATES[name].fn(Facts(case, ctx, None, compared=False)))
+
+
+def predicates_in(cond: dict[str, Any]) -> list[str]:
+    """The predicate names a `when` condition uses (through `not`)."""
+    if "not" in cond:
+        return predicates_in(cond["not"])
+    return [cond["predicate"]] if "predicate" in cond else []
+
+
+def describe(cond: dict[str, Any]) -> str:
+    """A condition in one line, as the divergence tables show it."""
+    if "not" in cond:
+        return f"not ({describe(cond['not'])})"
+    if "predicate" in cond:
+        return f"form `{cond['predicate']}`"
+    value = cond.get("value")
+    shown = "" if value is None else f" {json.dumps(value, ensure_ascii=False)}"
+    return f"`{cond['path']}` {cond.get('op', 'present')}{shown}"
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -185,6 +238,11 @@ def load_file(path: Path) -> list[Divergence]:
     default_targets = [data["target"]] if data.get("target") else []
     entries = []
     for e in data["entries"]:
+        for n, cond in enumerate(e.get("when") or ()):
+            for name in predicates_in(cond):
+                problem = predicate_problem(name)
+                if problem:
+                    _fail(path, f"entry {e['id']!r}: when[{n}]: {problem}")
         case_path = path.parent / e["case"]
         try:
             case = json.loads(case_path.read_text(encoding="utf-8"))

@@ -7,7 +7,6 @@ reader of the report can judge an entry without opening the YAML files.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -20,11 +19,9 @@ def _cell(text: Any) -> str:
 
 
 def _when(conds: Iterable[dict[str, Any]]) -> str:
-    parts = []
-    for c in conds:
-        value = c.get("value")
-        shown = "" if value is None else f" {json.dumps(value, ensure_ascii=False)}"
-        parts.append(f"`{c['path']}` {c['op']}{shown}")
+    from harness.divergences.model import describe
+
+    parts = [describe(c) for c in conds]
     return "; ".join(parts) or "any case"
 
 

@@ -137,7 +137,7 @@ def test_when_unset_holds_for_absent_and_null_but_not_for_a_value():
 # Checks that exist because of a field fact (issue #27, D3 amended): an entry that covers one says
 # which public report or probe backs the contract, so a reader can weigh it against the target.
 FIELD_FACT_CHECKS = frozenset({"T7.thinking-and-effort", "T7.reasoning-effort-native"})
-FIELD_RE_DERIVED = ("openclaw", "pi-ai", "litellm")  # the lists re-derived under the amended D3
+FIELD_RE_DERIVED = ("openclaw", "pi-ai", "litellm", "pydantic-ai")  # the lists re-derived under the amended D3
 
 
 def test_field_fact_divergences_cite_their_field_source():
@@ -146,3 +146,117 @@ def test_field_fact_divergences_cite_their_field_source():
     assert {t for d in found for t in d.targets} >= set(FIELD_RE_DERIVED)
     for d in found:
         assert re.search(r"\[field: [\w.-]+/[\w.-]+#\d+\]", d.data["evidence"]), f"{d.id}: no [field: owner/repo#N]"
+
+
+# ------------------------------------------------------------------------------ `when` on a case form
+IN_ORDER = {
+    "model": "moonshot/kimi-k2.6",
+    "request": {
+        "messages": [
+            {"role": "user", "content": "go"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": f"functions.read:{n}", "type": "function", "function": {"name": "read", "arguments": "{}"}}
+                    for n in (0, 1)
+                ],
+            },
+            {"role": "tool", "tool_call_id": "functions.read:0", "content": "a"},
+            {"role": "tool", "tool_call_id": "functions.read:1", "content": "b"},
+        ]
+    },
+}
+
+
+def _swapped(case):
+    import copy
+
+    out = copy.deepcopy(case)
+    msgs = out["request"]["messages"]
+    msgs[2], msgs[3] = msgs[3], msgs[2]
+    return out
+
+
+def test_when_predicate_names_a_case_form_of_the_coverage_model():
+    """`{predicate: NAME}` holds when forms.yaml's predicate recognises the case: a property of the
+    whole history ("results out of call order") that no path op can say."""
+    from harness.divergences.model import holds
+
+    cond = {"predicate": "results_out_of_order"}
+    assert holds(cond, _swapped(IN_ORDER))
+    assert not holds(cond, IN_ORDER)
+    assert holds({"predicate": "has_tool_results"}, IN_ORDER)
+    assert not holds({"predicate": "has_tool_results"}, {"model": "moonshot/kimi-k2.6", "request": {"messages": []}})
+
+
+def test_when_not_negates_a_condition():
+    from harness.divergences.model import holds
+
+    assert holds({"not": {"predicate": "results_out_of_order"}}, IN_ORDER)
+    assert not holds({"not": {"predicate": "results_out_of_order"}}, _swapped(IN_ORDER))
+    assert holds({"not": {"path": "request.tool_choice"}}, IN_ORDER)
+    assert not holds({"not": {"not": {"path": "request.tool_choice"}}}, IN_ORDER)
+
+
+def _entry_file(tmp_path, when) -> Path:
+    import json
+
+    (tmp_path / "case.json").write_text(json.dumps(IN_ORDER))
+    entry = {
+        "id": "e",
+        "rules": ["T6"],
+        "checks": ["T6.result-follows-call"],
+        "case": "case.json",
+        "title": "t",
+        "target_does": "t",
+        "contract_says": "t",
+        "evidence": "t",
+        "when": when,
+    }
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump({"target": "openclaw", "entries": [entry]}))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        ([{"predicate": "results_out_of_orde"}], "when[0]: no predicate 'results_out_of_orde'"),
+        ([{"path": "model"}, {"not": {"predicate": "nope"}}], "when[1]: no predicate 'nope'"),
+        ([{"predicate": "outbound_thinking_on"}], "reads the outbound request"),
+        ([{"predicate": "compared_with_reference"}], "reads the outbound request or the comparison"),
+        ([{"predicate": "Results-Out"}], "fails its schema at entries/0/when/0"),
+        ([{"predicate": "has_tool_results", "path": "model"}], "fails its schema at entries/0/when/0"),
+    ],
+)
+def test_a_bad_predicate_is_one_line_naming_file_and_entry(tmp_path, when, said):
+    from harness.divergences.model import DivergenceFileError
+
+    path = _entry_file(tmp_path, when)
+    with pytest.raises(DivergenceFileError) as err:
+        load_file(path)
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith(str(path)) and said in msg
+    if "predicate" in said:
+        assert "entry 'e'" in msg
+
+
+def test_a_good_predicate_loads_and_the_entry_covers_by_form(tmp_path):
+    from harness.contract.verdict import Violation
+    from harness.divergences.model import Divergences
+
+    [entry] = load_file(_entry_file(tmp_path, [{"predicate": "results_out_of_order"}]))
+    v = Violation("T6", "T6.result-follows-call", "/body/messages/2/tool_call_id", "a", "b", "m")
+    entries = Divergences([entry])
+    assert entries.cover([v], _swapped(IN_ORDER)).ids == ["e"]
+    assert entries.cover([v], IN_ORDER).uncovered == [v]
+
+
+def test_every_predicate_named_by_a_shipped_entry_exists():
+    from harness.divergences.model import predicate_problem, predicates_in
+
+    for d in ENTRIES:
+        for cond in d.when:
+            for name in predicates_in(cond):
+                assert predicate_problem(name) is None, f"{d.file}: {d.id}: {predicate_problem(name)}"
