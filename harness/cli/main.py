@@ -55,7 +55,7 @@ def cmd_resolve(args) -> int:
 
 def cmd_transform(args) -> int:
     from harness.errors import HarnessError
-    from harness.targets import create
+    from harness.targets import NotExpressible, create
 
     cases = read_cases(args.case, args.lines)
     where = "<stdin>" if args.case == "-" else args.case
@@ -66,8 +66,17 @@ def cmd_transform(args) -> int:
             raise UsageProblem(f"{where}: {at}{problem}")
     target = create(args.target, timeout=args.timeout)
     try:
-        for case in cases:
-            print(json.dumps(target.transform(case), indent=None if args.lines else 2, ensure_ascii=False))
+        for n, case in enumerate(cases, 1):
+            try:
+                out = target.transform(case)
+            except NotExpressible as e:  # bad input for this target, as `check` says it: one line, exit 2
+                at = f"line {n}: " if args.lines else ""
+                print(
+                    f"kimi-conformance transform: {where}: {at}{target.name} cannot express this case: {one_line(e)}",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            print(json.dumps(out, indent=None if args.lines else 2, ensure_ascii=False))
     except HarnessError as e:
         print(f"kimi-conformance transform: {where}: {one_line(e)}", file=sys.stderr)
         return EXIT_FAILED

@@ -28,6 +28,13 @@ How a case maps to LiteLLM's API (LiteLLM has no OpenClaw config layer):
 - a custom provider -> `api_base=<baseUrl>`; its id means nothing to LiteLLM, `compat` flags
   and `sanitizeToolCallIds: true` cannot be expressed.
 - every other request field -> the kwarg of the same name (LiteLLM forwards unknown ones).
+
+What is judged is the request LiteLLM sent. When `litellm.completion` raises *after* the request
+reached the capture, the captured request is still judged (not reported as a crash): LiteLLM's
+user has sent it. The one known case is an extra body's `stream: true` on a non-streamed call:
+LiteLLM sends a streamed request, then reads the SSE answer as JSON and raises
+`InternalServerError: Empty or invalid response` — the call fails for LiteLLM's user too (divergence
+litellm-extra-body-stream). A failure before anything was sent stays a target error.
 """
 
 from __future__ import annotations
@@ -174,6 +181,7 @@ class LiteLLMTarget(Target):
         litellm = self._litellm
         kwargs, base = self.kwargs_for(case)
         self._capture.take()
+        failed: Exception | None = None
         try:
             response = litellm.completion(
                 api_base=CAPTURE_BASE,
@@ -188,11 +196,16 @@ class LiteLLMTarget(Target):
                     pass
         except litellm.UnsupportedParamsError as e:
             raise NotExpressible(f"LiteLLM refuses: {e}") from None
-        except Exception as e:
-            raise TargetError(f"litellm.completion raised {type(e).__name__}: {str(e)[:500]}") from None
+        except Exception as e:  # judged below: trouble before sending is an error, after it the request stands
+            failed = e
         got = [c for c in self._capture.take() if c.method == "POST"]
         if len(got) != 1:
-            raise TargetError(f"expected one request on the capture server, got {len(got)}")
+            why = f" (litellm.completion raised {type(failed).__name__}: {str(failed)[:500]})" if failed else ""
+            raise TargetError(f"expected one request on the capture server, got {len(got)}{why}")
+        # The request left LiteLLM: it is what is judged, even when LiteLLM then cannot read the
+        # capture's answer (an extra body's `stream: true` on a non-streamed call gets an SSE answer
+        # that LiteLLM parses as JSON: `InternalServerError: Empty or invalid response`; see the
+        # module docstring and the divergence litellm-extra-body-stream).
         captured = got[0]
         if not isinstance(captured.body, dict):
             raise TargetError(f"LiteLLM sent a body that is not a JSON object: {captured.body!r:.200}")

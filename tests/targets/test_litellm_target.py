@@ -96,6 +96,43 @@ def test_mapping(litellm_target):
     assert kwargs["temperature"] == 0.7 and kwargs["user"] == "u"
 
 
+def test_a_failure_after_sending_judges_the_sent_request(litellm_target):
+    """An extra body's `stream: true`: LiteLLM sends a streamed request it built as non-streamed, then
+    fails reading the SSE answer as JSON. What it sent is the outcome, not a crash of the target."""
+    import litellm
+
+    case = {
+        "model": "moonshot/kimi-k2-turbo",
+        "params": {"extra_body": {"stream": True}},
+        "request": {"messages": [HI]},
+    }
+    with pytest.raises(litellm.InternalServerError, match="Empty or invalid response"):  # LiteLLM's own failure
+        litellm.completion(
+            api_base="http://127.0.0.1:9/v1",
+            api_key="k",
+            max_retries=0,
+            num_retries=0,
+            **litellm_target.kwargs_for(case)[0],
+        )
+    out = litellm_target.transform(case)
+    assert out["body"]["stream"] is True
+    assert "stream_options" not in out["body"]
+    assert out["body"]["messages"] == [HI]
+
+
+def test_a_failure_before_sending_is_a_target_error(litellm_target, monkeypatch):
+    import litellm
+
+    from harness.errors import TargetError
+
+    def broken(**kwargs):
+        raise RuntimeError("boom before any request")
+
+    monkeypatch.setattr(litellm, "completion", broken)
+    with pytest.raises(TargetError, match=r"got 0 \(litellm.completion raised RuntimeError: boom before any request\)"):
+        litellm_target.transform({"model": "moonshot/kimi-k2.6", "request": {"messages": [HI]}})
+
+
 @pytest.mark.parametrize(
     "case",
     [
