@@ -15,7 +15,7 @@ import importlib
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
-from harness.errors import TargetError, TargetUnavailable
+from harness.errors import TargetUnavailable
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible, Target
 
 __all__ = ["ALL_FEATURES", "ALL_RULES", "Capabilities", "NotExpressible", "Target", "create", "known", "split_alias"]
@@ -61,17 +61,11 @@ def check_spec(spec: str) -> None:
     """What must hold of a `--kimi-target` value before anything starts: a command line that splits.
     A spec that cannot be read is a usage error for the session, not a failure of a target that
     never existed (an unknown or uninstalled target stays "not available", per target)."""
-    import shlex
-
-    from harness.util.scrub import scrub_text
-
-    _, spec = split_alias(spec)
-    name, _, arg = spec.partition(":")
+    name, _, arg = split_alias(spec)[1].partition(":")
     if name == "command":
-        try:
-            shlex.split(arg)
-        except ValueError as e:
-            raise TargetError(f"{scrub_text(spec)}: the command line does not split as a shell would ({e})") from None
+        from harness.targets.command import split_command
+
+        split_command(arg)
 
 
 def create(spec: str, **options) -> Target:

@@ -19,6 +19,16 @@ from harness.targets.process import JsonLinesProcess
 from harness.util.scrub import remember, scrub_text, secrets_in_command
 
 
+def split_command(command: str) -> list[str]:
+    """The argv of a `command:` spec; an unterminated quote is the spec's fault, said in one line."""
+    try:
+        return shlex.split(command)
+    except ValueError as e:
+        raise TargetError(
+            f"{scrub_text(f'command:{command}')}: the command line does not split as a shell would ({e})"
+        ) from None
+
+
 class CommandTarget(Target):
     capabilities = Capabilities(rules=TRANSFORM_ONLY, why_not={"T9": "a transform-only target reports no usage"})
 
@@ -27,10 +37,7 @@ class CommandTarget(Target):
         # (the process echoing it to stderr), not only in the spec.
         remember(secrets_in_command(command))
         self.name = scrub_text(f"command:{command}")  # its errors name it: a key in argv stays out
-        try:
-            argv = shlex.split(command)
-        except ValueError as e:  # an unterminated quote: the spec's fault, said in one line
-            raise TargetError(f"{self.name}: the command line does not split as a shell would ({e})") from None
+        argv = split_command(command)
         if not argv:
             raise TargetError("command target wants a command line, got nothing")
         self._process = JsonLinesProcess(argv, name=self.name, timeout=timeout)
