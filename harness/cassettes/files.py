@@ -16,14 +16,18 @@ import os
 import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from harness.errors import CassetteError
 from harness.util import yamlio
+from harness.util.proc import process_alive
 
 FORMAT_VERSION = 1  # the `version:` this harness writes and the newest it reads
-TMP_GLOB = ".*.tmp"  # atomic_write's temporary files
+TMP_GLOB = ".*.tmp"  # atomic_write's temporary files: .NAME.<pid>.<random>.tmp
+_TMP_PID = re.compile(r"\.(?P<pid>\d+)\.[^.]+\.tmp$")
+LEGACY_TMP_AGE = 3600.0  # a temp file without a pid untouched this long is no running writer's
 
 
 def header_value(headers: dict, name: str) -> str:
@@ -138,7 +142,8 @@ def atomic_write(path: Path, text: str) -> None:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # the writer's pid in the name: a concurrent recorder's cleanup leaves a live writer's file alone
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -166,11 +171,23 @@ def same_recording(old: str, new: str) -> bool:
 
 
 def clean_temp_files(root: str | Path) -> list[Path]:
-    """Remove temporary files an interrupted atomic_write left under root; the removed paths."""
+    """Remove temporary files an interrupted atomic_write left under root; the removed paths.
+    A file whose writer (the pid in its name) still runs is a write in progress and stays; a file
+    named before pids were is removed once it has not been touched for an hour."""
     removed = []
     for p in Path(root).rglob(TMP_GLOB):
-        if p.is_file():
+        if p.is_file() and _stale_temp(p):
             with contextlib.suppress(OSError):
                 p.unlink()
                 removed.append(p)
     return removed
+
+
+def _stale_temp(path: Path) -> bool:
+    m = _TMP_PID.search(path.name)
+    if m:
+        return not process_alive(int(m["pid"]))
+    try:
+        return time.time() - path.stat().st_mtime > LEGACY_TMP_AGE
+    except OSError:
+        return False

@@ -31,25 +31,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.util.proc import process_alive
+
 REPO = Path(__file__).resolve().parents[2]
 LOG_PREFIX = "kimi-record-"
 # kimi-record-<pid>-<random>.jsonl; before the pid was part of the name: kimi-record-<random>.jsonl
 _LOG_NAME = re.compile(rf"{LOG_PREFIX}(?:(?P<pid>\d+)-)?[^-]+\.jsonl")
 LEGACY_LOG_AGE = 24 * 3600.0  # an unnamed (older) log untouched this long is no running recorder's
-
-
-def _process_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    except OSError:
-        return False
-    return True
 
 
 def clean_stale_logs(folder: str | Path | None = None) -> list[Path]:
@@ -63,7 +51,7 @@ def clean_stale_logs(folder: str | Path | None = None) -> list[Path]:
             continue
         try:
             stale = (
-                not _process_alive(int(m["pid"])) if m["pid"] else time.time() - path.stat().st_mtime > LEGACY_LOG_AGE
+                not process_alive(int(m["pid"])) if m["pid"] else time.time() - path.stat().st_mtime > LEGACY_LOG_AGE
             )
             if stale:
                 path.unlink()

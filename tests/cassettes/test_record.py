@@ -51,8 +51,14 @@ def test_rerecording_unchanged_interactions_is_byte_identical_and_keeps_modes(tm
     plain.write_text(re.sub(r"recorded: '[^']*'", "recorded: '1999-01-01'", text, count=1))
     plain.chmod(0o644)
     stream.chmod(0o640)
-    stray = root / "moonshot/kimi-k2.6/.plain.yaml.k1x2.tmp"  # left by an earlier killed run
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stray = root / f"moonshot/kimi-k2.6/.plain.yaml.{dead.stdout.strip()}.k1x2.tmp"  # an earlier killed run's
     stray.write_text("half a cassette")
+    legacy = root / "moonshot/kimi-k2.6/.stream-usage.yaml.k1x2.tmp"  # named before pids were, old
+    legacy.write_text("half a cassette")
+    os.utime(legacy, (time.time() - 7200, time.time() - 7200))
+    busy = root / f"moonshot/kimi-k2.6/.plain.yaml.{os.getpid()}.z9y8.tmp"  # a concurrent writer's, alive
+    busy.write_text("being written")
     before = {p: p.read_bytes() for p in root.rglob("*.yaml")}
     mtimes = {p: p.stat().st_mtime_ns for p in before}
     r = record("--cassette-dir", str(root), "--kimi-model", "moonshot/kimi-k2.6")
@@ -61,7 +67,8 @@ def test_rerecording_unchanged_interactions_is_byte_identical_and_keeps_modes(tm
     assert {p: p.stat().st_mtime_ns for p in before} == mtimes  # not even rewritten
     n = len(before)
     assert f"0 cassette(s) written, {n} unchanged, 0 not written of {n} planned" in r.stdout
-    assert "removed 1 temporary file(s)" in r.stdout and not stray.exists()
+    assert "removed 2 temporary file(s)" in r.stdout and not stray.exists() and not legacy.exists()
+    assert busy.read_text() == "being written"  # a live writer's file is never taken from under it
     assert stat.S_IMODE(plain.stat().st_mode) == 0o644 and stat.S_IMODE(stream.stat().st_mode) == 0o640
 
 
