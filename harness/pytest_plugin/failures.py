@@ -62,7 +62,10 @@ def _slug(text: str) -> str:
 
 
 def write_case(config: pytest.Config, rule: str, model: str, case: dict[str, Any]) -> Path:
-    text = json.dumps(case, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    from harness.util.scrub import scrub_text
+
+    # a case can carry a key (a header, an extra_body value, a target's echo): scrubbed like every file
+    text = scrub_text(json.dumps(case, indent=2, ensure_ascii=False, sort_keys=True)) + "\n"
     digest = hashlib.sha256(text.encode()).hexdigest()[:10]
     where = folder(config)
     where.mkdir(parents=True, exist_ok=True)

@@ -382,3 +382,18 @@ def test_a_corrupt_shipped_divergence_file_stops_the_run_in_one_line(tmp_path, m
         model._load_all.cache_clear()
     (message,) = e.value.args
     assert "litellm.yaml: is not valid YAML" in message and "\n" not in message
+
+
+def test_a_failing_case_is_written_without_the_sessions_secrets(tmp_path, monkeypatch):
+    """The minimal case a failure writes (its Reproduce line names the file) is scrubbed like every
+    other file: a key the session knows never lands in it, wherever the case carried it."""
+    from harness.pytest_plugin import failures
+    from harness.util import scrub
+
+    canary = "sk-canary-case-0123456789abcdef"
+    scrub.remember([canary])
+    monkeypatch.setattr(failures, "folder", lambda config: tmp_path)
+    case = {"request": {"model": "kimi-k2.6", "extra_body": {"api_key": canary}, "messages": []}}
+    path = failures.write_case(None, "T1", "moonshot/kimi-k2.6", case)  # type: ignore[arg-type]
+    text = path.read_text()
+    assert path.parent == tmp_path and canary not in text and "kimi-k2.6" in text
