@@ -11,10 +11,11 @@ from typing import Any
 import yaml
 from vcr.persisters.filesystem import CassetteNotFoundError
 
-from harness.cassettes.files import atomic_write, read_cassette, same_recording
 from harness.cassettes.files import header_value as _header
+from harness.cassettes.files import read_cassette, same_recording
 from harness.errors import CassetteError
 from harness.util import scrub, yamlio
+from harness.util.fs import atomic_write
 
 
 # ------------------------------------------------------------------------------- YAML format

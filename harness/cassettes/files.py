@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import stat
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -125,36 +122,6 @@ def _stream_complete(text: str) -> bool:
     `message_stop` event (Kimi Coding's other surface)."""
     tail = text.rstrip()
     return tail.endswith("data: [DONE]") or tail.rsplit("\n", 1)[-1].replace(" ", "") == 'data:{"type":"message_stop"}'
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write text to path atomically: temp file in the same directory, fsync, os.replace.
-    The file keeps its mode (mkstemp's 0600 would turn a 0644 cassette private)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    # the writer's pid in the name: a concurrent recorder's cleanup leaves a live writer's file alone
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 _STAMP_RE = re.compile(r"^  (?:recorded|harness): .*$", re.MULTILINE)

@@ -175,7 +175,7 @@ def build(e: dict[str, Any]) -> str:
 
 def write_all(cassette_dir: Path, *, check: bool = False) -> list[Path]:
     """Write every real cassette (or, with check, list those missing or out of date)."""
-    from harness.cassettes.files import atomic_write
+    from harness.util.fs import atomic_write
 
     stale = []
     for e in entries():

@@ -14,12 +14,12 @@ import yaml
 
 from harness.cassettes import provenance
 from harness.cassettes._vcr import CassetteSession, StaleCassette
-from harness.cassettes.files import atomic_write
 from harness.catalog import builtin
 from harness.emulator import Emulator
 from harness.online.client import WireClient
 from harness.scenarios import definitions as scenarios
 from harness.util import scrub
+from harness.util.fs import atomic_write
 from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[2]

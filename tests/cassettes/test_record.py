@@ -18,6 +18,7 @@ import pytest
 
 from harness.cassettes import files
 from harness.cassettes.record import Outcome, summarize
+from harness.util.fs import atomic_write
 
 REPO = Path(__file__).resolve().parents[2]
 CASSETTES = REPO / "cassettes"
@@ -89,11 +90,11 @@ def test_atomic_write_keeps_mode_and_new_files_follow_the_umask(tmp_path):
     path.write_text("a: 1\n")
     for mode in (0o644, 0o640, 0o600):
         path.chmod(mode)
-        files.atomic_write(path, f"a: {mode}\n")
+        atomic_write(path, f"a: {mode}\n")
         assert stat.S_IMODE(path.stat().st_mode) == mode
     old = os.umask(0o022)
     try:
-        files.atomic_write(tmp_path / "new.yaml", "b: 2\n")
+        atomic_write(tmp_path / "new.yaml", "b: 2\n")
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "new.yaml").stat().st_mode) == 0o644
