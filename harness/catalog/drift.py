@@ -11,7 +11,8 @@ returns the model ids its Moonshot / Kimi providers name, without importing or r
 * LiteLLM: its packaged cost map (`model_prices_and_context_window_backup.json`), entries whose
   `litellm_provider` is moonshot (importing litellm would fetch the remote map: never done here);
 * pydantic-ai: `MoonshotAIModelName` of `pydantic_ai/providers/moonshotai.py` (read with `ast`),
-  each id annotated with what its profile says about thinking.
+  each id annotated with what its profile says about thinking;
+* vercel-ai: the `MoonshotAIChatModelId` union of `@ai-sdk/moonshotai`'s `dist/index.d.ts`.
 
 `compare` puts them beside the catalog; an id an integration lists as current that the catalog lacks
 fails the check unless the allow-list (drift-allow.yaml) names it with a reason.
@@ -34,7 +35,7 @@ from harness.errors import CatalogError
 from harness.util import yamlio
 
 ALLOW_PATH = Path(__file__).parent / "drift-allow.yaml"
-INTEGRATIONS = ("openclaw", "pi-ai", "litellm", "pydantic-ai")
+INTEGRATIONS = ("openclaw", "pi-ai", "litellm", "pydantic-ai", "vercel-ai")
 
 # the providers of each integration that are Moonshot's or Kimi's own endpoints (not resellers)
 PI_AI_PROVIDERS = ("moonshotai", "moonshotai-cn", "kimi-coding")
@@ -212,6 +213,24 @@ def read_pydantic_ai(package_dir: Path, version: str | None = None) -> Integrati
         prefix = next((p for p in off_bodies if mid.lower().startswith(p)), None)
         note = f"thinking=False sends {json.dumps(off_bodies[prefix])}" if prefix else "thinking=False sends nothing"
         out.models.append(Known(mid, "moonshotai", note=note))
+    return out
+
+
+_VERCEL_IDS = re.compile(r"type MoonshotAIChatModelId = ([^;]*);")
+
+
+def read_vercel_ai(package_dir: Path) -> Integration:
+    """The Vercel AI SDK's Moonshot provider (package_dir = node_modules/@ai-sdk/moonshotai): the string
+    literals of its `MoonshotAIChatModelId` type (the open `(string & {})` member names none)."""
+    package_dir = Path(package_dir)
+    path = package_dir / "dist" / "index.d.ts"
+    out = Integration("vercel-ai", _package_version(package_dir / "package.json"), [str(path)])
+    m = _VERCEL_IDS.search(_read(path))
+    if not m:
+        raise DriftError(f"{path}: no `type MoonshotAIChatModelId = ...;`: not @ai-sdk/moonshotai's types")
+    out.models = [Known(mid, "moonshotai") for mid in re.findall(r"'([^']+)'", m.group(1))]
+    if not out.models:
+        raise DriftError(f"{path}: MoonshotAIChatModelId names no model id")
     return out
 
 

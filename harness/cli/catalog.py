@@ -81,6 +81,7 @@ def node_package_dirs() -> dict[str, Path]:
     return {
         "openclaw": default_cache_dir("openclaw") / "node_modules" / "openclaw",
         "pi-ai": default_cache_dir("pi-ai") / "node_modules" / "@mariozechner" / "pi-ai",
+        "vercel-ai": default_cache_dir("vercel-ai") / "node_modules" / "@ai-sdk" / "moonshotai",
     }
 
 
@@ -95,6 +96,7 @@ def read_integrations(overrides: dict[str, Path] | None = None) -> list:
         "pi-ai": drift.read_pi_ai,
         "litellm": drift.read_litellm,
         "pydantic-ai": drift.read_pydantic_ai,
+        "vercel-ai": drift.read_vercel_ai,
     }
     installed = {i.name: i for i in drift.installed_python_integrations()}
     out = []

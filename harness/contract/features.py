@@ -22,5 +22,6 @@ ALL_FEATURES = frozenset(
         "store",  # the `store` field
         "reasoning_effort",  # the request's own reasoning_effort
         "content_parts",  # message content as an array of parts (D5: opaque, passed through)
+        "payload_fields",  # request fields only a payload / extra-body hook carries (n, user, unknown keys)
     }
 )

@@ -1,7 +1,7 @@
 """Targets: the systems under test, selected with `--kimi-target NAME`.
 
 Built in: `reference` (default), `python:MODULE:CALLABLE`, `command:CMD`. Named targets
-(openclaw, pi-ai, litellm, pydantic-ai, http:URL) are looked up lazily so their heavy imports only happen
+(openclaw, pi-ai, litellm, pydantic-ai, vercel-ai, http:URL) are looked up lazily so their heavy imports only happen
 when asked for; another package can add its own through the `kimi_conformance.targets`
 entry-point group (name -> a factory taking the spec's argument).
 
@@ -29,6 +29,7 @@ _BUILTIN = {
     "pi-ai": "harness.targets.pi_ai:PiAiTarget",
     "litellm": "harness.targets.litellm_target:LiteLLMTarget",
     "pydantic-ai": "harness.targets.pydantic_ai_target:PydanticAITarget",
+    "vercel-ai": "harness.targets.vercel_ai:VercelAITarget",
     "http": "harness.targets.http_gateway:HttpGatewayTarget",
 }
 
@@ -92,7 +93,7 @@ def _create(spec: str, **options) -> Target:
         return factory(arg, timeout=options.get("timeout", 30.0))
     if name == "http":  # http:URL keeps its own colon
         return factory(arg, **{k: v for k, v in options.items() if k == "timeout"})
-    if name in ("openclaw", "pi-ai"):  # process targets honour --kimi-target-timeout
+    if name in ("openclaw", "pi-ai", "vercel-ai"):  # process targets honour --kimi-target-timeout
         return (
             factory(arg, timeout=options.get("timeout", 30.0)) if sep else factory(timeout=options.get("timeout", 30.0))
         )

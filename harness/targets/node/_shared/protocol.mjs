@@ -50,6 +50,11 @@ const server = http.createServer((rq, rs) => {
     let body;
     try { body = JSON.parse(text); } catch { body = text; }
     slot.captured.push({ method: rq.method, path: m[2] ?? "/", headers: rq.headers, body });
+    if (slot.json) { // a non-streamed call (the Vercel AI SDK's generateText): one JSON completion
+      rs.writeHead(200, { "content-type": "application/json" });
+      rs.end(JSON.stringify(slot.json));
+      return;
+    }
     rs.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     if (slot.events) { // named events (Anthropic Messages): an event line and a data line each
       for (const ev of slot.events) rs.write(`event: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`);
