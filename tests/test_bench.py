@@ -29,6 +29,12 @@ FIGURES = (
     "suite_seconds",
     "tests_seconds",
     "offline_seconds",
+    "openclaw_deep_examples_per_s_1w",
+    "openclaw_deep_examples_per_s_2w",
+    "pi_ai_deep_examples_per_s_1w",
+    "pi_ai_deep_examples_per_s_2w",
+    "litellm_deep_examples_per_s_1w",
+    "litellm_deep_examples_per_s_2w",
 )
 
 
@@ -132,7 +138,12 @@ def test_a_quick_run_writes_every_figure(tmp_path):
         "openclaw_worker_speedup",
         "pi_ai_worker_speedup",
         "replay_vs_mock_transport",
+        "openclaw_deep_scaling",
+        "pi_ai_deep_scaling",
+        "litellm_deep_scaling",
     }
+    assert report["skipped"]["openclaw_deep_examples_per_s_2w"].startswith("--quick")
+    assert len(report["load_average"]["start"]) == 3  # the machine's load, beside the wall-time figures
     assert "reference_vs_json_floor" in r.stdout  # the table
     again = run_child(
         [sys.executable, "-m", "benchmarks.bench", "--compare", str(out), "--only-compare", str(out)],
@@ -142,3 +153,44 @@ def test_a_quick_run_writes_every_figure(tmp_path):
         check=False,
     )
     assert again.returncode == 0 and "1.00" in again.stdout
+
+
+def test_deep_scaling_is_two_workers_over_one_and_held_to_its_goal():
+    f = {"openclaw_deep_examples_per_s_1w": 100.0, "openclaw_deep_examples_per_s_2w": 150.0}
+    assert bench.ratios(f)["openclaw_deep_scaling"] == 1.5
+    assert bench.goals(f)["openclaw_deep_scaling"]["met"] is False  # goal >= 1.7 on 2 cores
+    f["openclaw_deep_examples_per_s_2w"] = 180.0
+    assert bench.goals(f)["openclaw_deep_scaling"]["met"] is True
+    assert bench.ratios({"openclaw_deep_examples_per_s_1w": 100.0})["openclaw_deep_scaling"] is None
+
+
+def test_deep_runs_are_the_deep_search_on_a_budget_and_count_what_they_judged(tmp_path):
+    from benchmarks import deep
+
+    one, two = deep.command("openclaw", 1, 3, tmp_path), deep.command("openclaw", 2, 3, tmp_path)
+    assert "-n" not in one and two[-4:] == ["-n", "2", "--dist", "worksteal"]
+    assert "--kimi-target=openclaw" in one and "--hypothesis-seed=3" in one
+    assert f"--hypothesis-profile={deep.PROFILE}" in one and "benchmarks.deep" in one
+    assert not any("wire" in a for a in one)  # the wire suites do not run the target
+    doc = {"tests": {"T3": {"m1": {"drawn": 20, "replayed": 3}, "m2": {"drawn": 7, "replayed": 0}}}}
+    (tmp_path / "coverage-openclaw.json").write_text(json.dumps(doc))
+    assert deep.examples(tmp_path) == 30
+
+
+def test_the_deep_budget_profile_stops_each_test_at_its_examples(tmp_path):
+    """A real run of the budget profile (the reference, one rule): each test judges the budget's draws."""
+    import os
+
+    from benchmarks import deep
+
+    env = {**os.environ, deep.BUDGET_ENV: "3", "PYTHONHASHSEED": "0", "PYTHONPATH": str(ROOT)}
+    env.pop("CI", None)
+    cmd = deep.command("reference", 1, 1, tmp_path)
+    cmd = [a for a in cmd if not a.startswith("suites/")] + [
+        "suites/test_t3_thinking_keep.py",
+        "--kimi-model=moonshot/kimi-k2.6",
+    ]
+    r = run_child(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    drawn = json.loads((tmp_path / "coverage-reference.json").read_text())["tests"]["T3"]["moonshot/kimi-k2.6"]["drawn"]
+    assert drawn == 3

@@ -27,6 +27,8 @@ def load(inputs: list[str]) -> dict[str, dict]:
     from harness.engine.coverage import CoverageFileError, files, merge, read
 
     paths = [Path(p) for p in inputs or ["reports/results"]]
+    # a folder of downloaded parts (a CI merge job's artifacts): each sub-folder's files, added up
+    paths = [q for p in paths for q in (_parts(p) if p.is_dir() and not any(p.glob("coverage-*.json")) else [p])]
     try:
         found = files(paths)
         if not found:
@@ -35,6 +37,10 @@ def load(inputs: list[str]) -> dict[str, dict]:
         return merge(read(p) for p in found)
     except CoverageFileError as e:
         raise UsageProblem(str(e)) from None
+
+
+def _parts(folder: Path) -> list[Path]:
+    return sorted(d for d in folder.iterdir() if d.is_dir() and any(d.glob("coverage-*.json"))) or [folder]
 
 
 def render(docs: dict[str, dict], colour: bool = False) -> tuple[str, int]:

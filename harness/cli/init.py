@@ -1,14 +1,17 @@
 """`kimi-conformance init`: the starting point in your own repository.
 
 Writes a test module (a `ConformanceSuite` subclass naming your target, the API surfaces it
-speaks and your divergence file), an empty divergence file, and a GitHub Actions workflow that
-runs the suites and appends the summary to the job's page. It never overwrites a file: one that
-exists is left as it is, and said so.
+speaks and your divergence file), an empty divergence file, and a GitHub Actions workflow
+(`github-workflow.yml` beside this module; `--ci none`: none) that runs the suite on every pull
+request with its summary on the job's page, and each night the deep search over targets x seeds x
+shards, merged into one matrix, summary and report. It never overwrites a file: one that exists is
+left as it is, and said so.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -39,30 +42,18 @@ target: {name}
 entries: []
 """
 
-WORKFLOW = """name: kimi-conformance
-on:
-  pull_request:
-  push:
-    branches: [main]
-jobs:
-  conformance:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.11"
-      - run: pip install kimi-conformance  # or the wheel / URL you install it from
-      # CI=true: the fixed-seed `ci` profile; the summary goes to the job's page ($GITHUB_STEP_SUMMARY)
-      - run: pytest {test_path} --kimi-results-dir reports/kimi-conformance
-        env:
-          CI: "true"
-      - uses: actions/upload-artifact@v4
-        if: always()
-        with:
-          name: kimi-conformance
-          path: reports/kimi-conformance
-"""
+# the workflow: a file of its own (docs/guides/ci.md shows it), its @TOKENS@ filled in by `workflow`
+WORKFLOW_FILE = Path(__file__).with_name("github-workflow.yml")
+
+
+def workflow(test_path: str, target_spec: str, divergences: str) -> str:
+    """The GitHub Actions workflow for this repository: the per-PR job, the nightly deep search over
+    targets x seeds x shards and the job that merges them into the matrix, summary and report."""
+    text = WORKFLOW_FILE.read_text(encoding="utf-8")
+    quoted = json.dumps(target_spec)[1:-1]  # inside a YAML double-quoted string: JSON's escapes are YAML's
+    for token, value in (("@TEST_PATH@", test_path), ("@TARGET_SPEC@", quoted), ("@DIVERGENCES@", divergences)):
+        text = text.replace(token, value)
+    return text
 
 
 def _class_name(name: str) -> str:
@@ -90,6 +81,13 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--dir", type=Path, default=Path("."), help="your repository's root (default: here)")
     p.add_argument("--tests", default="tests", help="the folder of your tests, relative to --dir (default: tests)")
+    p.add_argument(
+        "--ci",
+        choices=("github", "none"),
+        default="github",
+        help="the CI workflow to write: github (default; .github/workflows/kimi-conformance.yml: every pull "
+        "request, and a nightly deep search over targets x seeds x shards merged into one report) or none",
+    )
     p.set_defaults(func=cmd_init)
 
 
@@ -101,7 +99,7 @@ def files(args) -> dict[Path, str]:
     root, tests = args.dir, Path(args.tests)
     test_path = tests / "test_kimi_conformance.py"
     divergences = tests / "kimi-divergences.yaml"
-    return {
+    planned = {
         root / test_path: TEST_MODULE.format(
             name=name,
             class_name=_class_name(name),
@@ -112,8 +110,12 @@ def files(args) -> dict[Path, str]:
             divergences_rel=divergences.name,
         ),
         root / divergences: DIVERGENCES.format(name=name),
-        root / ".github" / "workflows" / "kimi-conformance.yml": WORKFLOW.format(test_path=test_path.as_posix()),
     }
+    if getattr(args, "ci", "github") == "github":
+        planned[root / ".github" / "workflows" / "kimi-conformance.yml"] = workflow(
+            test_path.as_posix(), f"{name}={args.target}", divergences.as_posix()
+        )
+    return planned
 
 
 def cmd_init(args) -> int:

@@ -76,7 +76,7 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         metavar="NAME",
         help="system under test: reference (default), python:MODULE:CALLABLE, command:CMD, "
-        "openclaw, pi-ai, litellm, pydantic-ai, http:URL, or ALIAS=SPEC. Repeatable: results are per target.",
+        "openclaw, pi-ai, litellm, pydantic-ai, vercel-ai, http:URL, or ALIAS=SPEC. Repeatable: results are per target.",
     )
     add(
         "--kimi-catalog",
@@ -153,6 +153,14 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         metavar="DIR",
         help="write per-test conformance results (JSON, per target) here, for `kimi-conformance matrix`",
+    )
+    add(
+        "--kimi-shard",
+        dest="shard",
+        default=None,
+        metavar="I/N",
+        help="run part I of N (1 <= I <= N) of the tests, split by a stable hash of (target, rule, model, seed), "
+        "one part per machine; `kimi-conformance merge` joins the parts' --kimi-results-dir",
     )
     add(
         "--kimi-min-coverage",

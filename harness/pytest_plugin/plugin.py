@@ -54,6 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     divergence_files(config)  # a bad --kimi-divergences file is a usage error now, not in every test
     xdist.configure(config)
+    from harness.pytest_plugin import shard
+
+    shard.configure(config)  # --kimi-shard I/N: a bad one is a usage error before collection
 
 
 def _targets_configure(config: pytest.Config) -> None:
@@ -88,7 +91,10 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         item.stash[VERDICT] = conformance.start_test()
     if conformance is not None and call.when == "call":
         error = call.excinfo.value if call.excinfo is not None else None
-        conformance.end_test(error)
+        ended = conformance.end_test(error)
+        if ended.not_exercised and report.passed:  # mostly discarded: judged too little to pass
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {ended.not_exercised_reason}")
         from harness.engine.conformance import ConformanceFailure
 
         if isinstance(error, ConformanceFailure) and report.failed:

@@ -6,6 +6,7 @@ A cell is one of
 - `FAIL`  it failed (an unlisted divergence, a crash, an unexpected pass of an xfail);
 - `n/a`   skipped as not applicable (the reason starts with "not applicable");
 - `skip`  skipped for another reason;
+- `unex`  not exercised: most of its examples were discarded (the record's `not_exercised`: the rate), never a pass;
 - `—`     not run.
 Several tests for the same target, rule and model fold into the worst of their cells.
 
@@ -30,7 +31,9 @@ from pathlib import Path
 from typing import Any
 
 PASS, DIV, FAIL, NA, SKIP, NOT_RUN = "pass", "div", "FAIL", "n/a", "skip", "—"
-SEVERITY = {NOT_RUN: 0, NA: 1, SKIP: 2, PASS: 3, DIV: 4, FAIL: 5}
+UNEX = "unex"  # not exercised: read from the record's structured `not_exercised`, not from its reason
+# a not-exercised test folds above a pass (a pass beside it does not make the cell proven)
+SEVERITY = {NOT_RUN: 0, NA: 1, SKIP: 2, PASS: 3, UNEX: 3.5, DIV: 4, FAIL: 5}
 RULE_ORDER = (
     "routing",
     "T1",
@@ -72,6 +75,8 @@ def classify(record: dict[str, Any]) -> str:
         return DIV if record.get("divergences") else PASS
     if outcome == "xfailed":
         return DIV
+    if outcome == "skipped" and record.get("not_exercised"):
+        return UNEX
     if outcome == "skipped":
         return NA if reason.lower().startswith("not applicable") else SKIP
     return FAIL  # failed, error, xpassed
@@ -90,7 +95,7 @@ class Cell:
         if SEVERITY[status] > SEVERITY[self.status]:
             self.status = status
         self.divergences.update(record.get("divergences") or [])
-        if status in (NA, SKIP, FAIL) and record.get("reason"):
+        if status in (NA, SKIP, FAIL, UNEX) and record.get("reason"):
             self.reasons.add(str(record["reason"]))
         if status == FAIL:
             self.failing.append(str(record.get("nodeid", "")))
@@ -141,9 +146,13 @@ class Matrix:
         if not n:
             return NOT_RUN
         applicable = n[PASS] + n[DIV] + n[FAIL]
+        if not applicable and n[UNEX]:
+            return ", ".join([f"{n[UNEX]} {UNEX}", *(f"{n[k]} {k}" for k in (SKIP, NA) if n[k])])
         if not applicable:
             return NA if n[NA] else f"{n[SKIP]} skip"
         parts = [f"{n[PASS]}/{applicable} pass"]
+        if n[UNEX]:
+            parts.append(f"{n[UNEX]} {UNEX}")
         if n[DIV]:
             parts.append(f"{n[DIV]} div")
         if n[FAIL]:
@@ -187,7 +196,7 @@ class Matrix:
         text = f"FAIL ×{n[FAIL]}" + (f" · {top}" if top else "")
         url = _first_link(self.failing(target, rule), link)
         parts = [f"[{text}]({url})" if url else text, f"{n[PASS]}/{n[PASS] + n[DIV] + n[FAIL]} pass"]
-        parts += [f"{n[k]} {k}" for k in (DIV, SKIP, NA) if n[k]]
+        parts += [f"{n[k]} {k}" for k in (DIV, UNEX, SKIP, NA) if n[k]]
         return ", ".join(parts)
 
     def _detail(self, target: str, rule: str, model: str, link: Link | None) -> str:
@@ -206,7 +215,8 @@ class Matrix:
             "",
             "Cells: `pass`; `div` — passes only through listed known divergences; `FAIL ×N · check` — N tests "
             "failed, most of them this check (in the report, the cell links to its first failing test); "
-            "`n/a` — not applicable to the target (reason below the target's table); `—` — not run.",
+            "`n/a` — not applicable to the target (reason below the target's table); `unex` — not exercised, most "
+            "of its examples were discarded (the rate below the target's table), never a pass; `—` — not run.",
             "",
             COLUMN_NOTE,
             "",
@@ -230,11 +240,14 @@ class Matrix:
             out += _md_table(["model", *rules], rows)
             divs = met[target]
             reasons: dict[str, list[tuple[str, str]]] = defaultdict(list)  # reason, its model as {model}
+            unexercised: list[str] = []
             for (t, rule, model), c in self.cells.items():
                 if t != target:
                     continue
                 for d in c.divergences:
                     divs[d] += 1
+                if c.status == UNEX:  # the rate, said per cell: it differs from model to model
+                    unexercised.append(f"{UNEX}: {rule} on {model}: " + next(iter(sorted(c.reasons)), ""))
                 if c.status == NA:
                     reason = next(iter(sorted(c.reasons)), "")
                     reasons[reason.replace(model, "{model}") if model != ANY_MODEL else reason].append((rule, model))
@@ -245,6 +258,8 @@ class Matrix:
                 ]
             for reason, where in sorted(reasons.items()):
                 out += ["", _na_line(reason, where)]
+            for line in sorted(unexercised):
+                out += ["", line]
         from harness.reporting.divergence_table import render
 
         out += ["", render(self.targets, met).rstrip("\n")]
@@ -274,7 +289,7 @@ def _na_line(reason: str, where: list[tuple[str, str]]) -> str:
 
 
 def _total_text(n: Counter) -> str:
-    parts = [f"{n[k]} {k}" for k in (PASS, DIV, FAIL, NA, SKIP) if n[k]]
+    parts = [f"{n[k]} {k}" for k in (PASS, DIV, FAIL, UNEX, NA, SKIP) if n[k]]
     return ", ".join(parts) or NOT_RUN
 
 
@@ -301,7 +316,12 @@ def result_files(inputs: Iterable[str | Path]) -> list[Path]:
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            files += sorted(path.glob("results-*.json")) or sorted(path.glob("*.json"))
+            # a folder of downloaded parts (a CI merge job's artifacts): the results of each sub-folder
+            files += (
+                sorted(path.glob("results-*.json"))
+                or sorted(path.glob("*.json"))
+                or sorted(path.glob("*/results-*.json"))
+            )
         elif path.exists():
             files.append(path)
         else:
@@ -310,7 +330,8 @@ def result_files(inputs: Iterable[str | Path]) -> list[Path]:
 
 
 def load(inputs: Iterable[str | Path]) -> Matrix:
-    """Read results files (later files win for the same target and test id)."""
+    """Read results files (later files win for the same target and test id; the parts of one run are
+    merged first by harness.reporting.merge.load_matrix, which `kimi-conformance matrix` uses)."""
     return from_data([(str(path), json.loads(path.read_text(encoding="utf-8"))) for path in result_files(inputs)])
 
 
@@ -334,12 +355,12 @@ def from_data(loaded: Iterable[tuple[str, Any]]) -> Matrix:
     return matrix
 
 
-def main(inputs: list[str], markdown: str | None = None, stream=None) -> int:
+def main(inputs: list[str], markdown: str | None = None, stream=None, loader=load) -> int:
     import sys
 
     stream = stream or sys.stdout
     try:
-        matrix = load(inputs)
+        matrix = loader(inputs)
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

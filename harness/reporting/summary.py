@@ -57,6 +57,8 @@ class Summary:
     failing: list[tuple[str, int, str]] = field(default_factory=list)  # cause, tests, example test
     examples: dict[str, dict[str, Any]] = field(default_factory=dict)  # cause -> its example record
     counts: Counter = field(default_factory=Counter)
+    # target, divergence id, was (the pin), now (what went out), tests: read from the verdicts' data
+    changed_divergences: list[tuple[str, str, str, str, int]] = field(default_factory=list)
 
     def changed_versions(self, target: str) -> str:
         before = self.previous.versions.get(target) if self.previous else None
@@ -113,11 +115,36 @@ def compare(previous: ResultsSet | None, current: ResultsSet) -> Summary:
             (t, d, n) for (t, d), n in sorted(old_divs.items()) if (t, d) not in new and t in current.targets
         ]
     s.na_changes = [(*k, n) for k, n in sorted(na.items())]
+    s.changed_divergences = changed_divergences(current)
     s.examples = {c: _example(recs) for c, recs in causes.items()}
     s.failing = sorted(
         ((c, len(recs), _test(s.examples[c])) for c, recs in causes.items()), key=lambda x: (-x[1], x[0])
     )
     return s
+
+
+def changed_divergences(rs: ResultsSet) -> list[tuple[str, str, str, str, int]]:
+    """Known divergences whose pinned value changed (check `divergence.changed`): (target, id,
+    was, now, tests), from the violations' fields (`divergence`, `expected`: the pin, `actual`)."""
+    from harness.contract.verdict import _ABSENT
+    from harness.divergences.model import _MISSING, CHANGED, describe_pin, describe_sent
+
+    seen: Counter = Counter()
+    for (target, _), rec in rs.records.items():
+        if _status(rec) != "FAIL":
+            continue
+        for v in rec.get("violations") or []:
+            pin = v.get("expected")
+            if v.get("check") != CHANGED or not isinstance(pin, dict):
+                continue
+            actual = v.get("actual")
+            now = describe_sent(_MISSING if actual == _ABSENT else actual)
+            seen[(target, str(v.get("divergence")), describe_pin(pin), now)] += 1
+    return [(*k, n) for k, n in sorted(seen.items())]
+
+
+def changed_line(target: str, ident: str, was: str, now: str, tests: int) -> str:
+    return f"- {target}: known divergence `{ident}` changed: was {was}, now {now} ({tests} test(s))"
 
 
 def _retired_models() -> frozenset[str]:
@@ -155,7 +182,9 @@ def verdict(s: Summary) -> str:
         regressions = f", {len(s.regressions)} regression(s)" if s.regressions else ""
         return f"**FAIL** — {n['FAIL']} test(s) failing{regressions} (targets: {targets})."
     rest = ", ".join(
-        f"{n[k]} {label}" for k, label in (("div", "known divergence"), ("n/a", "n/a"), ("skip", "skipped")) if n[k]
+        f"{n[k]} {label}"
+        for k, label in (("div", "known divergence"), ("unex", "not exercised"), ("n/a", "n/a"), ("skip", "skipped"))
+        if n[k]
     )
     return f"**PASS** — {n['pass']} passed{', ' + rest if rest else ''}; nothing failing (targets: {targets})."
 
@@ -175,7 +204,7 @@ def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> 
         f"**{len(s.regressions)} regression(s)**, {len(s.new_divergences)} new and "
         f"{len(s.fixed_divergences)} fixed divergence(s), {len(s.na_changes)} not-applicable change(s), "
         f"{s.fixed_tests} test(s) fixed; now {n['FAIL']} failing, {n['pass']} passed, {n['div']} known "
-        f"divergence, {n['n/a']} n/a, {n['skip']} skipped."
+        f"divergence, {n['n/a']} n/a, {n['skip']} skipped" + (f", {n['unex']} not exercised." if n["unex"] else ".")
     )
     out += ["", headline]
     rates = pass_rates(cur)
@@ -204,6 +233,7 @@ def render(s: Summary, *, cases: str = "link", case_prefix: str = CASES_DIR) -> 
     if len(s.regressions) > MAX_ROWS:
         rows += ["", f"… and {len(s.regressions) - MAX_ROWS} more (see the report)."]
     out += _section("Regressions", rows if s.regressions else [])
+    out += _section("Changed divergences", [changed_line(*c) for c in s.changed_divergences])
     out += _section("New divergences", [f"- {t}: `{d}` ({k} test(s))" for t, d, k in s.new_divergences])
     out += _section("Fixed divergences", [f"- {t}: `{d}` ({k} test(s))" for t, d, k in s.fixed_divergences])
     na = [
@@ -332,10 +362,10 @@ def append_step_summary(s: Summary, environ: dict[str, str] | None = None) -> bo
 
 # ------------------------------------------------------------------------------ compare
 def compare_main(a: list[str], b: list[str], markdown: str | None = None, stream=None) -> int:
-    from harness.reporting import runs
+    from harness.reporting import merge  # several directories: the parts of one run, merged
 
     try:
-        s = compare(runs.load(a), runs.load(b))
+        s = compare(merge.load_set(a), merge.load_set(b))
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -352,8 +382,26 @@ def add_compare_command(sub) -> None:
         "divergences, n/a changes, target versions) as a Markdown summary",
     )
     p.add_argument(
-        "a", metavar="RESULTS_A", help="the earlier results: a --kimi-results-dir directory or a results file"
+        "sets",
+        nargs="+",
+        metavar="RESULTS",
+        help="RESULTS_A RESULTS_B: the earlier and the later results (a --kimi-results-dir directory or a results "
+        "file each); with --to, every RESULTS is a part of the earlier run (shards, merged)",
     )
-    p.add_argument("b", metavar="RESULTS_B", help="the later results: a --kimi-results-dir directory or a results file")
+    p.add_argument(
+        "--to",
+        nargs="+",
+        metavar="RESULTS_B",
+        default=None,
+        help="the later run's parts (several --kimi-results-dir of its shards, merged); RESULTS are then the earlier's",
+    )
     p.add_argument("--markdown", metavar="PATH", help="also write the summary here (minimal cases beside it)")
-    p.set_defaults(func=lambda args: compare_main([args.a], [args.b], markdown=args.markdown))
+    p.set_defaults(func=_compare_command)
+
+
+def _compare_command(args) -> int:
+    if not args.to and len(args.sets) != 2:
+        print("error: compare RESULTS_A RESULTS_B, or compare RESULTS_A... --to RESULTS_B...", file=sys.stderr)
+        return 2
+    a, b = (args.sets, args.to) if args.to else (args.sets[:1], args.sets[1:])
+    return compare_main(a, b, markdown=args.markdown)
