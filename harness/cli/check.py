@@ -133,24 +133,17 @@ def _model(case: dict[str, Any], kind: str, where: str, catalog) -> str:
     return context(case, catalog).model.ref
 
 
-def _errors_verdict(target, case: dict[str, Any], report: Report) -> None:
-    """The `errors` rule on a malformed case: the target must reject it as a case error."""
-    from harness.errors import CaseError, TargetError
+def _errors_verdict(target, case: dict[str, Any], report: Report, entries) -> None:
+    """The `errors` rule on a malformed case: the target must reject it (harness.rules.errors);
+    what it accepts or crashes on is held to its known divergences as the suite does."""
+    from harness.rules.errors import violations
+    from harness.targets import NotExpressible
 
     result = RuleResult("errors")
     report.rules.append(result)
-    try:
-        out = target.transform(case)
-    except CaseError:
-        return
-    except TargetError as e:
-        v = Violation("errors", "errors.crashed", "", "a case error", type(e).__name__, f"crashed instead: {e}")
-    else:
-        body = json.dumps(out.get("body"), ensure_ascii=False)[:300] if isinstance(out, dict) else repr(out)[:300]
-        v = Violation(
-            "errors", "errors.accepted", "", "a case error", "a request", f"accepted it and would send {body}"
-        )
-    result.violations.append((v, None))
+    result.violations = [
+        (v, _covering(entries, v, case)) for v in violations(case, target.transform, (NotExpressible,))
+    ]
     result.judge()
 
 
@@ -193,7 +186,7 @@ def check_case(case: dict[str, Any], target, *, where: str, catalog, wanted_rule
     report = Report(where, target.name, model, kind)
     caps = target.capabilities
     if kind == "errors":
-        _errors_verdict(target, case, report)
+        _errors_verdict(target, case, report, _divergences(target.name, divergences))
         return report
     if model in caps.models_not_applicable:
         raise _problem(f"{target.name} cannot run {model}: {caps.models_not_applicable[model]}")
@@ -215,6 +208,7 @@ def check_case(case: dict[str, Any], target, *, where: str, catalog, wanted_rule
     entries = _divergences(target.name, divergences)
     reference = ReferenceTarget(catalog)
     is_reference = isinstance(target, ReferenceTarget)
+    out: dict[str, Any] | None = None  # what went out: pins are checked against it
     if kind == "usage":
         _judge_usage(target, reference, case, run[0], report)
     else:
@@ -230,7 +224,7 @@ def check_case(case: dict[str, Any], target, *, where: str, catalog, wanted_rule
             raise _problem(f"{where}: {target.name} cannot express this case: {_line(e)}") from None
         _judge_transform(target, None if is_reference else reference, case, out, run, report, catalog)
     for result in report.rules:
-        result.violations = [(v, _covering(entries, v, case)) for v, _ in result.violations]
+        result.violations = [_held(entries, v, case, out) for v, _ in result.violations]
         result.judge()
     if kind == "transform" and report.uncovered and not is_reference:
         report.root_causes = _root_causes(case, out, reference.transform(case), entries, report)
@@ -252,6 +246,7 @@ def _judge_transform(target, reference, case, out, run, report: Report, catalog)
                 catalog=catalog,
                 reference=reference.transform if reference is not None else None,
                 transform=target.transform,
+                features=frozenset(target.capabilities.features_for(report.model)),  # as the suites rerun it
             )
         except NotExpressible as e:  # a rule that reruns the target on a case it cannot express
             result.status, result.reason = NA, f"{target.name} cannot express its rerun: {_line(e)}"
@@ -295,6 +290,13 @@ def _divergences(name: str, files):
 def _covering(entries, v: Violation, case: dict[str, Any]):
     coverage = entries.cover([v], case)
     return coverage.covered[0][1] if coverage.covered else None
+
+
+def _held(entries, v: Violation, case: dict[str, Any], out: dict[str, Any] | None) -> tuple[Violation, Any]:
+    """A violation with the entry that covers it, its pins checked against what went out (as the
+    suites do): a pinned value the target no longer sends is the changed divergence, uncovered."""
+    coverage = entries.cover([v], case, out)
+    return coverage.covered[0] if coverage.covered else (coverage.uncovered[0], None)
 
 
 def _root_causes(case, out, want, entries, report: Report) -> list[Violation]:
@@ -487,7 +489,7 @@ def add_check_command(sub) -> None:
     p.add_argument(
         "--target",
         required=True,
-        help="the target: reference, python:MODULE:CALLABLE, command:CMD, openclaw, pi-ai, litellm, pydantic-ai, http:URL, "
+        help="the target: reference, python:MODULE:CALLABLE, command:CMD, openclaw, pi-ai, litellm, pydantic-ai, vercel-ai, http:URL, "
         "NAME=SPEC (as pytest --kimi-target)",
     )
     p.add_argument(

@@ -139,8 +139,8 @@ def drafts(
 ) -> tuple[list[Draft], list[Violation]]:
     """Draft entries for the violations of `case` on `target` that no entry covers; also returns
     every violation found."""
-    from harness.divergences.model import Divergences
-    from harness.engine.replay import violations
+    from harness.divergences.model import _MISSING, Divergences, at_pointer
+    from harness.engine.replay import judged
     from harness.rules import all_rules, get
     from harness.targets import NotExpressible
 
@@ -155,11 +155,14 @@ def drafts(
         case = {**case, "request": {**case["request"], **caps.request_defaults}}
     rule_ids = [r.id for r in all_rules() if r.kind == kind and caps.supports(r.id)]
     found: list[Violation] = []
+    sent: dict[str, Any] = {}
     for rule_id in rule_ids:  # one by one: a rule whose rerun the target cannot express is skipped
         try:
-            found += violations([rule_id], target, case, catalog)
+            more, sent_now = judged([rule_id], target, case, catalog)
         except NotExpressible:
             continue
+        found += more
+        sent.update(sent_now)
     entries = entries if entries is not None else Divergences.for_target(target.name)
     uncovered = entries.cover(found, case).uncovered
     groups: dict[str, list[Violation]] = {}
@@ -186,6 +189,10 @@ def drafts(
             entry["path"] = path
         entry["when"] = when_for(case, path)
         entry["case"] = f"cases/{base}/{unique}.json"
+        # what the target sent at each place (docs/reference/divergence-format.md#sends): widen a
+        # pin to a set or a type where the value follows the case
+        values = {v.path: at_pointer(sent, v.path) for v in vs if v.path}
+        entry["sends"] = {k: {"absent": True} if x is _MISSING else {"value": x} for k, x in sorted(values.items())}
         entry["title"] = f"{TODO}: one line saying what {base} does"
         entry["target_does"] = f"{TODO}: what {base} sends, and where in its code"
         entry["contract_says"] = f"{TODO}: what the contract requires ({get(primary).read})"
@@ -310,7 +317,10 @@ def add_main(args) -> int:
 
 
 def add_command(sub) -> None:
-    p = sub.add_parser("divergence", help="known divergences: `divergence add --target T --from FAILURE.json`")
+    p = sub.add_parser(
+        "divergence",
+        help="known divergences: `divergence add --target T --from FAILURE.json`, `divergence pin --target T`",
+    )
     dsub = p.add_subparsers(dest="action", required=True)
     a = dsub.add_parser("add", help="draft entries for the uncovered violations of a failing case")
     a.add_argument(
@@ -335,3 +345,6 @@ def add_command(sub) -> None:
     )
     a.add_argument("--timeout", type=float, default=30.0, help="seconds a target may take per case (default 30)")
     a.set_defaults(func=add_main)
+    from harness.cli.divergence_pin import add_pin_command
+
+    add_pin_command(dsub)

@@ -5,6 +5,12 @@ behaviour in `shared.yaml`, minimal cases in `cases/`).
 An entry covers a violation by structure — its `rules`, `checks`, optional `path` (a JSON
 pointer prefix) and `when` conditions on the case — never by the wording of a message. Every
 violation of a case must be covered by exactly one entry of its target.
+
+An entry also says what the target sends where it diverges (`sends`: JSON pointer -> `{value}`,
+`{in}`, `{absent}`, `{type}` or `{any}` of these). When it covers a violation under a pinned pointer and the target
+now sends something else there, the violation is not covered but a *changed divergence*: a
+`ChangedDivergence` (check `divergence.changed`) that fails like an uncovered one, so a behaviour
+that changes inside a known divergence is seen.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from harness.contract.verdict import Violation
+from harness.contract.verdict import _ABSENT, Violation
 from harness.errors import HarnessError
 
 DIR = Path(__file__).resolve().parent
@@ -136,6 +142,90 @@ def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
+# ------------------------------------------------------------------------------ pinned values
+CHANGED = "divergence.changed"  # the check id of a changed divergence (data: summaries read it)
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+    "null": (type(None),),
+}
+
+
+def at_pointer(doc: Any, ptr: str) -> Any:
+    """The value at JSON pointer `ptr` in `doc` (`_MISSING` when there is none)."""
+    for raw in ptr.split("/")[1:]:
+        key = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(doc, dict) and key in doc:
+            doc = doc[key]
+        elif isinstance(doc, list) and key.isdigit() and int(key) < len(doc):
+            doc = doc[int(key)]
+        else:
+            return _MISSING
+    return doc
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: True is not 1 (Python's == says it is), 1 is 1.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b and (isinstance(a, (int, float)) == isinstance(b, (int, float)))
+
+
+def pin_accepts(pin: dict[str, Any], sent: Any) -> bool:
+    """Whether what the target sent (`_MISSING`: nothing) is what the pin says it sends."""
+    if "any" in pin:
+        return any(pin_accepts(p, sent) for p in pin["any"])
+    if "absent" in pin:
+        return sent is _MISSING
+    if sent is _MISSING:
+        return False
+    if "value" in pin:
+        return _same(pin["value"], sent)
+    if "in" in pin:
+        return any(_same(v, sent) for v in pin["in"])
+    types = _JSON_TYPES[pin["type"]]
+    return isinstance(sent, types) and (bool in types or not isinstance(sent, bool))
+
+
+def describe_pin(pin: dict[str, Any]) -> str:
+    """A pin as the summary says it: "minimal", one of ["low", "high"], absent, a number."""
+    if "any" in pin:
+        return " or ".join(describe_pin(p) for p in pin["any"])
+    if "absent" in pin:
+        return "absent"
+    if "value" in pin:
+        return json.dumps(pin["value"], ensure_ascii=False)
+    if "in" in pin:
+        return "one of " + json.dumps(pin["in"], ensure_ascii=False)
+    return f"a {pin.get('type')}"
+
+
+def describe_sent(sent: Any) -> str:
+    return "absent" if sent is _MISSING else json.dumps(sent, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class ChangedDivergence(Violation):
+    """A violation a known divergence covers by structure, where the target no longer sends what
+    the entry pins: `divergence` (the entry's id), `path` (the pinned pointer), `expected` (the pin),
+    `actual` (what went out, "<absent>" for nothing) and `covers` (the covered violation's check)."""
+
+    divergence: str = ""
+    covers: str = ""
+
+    @property
+    def cause(self) -> tuple[str, str]:
+        return (self.rule, f"{CHANGED}:{self.divergence}")
+
+
 @dataclass(frozen=True)
 class Divergence:
     id: str
@@ -148,6 +238,7 @@ class Divergence:
     case: dict[str, Any]
     data: dict[str, Any] = field(compare=False, repr=False)
     file: str = ""
+    sends: dict[str, dict[str, Any]] = field(default_factory=dict)  # pointer -> pin
 
     @property
     def rule(self) -> str:
@@ -165,14 +256,39 @@ class Divergence:
             and self.applies(case)
         )
 
+    def changed(self, v: Violation, outbound: dict[str, Any]) -> ChangedDivergence | None:
+        """The change, when the covered violation `v` lies under a pinned pointer and `outbound`
+        (what the target sent) holds something else there; None when every pin holds."""
+        for ptr, pin in self.sends.items():
+            if not _under(v.path, ptr):
+                continue
+            sent = at_pointer(outbound, ptr)
+            if not pin_accepts(pin, sent):
+                return ChangedDivergence(
+                    v.rule,
+                    CHANGED,
+                    ptr,
+                    pin,
+                    _ABSENT if sent is _MISSING else sent,
+                    f"known divergence {self.id} changed: was {describe_pin(pin)}, now {describe_sent(sent)}",
+                    divergence=self.id,
+                    covers=v.check,
+                )
+        return None
+
 
 @dataclass
 class Coverage:
     """How a verdict's violations meet a target's entries."""
 
     covered: list[tuple[Violation, Divergence]] = field(default_factory=list)
+    # what fails: violations no entry covers, and changed divergences (ChangedDivergence)
     uncovered: list[Violation] = field(default_factory=list)
     overlapping: list[tuple[Violation, list[Divergence]]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[ChangedDivergence]:
+        return [v for v in self.uncovered if isinstance(v, ChangedDivergence)]
 
     @property
     def ids(self) -> list[str]:
@@ -194,16 +310,27 @@ class Divergences:
         mine = [d for path in user_files for d in load_user_file(str(path)) if target_name in d.targets]
         return cls([*shipped, *_unique(mine, frozenset(d.id for d in shipped))])
 
-    def cover(self, violations: list[Violation], case: dict[str, Any]) -> Coverage:
+    def cover(
+        self, violations: list[Violation], case: dict[str, Any], outbound: dict[str, Any] | None = None
+    ) -> Coverage:
+        """Each violation against the entries; with `outbound` (what the target sent), a covering
+        entry's pins are checked too (None: by structure only, as for the root-cause diagnosis)."""
         result = Coverage()
         for v in violations:
             found = [d for d in self.entries if d.covers(v, case)]
+            changes = [d.changed(v, outbound) for d in found] if outbound is not None else [None] * len(found)
+            # two entries covering one violation fail the replay; here the one whose pins hold covers it
+            order = sorted(range(len(found)), key=lambda i: changes[i] is not None)
+            found = [found[i] for i in order]
+            change = changes[order[0]] if found else None
             if not found:
                 result.uncovered.append(v)
+            elif change is not None:
+                result.uncovered.append(change)
             else:
                 result.covered.append((v, found[0]))
-                if len(found) > 1:
-                    result.overlapping.append((v, found))
+            if len(found) > 1:
+                result.overlapping.append((v, found))
         return result
 
     def __iter__(self):
@@ -260,6 +387,7 @@ def load_file(path: Path) -> list[Divergence]:
                 case=case,
                 data=e,
                 file=str(path),
+                sends=dict(e.get("sends") or {}),
             )
         )
     return entries

@@ -20,6 +20,14 @@ from harness.targets.base import Target
 def violations(
     rule_ids, target: Target, case: dict[str, Any], catalog: Catalog | None = None, reference: Target | None = None
 ) -> list[Violation]:
+    return judged(rule_ids, target, case, catalog, reference)[0]
+
+
+def judged(
+    rule_ids, target: Target, case: dict[str, Any], catalog: Catalog | None = None, reference: Target | None = None
+) -> tuple[list[Violation], dict[str, Any]]:
+    """The violations, and what the target sent (its request; under T9 also `usage`, its reading
+    of the stream): where an entry's `sends` pins are read."""
     from harness.catalog import builtin
     from harness.rules.judge import judge, usage_verdict
     from harness.targets.reference import ReferenceTarget
@@ -28,16 +36,43 @@ def violations(
     reference = reference or ReferenceTarget(catalog)
     found: list[Violation] = []
     out = None
+    sent: dict[str, Any] = {}
     for rule in rule_ids:
+        if rule == "errors":  # a malformed case: rejected, else what went wrong (harness.rules.errors)
+            from harness.rules.errors import violations as bad_case_violations
+            from harness.targets import NotExpressible
+
+            captured: dict[str, Any] = {}  # what it would send, where its pins are read
+
+            def send(c: dict[str, Any], captured: dict[str, Any] = captured) -> dict[str, Any]:
+                captured.update(target.transform(c))
+                return captured
+
+            found += bad_case_violations(case, send, refusals=(NotExpressible,))
+            out = out or captured or None
+            continue
         if rule == "T9":
-            found += usage_verdict(
-                target.usage(case["model"], case["chunks"]), reference.usage(case["model"], case["chunks"])
-            ).violations
+            got = target.usage(case["model"], case["chunks"])
+            sent["usage"] = got
+            found += usage_verdict(got, reference.usage(case["model"], case["chunks"])).violations
             continue
         out = out or target.transform(case)
         ref = None if isinstance(target, ReferenceTarget) else reference.transform
-        found += judge(rule, case, out, catalog=catalog, reference=ref, transform=target.transform).violations
-    return found
+        features = _features(target, case, catalog)  # as the engine reruns it: only what the target can take
+        found += judge(
+            rule, case, out, catalog=catalog, reference=ref, transform=target.transform, features=features
+        ).violations
+    return found, {**(out or {}), **sent}
+
+
+def _features(target: Target, case: dict[str, Any], catalog: Catalog) -> frozenset[str] | None:
+    from harness.contract.case import context
+    from harness.errors import CaseError
+
+    try:
+        return frozenset(target.capabilities.features_for(context(case, catalog).model.ref))
+    except CaseError:
+        return None
 
 
 @dataclass
@@ -45,6 +80,7 @@ class Replay:
     entry: Divergence
     found: list[Violation]
     coverage: Coverage = field(default_factory=Coverage)
+    sent: dict[str, Any] = field(default_factory=dict)  # what the target sent (its pins are read there)
 
     @property
     def still_diverges(self) -> bool:
@@ -57,6 +93,6 @@ def replay(
     """Run the entry's minimal case on `target` under every rule the entry names that the target
     can be checked under (a shared entry may name a rule one of its targets does not support)."""
     rules = sorted(r for r in entry.rules if target.capabilities.supports(r))
-    found = violations(rules, target, entry.case, catalog)
+    found, sent = judged(rules, target, entry.case, catalog)
     entries = entries or Divergences.for_target(target.name)
-    return Replay(entry, found, entries.cover(found, entry.case))
+    return Replay(entry, found, entries.cover(found, entry.case, sent), sent)

@@ -9,7 +9,25 @@ from typing import Any
 from harness.generation.choices import Choices
 
 NATIVE_HOSTS = ("https://api.moonshot.ai/v1", "https://api.moonshot.cn/v1")
-OTHER_HOSTS = ("https://gateway.example.test/v1", "http://127.0.0.1:8080/v1")
+# A custom provider's host off Moonshot's API comes from a wide space (names under several TLDs,
+# private and public IPs, loopback and .local/.internal names; ports; paths), so a known
+# divergence whose `when` names a few hosts instead of a property of the case ("not a Moonshot
+# host", "a local host") stops covering generated cases. Names avoid the vendor hosts clients
+# detect by URL (api.moonshot., deepseek.com, api.x.ai, ...): those are other providers.
+OTHER_HOST_NAMES = (
+    (
+        "gateway.example.test",
+        "llm-proxy.example.com",
+        "kimi.example.org",
+        "ai-gw.corp.example.net",
+        "models.example.io",
+    ),
+    ("127.0.0.1", "localhost", "[::1]", "vllm.internal", "ollama.local"),
+    ("10.0.0.7", "192.168.1.20", "172.16.4.2", "203.0.113.9", "198.51.100.23"),
+)
+OTHER_HOST_PORTS = ("", ":8080", ":4000", ":8443", ":11434")
+OTHER_HOST_PATHS = ("/v1", "/api/v1", "/openai/v1", "/llm/kimi/v1")
+BASE_URL_BYTES = 6
 KEEPS = ("all", "ALL", "All", None, "last", " all ")
 TYPES = ("enabled", "disabled")
 # params.thinking as words: what OpenClaw accepts, and some it should ignore
@@ -111,7 +129,17 @@ COMPAT = (
     ("supportsReasoningEffort", (False, True)),
     ("supportsStore", (False, True)),
 )
-PROVIDER_BYTES = 6 + 2 * len(COMPAT)
+PROVIDER_BYTES = 5 + BASE_URL_BYTES + 2 * len(COMPAT)
+
+
+def base_url(c: Choices) -> str:
+    """A custom provider's base URL: a native Moonshot host half the time (either region), else a
+    host of the wide space above (BASE_URL_BYTES decisions, each read whatever is chosen)."""
+    where, kind, name = c.below(4), c.below(len(OTHER_HOST_NAMES)), c.below(5)
+    port, path, plain = c.pick(OTHER_HOST_PORTS), c.pick(OTHER_HOST_PATHS), c.chance(1, 3)
+    if where < len(NATIVE_HOSTS):
+        return NATIVE_HOSTS[where]
+    return f"{'http' if plain else 'https'}://{OTHER_HOST_NAMES[kind][name]}{port}{path}"
 
 
 def provider(
@@ -120,7 +148,7 @@ def provider(
     # A tool-history suite meets every id policy (T6: moonshot, unique, strict, none) often: its
     # cases go to custom providers as often as a provider-focused suite's.
     choice = c.pick(PROVIDER_CHOICES[bool(require & {"provider", "tool_history"})])
-    custom_id, base_url = c.pick(("my-kimi", "kimi-proxy")), c.pick(NATIVE_HOSTS + OTHER_HOSTS)
+    custom_id, url = c.pick(("my-kimi", "kimi-proxy")), base_url(c.block(BASE_URL_BYTES))
     # a tool-history suite switches strict ids on more often: their charset meets odd ids there
     strict = (3, 4) if "tool_history" in require else (1, 2)
     sanitize, sanitize_value, compat = c.chance(1, 2), c.chance(*strict), c.chance(1, 2)
@@ -128,7 +156,7 @@ def provider(
         if choice == 1 and provider_id == "moonshot":
             return {"id": "moonshot", "baseUrl": NATIVE_HOSTS[1]}  # the China region of the built-in provider
         return None
-    custom: dict[str, Any] = {"id": custom_id, "baseUrl": base_url, "api": "openai-completions"}
+    custom: dict[str, Any] = {"id": custom_id, "baseUrl": url, "api": "openai-completions"}
     if sanitize:
         custom["sanitizeToolCallIds"] = sanitize_value and "sanitize_switch" in features
     if "compat" in features and ("compat" in require or compat):

@@ -27,7 +27,7 @@ from harness.generation.configured import (
     EXTRA_BODY_BYTES,
     KEEP_BYTES,
     NATIVE_HOSTS,
-    OTHER_HOSTS,
+    OTHER_HOST_NAMES,
     PARAMS_BYTES,
     PROVIDER_BYTES,
     THINKING_BYTES,
@@ -37,9 +37,10 @@ from harness.generation.configured import (
     provider,
     thinking_object,
 )
+from harness.generation.features import PAYLOAD_FIELDS
 from harness.generation.history import HISTORY_BYTES, function_tool, history
 
-__all__ = ["NATIVE_HOSTS", "OTHER_HOSTS", "TOOL_CHOICES", "cases"]
+__all__ = ["NATIVE_HOSTS", "OTHER_HOST_NAMES", "TOOL_CHOICES", "cases"]
 
 TOOL_CHOICES = (
     "auto",
@@ -126,6 +127,9 @@ def request(c: Choices, features: frozenset[str], require: frozenset[str] = froz
         present, value = c.chance(1, 3), c.block(_size(values) - 1)
         if present or (sampling and key in SAMPLING):
             body[key] = _value(value, values)
+    if "payload_fields" not in features:
+        for key in PAYLOAD_FIELDS:
+            body.pop(key, None)
     if "stream" in features and "stream" not in body and ("stream" in require or stream):
         body["stream"] = True  # streaming is the common case for agents: drawn often
     if "developer_role" in require and "developer_role" in features:

@@ -3,6 +3,8 @@ tool_choice, extra bodies, sampling and fields (registered by name with `predica
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from harness.contract.thinking import configured_type, effective
 from harness.rules._form_facts import COMPARED, FIXED_SAMPLING, Facts, keep_model, mode, predicate
 
@@ -77,6 +79,23 @@ def off_moonshot_host(f: Facts) -> bool:
 @predicate()
 def native_endpoint(f: Facts) -> bool:
     return not f.ctx.custom_provider
+
+
+# A host an OpenAI-compatible client treats as a local server (OpenClaw's endpoint class "local":
+# openclaw/dist/provider-attribution-*.mjs isLocalEndpointHost), not its literal spelling.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+LOCAL_SUFFIXES = (".localhost", ".local", ".internal")
+
+
+@predicate("custom_provider")
+def local_host(f: Facts) -> bool:
+    """a custom provider on a local host: loopback (localhost, 127.0.0.1, ::1) or a .localhost,
+    .local or .internal name"""
+    try:
+        host = (urlsplit(str(f.ctx.base_url)).hostname or "").lower()
+    except ValueError:
+        return False
+    return bool(f.ctx.custom_provider) and (host in LOCAL_HOSTS or host.endswith(LOCAL_SUFFIXES))
 
 
 # ------------------------------------------------------------------------------ thinking

@@ -112,6 +112,33 @@ def test_exit_0_when_every_violation_is_a_known_divergence(tmp_path, capsys):
     assert code == 1 and re.search(r"^  FAIL  T4 ", out, re.M)
 
 
+def test_a_known_divergence_whose_pinned_value_changed_fails(tmp_path, capsys):
+    """An entry pins what the target sends: the mutant keeps "required"; pinned at "auto" instead, the
+    entry no longer covers it, and `check` says the known divergence changed (as the suites do)."""
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "required.json").write_text(json.dumps(T4_CASE))
+    entry = {
+        "id": "keeps-required",
+        "rules": ["T4", "T1", "T2", "T3", "T6b", "T10"],
+        "checks": ["T4.incompatible-under-thinking", "T1.agreement", "T2.agreement", "T3.agreement", "T10.agreement"],
+        "path": "/body/tool_choice",
+        "case": "cases/required.json",
+        "title": "keeps tool_choice required under thinking",
+        "target_does": "forwards tool_choice unchanged",
+        "contract_says": "under thinking only auto/none",
+        "evidence": "/body/tool_choice: expected auto, got required",
+    }
+    case = write(tmp_path, T4_CASE)
+    for pin, code_wanted in (({"value": "required"}, 0), ({"value": "auto"}, 1)):
+        mine = tmp_path / f"my-divergences-{code_wanted}.yaml"  # a file is read once per session
+        mine.write_text(
+            yaml.safe_dump({"target": T4_MUTANT, "entries": [{**entry, "sends": {"/body/tool_choice": pin}}]})
+        )
+        code, out, err = run(capsys, case, "--target", T4_MUTANT, "--divergences", str(mine))
+        assert code == code_wanted, out + err
+    assert "divergence.changed" in out and 'known divergence keeps-required changed: was "auto", now "required"' in out
+
+
 # ------------------------------------------------------------------------------- exit 1
 def test_exit_1_every_violation_with_what_to_act_on(tmp_path, capsys):
     code, out, err = run(capsys, write(tmp_path, T4_CASE), "--target", T4_MUTANT)

@@ -4,12 +4,13 @@ N derandomized cases), and nothing a target cannot express. Cheaper strategies m
 from __future__ import annotations
 
 from collections import Counter
+from urllib.parse import urlsplit
 
 import pytest
 
 from harness.contract.case import LEVELS, validate_case
 from harness.generation.sample import examples
-from harness.generation.strategies import NATIVE_HOSTS, OTHER_HOSTS, cases
+from harness.generation.strategies import NATIVE_HOSTS, OTHER_HOST_NAMES, cases
 from harness.targets.base import ALL_FEATURES
 
 N = 400
@@ -69,8 +70,19 @@ FEATURES = {
         f"custom provider at {h}": lambda c, h=h: (
             c.get("provider", {}).get("baseUrl") == h and c["provider"]["id"] != "moonshot"
         )
-        for h in NATIVE_HOSTS + OTHER_HOSTS
+        for h in NATIVE_HOSTS
     },
+    # off Moonshot's hosts: every kind of host (named, local, IP), a port, a path other than /v1
+    **{
+        f"custom provider at a host like {names[0]}": lambda c, names=names: any(
+            f"//{n}" in (c.get("provider") or {}).get("baseUrl", "") for n in names
+        )
+        for names in OTHER_HOST_NAMES
+    },
+    "custom host with a port": lambda c: urlsplit((c.get("provider") or {}).get("baseUrl", "")).port is not None,
+    "custom host path not /v1": lambda c: (
+        urlsplit((c.get("provider") or {}).get("baseUrl", "")).path not in ("", "/v1")
+    ),
     "sanitizeToolCallIds true": lambda c: c.get("provider", {}).get("sanitizeToolCallIds") is True,
     "sanitizeToolCallIds false": lambda c: c.get("provider", {}).get("sanitizeToolCallIds") is False,
     **{

@@ -44,3 +44,16 @@ def test_k3_on_a_custom_provider_is_no_gap_of_the_reference():
     body = transform(case)["body"]
     model, _ = lookup_model(body["model"])
     assert check_body(model, body) is None, body
+
+
+@pytest.mark.parametrize("gap", GAPS, ids=[d.id for d in GAPS])
+def test_the_reference_sends_what_the_gap_pins(gap):
+    """Each gap pins what the reference sends where the upstream refuses it (`sends`)."""
+    from harness.divergences.model import _MISSING, at_pointer, pin_accepts
+
+    out = transform(gap.case)
+    assert gap.sends, f"{gap.id}: no `sends` pins"
+    for ptr, pin in gap.sends.items():
+        sent = at_pointer(out, ptr)
+        assert pin_accepts(pin, sent), f"{gap.id}: {ptr} pinned {pin}, the reference sends {sent!r}"
+        assert sent is not _MISSING
