@@ -1,5 +1,5 @@
 """The `kimi-conformance` command: `main` parses and dispatches; one module per subcommand
-(catalog, rules, check, contract, divergence, init, smoke, websearch, wire captures), `inputs`
+(catalog, rules, check, contract, divergence, init, smoke, websearch, wire captures, bug-report), `inputs`
 (bad input, case files) and `endpoints`, which says where an online command's requests go and with
 which key.
 

@@ -103,8 +103,10 @@ def cmd_emulator(args) -> int:
 
 def cmd_matrix(args) -> int:
     from harness.reporting.matrix import main as matrix_main
+    from harness.reporting.merge import load_matrix
 
-    return matrix_main(args.inputs or ["reports/results"], markdown=args.markdown)
+    # several results directories (a run's shards) are merged as one run would have written them
+    return matrix_main(args.inputs or ["reports/results"], markdown=args.markdown, loader=load_matrix)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--drift",
         action="store_true",
-        help="per model id, which installed integration (OpenClaw, pi-ai, LiteLLM, pydantic-ai) knows it and whether "
+        help="per model id, which installed integration (OpenClaw, pi-ai, LiteLLM, pydantic-ai, Vercel AI SDK) knows it and whether "
         "the catalog does; exit 1 when one knows a current model the catalog lacks and the allow-list does not name",
     )
     p.add_argument(
@@ -137,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="drift_from",
         action="append",
         metavar="NAME=PATH",
-        help="with --drift: read integration NAME (openclaw, pi-ai, litellm, pydantic-ai) from PATH instead of "
+        help="with --drift: read integration NAME (openclaw, pi-ai, litellm, pydantic-ai, vercel-ai) from PATH instead of "
         "where it is installed (a package folder; LiteLLM's cost-map JSON file) (repeatable)",
     )
     from harness.cli.catalog import cmd_catalog
@@ -157,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--target",
         default="reference",
         help="the target: reference (default), python:MODULE:CALLABLE, command:CMD, openclaw, pi-ai, "
-        "litellm, pydantic-ai, http:URL (as pytest --kimi-target)",
+        "litellm, pydantic-ai, vercel-ai, http:URL (as pytest --kimi-target)",
     )
     p.add_argument("--lines", action="store_true", help="input holds one case per line; one request per line out")
     p.add_argument(
@@ -231,10 +233,16 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.cli.coverage import add_coverage_command
 
     add_coverage_command(sub)  # kimi-conformance coverage [RESULTS]
+    from harness.cli.merge import add_merge_command
+
+    add_merge_command(sub)  # kimi-conformance merge RESULTS_DIR... --out DIR (shards of one run)
     add_init_command(sub)
     from harness.cli.drift import add_drift_command
 
     add_drift_command(sub)  # kimi-conformance drift --live | --upstream URL
+    from harness.cli.bug_report import add_command as add_bug_report_command
+
+    add_bug_report_command(sub)  # kimi-conformance bug-report --target T --divergence ID | --all
     return parser
 
 

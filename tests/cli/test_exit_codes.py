@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -173,6 +174,18 @@ def coverage_dir(tmp: Path) -> str:
 runs(KC, "coverage", 0)(lambda tmp, mp: cli("coverage", coverage_dir(tmp)))
 runs(KC, "coverage", 1, "coverage-gaps")(lambda tmp, mp: cli("coverage", coverage_dir(tmp), "--fail-on-gaps"))
 runs(KC, "coverage", 2, "coverage-no-files")(lambda tmp, mp: cli("coverage", str(tmp / "none")))
+
+
+def two_parts(tmp: Path) -> list[str]:
+    """Two results directories of one run's parts (the same file in each: one test, merged once)."""
+    first = Path(results_dir(tmp))
+    second = tmp / "part-2"
+    shutil.copytree(first, second)
+    return [str(first), str(second)]
+
+
+runs(KC, "merge", 0)(lambda tmp, mp: cli("merge", *two_parts(tmp), "--out", str(tmp / "m")))
+runs(KC, "merge", 2, "merge-no-results")(lambda tmp, mp: cli("merge", str(tmp / "none"), "--out", str(tmp / "m")))
 runs(KC, "compare", 0)(lambda tmp, mp: cli("compare", results_dir(tmp), str(tmp / "results")))
 runs(KC, "compare", 2, "compare-no-results")(lambda tmp, mp: cli("compare", str(tmp / "a"), str(tmp / "b")))
 runs(KC, "rules", 0)(lambda tmp, mp: cli("rules"))
@@ -355,6 +368,21 @@ def _(tmp, mp):
 
 runs(KC, "drift", 0, "drift-same")(lambda tmp, mp: drift_run(tmp))
 runs(KC, "drift", 2, "drift-no-upstream")(lambda tmp, mp: cli("drift"))
+
+
+# bug-report (issue #23 item 5): the real targets' runs are tests/reporting/test_bug_report.py's; here the
+# reference stands in for a real target (its own entries, no reproduction), so the run needs no library
+@runs(KC, "bug-report", 0)
+def _(tmp, mp):
+    from harness.reporting import bug_report
+
+    mp.setattr(bug_report, "real_targets", lambda: ["reference"])
+    return cli("bug-report", "--target", "reference", "--divergence", "k26-fixed-n", "--out", str(tmp))
+
+
+runs(KC, "bug-report", 2, "bug-report-unknown-divergence")(
+    lambda tmp, mp: cli("bug-report", "--target", "litellm", "--divergence", "no-such-entry")
+)
 
 
 # the recorder
