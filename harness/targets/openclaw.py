@@ -13,6 +13,8 @@ runs. Install with `tox -e openclaw` or `python -m harness.targets.node.install 
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from typing import Any
 
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible
@@ -48,7 +50,10 @@ SIMULATED = {
         "strict ids, OpenAI-style duplicates, reasoning kept) and the SDK's MOONSHOT_THINKING_STREAM_HOOKS — as the "
         "model's runtime plugin handle (not its catalog, onboarding or native streaming-usage compat); "
         "harness/targets/node/openclaw/moonshot-plugin is the same as a loadable plugin, which the fidelity test "
-        "runs through a full OpenClaw; every other provider is unowned"
+        "runs through a full OpenClaw; every other provider is unowned. Nor its thinking profile (OpenClaw's source, "
+        "extensions/moonshot/provider-policy-api.ts: K2.7 Code takes only low, shown as on; K3 only max; others off/on): "
+        "a row with reasoning true takes OpenClaw's base levels here, one with reasoning false only off, as in a full "
+        "run with the stand-in"
     ),
     "kimi provider": (
         "kimi/* refs run as nix-openclaw configures them: an ordinary openai-completions provider `kimi` at "
@@ -61,15 +66,23 @@ SIMULATED = {
         "input for (n, logprobs, user, unknown keys) are set on the payload where the transport builds it, "
         "before every OpenClaw wrapper"
     ),
+    "model rows": (
+        "models.providers[<provider>].models[] holds one row, the catalog's for the case's model (name, reasoning, "
+        "input, contextWindow, maxTokens, cost in USD/MTok, and the model's own compat: K3's, nix-openclaw's "
+        "kimi-k2p5 compat from doc 000) with the case's provider compat written over it, under models.mode "
+        '"replace" (doc 003 writes "merge"; no other provider is configured); a model the catalog does not know '
+        "gets no row, so OpenClaw's resolver rejects it (a case error). The catalog has no thinkingLevelMap for any "
+        "model, so no row carries one (its effortLevels are the contract's mapping, not an OpenClaw field)"
+    ),
     "default max tokens": (
-        "a case without max_tokens gets what the transport derives from the resolved model (its maxTokens "
-        "clamped to the context left); a full `openclaw agent` turn sent max_tokens 8192 for the same config: "
-        "the agent's own default is not reproduced (the fidelity corpus passes the agent's value as the case's)"
+        "a case without max_tokens gets what the transport derives from the row (its maxTokens clamped to the "
+        "context left); a full `openclaw agent` turn may send the agent's own default instead (the fidelity "
+        "corpus passes the agent's value as the case's)"
     ),
 }
 
 CAPABILITIES = Capabilities(
-    rules=ALL_RULES - {"errors", "T10"},
+    rules=ALL_RULES - {"T10"},
     # stream: OpenClaw always streams and decides stream_options itself (compat), so neither
     # `stream: false` nor a caller's own stream_options can be expressed.
     # developer_role: OpenClaw has one system prompt without a role; the role it goes out with
@@ -78,7 +91,8 @@ CAPABILITIES = Capabilities(
     # params.extra_body, compat.supportsStore), never from a request a caller builds.
     features=ALL_FEATURES - {"stream", "developer_role", "request_thinking", "store"},
     why_not={
-        "errors": "the worker captures the outbound request; OpenClaw's handling of upstream errors is not driven",
+        # `errors` (malformed cases rejected, never sent) runs; OpenClaw's handling of upstream error answers is
+        # not driven (the worker captures the outbound request) and is no rule of the registry
         "T10": "OpenClaw's web search is a tool of its own (tools.web.search), not a $web_search builtin in a "
         "request: the worker hands tools over as function tools, so the builtin cannot be expressed",
     },
@@ -86,6 +100,47 @@ CAPABILITIES = Capabilities(
     models_not_applicable={ref: KIMI_CODING for ref in KIMI_ANTHROPIC_REFS},
     simulated=SIMULATED,
 )
+
+
+# The fields of an OpenClaw models.providers[].models[] row the catalog gives (doc 003's rows, doc 000's
+# for nix-openclaw's kimi provider); OpenClaw's config schema names them the same.
+ROW_FIELDS = ("name", "reasoning", "input", "contextWindow", "maxTokens", "thinkingLevelMap", "compat")
+PER_MTOK = {"usd_per_mtok": 1, "usd_per_ktok": 1000}  # OpenClaw's cost is USD per million tokens
+
+
+def _level_fixed_models() -> dict[str, frozenset[str]]:
+    """Models whose row says `reasoning: false` (doc 003's K2.6, K2.5, K2 Turbo): OpenClaw accepts no
+    /think level but off for them ("Thinking level "low" is not supported … Use one of: off"), so
+    generation draws no level there (thinking comes from params.thinking) instead of cases the
+    worker then refuses one by one."""
+    from harness.catalog import builtin
+
+    return {m.ref: frozenset({"thinking_level"}) for m in builtin().models() if m.data.get("reasoning") is False}
+
+
+def catalog_row(case: dict[str, Any]) -> dict[str, Any] | None:
+    """The row a user copies from the catalog for the case's model, or None for a model the catalog
+    does not know (the worker then writes none, and OpenClaw's resolver rejects the ref itself).
+    A custom provider's ref (`my-kimi/kimi-k2.6`) takes the row of the catalog model with that id."""
+    from harness.catalog import builtin
+    from harness.errors import HarnessError
+
+    model = case.get("model")
+    if not isinstance(model, str) or "/" not in model:
+        return None
+    found = None
+    for ref in (model, model.split("/", 1)[1]) if case.get("provider") else (model,):
+        try:
+            found = builtin().resolve(ref)
+            break
+        except (HarnessError, KeyError, ValueError):
+            continue
+    if found is None:
+        return None
+    row = {k: copy.deepcopy(found.data[k]) for k in ROW_FIELDS if k in found.data}
+    scale = PER_MTOK.get(found.cost.get("unit", "usd_per_mtok"), 1)
+    row["cost"] = {k: float(found.cost.get(k, 0) or 0) * scale for k in ("input", "output", "cacheRead", "cacheWrite")}
+    return {"id": model.split("/", 1)[1], **row}
 
 
 def _catalog_ref(model: str) -> str | None:
@@ -98,6 +153,14 @@ def _catalog_ref(model: str) -> str | None:
         return None
 
 
+def with_row(case: dict[str, Any]) -> dict[str, Any]:
+    """The case with the catalog's row of its model (`__row`), for the worker's config."""
+    if not isinstance(case, dict) or "__row" in case:
+        return case
+    row = catalog_row(case)
+    return {**case, "__row": row} if row else case
+
+
 class OpenClawTarget(NodeWorkerTarget):
     node_target = "openclaw"
     package = "openclaw"
@@ -106,6 +169,23 @@ class OpenClawTarget(NodeWorkerTarget):
     version_env = "KIMI_CONFORMANCE_OPENCLAW_VERSION"
     not_moonshot_reason = "only moonshot/ and kimi/ refs have a built-in provider config; others need case.provider"
     alias_reason = "the case carries no alias table for OpenClaw's agents.defaults.models[ref].alias"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.capabilities = dataclasses.replace(CAPABILITIES, model_features_removed=_level_fixed_models())
+
+    def transform(self, case: dict[str, Any]) -> dict[str, Any]:
+        return super().transform(with_row(case))
+
+    def config(self, case: dict[str, Any]) -> dict[str, Any]:
+        """The OpenClaw config the worker writes for a case ({cfg, providerId, modelId, params})."""
+        result: dict[str, Any] = self._call("config", "a case", case=with_row(case))
+        return result
+
+    def _call(self, op: str, what: str, **fields: Any) -> Any:
+        if op == "usage":  # OpenClaw prices usage with the row of the model it resolved
+            fields["row"] = catalog_row({"model": f"moonshot/{fields.get('model')}"})
+        return super()._call(op, what, **fields)
 
     def precheck(self, case: dict[str, Any]) -> None:
         model = case.get("model")

@@ -27,7 +27,7 @@ from typing import Any
 
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible
 from harness.targets.node_worker import NodeWorkerTarget
-from harness.targets.openclaw import KIMI_REFS
+from harness.targets.openclaw import KIMI_REFS, with_row
 
 NO_PARAMS = (
     "pi-ai has no configured per-model params (OpenClaw's agents.defaults.models[ref].params): "
@@ -56,17 +56,22 @@ SIMULATED = {
     "model object": (
         "a custom provider, or a moonshot/ ref pi-ai's registry (getModel moonshotai / moonshotai-cn) lacks "
         "(kimi-k2.7-code, kimi-k3, kimi-k2-turbo: not expressible without case.provider), is the Model object "
-        "a pi-ai user writes: id, provider, baseUrl, the case's compat, contextWindow and maxTokens 262144 "
-        "(a user's own values would change the default max_tokens)"
+        "a pi-ai user writes: id, provider, baseUrl, the case's compat, and the catalog's name, reasoning, input, "
+        "contextWindow, maxTokens and cost of the model (harness.targets.openclaw.catalog_row; a model the catalog "
+        "does not know gets reasoning true, text and image, 262144 and 262144)"
     ),
     "request fields": (
-        "fields pi-ai has no option for (top_p, n, stop, seed, user, unknown keys) are set through pi-ai's public "
-        "onPayload hook after pi-ai built the payload, as a pi-ai caller would; pi-ai never sees them"
+        "fields pi-ai has no option for and never decides (top_p, n, stop, seed, thinking, user, unknown keys) are "
+        "set through pi-ai's public onPayload hook after pi-ai built the payload, as a pi-ai caller would; pi-ai "
+        "never sees them. Fields pi-ai decides itself (store, reasoning_effort) are refused as not expressible"
     ),
 }
+# Request fields pi-ai's openai-completions provider decides itself (compat.supportsStore -> store: false; the
+# `reasoning` level -> reasoning_effort): a caller's value could only overwrite pi-ai's body after the fact.
+DECIDED_BY_PI_AI = ("store", "reasoning_effort")
 
 CAPABILITIES = Capabilities(
-    rules=ALL_RULES - {"T2", "T3", "T6b", "T10", "errors"},
+    rules=ALL_RULES - {"T2", "T3", "T6b", "T10"},
     # stream: pi-ai always streams and owns stream_options; extra_body / params_sampling: no
     # configured params; developer_role: one role-less system prompt (Context.systemPrompt).
     # store / reasoning_effort: pi-ai decides them itself (compat.supportsStore -> store: false;
@@ -80,7 +85,8 @@ CAPABILITIES = Capabilities(
         "T2": NO_PARAMS + "; the T2 suite is about configured thinking",
         "T3": NO_PARAMS + "; thinking.keep is only configurable there",
         "T6b": NO_PARAMS + "; a caller's onPayload is the only hook and the worker uses it for plain request fields",
-        "errors": "the worker captures the outbound request; pi-ai's handling of upstream errors is not driven",
+        # `errors` (malformed cases rejected, never sent) runs; pi-ai's handling of upstream error answers is
+        # not driven (the worker captures the outbound request) and is no rule of the registry
         "T10": "pi-ai's Context takes function tools only: a $web_search builtin cannot be expressed",
     },
     request_defaults={"stream": True},
@@ -99,6 +105,9 @@ class PiAiTarget(NodeWorkerTarget):
     alias_reason = "pi-ai has no alias table"
     driven_prefixes = ("moonshot/", "kimi/", "kimi-coding/")
 
+    def transform(self, case: dict[str, Any]) -> dict[str, Any]:
+        return super().transform(with_row(case))
+
     def precheck(self, case: dict[str, Any]) -> None:
         super().precheck(case)
         params = case.get("params") or {}
@@ -106,3 +115,9 @@ class PiAiTarget(NodeWorkerTarget):
             raise NotExpressible(f"pi-ai: {NO_PARAMS}")
         if (case.get("provider") or {}).get("sanitizeToolCallIds") is True:
             raise NotExpressible("pi-ai has no tool-call id sanitization setting")
+        request = case.get("request") or {}
+        model = case.get("model")
+        kimi = isinstance(model, str) and model.startswith(("kimi/", "kimi-coding/"))
+        for key in DECIDED_BY_PI_AI:
+            if not kimi and isinstance(request, dict) and request.get(key) is not None:
+                raise NotExpressible(f"pi-ai: request.{key}: pi-ai decides it itself (its compat, the reasoning level)")

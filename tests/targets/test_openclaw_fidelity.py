@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from harness.targets.node import install as node_install
+from harness.util.yamlio import safe_load
 from tests.node_reference import canonical
 
 # fresh OpenClaw / pi-ai processes, minutes: tox -e openclaw / -e pi-ai run it (tests/conftest.py)
@@ -27,6 +28,8 @@ pytestmark = pytest.mark.fidelity
 
 CORPUS = json.loads((Path(__file__).parents[1] / "fixtures" / "fidelity" / "openclaw.json").read_text())
 CASES = CORPUS["cases"]
+# configs written the way the documents write them (doc 003, doc 000), not the worker's own
+DOCUMENTS = safe_load((Path(__file__).parents[1] / "fixtures" / "fidelity" / "openclaw-documents.yaml").read_text())
 PLUGIN_DIR = Path(node_install.__file__).parent / "openclaw" / "moonshot-plugin"
 # Fresh OpenClaw processes run at once: each spends ~20 s starting up on one core.
 REFERENCE_JOBS = max(2, min(4, os.cpu_count() or 2))
@@ -106,9 +109,7 @@ def openclaw_runs(request, worker, capture):
         if getattr(item, "originalname", "") == "test_worker_sends_what_openclaw_sends"
     }
     entries = [e for e in CASES if e["name"] in selected]
-    configs = {
-        e["name"]: worker._call("config", "a case", case={**_base(e), "request": {"messages": []}}) for e in entries
-    }
+    configs = {e["name"]: worker.config({**_base(e), "request": {"messages": []}}) for e in entries}
     plugin = install_plugin(worker.cache_dir, PLUGIN_DIR)
 
     def run(entry):
@@ -171,3 +172,81 @@ def test_worker_sends_what_openclaw_sends(entry, worker, openclaw_runs):
     out = worker.transform(case)
     assert out["url"].endswith(request_ref.path), (out["url"], request_ref.path)
     assert canonical(out["body"]) == canonical(sent)
+
+
+def _worker_case(base: dict[str, Any], sent: dict[str, Any], level: str | None) -> dict[str, Any]:
+    """The case the worker runs for a full run's request: the conversation it sent, at its level."""
+    request: dict[str, Any] = {"messages": json.loads(json.dumps(sent["messages"])), "stream": True}
+    for key in ("tools", "tool_choice", "max_tokens", "max_completion_tokens"):
+        if key in sent:
+            request[key] = sent[key]
+    return {**base, "thinking": level, "request": request}
+
+
+def _document_config(entry: dict[str, Any]) -> dict[str, Any]:
+    config = json.loads(json.dumps(DOCUMENTS["configs"][entry["config"]]))
+    config["agents"]["defaults"]["model"]["primary"] = entry.get("primary", entry["model"])
+    return config
+
+
+@needs_openclaw
+@pytest.mark.parametrize("entry", DOCUMENTS["cases"], ids=[c["name"] for c in DOCUMENTS["cases"]])
+def test_documents_config_sends_what_the_worker_sends(entry, worker, capture):
+    """A full `openclaw agent --local` turn with the document's own config (its rows, its compat, its
+    mode "merge") sends what the worker, which writes the catalog's row, sends for that model and level."""
+    from harness.targets.base import NotExpressible
+    from tests.node_reference import install_plugin, run_openclaw_agent
+
+    config = _document_config(entry)
+    moonshot = "moonshot" in config["models"]["providers"]
+    server = capture.another()
+    if entry.get("refused"):  # OpenClaw refuses the level for the document's row: so does the worker
+        with pytest.raises(AssertionError, match=f'Thinking level "{entry["thinking"]}" is not supported'):
+            run_openclaw_agent(
+                node=node_install.node_path(worker.cache_dir),
+                install_dir=worker.cache_dir,
+                config=config,
+                message="What is the weather in Paris?",
+                thinking=entry["thinking"],
+                capture=capture,
+                plugin_path=install_plugin(worker.cache_dir, PLUGIN_DIR) if moonshot else None,
+                server=server,
+            )
+        server.close()
+        with pytest.raises(NotExpressible, match="OpenClaw refuses it"):
+            worker.transform({"model": entry["model"], "thinking": entry["thinking"], "request": {"messages": []}})
+        return
+    try:
+        ref = run_openclaw_agent(
+            node=node_install.node_path(worker.cache_dir),
+            install_dir=worker.cache_dir,
+            config=config,
+            message="What is the weather in Paris?",
+            thinking=entry.get("thinking"),
+            capture=capture,
+            plugin_path=install_plugin(worker.cache_dir, PLUGIN_DIR) if moonshot else None,
+            server=server,
+        )
+    finally:
+        server.close()
+    request_ref = ref["requests"][0]
+    sent = request_ref.body
+    assert isinstance(sent, dict), sent
+    level = (find_key(ref["result"], "requestShaping") or {}).get("thinking", entry.get("thinking"))
+    out = worker.transform(_worker_case({"model": entry["model"]}, sent, level))
+    assert out["url"].endswith(request_ref.path), (out["url"], request_ref.path)
+    assert canonical(out["body"]) == canonical(sent)
+
+
+def test_document_configs_are_the_documents():
+    """The rows the documents' configs hold are the catalog's (doc 003's and doc 000's, which the catalog
+    cites), so the worker's catalog rows and the documents' configs describe the same models."""
+    from harness.targets.openclaw import catalog_row
+
+    for name, config in DOCUMENTS["configs"].items():
+        for pid, provider in config["models"]["providers"].items():
+            for row in provider["models"]:
+                ours = catalog_row({"model": f"{pid}/{row['id']}"})
+                assert ours is not None, (name, row["id"])
+                for key in ("reasoning", "input", "contextWindow", "maxTokens", "compat"):
+                    assert row.get(key) == ours.get(key), (name, row["id"], key)

@@ -39,6 +39,12 @@ class Worker:
         self._id = 0
 
     def call(self, **msg) -> dict:
+        from harness.targets.openclaw import catalog_row, with_row
+
+        if "case" in msg:  # as OpenClawTarget sends it: with the catalog's row of the model
+            msg["case"] = with_row(msg["case"])
+        if msg.get("op") == "usage":
+            msg["row"] = catalog_row({"model": f"moonshot/{msg.get('model')}"})
         self._id += 1
         msg["id"] = self._id
         self.proc.stdin.write(json.dumps(msg) + "\n")
@@ -126,23 +132,35 @@ def test_k27_strips_sampling_and_thinking(worker):
     assert body["tool_choice"] == "auto"
 
 
-def test_k26_binary_thinking_and_keep(worker):
-    assert worker.transform(case(think="high"))["body"]["thinking"] == {"type": "enabled"}
-    keep = worker.transform(case(think="high", params={"thinking": {"type": "enabled", "keep": "ALL"}}))
+TURBO = "moonshot/kimi-k2-thinking-turbo"  # binary thinking on a row with reasoning true: it takes /think levels
+
+
+def test_binary_thinking_and_keep(worker):
+    assert worker.transform(case(TURBO, think="high"))["body"]["thinking"] == {"type": "enabled"}
+    assert worker.transform(case(TURBO, think="off"))["body"]["thinking"] == {"type": "disabled"}
+    keep = worker.transform(case(params={"thinking": {"type": "enabled", "keep": "ALL"}}))
     assert keep["body"]["thinking"] == {"type": "enabled", "keep": "all"}
-    k25 = worker.transform(
-        case("moonshot/kimi-k2.5", think="high", params={"thinking": {"type": "enabled", "keep": "all"}})
-    )
+    k25 = worker.transform(case("moonshot/kimi-k2.5", params={"thinking": {"type": "enabled", "keep": "all"}}))
     assert k25["body"]["thinking"] == {"type": "enabled"}
-    cfg_wins = worker.transform(case(think="high", params={"thinking": {"type": "disabled"}}))
+    cfg_wins = worker.transform(case(TURBO, think="high", params={"thinking": {"type": "disabled"}}))
     assert cfg_wins["body"]["thinking"] == {"type": "disabled"}
 
 
+def test_level_refused_where_the_row_has_reasoning_false(worker):
+    """The catalog's K2.6 row has reasoning false: OpenClaw's thinking profile is off only, and the CLI answers
+    'Thinking level "high" is not supported for moonshot/kimi-k2.6. Use one of: off.' (the fidelity test's
+    doc-003-k26-low run); the worker refuses the case as not expressible."""
+    out = worker.call(op="transform", case=case(think="high"))
+    assert out["ok"] is False and out["error"]["type"] == "unsupported", out
+    assert "OpenClaw refuses it" in out["error"]["message"]
+    assert worker.transform(case(think="off"))["body"]["thinking"] == {"type": "disabled"}
+
+
 def test_tool_choice_under_thinking(worker):
-    req = worker.transform(case(think="low", tools=TOOLS, tool_choice="required"))["body"]
+    req = worker.transform(case(TURBO, think="low", tools=TOOLS, tool_choice="required"))["body"]
     assert req["tool_choice"] == "auto" and req["thinking"] == {"type": "enabled"}
     pinned = {"type": "function", "function": {"name": "get_weather"}}
-    pin = worker.transform(case(think="low", tools=TOOLS, tool_choice=pinned))["body"]
+    pin = worker.transform(case(TURBO, think="low", tools=TOOLS, tool_choice=pinned))["body"]
     assert pin["tool_choice"] == pinned and pin["thinking"] == {"type": "disabled"}
 
 
@@ -150,9 +168,11 @@ def test_extra_body_applied_after_prepass(worker):
     """Known divergence from T6b: extra_body re-adds keep / tool_choice 'required' on K2.6."""
     body = worker.transform(
         case(
-            think="high",
             tools=TOOLS,
-            params={"extra_body": {"thinking": {"type": "enabled", "keep": "all"}, "tool_choice": "required"}},
+            params={
+                "thinking": {"type": "enabled"},
+                "extra_body": {"thinking": {"type": "enabled", "keep": "all"}, "tool_choice": "required"},
+            },
         )
     )["body"]
     assert body["thinking"] == {"type": "enabled", "keep": "all"}
@@ -223,7 +243,7 @@ def test_reasoning_content_backfill(worker):
         _tool("functions.get_weather:0"),
         {"role": "user", "content": "next"},
     ]
-    body = worker.transform(case(think="high", tools=TOOLS, messages=msgs))["body"]
+    body = worker.transform(case(tools=TOOLS, messages=msgs, params={"thinking": {"type": "enabled"}}))["body"]
     assistant = [m for m in body["messages"] if m["role"] == "assistant"][0]
     assert assistant["reasoning_content"] == ""
 
@@ -236,7 +256,7 @@ def test_custom_provider_compat_and_stream_usage(worker):
     assert native["body"]["stream_options"] == {"include_usage": True}
     dev = worker.transform(
         case(
-            "my-kimi/kimi-k2.6",
+            "my-kimi/kimi-k2.7-code",
             think="off",
             max_tokens=77,
             messages=[{"role": "developer", "content": "SYS"}] + USER,
@@ -251,8 +271,17 @@ def test_custom_provider_compat_and_stream_usage(worker):
             },
         )
     )["body"]
-    assert dev["messages"][0]["role"] == "developer"
+    assert dev["messages"][0]["role"] == "developer"  # a reasoning model (the catalog's K2.7 Code row)
     assert dev["max_completion_tokens"] == 77 and "max_tokens" not in dev
+    # buildOpenAICompletionsRequest: developer only for `model.reasoning && compat.supportsDeveloperRole`;
+    # the catalog's K2.6 row has reasoning false
+    k26 = case("my-kimi/kimi-k2.6", messages=[{"role": "developer", "content": "SYS"}] + USER)
+    k26["provider"] = {
+        "id": "my-kimi",
+        "baseUrl": "https://api.moonshot.ai/v1",
+        "compat": {"supportsDeveloperRole": True},
+    }
+    assert worker.transform(k26)["body"]["messages"][0]["role"] == "system"
 
 
 def test_unsupported_is_reported(worker):
@@ -281,7 +310,7 @@ def test_custom_id_is_unowned_strict_ids_and_no_thinking_wrapper(worker):
     ]
     body = worker.transform(
         case(
-            "moonshot/kimi-k2.6",
+            TURBO,
             think="high",
             tools=TOOLS,
             messages=msgs,
@@ -299,6 +328,33 @@ def test_tools_keep_their_own_description(worker):
     sent = {t["function"]["name"]: t["function"] for t in body["tools"]}
     assert "description" not in sent["read"]  # none invented
     assert sent["get_weather"]["description"] == "w"
+
+
+def test_unknown_model_is_openclaws_own_case_error(worker):
+    """No catalog row, no models[] entry: OpenClaw's resolver answers, as it would a user."""
+    out = worker.call(op="transform", case=case("moonshot/gpt-4o-mini"))
+    assert out["ok"] is False and out["error"]["type"] == "case_error", out
+    assert "Unknown model: moonshot/gpt-4o-mini" in out["error"]["message"]
+
+
+def test_config_rows_come_from_the_catalog(worker):
+    cfg = worker.call(op="config", case=case())["result"]["cfg"]
+    (row,) = cfg["models"]["providers"]["moonshot"]["models"]
+    assert row["reasoning"] is False and row["input"] == ["text", "image"]
+    assert (row["contextWindow"], row["maxTokens"]) == (262144, 262144)
+    assert row["cost"] == {"input": 0.95, "output": 4.0, "cacheRead": 0.16, "cacheWrite": 0.0}
+    assert "compat" not in row and "thinkingLevelMap" not in row
+    # the case's provider compat is written over the model's own (K3: supportsReasoningEffort)
+    k3 = case("moonshot/kimi-k3", provider={"id": "moonshot", "compat": {"supportsStore": True}})
+    (row,) = worker.call(op="config", case=k3)["result"]["cfg"]["models"]["providers"]["moonshot"]["models"]
+    assert row["compat"] == {"supportsReasoningEffort": True, "supportsStore": True}
+
+
+def test_nix_kimi_k2p5_takes_doc_000s_compat(worker):
+    """doc 000: kimi-k2p5 has supportsReasoningEffort and maxTokensField max_tokens, maxTokens 8192."""
+    body = worker.transform(case("kimi/kimi-k2p5", think="high"))["body"]
+    assert body["reasoning_effort"] == "high"
+    assert body["max_tokens"] == 8192 and "max_completion_tokens" not in body
 
 
 def test_unknown_provider_without_base_url_is_unsupported(worker):
@@ -359,6 +415,6 @@ def test_usage_ignores_top_level_cached_tokens(worker):
 def test_many_cases_one_process(worker):
     t0 = time.monotonic()
     for _ in range(30):
-        worker.transform(case(think="low"))
+        worker.transform(case(think="off"))
     per_case = (time.monotonic() - t0) / 30
     assert per_case < 1.0, per_case

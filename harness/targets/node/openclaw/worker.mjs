@@ -7,7 +7,8 @@
 //
 // How a case is driven (OpenClaw's embedded agent runner, through its own configuration):
 //   config = an OpenClaw config built from the case: models.providers[<provider>] (baseUrl, api,
-//            the model with its compat) and agents.defaults (model.primary, models[ref].params);
+//            the catalog's row of the model, case.__row, with the case's provider compat over its
+//            own) and agents.defaults (model.primary, models[ref].params);
 //   model  = OpenClaw's model resolver (resolveModelAsync) on that config: unknown refs are
 //            rejected by OpenClaw, compat / params / maxTokens are OpenClaw's;
 //   plugin = the provider plugin that owns the provider. @openclaw/moonshot-provider is not on npm:
@@ -70,6 +71,11 @@ const sanitizeSessionHistory = await importDist(/^builtin-openclaw-[\w-]{8}\.mjs
 // src/agents/embedded-agent-runner/extra-params.ts: applyExtraParamsToAgent (minified export "t")
 const applyExtraParamsToAgent = await importDist(/^extra-params-.*\.mjs$/, (m) => {
   const f = m.t; return typeof f === "function" && f.name === "applyExtraParamsToAgent" ? f : undefined;
+});
+// src/auto-reply/thinking.ts: resolveThinkingSelectionForModel (minified export "d"), the check behind
+// `openclaw agent --thinking <level>` ("Thinking level \"low\" is not supported for moonshot/kimi-k2.6")
+const resolveThinkingSelection = await importDist(/^thinking-[\w-]{8}\.mjs$/, (m) => {
+  const f = m.d; return typeof f === "function" && f.name === "resolveThinkingSelectionForModel" ? f : undefined;
 });
 await importDist(/^ai-transport-runtime-host-.*\.mjs$/, (m) => m.configureAiTransportRuntimeHost).then((f) => f());
 const ai = await import(resolveFrom("@openclaw/ai"));
@@ -137,14 +143,17 @@ function openclawConfig(c) {
   const params = c.params ?? undefined;
   if (params !== undefined && !isObj(params)) caseError("case.params must be an object or null");
   const modelRef = `${providerId}/${modelId}`;
+  // The row a user copies from the catalog (harness.targets.openclaw.catalog_row: reasoning, input,
+  // context window, max tokens, cost, the model's own compat — nix-openclaw's for kimi/kimi-k2p5);
+  // the case's provider compat is written over it. No row for a model the catalog does not know:
+  // OpenClaw's resolver then rejects the ref itself ("Unknown model"), as for any user.
+  const row = c.__row ?? undefined;
+  if (row !== undefined && !isObj(row)) caseError("case.__row must be an object");
+  const compat = row?.compat || prov?.compat ? { ...structuredClone(row?.compat ?? {}), ...structuredClone(prov?.compat ?? {}) } : undefined;
+  const models = row ? [{ ...structuredClone(row), id: modelId, ...(c.__cost ? { cost: c.__cost } : {}),
+    ...(compat ? { compat } : {}) }] : [];
   const cfg = {
-    models: { mode: "replace", providers: { [providerId]: {
-      baseUrl, api, apiKey: API_KEY,
-      models: [{ id: modelId, name: modelId, reasoning: true, input: ["text", "image"],
-        cost: c.__cost ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-        // no contextWindow / maxTokens: a request's max tokens come from the case, not from the config
-        ...(prov?.compat ? { compat: structuredClone(prov.compat) } : {}) }],
-    } } },
+    models: { mode: "replace", providers: { [providerId]: { baseUrl, api, apiKey: API_KEY, models } } },
     agents: { defaults: { model: { primary: modelRef },
       models: { [modelRef]: params ? { params: structuredClone(params) } : {} } } },
   };
@@ -164,6 +173,14 @@ async function runThroughOpenClaw(c, chunks) {
   const resolved = await resolveModelAsync(providerId, modelId, agentDir, cfg);
   if (!resolved?.model) caseError(`OpenClaw rejects the model: ${resolved?.error ?? "unknown model"}`);
   let model = resolved.model;
+  if (level !== undefined) {
+    // OpenClaw refuses a /think level its thinking profile of the model lacks (a row with reasoning
+    // false has only "off"): such a case is not expressible, as `openclaw agent --thinking` is not.
+    const entry = { provider: providerId, id: modelId, name: model.name, reasoning: model.reasoning, api: model.api,
+      ...(model.compat ? { compat: model.compat } : {}), ...(model.thinkingLevelMap ? { thinkingLevelMap: model.thinkingLevelMap } : {}) };
+    const selection = resolveThinkingSelection({ provider: providerId, model: modelId, level, catalog: [entry] });
+    if (!selection.supported) unsupported(`/think ${level}: OpenClaw refuses it for ${providerId}/${modelId} (Thinking level "${level}" is not supported; the row's reasoning is ${model.reasoning})`);
+  }
   if (MOONSHOT_PLUGIN_PROVIDERS.has(providerId)) {
     model = attachPluginHandle(model, { provider: providerId, modelId, config: cfg, plugin: MOONSHOT_PLUGIN });
   }
@@ -213,11 +230,13 @@ await serve({
   ops: {
     transform: async (msg) => transformResult(await runThroughOpenClaw(msg.case, undefined), msg.case?.request?.stream_options,
       "OpenClaw", "OpenClaw's transport"),
-    usage: (msg) => usageResult(msg, "OpenClaw", runThroughOpenClaw),
+    // the row of the catalog model the usage is priced for comes with the message (OpenClawTarget._call)
+    usage: (msg) => usageResult(msg, "OpenClaw", (c, chunks) => runThroughOpenClaw({ ...c, __row: msg.row }, chunks)),
     config: (msg) => openclawConfig(msg.case),
   },
   versions: { openclaw: openclawVersion },
   // OpenClaw loads its resolver, plugin metadata and agent harness lazily (~20 s on a busy
   // machine): the start-up budget pays for it, not the first case's timeout.
-  warmUp: () => runThroughOpenClaw({ model: "moonshot/kimi-k2.6", request: { messages: [{ role: "user", content: "warm-up" }] } }, undefined),
+  warmUp: () => runThroughOpenClaw({ model: "moonshot/kimi-k2.6", request: { messages: [{ role: "user", content: "warm-up" }] },
+    __row: { id: "kimi-k2.6", name: "warm-up", reasoning: false, input: ["text"], contextWindow: 262144, maxTokens: 262144 } }, undefined),
 });

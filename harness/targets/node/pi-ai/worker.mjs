@@ -8,9 +8,9 @@
 // from the case (real baseUrl, so pi-ai's URL-based Moonshot compat detection is the real one;
 // `compat` only when the case's custom provider sets it). The /think level is pi-ai's
 // `reasoning` option; temperature, max tokens and tool_choice are pi-ai options. Request fields
-// pi-ai has no option for (top_p, n, stop, seed, thinking, store, user, ...) are set the only way a
-// pi-ai caller can: the `onPayload` hook, which runs after pi-ai built the payload (pi-ai does
-// no later processing). pi-ai has no configured params / extra body and no Moonshot thinking
+// pi-ai has no option for and never decides (top_p, n, stop, seed, thinking, user, ...) are set the
+// only way a pi-ai caller can: the `onPayload` hook, which runs after pi-ai built the payload (pi-ai
+// does no later processing). Fields pi-ai decides itself (store, reasoning_effort) are "unsupported". pi-ai has no configured params / extra body and no Moonshot thinking
 // wrapper: cases with params.thinking or params.extra_body are "unsupported".
 // kimi/ refs run through pi-ai's own kimi-coding model entry (getModel) and its Anthropic Messages
 // transport (streamSimpleAnthropic); the loopback server answers those with Anthropic SSE events.
@@ -54,6 +54,13 @@ const API_KEY = "sk-kimi-conformance-0000";
 // request fields with a pi-ai option
 const OPTION_FIELDS = { temperature: "temperature", max_tokens: "maxTokens", max_completion_tokens: "maxTokens", tool_choice: "toolChoice" };
 const HANDLED = new Set(["model", "messages", "tools", "stream", "stream_options", ...Object.keys(OPTION_FIELDS)]);
+// Fields pi-ai decides itself (compat.supportsStore -> store: false; the `reasoning` level ->
+// reasoning_effort under compat.supportsReasoningEffort): a caller's own value could only be written
+// over pi-ai's body through onPayload, after the fact, so it is not expressible.
+const DECIDED_BY_PI_AI = {
+  store: "pi-ai sends store only as compat.supportsStore decides (store: false), never a caller's",
+  reasoning_effort: "pi-ai derives reasoning_effort from the `reasoning` level (the /think level) under compat.supportsReasoningEffort; it has no reasoning_effort option",
+};
 
 function anthropicEvents(modelId) {
   const usage = { input_tokens: 1, output_tokens: 1, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
@@ -114,6 +121,9 @@ async function runThroughPiAi(c, chunks) {
   }
   const request = caseRequest(c, "pi-ai's openai-completions provider always streams");
   sameModel(request, modelId);
+  for (const [key, why] of Object.entries(DECIDED_BY_PI_AI)) {
+    if (request[key] !== undefined && request[key] !== null) unsupported(`request.${key}: ${why}`);
+  }
 
   const token = newToken();
   const registryProvider = providerId === "moonshot" && !prov?.compat ? REGISTRY_PROVIDER[baseUrl] : undefined;
@@ -124,11 +134,14 @@ async function runThroughPiAi(c, chunks) {
     model = { ...registered, headers: { ...(registered.headers ?? {}), [TOKEN_HEADER]: token },
       ...(c.__cost ? { cost: c.__cost } : {}) };
   } else {
+    // The Model object a pi-ai user writes: the catalog's facts of the model (case.__row, from
+    // harness.targets.openclaw.catalog_row) where it knows it; the compat only from the case.
+    const row = isObj(c.__row) ? c.__row : {};
     model = {
-      id: modelId, name: modelId, api: "openai-completions", provider: providerId, baseUrl,
-      reasoning: true, input: ["text", "image"],
-      cost: c.__cost ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-      contextWindow: 262144, maxTokens: 262144,
+      id: modelId, name: row.name ?? modelId, api: "openai-completions", provider: providerId, baseUrl,
+      reasoning: row.reasoning ?? true, input: row.input ?? ["text", "image"],
+      cost: c.__cost ?? row.cost ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+      contextWindow: row.contextWindow ?? 262144, maxTokens: row.maxTokens ?? 262144,
       headers: { [TOKEN_HEADER]: token },
       ...(prov?.compat ? { compat: structuredClone(prov.compat) } : {}),
     };
