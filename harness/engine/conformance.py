@@ -18,8 +18,8 @@ from hypothesis.errors import UnsatisfiedAssumption
 
 from harness.catalog import Catalog
 from harness.contract.verdict import Verdict, Violation
-from harness.divergences.model import Coverage, Divergences
-from harness.engine.coverage import ContractCoverage
+from harness.divergences.model import CHANGED, Coverage, Divergences
+from harness.engine.coverage import MOSTLY, ContractCoverage
 from harness.errors import CaseError, TargetError
 from harness.rules.judge import judge, usage_verdict
 from harness.targets import NotExpressible, Target
@@ -57,6 +57,9 @@ class ConformanceFailure(AssertionError):
 
         n = len(self.uncovered)
         lines = [f"{self.rule} on {self.model} ({self.target}): {n} violation(s) no known divergence covers"]
+        changed = [getattr(v, "divergence", "") for v in self.uncovered if v.check == CHANGED]
+        if changed:  # covered by structure, but the target now sends something else there
+            lines[0] += f" (changed divergence: {', '.join(sorted(set(changed)))})"
         if self.root_causes:
             lines.append("  first, what the rest may follow from:")
             lines += _described(self.root_causes)
@@ -134,6 +137,11 @@ class TestVerdict:
     violations: list[Violation] = field(default_factory=list)
     cause: str | None = None
     minimal_case: dict[str, Any] | None = None
+    # Examples Hypothesis tried, and those discarded (why -> count): a test whose examples were
+    # mostly discarded judged too little to pass; it is reported "not exercised" (`not_exercised`).
+    examples: int = 0
+    discarded: dict[str, int] = field(default_factory=dict)
+    not_exercised: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,7 +149,31 @@ class TestVerdict:
             "violations": [v.to_json() for v in self.violations],
             "cause": self.cause,
             "minimal_case": self.minimal_case,
+            "not_exercised": self.not_exercised,
         }
+
+    def discard(self, why: str) -> None:
+        self.discarded[why] = self.discarded.get(why, 0) + 1
+
+    def judge_exercise(self) -> None:
+        """After a test that raised nothing: more than MOSTLY of its examples discarded (the
+        coverage gate's threshold, harness.engine.coverage) -> not exercised, with the rate."""
+        n = sum(self.discarded.values())
+        if self.examples and n > MOSTLY * self.examples:
+            top = sorted(self.discarded.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+            self.not_exercised = {
+                "discarded": n,
+                "examples": self.examples,
+                "rate": round(n / self.examples, 3),
+                "reasons": dict(top),
+            }
+
+    @property
+    def not_exercised_reason(self) -> str:
+        """The skip reason people read (the data is `not_exercised`)."""
+        ne = self.not_exercised or {}
+        why = "; ".join(f"{k} ({v})" for k, v in (ne.get("reasons") or {}).items())
+        return f"not exercised: {ne.get('discarded')} of {ne.get('examples')} examples discarded ({why})"
 
 
 @dataclass(repr=False)
@@ -182,6 +214,8 @@ class Conformance:
         """The test ended (with `error` if it raised): a conformance failure becomes the verdict's
         violations and minimal case, and that case seeds the same rule on the other models."""
         verdict = self.verdict
+        if error is None:
+            verdict.judge_exercise()
         if isinstance(error, ConformanceFailure):
             verdict.violations = list(error.uncovered)
             verdict.cause = error.cause[1]
@@ -212,10 +246,20 @@ class Conformance:
         outcome = self.verdict.outcome = Outcome(rule, target.name, case, origin=origin)
         out = outcome.outbound = self.call(target, case)
         reference = None if target.name == "reference" else self.reference.transform
+        from harness.contract.case import context
+
+        model = context(case, self.catalog, validated=True).model.ref  # cached: the call just resolved it
         outcome.verdict = judge(
-            rule, case, out, catalog=self.catalog, reference=reference, transform=lambda c: self.call(target, c)
+            rule,
+            case,
+            out,
+            catalog=self.catalog,
+            reference=reference,
+            transform=lambda c: self.call(target, c),
+            features=frozenset(target.capabilities.features_for(model)),
         )
-        outcome.coverage = self.divergences(target).cover(outcome.verdict.violations, case)
+        # with what went out: a covering entry's pinned values are checked (a changed divergence fails)
+        outcome.coverage = self.divergences(target).cover(outcome.verdict.violations, case, out)
         self.verdict.divergences.update(outcome.coverage.ids)
         self._count(rule, target, case, out, outcome.verdict, origin)
         return outcome
@@ -300,15 +344,18 @@ class Conformance:
                 seeded.origin,
                 seeded.root_causes,
             )
+        self.verdict.examples += 1
         try:
             case = self.draw(data, target, model, require, rule)
         except UnsatisfiedAssumption:  # the case strategy filtered it out: Hypothesis discards it
             self.coverage.discarded(rule, target, model, "filtered out by the case strategy")
+            self.verdict.discard("filtered out by the case strategy")
             raise
         try:
             outcome = self.check(rule, target, case)
         except NotExpressible as e:  # the target's `unsupported`: a discarded example, counted
             self.coverage.discarded(rule, target, model, f"{target.name} cannot express it: {e}")
+            self.verdict.discard(" ".join(f"{target.name} cannot express it: {e}".split())[:160])
             reject()
         if not (outcome.coverage and outcome.coverage.uncovered):
             return
@@ -354,13 +401,39 @@ class Conformance:
             )
         return cache[model]
 
+    # ------------------------------------------------------------------ errors
+    def bad_case(self, target: Target, bad: dict[str, Any]) -> None:
+        """The `errors` rule on one malformed case (harness/contract/bad_cases.json): a case error
+        or a refusal passes; a request it would send, or a crash, is a violation, held to the
+        target's known divergences like any other."""
+        __tracebackhide__ = True  # pytest: the verdict speaks, not the engine's frames
+        from harness.rules import errors
+
+        case, sent = bad["case"], {}
+
+        def transform(c: dict[str, Any]) -> dict[str, Any]:
+            sent["out"] = target.transform(c)
+            return sent["out"]
+
+        verdict = Verdict("errors", errors.violations(case, transform, refusals=(NotExpressible,)))
+        origin = f"the malformed case {bad['id']!r} of harness/contract/bad_cases.json"
+        outcome = self.verdict.outcome = Outcome("errors", target.name, case, sent.get("out"), verdict, origin=origin)
+        outcome.coverage = self.divergences(target).cover(verdict.violations, case, sent.get("out"))
+        self.verdict.divergences.update(outcome.coverage.ids)
+        if outcome.coverage.uncovered:
+            model = case.get("model") if isinstance(case.get("model"), str) else "(no model)"
+            raise ConformanceFailure(
+                "errors", target.name, model, case, verdict, outcome.coverage.uncovered, outcome.outbound, origin
+            )
+
     # ------------------------------------------------------------------ T9
     def usage(self, target: Target, model: str, chunks: list) -> None:
         __tracebackhide__ = True  # pytest: the verdict speaks, not the engine's frames
         case = {"model": model, "chunks": chunks}
-        verdict = usage_verdict(target.usage(model, chunks), self.reference.usage(model, chunks))
+        got = target.usage(model, chunks)
+        verdict = usage_verdict(got, self.reference.usage(model, chunks))
         outcome = self.verdict.outcome = Outcome("T9", target.name, case, None, verdict)
-        outcome.coverage = self.divergences(target).cover(verdict.violations, case)
+        outcome.coverage = self.divergences(target).cover(verdict.violations, case, {"usage": got})
         self.verdict.divergences.update(outcome.coverage.ids)
         self.coverage.judged("T9", target, model, case, None, None, [v.check for v in verdict.violations], "search")
         if outcome.coverage.uncovered:

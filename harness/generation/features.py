@@ -8,6 +8,17 @@ from typing import Any
 
 _USUAL_ID = re.compile(r"^(functions\.[^\s:]+:\d+|[A-Za-z_]+[:_]\d+|call_[A-Za-z0-9_-]+)$")
 _SAMPLING = ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "max_tokens", "stop", "seed")
+# Request fields that are a feature of their own: a target without the feature takes the field only from
+# its configuration (OpenClaw's thinking and store) or decides it itself (pi-ai's reasoning_effort).
+REQUEST_FEATURES = {
+    "thinking": "request_thinking",
+    "stream": "stream",
+    "store": "store",
+    "reasoning_effort": "reasoning_effort",
+}
+# Request fields only a payload / extra-body hook carries (feature "payload_fields"): generation draws them
+# for every target, then leaves them out where the target has no such hook (the Vercel AI SDK).
+PAYLOAD_FIELDS = ("n", "user", "x_trace_id")
 
 
 def case_features(case: dict[str, Any], defaults: dict[str, Any] | None = None) -> set[str]:
@@ -33,12 +44,7 @@ def case_features(case: dict[str, Any], defaults: dict[str, Any] | None = None) 
         used.add("compat")
     if provider.get("sanitizeToolCallIds"):
         used.add("sanitize_switch")
-    for key, feature in (
-        ("thinking", "request_thinking"),
-        ("stream", "stream"),
-        ("store", "store"),
-        ("reasoning_effort", "reasoning_effort"),
-    ):
+    for key, feature in REQUEST_FEATURES.items():
         if key in request and not (key in defaults and defaults[key] == request[key]):
             used.add(feature)
     for m in request.get("messages") or []:
@@ -51,4 +57,6 @@ def case_features(case: dict[str, Any], defaults: dict[str, Any] | None = None) 
             used.add("odd_tool_ids")
         if isinstance(m.get("content"), list):
             used.add("content_parts")
+    if any(k in request for k in PAYLOAD_FIELDS):
+        used.add("payload_fields")
     return used

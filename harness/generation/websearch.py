@@ -2,8 +2,9 @@
 
 `web_search_cases(model_ref, web_search_facts, features)` draws what a web search client sends
 (docs/contract.md#t10-web-search): the builtin tool alone or mixed with function tools in
-any order, no tool_choice or a compatible one, and histories holding 0-3 finished or pending
-search rounds — the assistant message with a `$web_search:N` call (type `builtin_function` or
+any order, tool_choice in every form a caller writes (absent, auto, none, required, a pinned
+function tool beside the builtin; never `$web_search` itself, which T10 forbids), and histories
+holding 0-3 finished or pending search rounds — the assistant message with a `$web_search:N` call (type `builtin_function` or
 `function`, with or without `reasoning_content`), then the `tool` message named `$web_search`
 whose content is the call's arguments — mixed with ordinary tool rounds whose ids can collide.
 Thinking follows the model's catalog `webSearch.models` entry: `disabled` models get `/think
@@ -109,8 +110,11 @@ def web_search_case(
         tools += [function_tool(n) for n in names]
         tools = _permuted(order, tools)
     request: dict[str, Any] = {"messages": web_search_history(c.block(HISTORY_BYTES)), "tools": tools}
+    # every tool_choice a caller writes; a pinned tool is one of the function tools (pinning
+    # $web_search is what T10.not-pinned forbids a target to do, not a caller's form)
+    forms = ("absent", "absent", "auto", "none", "required") + (("pinned",) if extra else ())
     choice, stream, limited, limit = (
-        c.pick(("absent", "absent", "auto", "none")),
+        c.pick(forms),
         c.chance(1, 4),
         c.chance(1, 2),
         c.pick((256, 1024)),
@@ -118,7 +122,10 @@ def web_search_case(
     leveled, level, custom, sanitize = c.chance(1, 2), c.pick(LEVELS), c.chance(1, 5), c.chance(1, 2)
     # a custom provider on Moonshot's host (ids sanitized) or a gateway's (ids pass through: T10.id-kept)
     host = c.pick(("https://api.moonshot.ai/v1", "https://api.moonshot.ai/v1", "https://llm-gateway.example.test/v1"))
-    if choice != "absent":
+    if choice == "pinned":
+        pinned = next(t for t in tools if t["type"] == "function")["function"]["name"]
+        request["tool_choice"] = {"type": "function", "function": {"name": pinned}}
+    elif choice != "absent":
         request["tool_choice"] = choice
     if "stream" in features and stream:
         request["stream"] = True

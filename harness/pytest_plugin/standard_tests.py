@@ -9,8 +9,6 @@ session's targets.
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -19,13 +17,14 @@ from hypothesis import strategies as st
 from harness import rules
 from harness.divergences.model import Divergences
 from harness.engine.conformance import Conformance, ConformanceFailure, Outcome
-from harness.errors import CaseError, TargetError
 
 # The session's targets live in harness.pytest_plugin.targets; re-exported for old imports.
 from harness.pytest_plugin.targets import close_targets, not_applicable_reason, open_target, target_versions
+from harness.rules.errors import BAD_CASES  # re-exported: the malformed cases
 from harness.targets import NotExpressible, Target
 
 __all__ = [
+    "BAD_CASES",
     "Conformance",
     "ConformanceFailure",
     "Outcome",
@@ -80,44 +79,21 @@ def _usage_test(rule: rules.Rule, method: bool):
     return test
 
 
-BAD_CASES = Path(__file__).resolve().parents[1] / "contract" / "bad_cases.json"
-
-
-def _check_bad(request: pytest.FixtureRequest, target: Target, bad: dict[str, Any]) -> None:
-    from harness.pytest_plugin.failures import reproduce_line
-
-    todo = (
-        "what to do: reject it as a case error — in Python raise kimi_conformance.CaseError (NotExpressible "
-        'for a case it cannot express); over the protocol answer {"ok": false, "error": {"type": "case_error", '
-        '"message": "…"}}. Contract: `kimi-conformance contract errors` (docs/contract.md#errors)'
-    )
-    try:
-        out = target.transform(bad["case"])
-    except CaseError as e:
-        assert str(e).strip(), "a case error needs a message saying what is wrong"
-        return
-    except TargetError as e:
-        pytest.fail(
-            f"{target.name} crashed on a malformed case ({bad['id']}) instead of rejecting it as a case error: {e}\n"
-            f"{todo}\n{reproduce_line(request.node, 'errors', bad['id'], bad['case'])}",
-            pytrace=False,
-        )
-    pytest.fail(
-        f"{target.name} accepted a malformed case ({bad['id']}) and would send: {json.dumps(out)[:300]}\n"
-        f"{todo}\n{reproduce_line(request.node, 'errors', bad['id'], bad['case'])}",
-        pytrace=False,
-    )
-
-
 def _errors_test(rule: rules.Rule, method: bool):
-    bad = json.loads(BAD_CASES.read_text())["cases"]
+    from harness.rules.errors import bad_cases
+
+    bad = bad_cases()
     param = pytest.mark.parametrize("bad", bad, ids=[b["id"] for b in bad])
 
-    def method_test(self, request: pytest.FixtureRequest, target: Target, bad) -> None:
-        _check_bad(request, target, bad)
+    # Through the engine: an accepted or crashing malformed case is a violation (errors.accepted /
+    # errors.crashed at the place its fault reached), held to the target's known divergences.
+    def method_test(self, conformance: Conformance, target: Target, bad) -> None:
+        __tracebackhide__ = True
+        conformance.bad_case(target, bad)
 
-    def test(request: pytest.FixtureRequest, target: Target, bad) -> None:
-        _check_bad(request, target, bad)
+    def test(conformance: Conformance, target: Target, bad) -> None:
+        __tracebackhide__ = True
+        conformance.bad_case(target, bad)
 
     return param(method_test if method else test)
 
@@ -140,6 +116,14 @@ def _check_known_divergence(config: pytest.Config, known_divergence, catalog) ->
         pytest.fail(
             f"{name}: divergence {entry.id!r} no longer diverges: none of its checks {sorted(entry.checks)} "
             f"fails on its minimal case; remove it from {entry.file}",
+            pytrace=False,
+        )
+    changed = result.coverage.changed  # covered by structure, but the pinned value moved
+    if changed:
+        pytest.fail(
+            f"{name}: the minimal case of {entry.id!r} sends other values than its entries pin (if the new "
+            f"value is right: `kimi-conformance divergence pin --target {name} --id ID`):\n"
+            + "\n".join(f"  {v}" for v in changed),
             pytrace=False,
         )
     gaps = "\n".join(f"  {v}" for v in result.coverage.uncovered)

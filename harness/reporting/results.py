@@ -22,13 +22,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.reporting import runs
 from harness.reporting.matrix import column_for
+from harness.util.fs import atomic_write
 from harness.util.scrub import scrub_obj, scrub_text
 
 
@@ -45,6 +45,8 @@ class Record:
     provenance: str | None = None
     violations: list[dict[str, Any]] = field(default_factory=list)
     minimal_case: dict[str, Any] = field(default_factory=dict)
+    # a skip because most examples were discarded: {discarded, examples, rate, reasons} (the matrix's `unex`)
+    not_exercised: dict[str, Any] | None = None
 
 
 def record_for(item, report, verdict=None) -> Record:
@@ -76,6 +78,7 @@ def record_for(item, report, verdict=None) -> Record:
         provenance=prov.args[0] if prov else None,
         violations=[v.to_json() for v in verdict.violations] if verdict is not None and report.failed else [],
         minimal_case=(verdict.minimal_case or {}) if verdict is not None and report.failed else {},
+        not_exercised=getattr(verdict, "not_exercised", None) if report.skipped else None,
     )
 
 
@@ -123,7 +126,7 @@ class ResultsWriter:
         for slug, data in self.payloads(meta).items():
             last = self.directory / f"results-{slug}.json"
             previous = self._keep_previous(last, data["run_id"])
-            _atomic_write(last, json.dumps(data, indent=1))
+            atomic_write(last, json.dumps(data, indent=1))
             self.written.append(last)
             if previous is not None:
                 self.previous.append(previous)
@@ -146,10 +149,3 @@ class ResultsWriter:
                 with contextlib.suppress(FileNotFoundError):  # another run (tox p) moved it first
                     os.replace(path, kept)
         return kept if kept.is_file() else None
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)

@@ -28,6 +28,8 @@ class Check:
     out: dict[str, Any]  # the target's outbound request
     intended: dict[str, Any]  # the body the caller intends (request + params + extra body)
     transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # the target, for reruns
+    # what the target can express on this model (None: unknown, everything): a rerun feeds it only that
+    features: frozenset[str] | None = None
 
     @property
     def body(self) -> dict[str, Any]:

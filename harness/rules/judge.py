@@ -52,15 +52,17 @@ def judge(
     catalog=None,
     reference: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    features: frozenset[str] | None = None,
 ) -> Verdict:
     """Every violation of `rule_id` by `out` (the target's request for `case`).
 
     reference: the reference transform, for agreement (None: properties only, as when the
-    reference judges itself); transform: the target again, for rules that rerun it.
+    reference judges itself); transform: the target again, for rules that rerun it; features:
+    what the target can express on the case's model (a rerun feeds it nothing else).
     """
     rule = get(rule_id)
     ctx = context(case, catalog)
-    check = Check(rule.id, case, ctx, out, intended_body(case, ctx), transform)
+    check = Check(rule.id, case, ctx, out, intended_body(case, ctx), transform, features)
     violations = list(rule.violations(check))
     verdict = Verdict(rule.id, violations)
     if reference is None or rule.extra.get("agreement") is False:

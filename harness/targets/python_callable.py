@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from harness.errors import CaseError, TargetError, TargetUnavailable
-from harness.targets.base import TRANSFORM_ONLY, Capabilities, Target, check_outbound
+from harness.targets.base import TRANSFORM_ONLY, Capabilities, NotExpressible, Target, check_outbound
 
 
 class PythonTarget(Target):
@@ -35,7 +35,7 @@ class PythonTarget(Target):
     def transform(self, case: dict[str, Any]) -> dict[str, Any]:
         try:
             result = self._fn(case)
-        except CaseError:
+        except (CaseError, NotExpressible):  # a malformed case; a case it cannot express (discarded)
             raise
         except Exception as e:  # the callable crashed: a finding, not a harness failure
             raise TargetError(f"{self.name} raised {type(e).__name__}: {e}") from e

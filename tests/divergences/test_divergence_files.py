@@ -17,8 +17,8 @@ from harness.rules import all_rules
 from harness.rules.t6b_extra_body import INNER
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL_TARGETS = ("openclaw", "pi-ai", "litellm", "pydantic-ai")
-_CHECK_LITERAL = re.compile(r"""["']((?:routing|passthrough|idempotence|T[0-9]b?)\.[a-z0-9-]+)["']""")
+REAL_TARGETS = ("openclaw", "pi-ai", "litellm", "pydantic-ai", "vercel-ai")
+_CHECK_LITERAL = re.compile(r"""["']((?:routing|passthrough|idempotence|errors|T[0-9]b?)\.[a-z0-9-]+)["']""")
 # The anthropic rule's checks name themselves without the prefix: _v("schema", ...) -> anthropic.schema.
 _ANTHROPIC_CHECK = re.compile(r"""\b_v\(\s*["']([a-z0-9-]+)["']""")
 # T10's checks name themselves through violation("<name>", ...) -> T10.<name>.
@@ -91,6 +91,15 @@ def test_entry_names_real_checks_of_its_rules(entry):
 def test_entry_minimal_case_is_a_valid_case(entry):
     if "chunks" in entry.case:
         assert entry.rules == {"T9"}, f"{entry.id}: a usage case only replays under T9"
+        return
+    if "errors" in entry.rules:  # a malformed case, one of bad_cases.json (its fault's place is known there)
+        from harness.errors import CaseError
+        from harness.rules.errors import bad_cases
+
+        assert entry.rules == {"errors"}, f"{entry.id}: a malformed case only replays under errors"
+        assert entry.case in [b["case"] for b in bad_cases()], f"{entry.id}: not a case of bad_cases.json"
+        with pytest.raises(CaseError):
+            context(entry.case)
         return
     context(entry.case)  # raises CaseError on an invalid case
 

@@ -82,8 +82,12 @@ FEATURES = {
         f"tool_choice {'absent' if t is ABSENT else repr(t)}": lambda c, t=t: (
             c["request"].get("tool_choice", ABSENT) == t
         )
-        for t in (ABSENT, "auto", "none")
+        for t in (ABSENT, "auto", "none", "required")
     },
+    "tool_choice pinning a function tool": lambda c: (
+        isinstance(c["request"].get("tool_choice"), dict)
+        and c["request"]["tool_choice"]["function"]["name"] in set(tool_names(c)) - {"$web_search"}
+    ),
     "stream": lambda c: c["request"].get("stream") is True,
     **{f"max_tokens {n}": lambda c, n=n: c["request"].get("max_tokens") == n for n in (256, 1024)},
     "no level": lambda c: "thinking" not in c,
@@ -110,6 +114,9 @@ def test_any_bytes_decode_to_a_valid_case(facts, features):
         assert WEB_SEARCH_TOOL in case["request"]["tools"]
         assert (case.get("thinking") == "off") if facts and facts["thinking"] == "disabled" else True
         assert features or set(case) <= {"model", "request", "thinking"}  # "off" for a disabled model
+        choice = case["request"].get("tool_choice")
+        if isinstance(choice, dict):  # a pinned tool is a function tool of the request, never $web_search
+            assert choice["function"]["name"] in set(tool_names(case)) - {"$web_search"}
     with pytest.raises(IndexError):  # CASE_BYTES is what the decoder reads, not more
         web_search_case("moonshot/kimi-k2.6", facts, features, bytes(CASE_BYTES - 1))
     assert web_search_case("moonshot/kimi-k2.6", facts, ALL_FEATURES, bytes(CASE_BYTES))["request"] == {

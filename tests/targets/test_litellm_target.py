@@ -158,6 +158,7 @@ def test_kimi_coding_models_not_applicable(litellm_target):
     assert "kimi/kimi-for-coding" in caps.models_not_applicable
     assert "moonshot/kimi-k2.6" not in caps.models_not_applicable
     assert "errors" not in caps.rules and "T9" not in caps.rules and caps.why_not["T9"]
+    assert "never reaches LiteLLM" in caps.why_not["errors"]  # the driver would reject it, not LiteLLM
 
 
 ENTRIES = [d for d in Divergences.for_target("litellm") if d.observer == "harness"]
