@@ -22,6 +22,7 @@ ALL_FEATURES = frozenset(
         "store",  # the `store` field
         "reasoning_effort",  # the request's own reasoning_effort
         "content_parts",  # message content as an array of parts (D5: opaque, passed through)
+        "model_aliases",  # a model named by an alias without a provider ("Kimi K2.6"), resolved by the target
         "payload_fields",  # request fields only a payload / extra-body hook carries (n, user, unknown keys)
     }
 )

@@ -17,6 +17,7 @@ from hypothesis import reject
 from hypothesis.errors import UnsatisfiedAssumption
 
 from harness.catalog import Catalog
+from harness.contract.features import ALL_FEATURES
 from harness.contract.verdict import Verdict, Violation
 from harness.divergences.model import CHANGED, Coverage, Divergences
 from harness.engine.coverage import MOSTLY, ContractCoverage
@@ -387,19 +388,21 @@ class Conformance:
                 model,
                 caps.features_for(model),
                 require=tuple(require),
-                spellings=self.spellings(model),
+                spellings=self.spellings(model, caps.features_for(model)),
                 request_defaults=caps.request_defaults,
             ),
             label="case",
         )
 
-    def spellings(self, model: str) -> tuple[str, ...]:
+    def spellings(self, model: str, features: frozenset[str] = ALL_FEATURES) -> tuple[str, ...]:
+        """The other refs the catalog resolves to `model`; without the `model_aliases` feature only
+        provider refs (a target with no alias table would refuse the rest one by one)."""
         cache = self.__dict__.setdefault("_spellings", {})
         if model not in cache:
             cache[model] = tuple(
                 sorted(k for k, v in self.catalog.accepted_refs().items() if v == model and k != model)
             )
-        return cache[model]
+        return tuple(s for s in cache[model] if "/" in s or "model_aliases" in features)
 
     # ------------------------------------------------------------------ errors
     def bad_case(self, target: Target, bad: dict[str, Any]) -> None:

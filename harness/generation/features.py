@@ -26,6 +26,8 @@ def case_features(case: dict[str, Any], defaults: dict[str, Any] | None = None) 
     its default is what the target does anyway, not a feature it must express."""
     used: set[str] = set()
     defaults = defaults or {}
+    if isinstance(case.get("model"), str) and "/" not in case["model"]:
+        used.add("model_aliases")
     request, params = case.get("request") or {}, case.get("params") or {}
     if "thinking" in case:
         used.add("thinking_level")

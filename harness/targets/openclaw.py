@@ -89,7 +89,8 @@ CAPABILITIES = Capabilities(
     # is OpenClaw's choice (compat.supportsDeveloperRole), so a `developer` message is not an input.
     # request_thinking / store: OpenClaw takes them only from its config (params.thinking,
     # params.extra_body, compat.supportsStore), never from a request a caller builds.
-    features=ALL_FEATURES - {"stream", "developer_role", "request_thinking", "store"},
+    # model_aliases: the case carries no alias table (agents.defaults.models[ref].alias) to resolve one with.
+    features=ALL_FEATURES - {"stream", "developer_role", "request_thinking", "store", "model_aliases"},
     why_not={
         # `errors` (malformed cases rejected, never sent) runs; OpenClaw's handling of upstream error answers is
         # not driven (the worker captures the outbound request) and is no rule of the registry

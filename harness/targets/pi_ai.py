@@ -80,7 +80,8 @@ CAPABILITIES = Capabilities(
     # configured_thinking / thinking_spellings / sanitize_switch: no OpenClaw config (NO_PARAMS).
     features=ALL_FEATURES
     - {"stream", "extra_body", "params_sampling", "developer_role", "store", "reasoning_effort"}
-    - {"configured_thinking", "thinking_spellings", "sanitize_switch"},
+    - {"configured_thinking", "thinking_spellings", "sanitize_switch"}
+    - {"model_aliases"},  # no alias table: a model id only
     why_not={
         "T2": NO_PARAMS + "; the T2 suite is about configured thinking",
         "T3": NO_PARAMS + "; thinking.keep is only configurable there",

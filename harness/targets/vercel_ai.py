@@ -55,7 +55,8 @@ CAPABILITIES = Capabilities(
     # no developer message; store / payload_fields (n, user, unknown keys): no setting and no hook (NO_FIELDS).
     features=ALL_FEATURES
     - {"configured_thinking", "thinking_spellings", "extra_body", "params_sampling", "sanitize_switch"}
-    - {"compat", "developer_role", "store", "payload_fields"},
+    - {"compat", "developer_role", "store", "payload_fields"}
+    - {"model_aliases"},  # no alias table: a model id only
     why_not={
         "T2": NO_PARAMS + "; the T2 suite is about configured thinking",
         "T3": NO_PARAMS + "; thinking.keep is only configurable there",
