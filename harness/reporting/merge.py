@@ -114,14 +114,7 @@ def _text(versions: dict[str, Any]) -> str:
 
 def load(inputs: Iterable[str | Path]) -> dict[str, dict[str, Any]]:
     """Results directories or files -> the merged files (slug -> content)."""
-    from harness.reporting.matrix import result_files
-
-    loaded = []
-    for path in result_files(inputs):
-        try:
-            loaded.append((str(path), json.loads(path.read_text(encoding="utf-8"))))
-        except ValueError as e:
-            raise ValueError(f"{path} is not JSON: {e}") from None
+    loaded = runs.read_files(inputs)
     if not loaded:
         raise ValueError(f"no results files in {', '.join(map(str, inputs))}")
     return merge_loaded(loaded)
@@ -130,14 +123,7 @@ def load(inputs: Iterable[str | Path]) -> dict[str, dict[str, Any]]:
 def _loaded(inputs: Iterable[str | Path]) -> list[tuple[str, dict[str, Any]]]:
     """The results files of the inputs, parsed; the parts of one run merged (several inputs of one
     target or column), else as they are."""
-    from harness.reporting.matrix import result_files
-
-    loaded = []
-    for path in result_files(inputs):
-        try:
-            loaded.append((str(path), json.loads(path.read_text(encoding="utf-8"))))
-        except ValueError as e:
-            raise ValueError(f"{path} is not JSON: {e}") from None
+    loaded = runs.read_files(inputs)
     if overlapping(loaded):
         return [(f"merged: results-{slug}.json", data) for slug, data in merge_loaded(loaded).items()]
     return loaded

@@ -104,9 +104,9 @@ def from_files(data_by_path: list[tuple[str, dict[str, Any]]]) -> ResultsSet:
     return rs
 
 
-def load(inputs: Iterable[str | Path]) -> ResultsSet:
-    """Results files or directories (`results-*.json` inside) -> one set. Raises OSError/ValueError
-    naming the file that is missing or not a results file."""
+def read_files(inputs: Iterable[str | Path]) -> list[tuple[str, dict[str, Any]]]:
+    """The results files of files or directories (`results-*.json` inside), parsed, each with its
+    path. Raises OSError/ValueError naming the file that is missing or not JSON."""
     from harness.reporting.matrix import result_files
 
     loaded = []
@@ -115,6 +115,13 @@ def load(inputs: Iterable[str | Path]) -> ResultsSet:
             loaded.append((str(path), json.loads(path.read_text(encoding="utf-8"))))
         except ValueError as e:
             raise ValueError(f"{path} is not JSON: {e}") from None
+    return loaded
+
+
+def load(inputs: Iterable[str | Path]) -> ResultsSet:
+    """Results files or directories (`results-*.json` inside) -> one set. Raises OSError/ValueError
+    naming the file that is missing or not a results file."""
+    loaded = read_files(inputs)
     if not loaded:
         raise ValueError(f"no results files in {', '.join(map(str, inputs))}")
     return from_files(loaded)
