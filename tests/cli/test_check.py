@@ -63,6 +63,24 @@ def write(tmp_path: Path, case, name: str = "case.json") -> str:
     return str(path)
 
 
+def keeps_required(tmp_path: Path) -> dict:
+    """A user's divergence entry for T4_MUTANT (it keeps tool_choice "required"), its minimal case
+    written beside it."""
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "required.json").write_text(json.dumps(T4_CASE))
+    return {
+        "id": "keeps-required",
+        "rules": ["T4", "T1", "T2", "T3", "T6b", "T10"],
+        "checks": ["T4.incompatible-under-thinking", "T1.agreement", "T2.agreement", "T3.agreement", "T10.agreement"],
+        "path": "/body/tool_choice",
+        "case": "cases/required.json",
+        "title": "keeps tool_choice required under thinking",
+        "target_does": "forwards tool_choice unchanged",
+        "contract_says": "under thinking only auto/none",
+        "evidence": "/body/tool_choice: expected auto, got required",
+    }
+
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(["check", *argv])
     captured = capsys.readouterr()
@@ -80,25 +98,7 @@ def test_exit_0_a_conformant_case(tmp_path, capsys):
 
 def test_exit_0_when_every_violation_is_a_known_divergence(tmp_path, capsys):
     """Your own divergence file (as pytest --kimi-divergences) covers the violations: div, exit 0."""
-    (tmp_path / "cases").mkdir()
-    (tmp_path / "cases" / "required.json").write_text(json.dumps(T4_CASE))
-    entry = {
-        "id": "keeps-required",
-        "rules": ["T4", "T1", "T2", "T3", "T6b", "T10"],
-        "checks": [
-            "T4.incompatible-under-thinking",
-            "T1.agreement",
-            "T2.agreement",
-            "T3.agreement",
-            "T10.agreement",
-        ],
-        "path": "/body/tool_choice",
-        "case": "cases/required.json",
-        "title": "keeps tool_choice required under thinking",
-        "target_does": "forwards tool_choice unchanged",
-        "contract_says": "under thinking only auto/none",
-        "evidence": "/body/tool_choice: expected auto, got required",
-    }
+    entry = keeps_required(tmp_path)
     mine = tmp_path / "my-divergences.yaml"
     mine.write_text(yaml.safe_dump({"target": T4_MUTANT, "entries": [entry]}))
     case = write(tmp_path, T4_CASE)
@@ -115,19 +115,7 @@ def test_exit_0_when_every_violation_is_a_known_divergence(tmp_path, capsys):
 def test_a_known_divergence_whose_pinned_value_changed_fails(tmp_path, capsys):
     """An entry pins what the target sends: the mutant keeps "required"; pinned at "auto" instead, the
     entry no longer covers it, and `check` says the known divergence changed (as the suites do)."""
-    (tmp_path / "cases").mkdir()
-    (tmp_path / "cases" / "required.json").write_text(json.dumps(T4_CASE))
-    entry = {
-        "id": "keeps-required",
-        "rules": ["T4", "T1", "T2", "T3", "T6b", "T10"],
-        "checks": ["T4.incompatible-under-thinking", "T1.agreement", "T2.agreement", "T3.agreement", "T10.agreement"],
-        "path": "/body/tool_choice",
-        "case": "cases/required.json",
-        "title": "keeps tool_choice required under thinking",
-        "target_does": "forwards tool_choice unchanged",
-        "contract_says": "under thinking only auto/none",
-        "evidence": "/body/tool_choice: expected auto, got required",
-    }
+    entry = keeps_required(tmp_path)
     case = write(tmp_path, T4_CASE)
     for pin, code_wanted in (({"value": "required"}, 0), ({"value": "auto"}, 1)):
         mine = tmp_path / f"my-divergences-{code_wanted}.yaml"  # a file is read once per session
