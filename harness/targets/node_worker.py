@@ -39,6 +39,14 @@ def install_hint(node_target: str, tox_env: str | None = None) -> str:
     )
 
 
+def cost_per_mtok(cost: dict[str, Any]) -> dict[str, float] | None:
+    """A catalog price in USD per million tokens, as pi-ai and OpenClaw price usage (None: another unit)."""
+    scale = {"usd_per_mtok": 1, "usd_per_ktok": 1000}.get(cost.get("unit", "usd_per_mtok"))
+    if scale is None:
+        return None
+    return {k: float(cost.get(k, 0) or 0) * scale for k in ("input", "output", "cacheRead", "cacheWrite")}
+
+
 class NodeWorkerTarget(Target):
     """Generic worker-backed target. Subclasses set `node_target` (the folder name under
     harness/targets/node/), `package` (the npm package whose version is reported) and
@@ -166,11 +174,9 @@ class NodeWorkerTarget(Target):
             raise NotExpressible(
                 f"{self.name}: usage is driven through the built-in moonshot provider only, not {model_ref}"
             )
-        cost = model.cost
-        scale = {"usd_per_mtok": 1, "usd_per_ktok": 1000}.get(cost.get("unit", "usd_per_mtok"))
-        if scale is None:
-            raise NotExpressible(f"{self.name}: price unit {cost.get('unit')!r}")
-        rates = {k: float(cost.get(k, 0) or 0) * scale for k in ("input", "output", "cacheRead", "cacheWrite")}
+        rates = cost_per_mtok(model.cost)
+        if rates is None:
+            raise NotExpressible(f"{self.name}: price unit {model.cost.get('unit')!r}")
         try:
             result = self._call("usage", "a usage stream", model=model.id, cost=rates, chunks=chunks)
         except CaseError as e:

@@ -18,7 +18,7 @@ import dataclasses
 from typing import Any
 
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible
-from harness.targets.node_worker import NodeWorkerTarget
+from harness.targets.node_worker import NodeWorkerTarget, cost_per_mtok
 
 # Providers the worker configures without a case.provider (their built-in base URL).
 BUILT_IN = ("moonshot/", "kimi/")
@@ -106,7 +106,6 @@ CAPABILITIES = Capabilities(
 # The fields of an OpenClaw models.providers[].models[] row the catalog gives (doc 003's rows, doc 000's
 # for nix-openclaw's kimi provider); OpenClaw's config schema names them the same.
 ROW_FIELDS = ("name", "reasoning", "input", "contextWindow", "maxTokens", "thinkingLevelMap", "compat")
-PER_MTOK = {"usd_per_mtok": 1, "usd_per_ktok": 1000}  # OpenClaw's cost is USD per million tokens
 
 
 def _level_fixed_models() -> dict[str, frozenset[str]]:
@@ -139,8 +138,8 @@ def catalog_row(case: dict[str, Any]) -> dict[str, Any] | None:
     if found is None:
         return None
     row = {k: copy.deepcopy(found.data[k]) for k in ROW_FIELDS if k in found.data}
-    scale = PER_MTOK.get(found.cost.get("unit", "usd_per_mtok"), 1)
-    row["cost"] = {k: float(found.cost.get(k, 0) or 0) * scale for k in ("input", "output", "cacheRead", "cacheWrite")}
+    # OpenClaw's cost is USD per million tokens; the catalog's schema allows no unit cost_per_mtok lacks
+    row["cost"] = cost_per_mtok(found.cost)
     return {"id": model.split("/", 1)[1], **row}
 
 
