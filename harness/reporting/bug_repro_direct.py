@@ -224,7 +224,9 @@ def _vercel_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:  # tool
             name = m.get("name") or names.get(m.get("tool_call_id")) or "tool"
             output = {"type": "text", "value": _vercel_string(m.get("content"), where)}
-            result = {"type": "tool-result", "toolCallId": m["tool_call_id"], "toolName": name, "output": output}
+            result = {"type": "tool-result", "toolCallId": m.get("tool_call_id"), "toolName": name, "output": output}
+            if "tool_call_id" not in m:  # a malformed case's result without an id: the part without one (the worker's)
+                del result["toolCallId"]
             out.append({"role": "tool", "content": [result]})
     return out
 

@@ -29,6 +29,9 @@ What is sent to the gateway:
   features that need them are not drawn.
 - `Authorization: Bearer $KIMI_CONFORMANCE_GATEWAY_KEY` (default a dummy key); whatever the
   gateway forwards upstream is redacted by the capture server.
+- a malformed case (the `errors` rule) is posted as it is, never checked here first: a 4xx answer
+  with nothing forwarded upstream is the gateway's rejection (a case error naming the status), a
+  forwarded request is judged like any other.
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ import re
 import sys
 from typing import Any
 
-from harness.errors import TargetError, TargetProtocolError, TargetUnavailable
+from harness.errors import CaseError, CatalogError, TargetError, TargetProtocolError, TargetUnavailable
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible, Target, check_outbound
+from harness.targets.malformed import malformed
 from harness.util.scrub import remember, scrub_text, secrets_in_command
 
 CASE_HEADER = "X-Kimi-Conformance-Case"
@@ -48,13 +52,8 @@ PAIRING_ID = re.compile(rb"chatcmpl-kc-[0-9]+")
 HOP_HEADERS = frozenset(
     {"host", "content-length", "connection", "accept-encoding", "transfer-encoding", CASE_HEADER.lower()}
 )
-# the driver, not the library, would reject a malformed case: a pass would test nothing
-ERRORS_WHY = (
-    "the driver checks each case against the case schema (harness.contract.case.context) before it posts the "
-    "request: a malformed case never reaches the gateway"
-)
 T9_WHY = "a gateway's usage and cost accounting is not observable through the request it forwards"
-NOT_DRIVEN = {"errors": ERRORS_WHY, "T9": T9_WHY}
+NOT_DRIVEN = {"T9": T9_WHY}
 
 HEADER_CAPABILITIES = Capabilities(rules=ALL_RULES - set(NOT_DRIVEN), features=ALL_FEATURES, why_not=NOT_DRIVEN)
 REQUEST_ONLY_CAPABILITIES = Capabilities(
@@ -114,13 +113,16 @@ class HttpGatewayTarget(Target):
 
     def request_for(self, case: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """The body and headers sent to the gateway for a case."""
-        from harness.contract.case import context
-
-        ctx = context(case)
+        # No case-schema check: a malformed case (bad_cases.json) is posted as it is, and the
+        # gateway's own answer is judged (the `errors` rule).
+        if not isinstance(case, dict) or not isinstance(case.get("request"), dict):
+            raise CaseError("case.request must be an object (the body posted to the gateway)")
         config = {k: case[k] for k in ("thinking", "params", "provider") if case.get(k) is not None}
         if config and self.config == "none":
             raise NotExpressible(f"the gateway takes no case configuration, this case has {sorted(config)}")
-        body = {**case["request"], "model": case["model"] if self.model_mode == "ref" else ctx.model.id}
+        body = dict(case["request"])
+        if "model" in case:  # no model: the body goes without one
+            body["model"] = case["model"] if self.model_mode == "ref" else _model_id(case)
         headers = {"authorization": f"Bearer {self._key}", "content-type": "application/json"}
         if config and self.config == "header":
             headers[CASE_HEADER] = json.dumps(config, ensure_ascii=True, separators=(",", ":"))
@@ -129,9 +131,6 @@ class HttpGatewayTarget(Target):
     def transform(self, case: dict[str, Any]) -> dict[str, Any]:
         import httpx
 
-        from harness.contract.case import context
-
-        ctx = context(case)
         body, headers = self.request_for(case)
         self._capture.clear()
         try:
@@ -141,6 +140,11 @@ class HttpGatewayTarget(Target):
         except httpx.HTTPError as e:
             raise TargetError(f"gateway {self.url} did not answer: {type(e).__name__}: {e}") from None
         got = [c for c in self._capture.take(1, timeout=1.0 if status >= 400 else self.timeout) if c.method == "POST"]
+        if not got and 400 <= status < 500 and malformed(case):
+            # the gateway refused the malformed case and forwarded nothing: its rejection
+            raise CaseError(
+                f"gateway {self.url} rejected the case: {status} {scrub_text(answer[:300].decode(errors='replace'))}"
+            )
         if not got:
             raise TargetError(
                 f"gateway {self.url} forwarded nothing to the capture server {self._capture.url} "
@@ -157,7 +161,7 @@ class HttpGatewayTarget(Target):
         return check_outbound(
             {
                 "method": captured.method,
-                "url": ctx.base_url.rstrip("/") + path,
+                "url": _base_url(case).rstrip("/") + path,
                 "headers": {k: v for k, v in captured.headers.items() if k not in HOP_HEADERS},
                 "body": captured.body,
             },
@@ -184,3 +188,35 @@ class HttpGatewayTarget(Target):
     def close(self) -> None:
         self._client.close()
         self._capture.close()
+
+
+def _model_id(case: dict[str, Any]) -> Any:
+    """The canonical API id of the case's model; a ref the catalog does not know goes as written
+    (without its provider prefix), whatever the gateway then makes of it."""
+    from harness.catalog import builtin
+
+    ref = case.get("model")
+    try:
+        return builtin().resolve(ref).id  # type: ignore[arg-type]
+    except (CatalogError, TypeError, AttributeError):
+        return ref.split("/", 1)[-1] if isinstance(ref, str) else ref
+
+
+def _base_url(case: dict[str, Any]) -> str:
+    """The real upstream base the case implies: the catalog's endpoint or the custom provider's
+    baseUrl; for a malformed case the gateway forwarded anyway, the best the case still says
+    (its model's, else the Moonshot provider's)."""
+    from harness.catalog import builtin
+    from harness.contract.case import context
+
+    try:
+        return context(case).base_url
+    except CaseError:
+        pass
+    custom = case.get("provider")
+    if isinstance(custom, dict) and isinstance(custom.get("baseUrl"), str):
+        return custom["baseUrl"]
+    try:
+        return builtin().resolve(case.get("model")).base_url  # type: ignore[arg-type]
+    except (CatalogError, TypeError, AttributeError):
+        return builtin().providers["moonshot"].base_url

@@ -34,7 +34,12 @@ reached the capture, the captured request is still judged (not reported as a cra
 user has sent it. The one known case is an extra body's `stream: true` on a non-streamed call:
 LiteLLM sends a streamed request, then reads the SSE answer as JSON and raises
 `InternalServerError: Empty or invalid response` — the call fails for LiteLLM's user too (divergence
-litellm-extra-body-stream). A failure before anything was sent stays a target error.
+litellm-extra-body-stream). A failure before anything was sent stays a target error — unless the
+case is malformed (the `errors` rule): the driver does not check a case against the case schema, a
+malformed one reaches `litellm.completion` as written (`messages="hi"`, `temperature="hot"`, an
+unknown `moonshot/` model name, an unknown level as `reasoning_effort`), and LiteLLM's exception
+before sending is its rejection, a case error naming what it said (harness/targets/malformed.py).
+No model at all is not expressible (`model` is a required argument).
 """
 
 from __future__ import annotations
@@ -45,8 +50,9 @@ import os
 from functools import cache
 from typing import Any
 
-from harness.errors import TargetError, TargetUnavailable
+from harness.errors import CaseError, TargetError, TargetUnavailable
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible, Target, check_outbound
+from harness.targets.malformed import malformed, model_as_written, rejection
 
 INSTALL_HINT = "litellm not installed: pip install 'kimi-conformance[litellm]'"
 KIMI_CODING = "LiteLLM has no Kimi Coding provider (api.kimi.com/coding): kimi/* refs cannot be expressed"
@@ -71,14 +77,11 @@ def _capabilities() -> Capabilities:
 
     kimi = {m.ref: KIMI_CODING for m in builtin().models(include_retired=True) if m.ref.startswith("kimi/")}
     return Capabilities(
-        rules=ALL_RULES - {"errors", "T9"},
+        rules=ALL_RULES - {"T9"},
         # compat: LiteLLM has no per-provider compat flags (nix-openclaw `compat`); its config has
         # no boolean or word spellings of params.thinking, no tool-call id sanitization switch.
         features=ALL_FEATURES - {"compat", "thinking_spellings", "sanitize_switch"},
         why_not={
-            # the driver, not the library, would reject a malformed case: a pass would test nothing
-            "errors": "the driver checks each case against the case schema (harness.contract.case.context) before "
-            "LiteLLM sees it: a malformed case never reaches LiteLLM",
             "T9": "LiteLLM's usage and cost parsing is not driven yet (the target only captures requests)",
         },
         models_not_applicable=kimi,
@@ -141,10 +144,12 @@ class LiteLLMTarget(Target):
     # ------------------------------------------------------------------------- mapping
     def kwargs_for(self, case: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
         """The litellm.completion kwargs for a case, and the real api_base it implies (None: LiteLLM's default)."""
-        from harness.contract.case import context
-
-        ctx = context(case)
-        if ctx.model.ref.startswith("kimi/"):
+        # No case-schema check here: a malformed case (bad_cases.json) reaches LiteLLM as its user
+        # would write it, and LiteLLM's own answer is judged (the `errors` rule).
+        if not isinstance(case, dict) or not isinstance(case.get("request"), dict):
+            raise CaseError("case.request must be an object (the litellm.completion kwargs)")
+        ref, model_id = model_as_written(case, "litellm.completion's model")
+        if ref.startswith("kimi/"):
             raise NotExpressible(KIMI_CODING)
         provider = case.get("provider") or {}
         if provider.get("compat"):
@@ -154,7 +159,7 @@ class LiteLLMTarget(Target):
         request = copy.deepcopy(case["request"])
         request.pop("model", None)
         params = case.get("params") or {}
-        kwargs: dict[str, Any] = {"model": f"moonshot/{ctx.model.id}"}
+        kwargs: dict[str, Any] = {"model": f"moonshot/{model_id}"}
         extra: dict[str, Any] = {}
         if "thinking" in request:
             extra["thinking"] = request.pop("thinking")
@@ -174,7 +179,8 @@ class LiteLLMTarget(Target):
             kwargs["extra_body"] = extra
         level = case.get("thinking")
         if level is not None:
-            kwargs["reasoning_effort"] = LEVEL_TO_EFFORT[level]
+            # an unknown level goes as written: reasoning_effort is an untyped kwarg at runtime
+            kwargs["reasoning_effort"] = LEVEL_TO_EFFORT.get(level, level)
         base = provider.get("baseUrl") if provider else None
         return kwargs, base
 
@@ -201,6 +207,8 @@ class LiteLLMTarget(Target):
         except Exception as e:  # judged below: trouble before sending is an error, after it the request stands
             failed = e
         got = [c for c in self._capture.take() if c.method == "POST"]
+        if failed is not None and not got and malformed(case):
+            raise rejection("LiteLLM", failed) from None  # LiteLLM's own refusal of a malformed case
         if len(got) != 1:
             why = f" (litellm.completion raised {type(failed).__name__}: {str(failed)[:500]})" if failed else ""
             raise TargetError(f"expected one request on the capture server, got {len(got)}{why}")

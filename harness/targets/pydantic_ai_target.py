@@ -52,6 +52,12 @@ How a case maps to pydantic-ai's API (pydantic-ai has no OpenClaw config layer):
   `ModelSettings.extra_body`, pydantic-ai's documented way to send what it has no setting for.
 - configured params (`params.temperature`, ..., `params.extra_body`) -> the same settings, over the
   request's (see SIMULATED); `params.extra_body` is merged into `extra_body` last.
+- a malformed case (the `errors` rule) is not checked against the case schema: it reaches
+  pydantic-ai in the closest form its user writes (messages that are no list as the `messages`
+  argument, an unknown level as the untyped `thinking` setting, a `ToolReturnPart` without an id,
+  an unknown `moonshot/` model name), and pydantic-ai's exception before sending is its rejection, a
+  case error naming what it said (harness/targets/malformed.py). A role or tool call pydantic-ai has
+  no part for, and no model (a required argument), are not expressible.
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ from typing import Any
 
 from harness.errors import CaseError, TargetError, TargetUnavailable
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible, Target, check_outbound
+from harness.targets.malformed import malformed, model_as_written, rejection
 
 INSTALL_HINT = "pydantic-ai not installed: pip install 'kimi-conformance[pydantic-ai]'"
 DIST = "pydantic-ai-slim"
@@ -137,15 +144,12 @@ def _capabilities() -> Capabilities:
 
     kimi = {m.ref: KIMI_CODING for m in builtin().models(include_retired=True) if m.ref.startswith("kimi/")}
     return Capabilities(
-        rules=ALL_RULES - {"errors", "T9", "T10"},
+        rules=ALL_RULES - {"T9", "T10"},
         # compat / sanitize_switch: no per-provider compat flags or id sanitization switch;
         # thinking_spellings: no boolean or word spellings of params.thinking; developer_role: no
         # developer message (system prompts go out with the role the profile picks).
         features=ALL_FEATURES - {"compat", "thinking_spellings", "sanitize_switch", "developer_role"},
         why_not={
-            # the driver, not the library, would reject a malformed case: a pass would test nothing
-            "errors": "the driver checks each case against the case schema (harness.contract.case.context) before "
-            "pydantic-ai sees it: a malformed case never reaches pydantic-ai",
             "T9": "pydantic-ai's usage parsing is not driven yet (the target only captures requests)",
             "T10": NO_WEB_SEARCH,
         },
@@ -228,16 +232,25 @@ class PydanticAITarget(Target):
         own), message history, ModelSettings, function tools, and whether it streams."""
         from harness.contract.case import context
 
-        ctx = context(case)
-        if ctx.model.ref.startswith("kimi/"):
-            raise NotExpressible(KIMI_CODING)
+        if not isinstance(case, dict) or not isinstance(case.get("request"), dict):
+            raise CaseError("case.request must be an object")
         provider = case.get("provider") or {}
+        try:
+            ctx = context(case)
+            ref, model_id, api = ctx.model.ref, ctx.model.id, ctx.api
+        except CaseError:
+            # A malformed case (bad_cases.json) is not refused here: it reaches pydantic-ai in the
+            # closest form its user can write, and pydantic-ai's own answer is judged (`errors`).
+            ref, model_id = model_as_written(case, "OpenAIChatModel's model_name")
+            api = provider.get("api") or "openai-completions"
+        if ref.startswith("kimi/"):
+            raise NotExpressible(KIMI_CODING)
         if provider.get("compat"):
             raise NotExpressible("pydantic-ai has no compat flags")
         if provider.get("sanitizeToolCallIds"):
             raise NotExpressible("pydantic-ai has no tool-call id sanitization switch")
-        if ctx.api != "openai-completions":
-            raise NotExpressible(f"provider api {ctx.api}: pydantic-ai's Moonshot provider speaks chat completions")
+        if api != "openai-completions":
+            raise NotExpressible(f"provider api {api}: pydantic-ai's Moonshot provider speaks chat completions")
         request = copy.deepcopy(case["request"])
         params = case.get("params") or {}
         unknown = [k for k, v in params.items() if v is not None and k not in (*PARAM_KEYS, "thinking", "extra_body")]
@@ -302,14 +315,17 @@ class PydanticAITarget(Target):
             settings["extra_body"] = extra
         level = case.get("thinking")
         if level is not None:
-            settings["thinking"] = LEVEL_TO_THINKING[level]
+            # an unknown level goes as written: ModelSettings is a TypedDict, untyped at runtime
+            settings["thinking"] = LEVEL_TO_THINKING.get(level, level)
         tool_choice = request.get("tool_choice")
         if tool_choice is not None:
             settings["tool_choice"] = _tool_choice(tool_choice)
+        messages = request.get("messages", [])
         return {
-            "model_id": ctx.model.id,
+            "model_id": model_id,
             "base_url": provider.get("baseUrl") if provider else None,
-            "messages": _history(request.get("messages") or []),
+            # messages that are no list go to pydantic-ai as they are (its `messages` argument)
+            "messages": _history(messages) if isinstance(messages, list) else messages,
             "tools": _tools(request.get("tools")),
             "settings": settings,
             "stream": stream,
@@ -330,6 +346,8 @@ class PydanticAITarget(Target):
         except Exception as e:  # judged below: a refusal before sending, or trouble with the answer
             failed = e
         got = [(c, url) for c, url in self._transport.take() if c.method == "POST"]
+        if failed is not None and not got and malformed(case):
+            raise rejection("pydantic-ai", failed) from None  # pydantic-ai's own refusal of a malformed case
         if not got and isinstance(failed, UserError):
             raise NotExpressible(f"pydantic-ai refuses: {str(failed)[:300]}") from None
         if len(got) != 1:
@@ -486,6 +504,11 @@ def _history(messages: list[Any]) -> list[Any]:
             )
         elif role == "tool":
             call_id = m.get("tool_call_id")
+            if "tool_call_id" not in m:  # a malformed case: the part a user writes without an id
+                out.append(
+                    ModelRequest(parts=[ToolReturnPart(tool_name=m.get("name") or "tool", content=m.get("content"))])
+                )
+                continue
             if not isinstance(call_id, str) or not call_id:
                 raise NotExpressible(f"{where}.tool_call_id: pydantic-ai replaces an empty id with a random one")
             given = m.get("name")

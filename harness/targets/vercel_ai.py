@@ -16,6 +16,11 @@ README states), sampling fields -> call settings, `logprobs`, `prediction`, `pro
 provider options, `response_format: json_object` -> `Output.json()`. The provider decides the rest
 itself (max_completion_tokens, sampling fields dropped on kimi-* models, stream_options): what the
 SDK's public API has no input for is not expressible, never added to the body afterwards.
+
+A malformed case (the `errors` rule) goes to `generateText` as a user would write it (messages that
+are no array, an unknown role, a tool result without toolCallId, an unknown level as `reasoning`):
+the SDK's refusal before sending is its rejection, a case error (the driver marks the case
+`__malformed`, harness/targets/malformed.py); no model is not expressible.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.targets.base import ALL_FEATURES, ALL_RULES, Capabilities, NotExpressible
+from harness.targets.malformed import malformed
 from harness.targets.node_worker import NodeWorkerTarget
 from harness.targets.openclaw import KIMI_REFS
 
@@ -49,7 +55,7 @@ SIMULATED = {
 }
 
 CAPABILITIES = Capabilities(
-    rules=ALL_RULES - {"T2", "T3", "T6b", "T9", "T10", "errors", "anthropic"},
+    rules=ALL_RULES - {"T2", "T3", "T6b", "T9", "T10", "anthropic"},
     # configured_thinking / thinking_spellings / extra_body / params_sampling / sanitize_switch:
     # no config layer (NO_PARAMS); compat: createMoonshotAI takes a baseURL only; developer_role:
     # no developer message; store / payload_fields (n, user, unknown keys): no setting and no hook (NO_FIELDS).
@@ -66,7 +72,6 @@ CAPABILITIES = Capabilities(
             "holds cannot be expressed"
         ),
         "T10": "the SDK's tools are function tools; provider tools are dropped: a $web_search builtin cannot be expressed",
-        "errors": "the worker captures the outbound request; the SDK's handling of upstream errors is not driven",
         "anthropic": NO_KIMI_CODING,
     },
     models_not_applicable=dict.fromkeys(KIMI_REFS, NO_KIMI_CODING),
@@ -83,6 +88,11 @@ class VercelAITarget(NodeWorkerTarget):
     not_moonshot_reason = NO_KIMI_CODING
     alias_reason = "the Vercel AI SDK has no alias table"
     driven_prefixes = ("moonshot/",)
+
+    def transform(self, case: dict[str, Any]) -> dict[str, Any]:
+        # A malformed case (bad_cases.json) reaches the SDK as written; `__malformed` tells the
+        # worker that the SDK's refusal of it is a rejection (a case error), not a limit of the SDK.
+        return super().transform({**case, "__malformed": True} if isinstance(case, dict) and malformed(case) else case)
 
     def precheck(self, case: dict[str, Any]) -> None:
         model = case.get("model")

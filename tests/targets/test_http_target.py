@@ -208,3 +208,40 @@ def test_suite_fails_through_a_verbatim_gateway(tmp_path):
     failed = [r for r in json.loads(results.read_text())["results"] if r["outcome"] == "failed"]
     assert failed and all(v["rule"] == "T1" and v["check"].startswith("T1.") for v in failed[0]["violations"])
     assert failed[0]["violations"]
+
+
+# ------------------------------------------------------------------------- the `errors` rule (bad cases)
+def test_a_malformed_case_reaches_a_conformant_gateway_which_rejects_it(gateway_target):
+    """No schema check in the driver: each bad case is posted as it is; the gateway's 4xx answer,
+    with nothing forwarded upstream, is its rejection (a case error naming the status)."""
+    from harness.errors import CaseError
+    from harness.rules import errors
+
+    target, _ = gateway_target
+    bad = {b["id"]: b["case"] for b in errors.bad_cases()}
+    assert target.request_for(bad["messages-not-a-list"])[0]["messages"] == "hi"  # posted as written
+    assert "model" not in target.request_for(bad["no-model"])[0]
+    with pytest.raises(CaseError, match="rejected the case: 400"):
+        target.transform(bad["unknown-role"])
+    for b in errors.bad_cases():
+        assert errors.violations(b["case"], target.transform, (NotExpressible,)) == [], b["id"]
+
+
+def test_a_verbatim_gateway_fails_the_errors_rule(monkeypatch):
+    """The broken variant: a gateway that forwards whatever it gets sends every bad case upstream,
+    and the rule reports each as errors.accepted at the bad case's path (as data)."""
+    from harness.rules import errors
+
+    port = free_port()
+    gw = Gateway(f"http://127.0.0.1:{port}/v1", broken=True).start()
+    monkeypatch.setenv("KIMI_CONFORMANCE_CAPTURE_PORT", str(port))
+    target = create(f"http:{gw.url}", timeout=10.0)
+    try:
+        for b in errors.bad_cases():
+            found = errors.violations(b["case"], target.transform, (NotExpressible,))
+            assert [(v.rule, v.check, v.path) for v in found] == [("errors", "errors.accepted", b["path"])], b["id"]
+            if b["id"] == "messages-not-a-list":
+                assert found[0].actual == "hi"  # the malformed value went upstream untouched
+    finally:
+        target.close()
+        gw.stop()

@@ -157,8 +157,8 @@ def test_kimi_coding_models_not_applicable(litellm_target):
     caps = litellm_target.capabilities
     assert "kimi/kimi-for-coding" in caps.models_not_applicable
     assert "moonshot/kimi-k2.6" not in caps.models_not_applicable
-    assert "errors" not in caps.rules and "T9" not in caps.rules and caps.why_not["T9"]
-    assert "never reaches LiteLLM" in caps.why_not["errors"]  # the driver would reject it, not LiteLLM
+    assert "T9" not in caps.rules and caps.why_not["T9"]
+    assert "errors" in caps.rules and "errors" not in caps.why_not  # malformed cases reach LiteLLM itself
 
 
 ENTRIES = [d for d in Divergences.for_target("litellm") if d.observer == "harness"]
@@ -187,3 +187,64 @@ def test_levels_are_left_out_exactly_where_litellm_refuses_them(litellm_target):
             refused = True
         assert refused == (m.ref in removed), m.ref
         assert ("thinking_level" in litellm_target.capabilities.features_for(m.ref)) is not refused
+
+
+# ------------------------------------------------------------------------- the `errors` rule (bad cases)
+def test_a_malformed_case_reaches_litellm_as_written(litellm_target, monkeypatch):
+    """No case-schema check in the driver: litellm.completion itself sees messages="hi"."""
+    import litellm
+
+    seen = {}
+
+    def fake(**kwargs):
+        seen.update(kwargs)
+        raise litellm.BadRequestError("messages must be a list", model=kwargs["model"], llm_provider="moonshot")
+
+    monkeypatch.setattr(litellm, "completion", fake)
+    from harness.errors import CaseError
+
+    with pytest.raises(CaseError, match="LiteLLM rejected the case: BadRequestError: .*messages must be a list"):
+        litellm_target.transform({"model": "moonshot/kimi-k2.6", "request": {"messages": "hi"}})
+    assert seen["messages"] == "hi" and seen["model"] == "moonshot/kimi-k2.6"
+
+
+def test_the_driver_hands_litellm_what_the_user_would_write(litellm_target):
+    kwargs, _ = litellm_target.kwargs_for(
+        {"model": "moonshot/kimi-k9", "thinking": "max", "request": {"messages": [], "temperature": "hot"}}
+    )
+    assert kwargs == {"model": "moonshot/kimi-k9", "messages": [], "temperature": "hot", "reasoning_effort": "max"}
+    with pytest.raises(NotExpressible, match="no model"):  # model is litellm.completion's required argument
+        litellm_target.kwargs_for({"request": {"messages": [HI]}})
+
+
+def test_a_well_formed_case_that_litellm_fails_on_stays_a_target_error(litellm_target, monkeypatch):
+    """Only a malformed case's refusal is a rejection: the same exception on a good case is a crash."""
+    import litellm
+
+    from harness.errors import TargetError
+
+    def fake(**kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(litellm, "completion", fake)
+    with pytest.raises(TargetError, match="ValueError: boom"):
+        litellm_target.transform({"model": "moonshot/kimi-k2.6", "request": {"messages": [HI]}})
+
+
+def test_a_driver_that_swallows_litellms_rejection_fails_the_errors_rule(litellm_target):
+    """The broken variant, as data: a transform that swallows LiteLLM's refusal and sends the case
+    anyway is errors.accepted at the bad case's path; the real driver passes the same bad case."""
+    from harness.rules import errors
+
+    bad = next(b for b in errors.bad_cases() if b["id"] == "messages-not-a-list")
+    assert errors.violations(bad["case"], litellm_target.transform, (NotExpressible,)) == []  # LiteLLM refuses
+
+    def swallowing(case):
+        try:
+            return litellm_target.transform(case)
+        except Exception:
+            kwargs, _ = litellm_target.kwargs_for(case)
+            return {"method": "POST", "url": "u", "headers": {}, "body": {**kwargs, "model": "kimi-k2.6"}}
+
+    found = errors.violations(bad["case"], swallowing, (NotExpressible,))
+    assert [(v.check, v.path, v.actual) for v in found] == [("errors.accepted", "/body/messages", "hi")]

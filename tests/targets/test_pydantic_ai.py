@@ -288,8 +288,9 @@ def test_capabilities_say_why(target):
     caps = target.capabilities
     assert "kimi/kimi-for-coding" in caps.models_not_applicable
     assert "moonshot/kimi-k2.6" not in caps.models_not_applicable
-    for rule in ("errors", "T9", "T10"):
+    for rule in ("T9", "T10"):
         assert rule not in caps.rules and caps.why_not[rule]
+    assert "errors" in caps.rules and "errors" not in caps.why_not  # malformed cases reach pydantic-ai itself
     assert {"compat", "developer_role", "thinking_spellings", "sanitize_switch"}.isdisjoint(caps.features)
     assert caps.simulated
 
@@ -302,3 +303,53 @@ def test_known_divergence_still_reproduces(target, entry):
     result = replay(entry, target)
     assert result.still_diverges, f"{entry.id}: the minimal case no longer diverges: remove or update the entry"
     assert not result.coverage.uncovered, f"{entry.id}: violations no entry covers: {result.coverage.uncovered}"
+
+
+# ------------------------------------------------------------------------- the `errors` rule (bad cases)
+def test_a_malformed_case_reaches_pydantic_ai_as_written(target, monkeypatch):
+    """No case-schema check in the driver: pydantic-ai's direct API itself gets messages="hi" and
+    settings thinking="max"; its refusal becomes a case error naming what it said."""
+    import harness.targets.pydantic_ai_target as driver
+    from harness.errors import CaseError
+
+    seen = {}
+
+    async def fake(model, call):
+        seen.update(call)
+        raise driver_user_error("messages must be a list of ModelMessage")
+
+    from pydantic_ai.exceptions import UserError as driver_user_error
+
+    monkeypatch.setattr(driver, "_request", fake)
+    with pytest.raises(CaseError, match="pydantic-ai rejected the case: UserError: messages must be a list"):
+        target.transform({"model": "moonshot/kimi-k2.6", "thinking": "max", "request": {"messages": "hi"}})
+    assert seen["messages"] == "hi" and seen["settings"]["thinking"] == "max"
+
+
+def test_a_tool_result_without_id_goes_to_pydantic_ai_without_one(target):
+    call = target.call_for(
+        {"model": "moonshot/kimi-k9", "request": {"messages": [HI, {"role": "tool", "content": "x"}]}}
+    )
+    assert call["model_id"] == "kimi-k9"  # the user's model name, as written
+    part = call["messages"][1].parts[0]
+    assert type(part).__name__ == "ToolReturnPart" and part.tool_call_id.startswith("pyd_ai_")  # pydantic-ai's own id
+    with pytest.raises(NotExpressible, match="no model"):
+        target.call_for({"request": {"messages": [HI]}})
+
+
+def test_a_driver_that_sends_anyway_fails_the_errors_rule(target):
+    """The broken variant, as data: a transform that swallows the refusal and returns a request
+    is errors.accepted; the real driver passes the same bad case."""
+    from harness.rules import errors
+
+    bad = next(b for b in errors.bad_cases() if b["id"] == "messages-not-a-list")
+    assert errors.violations(bad["case"], target.transform, (NotExpressible,)) == []
+
+    def swallowing(case):
+        try:
+            return target.transform(case)
+        except Exception:
+            return {"method": "POST", "url": "u", "headers": {}, "body": {"messages": case["request"]["messages"]}}
+
+    found = errors.violations(bad["case"], swallowing, (NotExpressible,))
+    assert [(v.check, v.path, v.actual) for v in found] == [("errors.accepted", "/body/messages", "hi")]

@@ -70,16 +70,61 @@ def target():
     ],
     ids=["n", "kimi-ref", "alias", "params", "developer", "stream-options", "effort-medium", "http-image"],
 )
+@pytest.mark.integration
 def test_what_the_sdk_cannot_express_is_not_expressible(target, c):
     with pytest.raises(NotExpressible):
         target.transform(c)
 
 
+@pytest.mark.integration
 def test_a_malformed_case_is_a_case_error(target):
-    with pytest.raises(CaseError):
+    # the SDK's own refusal (generateText's prompt validation), not the worker's: it names the SDK's error
+    with pytest.raises(CaseError, match="the Vercel AI SDK rejected the case: AI_Invalid"):
         target.transform({"model": K26, "request": {"messages": "hi"}})
+    with pytest.raises(CaseError, match="AI_InvalidMessageRoleError: Invalid message role: 'robot'"):
+        target.transform({"model": K26, "request": {"messages": [{"role": "robot", "content": "x"}]}})
+    with pytest.raises(CaseError, match="AI_InvalidPromptError: .*must not be empty"):
+        target.transform({"model": K26, "request": {"messages": []}})
 
 
+@pytest.mark.integration
+def test_a_malformed_case_reaches_the_sdk_as_written(target):
+    """What the SDK lets through goes out (errors.accepted, listed in vercel-ai.yaml): no worker check stops it."""
+    out = target.transform({"model": "moonshot/kimi-k9", "request": {"messages": HI}})
+    assert out["body"]["model"] == "kimi-k9"
+    tool = target.transform({"model": K26, "request": {"messages": [*HI, {"role": "tool", "content": "x"}]}})
+    assert tool["body"]["messages"][-1] == {"role": "tool", "content": "x"}
+
+
+@pytest.mark.integration
+def test_a_well_formed_case_is_not_flagged_and_no_model_is_not_expressible(target):
+    """Only a malformed case turns the SDK's refusal into a case error (the driver's `__malformed`
+    flag, harness.targets.malformed): a well-formed one goes out as before."""
+    good = {"model": K26, "request": {"messages": HI}}
+    assert "__malformed" not in good and target.transform(good)["body"]["messages"] == HI
+    with pytest.raises(NotExpressible, match="no model"):  # the provider is called with a model id
+        target.transform({"request": {"messages": HI}})
+
+
+@pytest.mark.integration
+def test_a_driver_that_sends_anyway_fails_the_errors_rule(target):
+    """The broken variant, as data: swallowing the SDK's rejection and sending is errors.accepted."""
+    from harness.rules import errors
+
+    bad = next(b for b in errors.bad_cases() if b["id"] == "unknown-role")
+    assert errors.violations(bad["case"], target.transform, (NotExpressible,)) == []
+
+    def swallowing(case):
+        try:
+            return target.transform(case)
+        except CaseError:
+            return {"method": "POST", "url": "u", "headers": {}, "body": dict(case["request"])}
+
+    found = errors.violations(bad["case"], swallowing, (NotExpressible,))
+    assert [(v.check, v.path) for v in found] == [("errors.accepted", "/body/messages")]
+
+
+@pytest.mark.integration
 def test_streamed_and_not_streamed_bodies(target):
     streamed = target.transform({"model": K26, "request": {"messages": HI, "stream": True}})["body"]
     plain = target.transform({"model": K26, "request": {"messages": HI}})["body"]

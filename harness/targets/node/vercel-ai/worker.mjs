@@ -90,6 +90,8 @@ function assistantMessage(m, i, toolNames) {
   if (!Array.isArray(calls)) caseError(`messages[${i}].tool_calls must be an array`);
   calls.forEach((tc, j) => {
     const where = `messages[${i}].tool_calls[${j}]`;
+    // a tool call written without its function (a malformed case): the part with no toolName or input
+    if (isObj(tc) && tc.function === undefined) return void content.push({ type: "tool-call", toolCallId: tc.id });
     if (!isObj(tc) || (tc.type ?? "function") !== "function" || !isObj(tc.function)) unsupported(`${where}: only function tool calls can be expressed`);
     if (typeof tc.id !== "string") unsupported(`${where}.id: ${LIB} takes a string toolCallId`);
     let input;
@@ -100,19 +102,22 @@ function assistantMessage(m, i, toolNames) {
   return { role: "assistant", content, ...named(m) };
 }
 
-/** request.messages -> the SDK's ModelMessage[]. */
+/** request.messages -> the SDK's ModelMessage[]. What a well-formed case cannot hold (messages
+ * that are no array, an unknown role, a tool result without an id) goes to the SDK as a user
+ * would write it: the SDK's own prompt validation is what the `errors` rule judges. */
 function convertMessages(messages) {
-  if (!Array.isArray(messages)) caseError("request.messages must be an array");
+  if (!Array.isArray(messages)) return messages;
   const toolNames = new Map();
   return messages.map((m, i) => {
-    if (!isObj(m)) caseError(`messages[${i}] is not an object`);
+    if (!isObj(m)) return m;
     const allowed = MESSAGE_FIELDS[m.role];
-    if (!allowed) unsupported(`messages[${i}].role ${JSON.stringify(m.role)} has no ${LIB} equivalent`);
+    if (!allowed) return { ...m };
     const extra = Object.keys(m).filter((k) => !allowed.includes(k));
     if (extra.length) unsupported(`messages[${i}] (${m.role}) fields ${extra.join(", ")} have no ${LIB} equivalent`);
     if (m.role === "system") return { role: "system", content: stringContent(m.content, `messages[${i}]`), ...named(m) };
     if (m.role === "user") return { role: "user", content: userContent(m.content, i), ...named(m) };
     if (m.role === "assistant") return assistantMessage(m, i, toolNames);
+    if (m.tool_call_id === undefined) return { role: "tool", content: [{ type: "tool-result", toolName: m.name ?? "tool", output: { type: "text", value: stringContent(m.content, `messages[${i}]`) } }] };
     if (typeof m.tool_call_id !== "string") unsupported(`messages[${i}].tool_call_id: ${LIB} takes a string`);
     const toolName = m.name ?? toolNames.get(m.tool_call_id) ?? "tool";
     const value = stringContent(m.content, `messages[${i}]`);
@@ -184,7 +189,7 @@ function callOf(request, level) {
   if (tools) call.tools = tools;
   const toolChoice = toolChoiceOf(request.tool_choice);
   if (toolChoice !== undefined) call.toolChoice = toolChoice;
-  if (level !== undefined) call.reasoning = LEVEL_TO_REASONING[level];
+  if (level !== undefined) call.reasoning = LEVEL_TO_REASONING[level] ?? level; // an unknown level as written
   const options = moonshotOptions(request);
   if (Object.keys(options).length) call.providerOptions = { moonshotai: options };
   return call;
@@ -201,14 +206,14 @@ async function* events(run) {
     const result = await run();
     yield { type: "done", message: result };
   } catch (e) {
-    yield { type: "error", error: { errorMessage: String(e?.message ?? e) } };
+    yield { type: "error", error: { errorMessage: String(e?.message ?? e), errorName: String(e?.name ?? "Error") } };
   }
 }
 
 async function runThroughSdk(c) {
   if (!isObj(c)) caseError("case must be an object");
   const ref = c.model;
-  if (typeof ref !== "string" || !ref) caseError(`case.model must be a model ref, got ${JSON.stringify(ref)}`);
+  if (typeof ref !== "string" || !ref) unsupported(`no model: the provider is called with a model id (createMoonshotAI(...)(modelId)), got ${JSON.stringify(ref)}`);
   if (!ref.includes("/")) unsupported(`model alias ${JSON.stringify(ref)}: ${LIB} has no alias table`);
   const prov = c.provider ?? null;
   if (prov !== null && !isObj(prov)) caseError("case.provider must be an object or null");
@@ -226,7 +231,9 @@ async function runThroughSdk(c) {
   if (!isObj(request)) caseError("case.request must be an object");
   if (present(request.model) && request.model !== modelId) unsupported(`request.model ${JSON.stringify(request.model)} differs from the case model id ${modelId}`);
   if (present(request.stream) && typeof request.stream !== "boolean") unsupported(`stream ${JSON.stringify(request.stream)}: the SDK streams (streamText) or not (generateText)`);
-  const call = callOf(request, thinkingLevel(c));
+  // a level the SDK's `reasoning` option does not name goes to it as written (untyped at runtime)
+  const level = typeof c.thinking === "string" && !(c.thinking in LEVEL_TO_REASONING) ? c.thinking : thinkingLevel(c);
+  const call = callOf(request, level);
 
   const token = newToken();
   const base = String(prov?.baseUrl ?? NATIVE_BASE).replace(/\/+$/, "");
@@ -248,8 +255,12 @@ await serve({
   ops: {
     transform: async (msg) => {
       const run = await runThroughSdk(msg.case);
-      // The SDK refused the call before sending anything: the case is not expressible through it.
-      if (run.slot.captured.length === 0 && run.error) unsupported(`${LIB} refuses: ${run.error.errorMessage}`);
+      // The SDK refused the call before sending anything: for a malformed case (the driver says so:
+      // harness.targets.malformed) that is the SDK's rejection of it, else the case is not expressible.
+      if (run.slot.captured.length === 0 && run.error) {
+        if (msg.case?.__malformed === true) caseError(`${LIB} rejected the case: ${run.error.errorName}: ${run.error.errorMessage.slice(0, 300)}`);
+        unsupported(`${LIB} refuses: ${run.error.errorMessage}`);
+      }
       const asked = msg.case?.request?.stream_options;
       return transformResult(run, asked === null ? undefined : asked, "@ai-sdk/moonshotai");
     },
