@@ -62,6 +62,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.deep_only:
         _deep(args, figures, skipped, counts, runs, step)
         return _report(figures, skipped, counts, runs)
+    if args.own_tests:
+        _own_tests(args, figures, runs)
+        return _report(figures, skipped, counts, runs)
     cases, gen_ms = m.case_set(args.cases)
     figures["case_generation_ms"] = _sig(gen_ms)
     counts["cases"] = len(cases)
@@ -161,6 +164,24 @@ def _deep(args, figures, skipped, counts, runs, step) -> None:
             return tuple(out)
 
         step(names, both)
+
+
+# the offline test command (tox -e py): the fast tier of the harness's own tests, on 2 workers
+OFFLINE_TESTS = ["suites", "tests", "-m", "not integration"]
+
+
+def _own_tests(args: argparse.Namespace, figures, runs) -> None:
+    """One timed run of the offline tier, with the 1-minute load average at its start and end: on a
+    shared machine the wall time means little without it (issue 24)."""
+    workers = ["-n", "2"] if importlib.util.find_spec("xdist") else []
+    cmd = [*OFFLINE_TESTS, *workers, *(["-k", args.own_tests_k] if args.own_tests_k else [])]
+    print(f"[bench] offline_tests_s: pytest {' '.join(cmd)} ...", file=sys.stderr, flush=True)
+    load_start = os.getloadavg()[0]
+    seconds, summary = m.pytest_seconds(cmd)
+    figures["offline_tests_s"] = _sig(seconds)
+    figures["offline_tests_load_1m_start"] = _sig(load_start)
+    figures["offline_tests_load_1m_end"] = _sig(os.getloadavg()[0])
+    runs["offline_tests_s"] = summary
 
 
 def _unavailable(name: str) -> str | None:
@@ -274,11 +295,23 @@ def main(argv: list[str] | None = None) -> int:
         help="time only the deep searches of the selected real targets (1 and 2 xdist workers)",
     )
     p.add_argument(
+        "--own-tests",
+        action="store_true",
+        help="time only the offline test command (the tier without `integration`, 2 workers): offline_tests_s",
+    )
+    p.add_argument(
+        "--own-tests-k",
+        metavar="EXPR",
+        help="with --own-tests: pass `-k EXPR` through (a small selection, for the bench's own test)",
+    )
+    p.add_argument(
         "--targets",
         default=",".join(TARGETS),
         help="comma-separated targets to time (default: %(default)s); the others are null",
     )
     args = p.parse_args(argv)
+    if args.own_tests_k and not args.own_tests:
+        p.error("--own-tests-k needs --own-tests")
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     unknown = sorted(set(args.targets) - set(TARGETS))
     if unknown:

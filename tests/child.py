@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from tests import spawn_guard
+
 ROOT = Path(__file__).resolve().parents[1]
 _MAIN = (Path(__file__).with_name("zygote_main.py")).read_text()
 _idle: list[subprocess.Popen] = []
@@ -43,6 +45,7 @@ def run_pytest(
             [sys.executable, "-m", "pytest", *args],
             cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
         )  # fmt: skip
+    spawn_guard.note(["pytest", *args])  # a warm child is forked by a zygote: no Popen to see
     zygote = _take()
     try:
         with tempfile.TemporaryDirectory(prefix="kimi-child-") as tmp:

@@ -3,7 +3,33 @@ from pathlib import Path
 
 import pytest
 
+from tests import spawn_guard
+
 _KEY = "kimi_conformance_mutants"
+
+
+def pytest_configure(config):
+    spawn_guard.install()
+
+
+def _exempt(item) -> bool:
+    return any(item.get_closest_marker(m) for m in spawn_guard.EXEMPT_MARKS)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    spawn_guard.start(item.nodeid, _exempt(item))
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    # after the test's own fixtures are torn down: a process it started makes it an integration test
+    result = yield
+    command = spawn_guard.stop(item.nodeid)
+    if command and not _exempt(item):
+        pytest.fail(spawn_guard.complaint(item.nodeid, command), pytrace=False)
+    return result
 
 
 def _mutation_results() -> dict:
@@ -44,6 +70,7 @@ def pytest_terminal_summary(terminalreporter):
     tr.write_line(f"mutation score: {len(caught)}/{len(results)} = {100 * len(caught) / len(results):.0f}%")
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(config, items):
     # The fidelity tests start fresh OpenClaw / pi-ai processes (minutes): they run where their
     # target's suites run (tox -e openclaw / -e pi-ai), when their file is named, or with -m fidelity.

@@ -280,6 +280,7 @@ def error_lines(cmd: list[str], r: subprocess.CompletedProcess) -> list[str]:
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.integration
 def test_bad_input_is_one_line_naming_the_culprit(case, tmp_path):
     build, argv, code, says = CASES[case]
     arg, culprit = build(tmp_path)
@@ -326,6 +327,7 @@ def test_checker_messages_name_interaction_and_file(tmp_path):
         read_cassette(p)
 
 
+@pytest.mark.integration
 def test_an_unsplittable_target_spec_stops_pytest_in_one_line():
     """Before: every test failed or skipped with "target is not available" (exit 1), counted as the
     target's failures in the results. A spec that cannot be read is the user's input: exit 4."""

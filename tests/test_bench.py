@@ -77,6 +77,7 @@ def test_compare_prints_new_over_old():
         ('{"x": 1}', "not a bench report"),
     ],
 )
+@pytest.mark.integration
 def test_a_bad_compare_file_is_one_line(tmp_path, content, says):
     path = tmp_path / "old.json"
     if content is not None:
@@ -92,6 +93,7 @@ def test_a_bad_compare_file_is_one_line(tmp_path, content, says):
     assert says in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.integration
 def test_a_quick_run_writes_every_figure(tmp_path):
     out = tmp_path / "bench.json"
     r = run_child(
@@ -177,6 +179,7 @@ def test_deep_runs_are_the_deep_search_on_a_budget_and_count_what_they_judged(tm
     assert deep.examples(tmp_path) == 30
 
 
+@pytest.mark.integration
 def test_the_deep_budget_profile_stops_each_test_at_its_examples(tmp_path):
     """A real run of the budget profile (the reference, one rule): each test judges the budget's draws."""
     import os
@@ -194,3 +197,25 @@ def test_the_deep_budget_profile_stops_each_test_at_its_examples(tmp_path):
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     drawn = json.loads((tmp_path / "coverage-reference.json").read_text())["tests"]["T3"]["moonshot/kimi-k2.6"]["drawn"]
     assert drawn == 3
+
+
+@pytest.mark.integration
+def test_own_tests_times_the_offline_tier_with_the_load_beside_it(tmp_path):
+    """--own-tests runs the offline test command once (here narrowed by -k to two tests)."""
+    out = tmp_path / "bench.json"
+    k = "test_compare_prints_new_over_old or test_ratios_and_goals_follow_from_the_figures"
+    cmd = [sys.executable, "-m", "benchmarks.bench", "--own-tests", "--own-tests-k", k, "--out", str(out)]
+    r = run_child(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    report = json.loads(out.read_text())
+    figures = report["figures"]
+    assert figures["offline_tests_s"] > 0
+    assert figures["offline_tests_load_1m_start"] >= 0 and figures["offline_tests_load_1m_end"] >= 0
+    assert report["runs"]["offline_tests_s"].startswith("2 passed"), report["runs"]
+    assert "-m" in bench.OFFLINE_TESTS and "not integration" in bench.OFFLINE_TESTS
+
+
+def test_own_tests_k_without_own_tests_is_a_usage_error():
+    with pytest.raises(SystemExit) as e:
+        bench.main(["--own-tests-k", "x"])
+    assert e.value.code == 2

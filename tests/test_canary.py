@@ -46,7 +46,7 @@ def test_target_environment_is_filtered_by_name_and_by_key_shape(monkeypatch):
     assert CANARY not in repr(env)
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize("parallel", [(), ("-n", "2")], ids=["one-process", "xdist"])
 def test_no_canary_in_any_file_a_run_writes(tmp_path, parallel):
     # under xdist the reports cross from the workers to the controller, which writes junit and results

@@ -27,6 +27,7 @@ def _tail(text: str) -> list[str]:  # the run's own lines, without its timing
     [("test_one.py", "-q", "-p", "no:cacheprovider", "-rA"), ("test_one.py", "-q", "--no-such-option")],
     ids=["passing-and-failing", "argparse-error"],
 )
+@pytest.mark.integration
 def test_a_warm_child_answers_as_a_cold_one(tmp_path, args):
     # a small test file (the harness's plugin still loads, by its entry point): the mechanism is
     # what is compared, and a cold child is what every test here avoids paying for
@@ -37,6 +38,7 @@ def test_a_warm_child_answers_as_a_cold_one(tmp_path, args):
     assert warm.stderr.splitlines()[:2] == cold.stderr.splitlines()[:2]  # e.g. "usage: pytest [options] ..."
 
 
+@pytest.mark.integration
 def test_cwd_environment_and_pythonpath_are_the_childs(tmp_path):
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "probe_mod.py").write_text("VALUE = 'from PYTHONPATH'\n")
@@ -57,6 +59,7 @@ def test_cwd_environment_and_pythonpath_are_the_childs(tmp_path):
     assert r.returncode == 0, r.stdout[-2000:]
 
 
+@pytest.mark.integration
 def test_a_child_past_its_timeout_is_killed(tmp_path):
     (tmp_path / "test_hang.py").write_text("import time\ndef test_hang():\n    time.sleep(60)\n")
     with pytest.raises(subprocess.TimeoutExpired):

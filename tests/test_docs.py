@@ -94,6 +94,7 @@ def test_every_rule_has_its_anchor():
     assert anchors() >= RULE_ANCHORS | OTHER_ANCHORS
 
 
+@pytest.mark.integration
 def test_every_link_into_the_contract_resolves():
     known, broken = anchors(), []
     for f in tracked_text_files():
@@ -103,6 +104,7 @@ def test_every_link_into_the_contract_resolves():
     assert broken == []
 
 
+@pytest.mark.integration
 def test_nothing_outside_ci_refers_to_a_sibling_folder():
     sibling = re.compile(r"\.\./" + "shared" + r"|/work/" + "shared")  # split so this file does not match
     hits = [
@@ -577,6 +579,7 @@ def test_the_docs_show_commands():
     assert {"kimi-conformance", "pytest", "tox", "python"} <= progs
 
 
+@pytest.mark.integration
 def test_every_documented_command_is_real():
     """kimi-conformance: a real subcommand whose options parse; pytest: registered options only;
     tox: envs of tox.ini (and what follows `--` valid for the command that takes it); python -m:
@@ -604,10 +607,12 @@ def test_every_documented_command_is_real():
         "python -m harness.cassettes.real --no-such-option",
     ],
 )
+@pytest.mark.integration
 def test_the_command_checker_catches(line):
     assert [p for argv in split_commands(line) for p in check(argv)], line
 
 
+@pytest.mark.integration
 def test_the_command_checker_accepts():
     for line in (
         "CI=true pytest suites --hypothesis-profile=deep -n auto",
@@ -622,6 +627,7 @@ def test_the_command_checker_accepts():
 
 
 # ------------------------------------------------------------------------------ the plugin's options
+@pytest.mark.integration
 def test_every_plugin_option_is_documented():
     """docs/reference/options.md names every spelling of every option in the plugin's group (the
     new `--kimi-…` names and their deprecated aliases): a new option without docs fails here."""
@@ -632,6 +638,7 @@ def test_every_plugin_option_is_documented():
     assert missing == []
 
 
+@pytest.mark.integration
 def test_every_kimi_option_the_docs_name_exists():
     """A `--kimi-…` name anywhere in the docs (prose included) is a registered pytest option."""
     known = pytest_options()

@@ -107,6 +107,9 @@ def test_rule_catches_mutant(name):
     assert all(v["rule"] == rule for v in violations)
     if name in CHECKS:
         assert any(v["check"] == CHECKS[name] for v in violations), f"{name}: not named by {CHECKS[name]}"
+    # its line of the committed kill record, checked here: judging every mutant a second time in
+    # test_mutation_kills_are_recorded would double the cost under xdist (RESULTS is per worker)
+    assert _recorded().get(name) == _kill_entry(name, violations), _STALE.format(names=[name])
 
 
 # Through real pytest processes: one mutant per kind of suite (property, bad cases, robustness), and
@@ -120,7 +123,7 @@ THROUGH_SUITES = [
 ]
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize("name", THROUGH_SUITES)
 def test_suite_catches_mutant(name, mutation_results):
     code, first_failure, violations = mutation_results[name]
@@ -140,30 +143,34 @@ def test_suite_catches_mutant(name, mutation_results):
 KILLS = ROOT / "harness" / "engine" / "mutation_kills.json"
 
 
+_STALE = f"{KILLS.relative_to(ROOT)} is stale for {{names}}: KIMI_UPDATE_KILLS=1 pytest tests/test_mutation.py -k kills"
+
+
+def _kill_entry(name: str, violations: list[dict]) -> dict:
+    return {"bug": MUTANTS[name], "checks": sorted({v["check"] for v in violations})}
+
+
+def _recorded() -> dict:
+    return json.loads(KILLS.read_text(encoding="utf-8")).get("mutants", {}) if KILLS.is_file() else {}
+
+
 def _kills() -> dict:
     out = {}
     for name in IN_PROCESS:
-        violations = RESULTS[name][2] if name in RESULTS else _judged(name)
-        out[name] = {"bug": MUTANTS[name], "checks": sorted({v["check"] for v in violations})}
+        out[name] = _kill_entry(name, RESULTS[name][2] if name in RESULTS else _judged(name))
     return {"about": "which check killed each mutant of tests/mutants.py (tests/test_mutation.py)", "mutants": out}
 
 
 def test_mutation_kills_are_recorded():
-    """The committed record is what the mutants do now: regenerate it with
+    """The committed record names every in-process mutant, each killed by a check; whether each
+    entry is what its mutant does now is checked by its test_rule_catches_mutant. Regenerate with
     KIMI_UPDATE_KILLS=1 pytest tests/test_mutation.py -k kills"""
-    fresh = _kills()
     if os.environ.get("KIMI_UPDATE_KILLS"):
-        KILLS.write_text(json.dumps(fresh, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    recorded = json.loads(KILLS.read_text(encoding="utf-8")) if KILLS.is_file() else {}
-    stale = sorted(
-        n
-        for n in set(fresh["mutants"]) | set(recorded.get("mutants", {}))
-        if fresh["mutants"].get(n) != recorded.get("mutants", {}).get(n)
-    )
-    assert not stale, (
-        f"{KILLS.relative_to(ROOT)} is stale for {stale}: KIMI_UPDATE_KILLS=1 pytest tests/test_mutation.py -k kills"
-    )
-    assert all(info["checks"] for info in fresh["mutants"].values()), "a mutant killed by no check"
+        KILLS.write_text(json.dumps(_kills(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    recorded = _recorded()
+    stale = sorted(set(IN_PROCESS) ^ set(recorded))  # a mutant added or removed since the record
+    assert not stale, _STALE.format(names=stale)
+    assert all(info["checks"] for info in recorded.values()), "a mutant killed by no check"
 
 
 def test_unproven_checks_are_listed():

@@ -34,7 +34,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 # `build.__main__`, not `build`: a checkout's build/ folder imports as an empty namespace package
 HAS_BUILD = importlib.util.find_spec("build") is not None and importlib.util.find_spec("build.__main__") is not None
-slow = pytest.mark.slow
+integration = pytest.mark.integration  # the tests that build or install the wheel
 # what pyproject.toml maps into kimi_conformance: package -> the repository folder it is
 MAPPED = {
     "kimi_conformance.suites": "suites",
@@ -153,7 +153,7 @@ def wheel(tmp_path_factory) -> Path:
     return found
 
 
-@slow
+@integration
 def test_the_wheel_ships_the_suites_cassettes_and_contract_as_they_are(wheel):
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
@@ -208,7 +208,7 @@ def env_outside() -> dict[str, str]:
     }
 
 
-@slow
+@integration
 def test_the_wheel_carries_every_data_file(installed):
     bin_dir, work = installed
     probe = json.loads(run([str(bin_dir / "python"), "-c", DATA_PROBE], cwd=work, env=env_outside()).stdout)
@@ -217,7 +217,7 @@ def test_the_wheel_carries_every_data_file(installed):
     assert probe["divergences"] and probe["captures"] >= 30
 
 
-@slow
+@integration
 def test_catalog_transform_and_captures_from_the_command_line(installed):
     bin_dir, work = installed
     cli = str(bin_dir / "kimi-conformance")
@@ -233,7 +233,7 @@ def test_catalog_transform_and_captures_from_the_command_line(installed):
     assert out.splitlines()[-1].startswith("validate-captures: ") and " 0 failed" in out.splitlines()[-1]
 
 
-@slow
+@integration
 def test_the_emulator_answers_one_request(installed):
     bin_dir, work = installed
     p = subprocess.Popen(
@@ -275,7 +275,7 @@ def test_the_emulator_answers_one_request(installed):
         p.wait(timeout=10)
 
 
-@slow
+@integration
 def test_a_conformance_suite_subclass_runs_under_pytest(installed):
     bin_dir, work = installed
     (work / "test_my_gateway.py").write_text(textwrap.dedent(SUITE))
@@ -296,7 +296,7 @@ def test_a_conformance_suite_subclass_runs_under_pytest(installed):
     assert " passed" in last and "failed" not in last and "error" not in last, r.stdout[-2000:]
 
 
-@slow
+@integration
 def test_every_suite_runs_from_the_install_wire_replay_included(installed):
     """`pytest --pyargs kimi_conformance.suites --kimi-target reference` outside any checkout: every
     suite passes, and the wire suites replay the cassettes shipped beside them."""
@@ -332,7 +332,7 @@ def test_every_suite_runs_from_the_install_wire_replay_included(installed):
     assert "cassette" not in "\n".join(ln for ln in out.splitlines() if ln.startswith("SKIPPED"))
 
 
-@slow
+@integration
 def test_the_contract_from_the_install(installed):
     from harness.cli.contract import find
 
@@ -375,7 +375,7 @@ def _failures(out: str) -> list[str]:
     return [block for block in re.split(r"\n_{3,} .* _{3,}\n", body)[1:] if block.strip()]
 
 
-@slow
+@integration
 def test_a_naive_gateway_from_its_own_repository(installed, tmp_path):
     """As a gateway author meets it: `init` in a separate project, a naive gateway, a first run whose
     failures carry no harness frames and reproduce with the same check ids, the Anthropic surface

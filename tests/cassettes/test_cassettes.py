@@ -147,6 +147,7 @@ def test_stale_guard_names_unplayed_interactions(tmp_path, emulator):
     cs.check_all_played()
 
 
+@pytest.mark.integration
 def test_stale_guard_fails_the_wire_test(tmp_path, emulator):
     """A cassette with an extra interaction makes the wire test itself fail."""
     import sys
@@ -331,6 +332,7 @@ def test_scenarios_keep_live_runs_cheap():
 
 
 # ------------------------------------------------------------------------------- failure attachments
+@pytest.mark.integration
 def test_failing_wire_test_carries_scrubbed_bodies(tmp_path):
     """A doctored cassette replays a 400 where the scenario expects 200: the wire test fails and
     still carries what went over the wire — wire.request / wire.response / wire.steps in its

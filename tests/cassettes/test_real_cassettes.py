@@ -179,6 +179,7 @@ def test_emulator_matches_the_real_answer(cid):
 
 
 # --- shown apart in the report ------------------------------------------------------------------
+@pytest.mark.integration
 def test_the_report_groups_real_cassettes_apart(tmp_path):
     import sys
 

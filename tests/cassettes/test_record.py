@@ -35,6 +35,7 @@ def copy_model(tmp_path: Path, provider: str, model: str) -> Path:
     return tmp_path / "cassettes"
 
 
+@pytest.mark.integration
 def test_help_is_the_recorders_own():
     r = record("--help", timeout=60)
     assert r.returncode == 0
@@ -43,6 +44,7 @@ def test_help_is_the_recorders_own():
     assert "--hypothesis" not in r.stdout and "pytest-" not in r.stdout  # not pytest's help
 
 
+@pytest.mark.integration
 def test_rerecording_unchanged_interactions_is_byte_identical_and_keeps_modes(tmp_path):
     root = copy_model(tmp_path, "moonshot", "kimi-k2.6")
     plain, stream = root / "moonshot/kimi-k2.6/plain.yaml", root / "moonshot/kimi-k2.6/stream-usage.yaml"
@@ -73,6 +75,7 @@ def test_rerecording_unchanged_interactions_is_byte_identical_and_keeps_modes(tm
     assert stat.S_IMODE(plain.stat().st_mode) == 0o644 and stat.S_IMODE(stream.stat().st_mode) == 0o640
 
 
+@pytest.mark.integration
 def test_changed_cassette_is_written_with_its_mode_kept(tmp_path):
     root = copy_model(tmp_path, "moonshot", "kimi-k2.6")
     plain = root / "moonshot/kimi-k2.6/plain.yaml"
@@ -101,6 +104,7 @@ def test_atomic_write_keeps_mode_and_new_files_follow_the_umask(tmp_path):
     assert not list(tmp_path.glob(files.TMP_GLOB))
 
 
+@pytest.mark.integration
 def test_temp_files_are_git_ignored():
     r = subprocess.run(
         ["git", "check-ignore", "-q", "cassettes/moonshot/kimi-k2.6/.plain.yaml.abc123.tmp"], cwd=REPO, check=False
@@ -125,6 +129,7 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc (Linux)")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.integration
 def test_interrupt_reaches_the_child_and_the_account_is_honest(tmp_path, sig):
     root = tmp_path / "cassettes"  # empty: every cassette recorded is a new file
     held = tmp_path / "held"  # the child is held after its first test (tests/fixtures/hold_after_first.py)
@@ -180,6 +185,7 @@ def dead_pid() -> int:
     return proc.pid
 
 
+@pytest.mark.integration
 def test_stale_recording_logs_are_cleaned_and_a_running_recorders_log_kept(tmp_path):
     from harness.cassettes.record import LEGACY_LOG_AGE, clean_stale_logs
 
@@ -198,6 +204,7 @@ def test_stale_recording_logs_are_cleaned_and_a_running_recorders_log_kept(tmp_p
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc (Linux)")
+@pytest.mark.integration
 def test_a_sigkilled_recorders_log_is_removed_by_the_next_run(tmp_path):
     """SIGKILL leaves the recorder no chance to remove its log; the next recording removes it."""
     root, tmp, held = tmp_path / "cassettes", tmp_path / "tmp", tmp_path / "held"

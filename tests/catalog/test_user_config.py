@@ -124,6 +124,7 @@ def run(*args, env_extra=None):
     )
 
 
+@pytest.mark.integration
 def test_cli_reads_the_config_and_fails_in_one_line():
     ok = run("-m", "harness.cli.main", "resolve", "k2", "--config", str(NIX), env_extra={"KIMI_API_KEY": CANARY})
     assert ok.returncode == 0 and "k2 -> kimi/kimi-k2p5" in ok.stdout
@@ -135,7 +136,7 @@ def test_cli_reads_the_config_and_fails_in_one_line():
     ]
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_suites_run_for_kimi_k2p5_with_the_nix_config():
     """Seed 000's example config drives the conformance suites; its key appears in no output."""
     r = run(

@@ -258,6 +258,7 @@ def test_exit_4_a_harness_error_says_so(tmp_path, capsys, monkeypatch):
 
 
 # ------------------------------------------------------------------------------- the Reproduce line
+@pytest.mark.integration
 def test_a_suite_failure_reproduces_with_the_same_check_ids(tmp_path):
     """`pytest suites` prints `Reproduce: kimi-conformance check ...` per failure; that command exits 1
     and names the same check ids."""

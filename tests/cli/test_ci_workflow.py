@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 import yaml
 
 from harness.cli import init
@@ -51,6 +52,7 @@ def test_the_workflow_has_the_pr_job_the_deep_matrix_and_the_merge(tmp_path):
     assert any("pytest tests/test_kimi_conformance.py" in r for r in runs)  # the PR job runs the user's suite
 
 
+@pytest.mark.integration
 def test_every_command_of_the_workflow_is_real(tmp_path):
     commands = _commands(yaml.safe_load(_written(tmp_path)))
     progs = {argv[0] for _, argv in commands}
@@ -59,6 +61,7 @@ def test_every_command_of_the_workflow_is_real(tmp_path):
     assert problems == []
 
 
+@pytest.mark.integration
 def test_the_checker_would_catch_a_wrong_command_in_it(tmp_path):
     broken = (
         _written(tmp_path)

@@ -41,6 +41,7 @@ def test_every_cli_option_has_a_help_line():
     } <= commands
 
 
+@pytest.mark.integration
 def test_record_help_is_the_recorders_own():
     r = subprocess.run(
         [sys.executable, "-m", "harness.cassettes.record", "--help"],
@@ -76,6 +77,7 @@ def test_a_bad_option_is_one_line_and_exit_2(command, capsys):
     assert len(lines) == 1 and lines[0].startswith("kimi-conformance") and "--help" in lines[0], lines
 
 
+@pytest.mark.integration
 def test_the_version_is_the_distributions():
     import tomllib
 

@@ -144,6 +144,7 @@ def test_smoke_reports_a_wrong_answer(no_keys, capsys, monkeypatch):
     assert "FAIL  answer: 'SOMETHING_ELSE'" in capsys.readouterr().out
 
 
+@pytest.mark.integration
 def test_smoke_against_a_running_emulator():
     """Done-when of issue 11: against `kimi-conformance emulator serve`, smoke --upstream prints
     KIMI_LIVE_OK per provider (moonshot -> kimi-k2.6, kimi -> kimi-for-coding)."""
@@ -192,6 +193,7 @@ def run_smoke_suite(*args, env_extra=None):
     )
 
 
+@pytest.mark.integration
 def test_smoke_suite_runs_against_upstream_and_skips_clearly_otherwise(tmp_path):
     offline = run_smoke_suite()
     assert offline.returncode == 0 and "2 skipped" in offline.stdout

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.child import run as run_child
@@ -25,6 +26,7 @@ def cmd(*args, cwd=ROOT):
     return run_child(list(args), cwd=cwd, capture_output=True, text=True, timeout=300, env=None)
 
 
+@pytest.mark.integration
 def test_add_to_your_file_then_the_suite_knows_it(tmp_path):
     failure = tmp_path / "failure.json"
     failure.write_text(json.dumps(CASE))

@@ -54,6 +54,7 @@ def body_rule_ids() -> list[str]:
     return [r["id"] for r in emu_rules.load_rules()["rules"] if r["phase"] == "body"]
 
 
+@pytest.mark.integration
 def test_the_emulator_as_shipped_is_all_same(tmp_path, capsys):
     with emulator() as base:
         code, report, md = drift(base, tmp_path)
@@ -72,6 +73,7 @@ def test_the_emulator_as_shipped_is_all_same(tmp_path, capsys):
         ("temperature_thinking", {"message": "invalid temperature: only 0.7 is allowed"}, ["rejected.message"]),
     ],
 )
+@pytest.mark.integration
 def test_an_altered_rule_is_the_only_drifted_one(tmp_path, rule, change, differs):
     data = json.loads(emu_rules.RULES_FILE.read_text())
     next(r for r in data["rules"] if r["id"] == rule).update(change)
@@ -86,6 +88,7 @@ def test_an_altered_rule_is_the_only_drifted_one(tmp_path, rule, change, differs
     assert f"| {rule} |" in md
 
 
+@pytest.mark.integration
 def test_a_faulty_emulator_is_undecidable_and_blames_no_rule(tmp_path):
     with emulator("--faults", "503:1.0") as base:
         code, report, _ = drift(base, tmp_path, "--max-retries", "0")
@@ -94,6 +97,7 @@ def test_a_faulty_emulator_is_undecidable_and_blames_no_rule(tmp_path):
     assert all("503" in c["detail"] for c in report["checks"])
 
 
+@pytest.mark.integration
 def test_a_live_run_reads_the_key_from_the_providers_variable_and_never_writes_it(tmp_path, monkeypatch, capsys):
     """--live with a catalog whose Moonshot endpoint is an emulator: the key goes out, never to disk."""
     secret = "sk-drift-test-secret-0123456789"

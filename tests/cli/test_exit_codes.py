@@ -50,6 +50,12 @@ class Run:
     run: Callable[[Path, pytest.MonkeyPatch], int] | None  # None: another test file holds the run (`elsewhere`)
     elsewhere: str = ""  # that test: file::function, which asserts the code
 
+    @property
+    def spawns(self) -> bool:
+        """Runs in a process of its own (the integration tier): pytest and the recorder, and the one
+        kimi-conformance run that needs a real process to interrupt. tests/spawn_guard.py checks it."""
+        return self.command != KC or self.name == "transform-interrupted"
+
 
 RUNS: list[Run] = []
 
@@ -447,7 +453,11 @@ def test_runs_named_elsewhere_exist():
             assert f"def {function}(" in text and "128 + sig" in text, r.elsewhere
 
 
-@pytest.mark.parametrize("run", [r for r in RUNS if r.run is not None], ids=lambda r: f"{r.code}-{r.name}")
+@pytest.mark.parametrize(
+    "run",
+    [pytest.param(r, marks=[pytest.mark.integration] if r.spawns else []) for r in RUNS if r.run is not None],
+    ids=lambda r: f"{r.code}-{r.name}",
+)
 def test_the_run_ends_with_its_code(run, tmp_path, monkeypatch, capsys):
     assert run.run is not None
     code = run.run(tmp_path, monkeypatch)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.child import run as run_child
@@ -23,6 +24,7 @@ def cli(*args, cwd):
     )
 
 
+@pytest.mark.integration
 def test_init_writes_a_suite_that_runs_and_never_overwrites(tmp_path):
     r = cli("init", "--target", "reference", "--name", "my-gw", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -53,6 +55,7 @@ def test_init_writes_a_suite_that_runs_and_never_overwrites(tmp_path):
     assert test.read_text().endswith("# mine\n")
 
 
+@pytest.mark.integration
 def test_init_refuses_a_bad_name_in_one_line(tmp_path):
     r = cli("init", "--name", "my gateway!", cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--name" in r.stderr

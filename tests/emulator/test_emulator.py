@@ -495,6 +495,7 @@ def test_inject_presets_count_and_models_endpoints():
     assert rec["status"] == 429 and KEY not in json.dumps(emu.requests)
 
 
+@pytest.mark.integration
 def test_cli_prints_url_and_stops_on_sigterm():
     p = subprocess.Popen(
         [sys.executable, "-m", "harness.emulator", "--port", "0", "--seed", "3"],

@@ -225,6 +225,7 @@ def test_ids_come_from_the_request_not_the_arrival_order():
 
 
 # ------------------------------------------------------------------------------- from the CLI and pytest
+@pytest.mark.integration
 def test_cli_serves_with_a_fault_plan():
     proc = subprocess.Popen(
         [sys.executable, "-m", "harness.cli.main", "emulator", "serve", "--faults", "503:1", "--seed", "3"],
@@ -244,6 +245,7 @@ def test_cli_serves_with_a_fault_plan():
     assert "faults: 503:1 (seed 3)" in err and proc.returncode == 0
 
 
+@pytest.mark.integration
 def test_cli_bad_fault_plan_is_one_line():
     r = run_child(
         [sys.executable, "-m", "harness.cli.main", "emulator", "serve", "--faults", "429:2"],
@@ -281,6 +283,7 @@ def pytest_wire(*args) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.integration
 def test_pytest_emulator_faults_retried_and_broken_streams_skipped():
     r = pytest_wire("--kimi-upstream", "emulator", "--kimi-emulator-faults", "truncate:1", "-k", "plain or stream")
     assert r.returncode == 0, r.stdout[-3000:]
@@ -288,6 +291,7 @@ def test_pytest_emulator_faults_retried_and_broken_streams_skipped():
     assert "broken upstream http://127.0.0.1:" in r.stdout and "response cut short" in r.stdout
 
 
+@pytest.mark.integration
 def test_pytest_bad_emulator_faults_is_a_usage_error():
     r = pytest_wire("--kimi-upstream", "emulator", "--kimi-emulator-faults", "boom:0.1")
     assert r.returncode == 4 and "Traceback" not in r.stdout + r.stderr

@@ -42,7 +42,7 @@ def _run(tmp_path: Path, target: str) -> tuple[int, dict]:
     return int(calls.read_text()), {"records": records}
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_a_failing_run_costs_at_most_twice_a_passing_one(tmp_path):
     passing, ok = _run(tmp_path, "correct")
     failing, bad = _run(tmp_path, "broken")

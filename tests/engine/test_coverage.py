@@ -200,7 +200,7 @@ def test_the_gate_holds_on_the_reference_and_fails_a_narrowed_generator(suites, 
     assert outcomes.get("passed") and not outcomes.get("failed")  # the tests passed: the gate alone fails the run
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_xdist_workers_counts_are_merged_and_written_once(tmp_path):
     """Under -n 2 each worker counts its share; the controller writes one file, equal to a
     run without workers (the CI profile is derandomized)."""

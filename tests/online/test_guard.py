@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
+import pytest
+
 import kimi_conformance
 from tests.child import run as run_child
 
@@ -25,6 +27,7 @@ def test_our_harness_is_recognised():
     assert kimi_conformance.ConformanceSuite is ConformanceSuite
 
 
+@pytest.mark.integration
 def test_pytest_stops_with_one_line_when_harness_is_shadowed(tmp_path):
     env, fake = _shadowed_env(tmp_path)
     r = run_child(
@@ -52,6 +55,7 @@ def test_pytest_stops_with_one_line_when_harness_is_shadowed(tmp_path):
     assert len([ln for ln in out.splitlines() if "kimi-conformance" in ln]) == 1
 
 
+@pytest.mark.integration
 def test_cli_stops_with_one_line_when_harness_is_shadowed(tmp_path):
     env, _fake = _shadowed_env(tmp_path)
     r = run_child(

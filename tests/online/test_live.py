@@ -52,6 +52,7 @@ def test_find_key_order_and_reason():
     assert "MOONSHOT_API_KEY or KIMI_API_KEY" in missing_key_reason(["MOONSHOT_API_KEY", "KIMI_API_KEY"])
 
 
+@pytest.mark.integration
 def test_live_without_key_skips_naming_the_variable():
     r = pytest_run(
         "suites/wire",
@@ -68,6 +69,7 @@ def test_live_without_key_skips_naming_the_variable():
     assert "for provider moonshot: set MOONSHOT_API_KEY (its own key" in r.stdout
 
 
+@pytest.mark.integration
 def test_live_kimi_coding_without_key_skips_naming_its_variables():
     """kimi/ models go live with KIMI_API_KEY (then KIMICODE_API_KEY); absent, they skip saying so —
     a MOONSHOT_API_KEY does not stand in (separate providers, keys not interchangeable)."""
@@ -170,6 +172,7 @@ def test_budget_accounts_actual_cost():
     assert r.cost is not None and r.cost > 0 and b.spent == r.cost and b.requests == 1
 
 
+@pytest.mark.integration
 def test_budget_stops_the_run_cleanly():
     with Emulator() as emu:
         # the real cassettes (suites/wire/test_real.py) are offline replays, not part of the budget
@@ -193,6 +196,7 @@ def test_budget_stops_the_run_cleanly():
     )  # only the offline worked example
 
 
+@pytest.mark.integration
 def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
     """`--kimi-live --kimi-upstream <emulator>` runs the wire suites like a live run, and re-records.
 
@@ -240,6 +244,7 @@ def test_live_against_emulator_end_to_end_and_rerecord(tmp_path):
     assert r.returncode == 0, r.stdout[-3000:]
 
 
+@pytest.mark.integration
 def test_record_mode_needs_an_upstream():
     r = pytest_run("suites/wire", "--kimi-record-mode=rewrite", "--collect-only")
     assert r.returncode != 0 and "give --kimi-live or --kimi-upstream" in r.stderr + r.stdout

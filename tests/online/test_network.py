@@ -60,6 +60,7 @@ def test_probe_blocked_when_asked():
         httpx.get("https://example.com")
 
 
+@pytest.mark.integration
 def test_block_network_option_blocks_the_session():
     env = {**os.environ, "KIMI_NETWORK_PROBE": "1"}
     r = run_child(

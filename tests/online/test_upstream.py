@@ -118,6 +118,7 @@ def test_a_trickling_upstream_is_cut_at_the_request_deadline():
         server.close()
 
 
+@pytest.mark.integration
 def test_a_dead_upstream_ends_the_wire_run_fast():
     started = time.monotonic()
     url = dead_url()
@@ -277,6 +278,7 @@ ONE_REQUEST = RETRY_BUDGET + READ
         ("stall:1.0", f"stalled: no byte for {READ:g}s"),
     ],
 )
+@pytest.mark.integration
 def test_a_faulty_upstream_ends_the_wire_run_as_gone(tmp_path, spec, cause):
     """`--kimi-emulator-faults 429:1.0 | 503:1.0 | stall:1.0`: three faults in a row (the smoke
     test's and the first wire tests') declare the upstream gone; the run then ends within twice one
@@ -336,6 +338,7 @@ def test_a_faulty_upstream_ends_the_wire_run_as_gone(tmp_path, spec, cause):
     assert elapsed < 60, f"{elapsed:.0f}s"
 
 
+@pytest.mark.integration
 def test_a_read_timeout_not_shorter_than_the_deadline_is_a_usage_error():
     r = run_child(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "suites/wire", "--collect-only"]

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytest.importorskip("allure_pytest")
 
 
+@pytest.mark.integration
 def test_tests_of_a_target_are_filed_under_it_first(tmp_path):
     out = tmp_path / "allure"
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "suites/test_t3_thinking_keep.py"]

@@ -35,6 +35,7 @@ def _records(directory: Path) -> dict[str, dict]:
     return out
 
 
+@pytest.mark.integration
 def test_workers_results_are_written_once_as_one_process_writes_them(tmp_path):
     args = [
         "suites/test_t4_tool_choice.py",
@@ -54,6 +55,7 @@ def test_workers_results_are_written_once_as_one_process_writes_them(tmp_path):
     assert counts and "2 passed" in counts[0], counts
 
 
+@pytest.mark.integration
 def test_a_key_in_a_test_id_crosses_to_the_controller_redacted(tmp_path):
     (tmp_path / "test_ids.py").write_text(
         "import pytest\n"
@@ -69,6 +71,7 @@ def test_a_key_in_a_test_id_crosses_to_the_controller_redacted(tmp_path):
     assert CANARY not in (tmp_path / "junit.xml").read_text()
 
 
+@pytest.mark.integration
 def test_live_refuses_workers():
     run = _pytest("suites/wire", "--kimi-live", "-n", "2")
     assert run.returncode == 4, run.stdout[-1000:] + run.stderr[-1000:]

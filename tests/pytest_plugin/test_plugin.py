@@ -333,6 +333,7 @@ def test_deselected_items_are_explained_once(suites):
     assert f"kimi-conformance: {n} deselected:" in out
 
 
+@pytest.mark.integration
 def test_a_malformed_case_accepted_says_what_to_raise_and_reproduces(pytester):
     """The naive gateway forwards anything: the errors tests fail with what to do and a Reproduce
     line whose check exits 1."""

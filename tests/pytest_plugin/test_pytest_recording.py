@@ -35,6 +35,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.integration
 def test_both_plugins_load_and_no_option_name_is_shared():
     r = run("--help")
     assert r.returncode == 0, r.stderr[-2000:]
@@ -46,6 +47,7 @@ def test_both_plugins_load_and_no_option_name_is_shared():
     assert "--kimi-record-mode" in ours and "--kimi-block-network" in ours
 
 
+@pytest.mark.integration
 def test_wire_suites_replay_with_pytest_recording_present():
     # the user's --block-network (pytest-recording's) must not break our cassette replay either
     models = ("--kimi-model", "moonshot/kimi-k2.6", "--kimi-model", "kimi/kimi-for-coding")

@@ -62,6 +62,7 @@ def _sharded(tmp_path: Path, args: list[str], count: int) -> list[Path]:
 
 
 @pytest.mark.parametrize("target", ["--kimi-target=reference", BROKEN])
+@pytest.mark.integration
 def test_three_shards_merged_and_two_workers_give_the_serial_verdicts(tmp_path, target):
     args = [*SUITES, target]
     one = _pytest(*args, "--kimi-results-dir", str(tmp_path / "one"))
@@ -110,6 +111,7 @@ def test_every_test_is_in_exactly_one_shard_and_the_split_is_stable():
 
 
 @pytest.mark.parametrize("spec", ["0/3", "4/3", "1/0", "x", "1-3", "", "2/"])
+@pytest.mark.integration
 def test_a_bad_shard_is_one_line_exit_4(spec):
     with pytest.raises(pytest.UsageError, match="--kimi-shard"):
         shard.parse(spec)
@@ -120,6 +122,7 @@ def test_a_bad_shard_is_one_line_exit_4(spec):
         assert "--kimi-shard" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.integration
 def test_openclaw_under_two_workers_and_shards_gives_the_serial_verdicts(tmp_path):
     from harness.targets.node import install
 

@@ -33,6 +33,7 @@ PAGE = """<!doctype html><html><head>
 </body></html>"""
 
 
+@pytest.mark.integration
 def test_outside_requests_are_refused_and_reported(tmp_path):
     _needs_browser()
     (tmp_path / "index.html").write_text(PAGE)
@@ -68,6 +69,7 @@ def test_outside_requests_are_refused_and_reported(tmp_path):
     assert (tmp_path / "shot.png").stat().st_size > 1000
 
 
+@pytest.mark.integration
 def test_a_clean_page_passes_and_the_browsers_own_traffic_does_not_count(tmp_path):
     """Only requests of the report's pages count. Another context of the same browser stands for
     Chromium's own traffic: it has no proxy of its own, so what it sends lands in the browser's trap."""
@@ -93,6 +95,7 @@ def test_a_clean_page_passes_and_the_browsers_own_traffic_does_not_count(tmp_pat
     assert any("background traffic" in w for w in screenshot.warnings(verdict))
 
 
+@pytest.mark.integration
 def test_a_pages_websocket_to_an_outside_host_counts(tmp_path):
     _needs_browser()
     (tmp_path / "index.html").write_text(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from harness.cli.main import main as cli_main
 from harness.reporting import matrix
 from tests.child import run as run_child
@@ -154,6 +156,7 @@ def test_results_files_name_the_wire_provenance_and_the_harness_column():
     assert column_for("wire", None) == "harness" and column_for("catalog", None) == "harness"
 
 
+@pytest.mark.integration
 def test_a_suite_run_writes_one_results_file_per_column(tmp_path):
     import sys
 

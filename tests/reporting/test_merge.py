@@ -81,6 +81,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["kimi-conformance", *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.integration
 def test_merge_command_writes_results_and_a_run_file_the_build_recognises(tmp_path):
     for i, part in enumerate((ALL[:2], ALL[2:]), 1):
         write(tmp_path / f"p{i}" / "results", results_file(part))
@@ -112,6 +113,7 @@ def test_merge_command_writes_results_and_a_run_file_the_build_recognises(tmp_pa
 
 
 @pytest.mark.parametrize("problem", ["missing", "versions", "same-out", "not-results"])
+@pytest.mark.integration
 def test_bad_merge_input_is_one_line_exit_2(tmp_path, problem):
     a = write(tmp_path / "a", results_file(ALL[:1])).parent
     b = write(tmp_path / "b", results_file(ALL[1:], {"openclaw": "2026.9.7"} if problem == "versions" else None))

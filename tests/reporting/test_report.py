@@ -276,7 +276,7 @@ def _statuses(results: Path) -> dict[str, str]:
     return {r["name"]: r["status"] for r in (json.loads(p.read_text()) for p in results.glob("*-result.json"))}
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_two_runs_show_the_regression(tmp_path):
     chromium = _tools_or_skip()
 

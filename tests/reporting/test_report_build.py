@@ -78,6 +78,7 @@ def test_the_report_env_builds_this_run_before_anything_can_fail():
     assert "--clear-results" in env["commands_pre"]
 
 
+@pytest.mark.integration
 def test_a_failing_run_replaces_the_stale_report_and_ends_1(tmp_path):
     allure_or_skip()
     out, summary = tmp_path / "allure-report", tmp_path / "summary.md"
@@ -112,6 +113,7 @@ def test_a_failing_run_replaces_the_stale_report_and_ends_1(tmp_path):
     assert broken.returncode == 1 and "did not complete (pytest exit status 3)" in broken.stdout
 
 
+@pytest.mark.integration
 def test_no_results_is_exit_2_and_says_the_report_is_of_an_earlier_run(tmp_path):
     (tmp_path / "allure-report").mkdir()
     (tmp_path / "allure-report" / "index.html").write_text("old")
@@ -152,6 +154,7 @@ def test_allure_results_without_a_run_file_are_never_given_a_results_dirs_identi
     assert run.note is not None and runs.load([stale]).run_id in run.note and run.run_id in run.note
 
 
+@pytest.mark.integration
 def test_a_stale_results_dir_does_not_hide_the_regressions(tmp_path):
     """The issue's steps with hand-made runs: a pass run and then a failing run of `impl` (Allure
     results only), built where the results directory still holds an earlier reference/openclaw run."""
@@ -180,6 +183,7 @@ def test_a_stale_results_dir_does_not_hide_the_regressions(tmp_path):
 
 
 # ----------------------------------------------------------------------------------- 3. opens from disk
+@pytest.mark.integration
 def test_the_report_opens_from_disk_and_shows_its_tests(tmp_path):
     """index.html over file:// in headless Chromium: the tests render (text, not HTML source), and
     the summary and matrix pages it links open too."""
@@ -236,6 +240,7 @@ def test_the_offline_check_reads_a_single_file_report(tmp_path):
 
 
 # ----------------------------------------------------------------------------------- report serve
+@pytest.mark.integration
 def test_report_serve_serves_on_loopback_and_stops_on_ctrl_c(tmp_path):
     (tmp_path / "index.html").write_text("<html><body>the report</body></html>")
     proc = subprocess.Popen(
@@ -306,6 +311,7 @@ def test_the_report_serve_command_wiring(tmp_path):
     assert args.func(args) == 2  # no index.html there
 
 
+@pytest.mark.integration
 def test_a_multi_file_report_is_checked_over_loopback(tmp_path):
     allure_or_skip()
     browser_or_skip()

@@ -321,6 +321,7 @@ def test_building_twice_shows_the_same_regressions(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("results_dir", [True, False])
+@pytest.mark.integration
 def test_terminal_summary_at_the_end_of_a_suite_run(pytester, results_dir, monkeypatch):
     step = pytester.path / "step.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))

@@ -37,6 +37,7 @@ def case(model="kimi/kimi-for-coding", level=None, **request):
     return c
 
 
+@pytest.mark.integration
 def test_kimi_for_coding_goes_out_as_an_anthropic_request(pi_ai):
     c = case(level="low", max_tokens=300)
     out = pi_ai.transform(c)
@@ -52,6 +53,7 @@ def test_kimi_for_coding_goes_out_as_an_anthropic_request(pi_ai):
     assert agreeing.agreement(out, transform(c)) == []
 
 
+@pytest.mark.integration
 def test_what_pi_ai_sends_differently_is_caught(pi_ai):
     """Found on the real code path: without a level pi-ai turns thinking off where the reference
     leaves the server default, and replays Kimi's own ids outside Anthropic's id alphabet."""
@@ -77,6 +79,7 @@ def test_what_pi_ai_sends_differently_is_caught(pi_ai):
 
 
 @pytest.mark.parametrize("request_fields", [{"tool_choice": "auto"}, {"top_p": 0.5}, {"stream": False}])
+@pytest.mark.integration
 def test_what_the_transport_has_no_option_for_is_not_expressible(pi_ai, request_fields):
     with pytest.raises(NotExpressible):
         pi_ai.transform(case(**request_fields))

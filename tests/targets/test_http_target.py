@@ -192,14 +192,14 @@ def run_suite(broken: bool, *extra: str) -> subprocess.CompletedProcess:
         gw.stop()
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_suite_passes_through_a_conformant_gateway():
     proc = run_suite(False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "2 passed" in proc.stdout
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_suite_fails_through_a_verbatim_gateway(tmp_path):
     proc = run_suite(True, "-x", "--hypothesis-profile=mutation", f"--kimi-results-dir={tmp_path}")
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]

@@ -185,6 +185,7 @@ def echo_install(tmp_path, monkeypatch):
     return install
 
 
+@pytest.mark.integration
 def test_the_shared_protocol_loop(echo_install):
     lines = [
         {"id": 1, "op": "transform", "case": {"a": [1, "x"]}},

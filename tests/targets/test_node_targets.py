@@ -31,6 +31,7 @@ def target(request):
     t.close()
 
 
+@pytest.mark.integration
 def test_versions_and_single_start(target):
     versions = target.versions()
     assert versions[PACKAGES[target.name]] == node_install.target_version(target.name)
@@ -40,6 +41,7 @@ def test_versions_and_single_start(target):
     assert target.starts == 1, "the worker must start once per session, not per case"
 
 
+@pytest.mark.integration
 def test_outbound_request(target):
     out = target.transform(case(max_tokens=10))
     assert out["method"] == "POST"
@@ -48,6 +50,7 @@ def test_outbound_request(target):
     assert out["body"]["model"] == "kimi-k2.6" and out["body"]["max_tokens"] == 10
 
 
+@pytest.mark.integration
 def test_unsupported_is_not_expressible(target):
     with pytest.raises(NotExpressible):
         target.transform(case(stream=False))
@@ -57,17 +60,20 @@ def test_unsupported_is_not_expressible(target):
         )  # neither has it (openclaw: nix-openclaw's kimi provider; pi-ai: its kimi-coding, test_anthropic_pi_ai.py)
 
 
+@pytest.mark.integration
 def test_case_error(target):
     with pytest.raises(CaseError):
         target.transform({"model": "moonshot/kimi-k2.6", "thinking": "sometimes", "request": {"messages": USER}})
 
 
+@pytest.mark.integration
 def test_crash_is_target_error_and_the_worker_comes_back(target):
     with pytest.raises(TargetError):
         target._call("__exit", "a crash")
     assert target.transform(case())["body"]["model"] == "kimi-k2.6"
 
 
+@pytest.mark.integration
 def test_timeout_restarts_the_worker(target):
     starts = target.starts
     saved = target.process.timeout
@@ -81,6 +87,7 @@ def test_timeout_restarts_the_worker(target):
     assert target.starts == starts + 1
 
 
+@pytest.mark.integration
 def test_usage_op(target):
     chunks = [
         {

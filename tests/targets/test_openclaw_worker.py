@@ -19,6 +19,8 @@ from harness.targets.node import install as node_install
 TARGET = "openclaw"
 SKIP_REASON = "openclaw not installed, run: python -m harness.targets.node.install openclaw"
 
+pytestmark = pytest.mark.integration  # every test talks to a real OpenClaw Node worker
+
 
 class Worker:
     def __init__(self, cache_dir: Path, scratch: Path):

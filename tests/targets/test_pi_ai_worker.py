@@ -35,6 +35,7 @@ def case(model="moonshot/kimi-k2.6", provider=None, thinking=None, **request):
 
 
 @pytest.mark.parametrize("field,value", [("store", True), ("store", False), ("reasoning_effort", "high")])
+@pytest.mark.integration
 def test_fields_pi_ai_decides_are_not_expressible(target, field, value):
     with pytest.raises(NotExpressible, match=f"request.{field}"):
         target.transform(case(**{field: value}))
@@ -43,12 +44,14 @@ def test_fields_pi_ai_decides_are_not_expressible(target, field, value):
         target._call("transform", "a case", case=case(**{field: value}))
 
 
+@pytest.mark.integration
 def test_fields_pi_ai_never_decides_still_go_out_through_on_payload(target):
     body = target.transform(case(top_p=0.5, seed=7))["body"]
     assert body["top_p"] == 0.5 and body["seed"] == 7
     assert "store" not in body and "reasoning_effort" not in body  # pi-ai's Moonshot compat sends neither
 
 
+@pytest.mark.integration
 def test_model_object_carries_the_catalogs_reasoning_flag(target):
     # convertMessages: developer only for `model.reasoning && compat.supportsDeveloperRole`
     k26 = target.transform(case(provider=NATIVE, messages=SYSTEM))["body"]  # the catalog's K2.6: reasoning false

@@ -14,6 +14,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures"
 CASE = {"model": "moonshot/kimi-k2.6", "thinking": "off", "request": {"messages": [{"role": "user", "content": "hi"}]}}
 
 
+@pytest.mark.integration
 def test_a_dead_process_reports_its_own_exit_code_and_only_its_own_stderr():
     target = create(f"command:{sys.executable} {FIXTURES / 'dying_target.py'}", timeout=10)
     seen = []
@@ -31,6 +32,7 @@ def test_a_dead_process_reports_its_own_exit_code_and_only_its_own_stderr():
     assert len(set(seen)) == 3  # three processes, each message its own
 
 
+@pytest.mark.integration
 def test_stderr_shown_in_a_failure_is_scrubbed(tmp_path):
     script = tmp_path / "t.py"
     script.write_text(

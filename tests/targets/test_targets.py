@@ -67,6 +67,7 @@ def test_python_target_crash_is_a_target_error():
         target.transform(case)
 
 
+@pytest.mark.integration
 def test_command_target_runs_one_process_for_many_cases():
     target = command()
     try:
@@ -80,6 +81,7 @@ def test_command_target_runs_one_process_for_many_cases():
         target.close()
 
 
+@pytest.mark.integration
 def test_command_target_timeout_restarts():
     target = command("hang", timeout=0.5)
     try:
@@ -91,6 +93,7 @@ def test_command_target_timeout_restarts():
         target.close()
 
 
+@pytest.mark.integration
 def test_command_target_crash_and_garbage():
     target = command("crash")
     try:
@@ -107,6 +110,7 @@ def test_command_target_crash_and_garbage():
         garbage.close()
 
 
+@pytest.mark.integration
 def test_command_target_never_sees_provider_keys(monkeypatch):
     monkeypatch.setenv("MOONSHOT_API_KEY", "sk-canary-should-not-leak-0000")
     monkeypatch.setenv("KIMI_API_KEY", "sk-canary-should-not-leak-1111")
@@ -119,6 +123,7 @@ def test_command_target_never_sees_provider_keys(monkeypatch):
     assert "sk-canary" not in str(env)
 
 
+@pytest.mark.integration
 def test_missing_command_is_a_target_error():
     target = create("command:/definitely/not/here --x", timeout=1)
     with pytest.raises(TargetUnavailable, match="cannot start"):
@@ -132,6 +137,7 @@ def test_missing_command_is_a_target_error():
         ("no-id", '"method": "POST"'),  # the outbound request, not paired with its case
     ],
 )
+@pytest.mark.integration
 def test_an_answer_without_the_awaited_id_is_a_protocol_error(mode, arrived):
     target = command(mode)
     try:
@@ -144,6 +150,7 @@ def test_an_answer_without_the_awaited_id_is_a_protocol_error(mode, arrived):
         target.close()
 
 
+@pytest.mark.integration
 def test_a_repeated_answer_is_never_taken_for_the_next_case():
     target = command("repeat")
     try:
@@ -154,6 +161,7 @@ def test_a_repeated_answer_is_never_taken_for_the_next_case():
         target.close()
 
 
+@pytest.mark.integration
 def test_protocol_lines_carry_version_and_id(tmp_path):
     log = tmp_path / "seen.jsonl"
     script = tmp_path / "echo.py"
@@ -179,6 +187,7 @@ def test_protocol_lines_carry_version_and_id(tmp_path):
     ]
 
 
+@pytest.mark.integration
 def test_an_unterminated_quote_in_a_command_spec_is_one_line():
     """`--kimi-target "command:python3 'x"` was an INTERNALERROR (shlex's ValueError): now the
     target cannot run, said in one line naming the spec, in pytest and in the CLI alike."""
