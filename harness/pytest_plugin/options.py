@@ -171,6 +171,14 @@ def add_options(parser: pytest.Parser) -> None:
         "(harness/rules/forms.yaml) a target can express was never drawn, or a test's examples were "
         "mostly discarded (`kimi-conformance coverage`)",
     )
+    add(
+        "--kimi-repro-all",
+        dest="repro_all",
+        action="store_true",
+        default=False,
+        help="under CI=true, run every bug-report reproduction, not the ci sample (per target, the first "
+        "divergence entry of each (rule, check) pair); the nightly run (tox -e nightly) uses it",
+    )
     # ---------------------------------------------------------------- the wire suites
     add(
         "--kimi-record-mode",

@@ -57,6 +57,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from harness.pytest_plugin import shard
 
     shard.configure(config)  # --kimi-shard I/N: a bad one is a usage error before collection
+    from harness.pytest_plugin import sample
+
+    sample.configure(config)  # CI=true: the slow reproductions' sample, unless --kimi-repro-all
 
 
 def _targets_configure(config: pytest.Config) -> None:

@@ -6,7 +6,8 @@ The reproduction tests are parametrized at collection time from the divergence f
 come and go): for every real target, every listed divergence. They start the library in fresh
 processes (seconds each), so they are `fidelity` tests: skipped unless this file is named
 (tox -e openclaw / pi-ai / litellm / pydantic-ai name it, with `-k <target>:`); a target not
-installed skips, saying how to install it.
+installed skips, saying how to install it. Under CI=true only a sample runs (`_params`); the rest is
+deselected, and `--kimi-repro-all` (tox -e nightly) runs every one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from harness.divergences.model import Divergence
+from harness.pytest_plugin.sample import first_of_each
 from harness.reporting.bug_report import build, entries, pin_problems, pins, real_targets, upstream_answer
 from harness.reporting.bug_repro import Repro
 
@@ -36,8 +38,20 @@ def _params() -> list[Any]:
         except HarnessError as e:  # a broken divergence file: one failing test naming it, not a collection error
             found.append(pytest.param(name, f"<{e}>", id=f"{name}:unreadable"))
             continue
-        found += [pytest.param(name, entry.id, id=f"{name}:{entry.id}") for entry in listed]
+        # CI=true runs a sample (harness/pytest_plugin/sample.py): per target, the first entry of
+        # each (rule, check) pair; --kimi-repro-all (tox -e nightly) every entry
+        kept = first_of_each(_pairs(entry) for entry in listed)
+        found += [
+            pytest.param(name, entry.id, id=f"{name}:{entry.id}", marks=() if keep else pytest.mark.outside_ci_sample)
+            for entry, keep in zip(listed, kept)
+        ]
     return found
+
+
+def _pairs(entry: Divergence) -> set[tuple[str, str]]:
+    """The (rule, check) pairs an entry covers; a rule none of its checks names pairs with ''."""
+    pairs = {(check.split(".")[0], check) for check in entry.checks}
+    return pairs | {(rule, "") for rule in entry.rules if rule not in {r for r, _ in pairs}}
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +89,7 @@ def run_repro(repro: Repro, directory: Path) -> Any:
 
 
 @pytest.mark.fidelity
-@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize(("target_name", "entry_id"), _params())
 def test_the_reproduction_prints_the_pinned_value(target_name, entry_id, targets, tmp_path):
     target = targets(target_name)
@@ -133,6 +147,7 @@ def test_a_changed_value_is_a_problem():
     assert pin_problems({"/body/n": {"in": [1, 2]}}, {"n": True}) != []  # JSON: true is not 1
 
 
+@pytest.mark.integration
 def test_a_broken_reproduction_fails_the_check(tmp_path):
     """A reproduction that prints another value than the pinned one is caught (the test can fail)."""
     good = Repro("repro.py", "python", "print('{\"store\": true}')\n", (sys.executable, "{file}"), None)
