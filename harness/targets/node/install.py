@@ -217,6 +217,9 @@ def worker_env(scratch: Path, base: dict[str, str] | None = None) -> dict[str, s
         NO_COLOR="1",
     )
     env.pop("NODE_OPTIONS", None)
+    # V8's code cache on disk (Node's own, content-checked): a later start of the same target skips
+    # compiling its modules again (OpenClaw: ~8 s to the first case, ~15% less), e.g. per xdist worker
+    env.setdefault("NODE_COMPILE_CACHE", str(cache_root() / "node-compile-cache"))
     return env
 
 
