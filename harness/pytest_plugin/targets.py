@@ -216,6 +216,10 @@ class GuardedTarget(Target):
         try:
             result = fn(*args)
         except (TargetUnresponsive, TargetProtocolError) as e:
+            if fn == self.inner.transform and _malformed(args[0]):
+                # Dying or hanging on a malformed case is that case's `errors` verdict (errors.crashed),
+                # not a sign the target cannot run: the next case restarts it; the count is unchanged.
+                raise
             # No answer to judge, N times in a row: a target that speaks out of turn on every case
             # (a banner, wrong ids) is as broken as one that hangs, and costs a restart per case.
             entry.misses += 1
@@ -255,6 +259,12 @@ class GuardedTarget(Target):
 
     def __repr__(self) -> str:  # Hypothesis prints it in falsifying examples: no spec, no key
         return f"<target {self._entry.alias}>"
+
+
+def _malformed(case: Any) -> bool:
+    from harness.rules.errors import is_bad_case
+
+    return is_bad_case(case)
 
 
 # ----------------------------------------------------------------------------------- API

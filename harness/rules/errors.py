@@ -32,6 +32,11 @@ def bad_cases() -> list[dict[str, Any]]:
     return [json.loads(b) for b in _bad_cases()]
 
 
+def is_bad_case(case: Any) -> bool:
+    """Whether `case` is one of the malformed cases of bad_cases.json."""
+    return any(b["case"] == case for b in bad_cases())
+
+
 def where(case: Any) -> str:
     """The JSON pointer of the outbound request a malformed case's fault reaches ("" when the case
     is not one of bad_cases.json: the whole request)."""

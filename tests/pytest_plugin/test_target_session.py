@@ -71,6 +71,19 @@ def test_a_hung_target_is_marked_broken_after_three_timeouts(suites):
 
 
 @pytest.mark.integration
+def test_a_target_that_dies_on_malformed_cases_is_judged_for_them_and_not_marked_broken(suites):
+    # the 9 malformed cases of the `errors` suite in a row each end the process: each is that
+    # suite's errors.crashed, never a count towards "broken" (the T8 tests after it run and pass)
+    from harness.rules.errors import bad_cases
+
+    result = run(suites, "suites/test_errors.py", SUITE, "--kimi-target", jsonl("die-on-malformed"))
+    counts = outcomes(result)
+    assert counts.get("failed") == len(bad_cases()) and counts.get("passed", 0) >= 10, counts
+    assert "marked broken" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*errors.crashed*"])
+
+
+@pytest.mark.integration
 def test_max_timeouts_is_an_option(suites):
     result = run(
         suites,
