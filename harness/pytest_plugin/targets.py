@@ -28,6 +28,7 @@ import pytest
 from harness.errors import (
     TargetBroken,
     TargetError,
+    TargetExited,
     TargetProtocolError,
     TargetUnavailable,
     TargetUnresponsive,
@@ -51,6 +52,7 @@ class Entry:
     reported: bool = False  # the one error naming the cause has been raised
     started: bool = False
     misses: int = 0  # consecutive cases that timed out, lost the process or broke the protocol
+    answered: bool = False  # it has answered a case: it can run, so a process lost on a case is that case's crash
     guarded: GuardedTarget | None = None
     cases: int = 0  # cases it answered (the slow notice's sample)
     busy: float = 0.0  # seconds those cases took, its first one left out
@@ -220,6 +222,10 @@ class GuardedTarget(Target):
                 # Dying or hanging on a malformed case is that case's `errors` verdict (errors.crashed),
                 # not a sign the target cannot run: the next case restarts it; the count is unchanged.
                 raise
+            if isinstance(e, TargetExited) and entry.answered:
+                # It has run cases, so dying on this one is a crash on this input (the case's failure
+                # names it), and a restart is cheap: only hangs and protocol errors add up to "broken".
+                raise
             # No answer to judge, N times in a row: a target that speaks out of turn on every case
             # (a banner, wrong ids) is as broken as one that hangs, and costs a restart per case.
             entry.misses += 1
@@ -238,6 +244,7 @@ class GuardedTarget(Target):
             self._timed(started)
             raise
         entry.misses = 0
+        entry.answered = True
         self._timed(started)
         return result
 
