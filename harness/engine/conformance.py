@@ -78,6 +78,38 @@ class ConformanceFailure(AssertionError):
         return "\n".join(lines)
 
 
+class TargetCrash(AssertionError):
+    """The target failed on a case instead of answering it: it crashed, timed out, lost its process
+    or rejected a valid case. There is no request to judge; str() is what it said and the case."""
+
+    def __init__(self, rule: str, target: str, model: str, case: dict[str, Any], error: str, origin: str = "search"):
+        self.rule, self.target, self.model, self.case, self.error, self.origin = (
+            rule,
+            target,
+            model,
+            case,
+            error,
+            origin,
+        )
+        super().__init__(self.text())
+
+    def text(self) -> str:
+        origin = "drawn by Hypothesis" if self.origin == "search" else self.origin
+        case = json.dumps(self.case, ensure_ascii=False)
+        return f"{self.rule} on {self.model} ({self.target}): {self.error}\ncase ({origin}): {case}"
+
+
+def failures_in(error: BaseException | None) -> list[ConformanceFailure | TargetCrash]:
+    """The conformance failures an error is, or holds (Hypothesis groups distinct failures of one
+    test); [] when any part of it is something else (a bug of the harness shows as it is)."""
+    if isinstance(error, (ConformanceFailure, TargetCrash)):
+        return [error]
+    if isinstance(error, BaseExceptionGroup):
+        found = [f for e in error.exceptions for f in failures_in(e)]
+        return found if len(found) == len(error.exceptions) else []
+    return []
+
+
 def _described(violations: list[Violation]) -> list[str]:
     """Each violation as people read it: check, place, values, message, and what to do."""
     from harness import rules
@@ -217,6 +249,8 @@ class Conformance:
         verdict = self.verdict
         if error is None:
             verdict.judge_exercise()
+        judged = [f for f in failures_in(error) if isinstance(f, ConformanceFailure)]
+        error = judged[0] if judged else error  # of a group of distinct failures, the first judged one
         if isinstance(error, ConformanceFailure):
             verdict.violations = list(error.uncovered)
             verdict.cause = error.cause[1]
@@ -245,7 +279,10 @@ class Conformance:
     def check(self, rule: str, target: Target, case: dict[str, Any], origin: str = "search") -> Outcome:
         """Judge one case; the outcome says which violations are covered and which are not."""
         outcome = self.verdict.outcome = Outcome(rule, target.name, case, origin=origin)
-        out = outcome.outbound = self.call(target, case)
+        try:
+            out = outcome.outbound = self.call(target, case)
+        except AssertionError as e:  # no request to judge: what the target said, the case, a Reproduce line
+            raise TargetCrash(rule, target.name, str(case.get("model")), case, str(e), origin) from None
         reference = None if target.name == "reference" else self.reference.transform
         from harness.contract.case import context
 

@@ -99,10 +99,12 @@ def reproduce_line(item: pytest.Item, rule: str, name: str, case: dict[str, Any]
         return f"Reproduce: (the case could not be written: {e})"
 
 
-def conformance_report(item: pytest.Item, report: pytest.TestReport, failure) -> None:
-    """Replace the report's text of a ConformanceFailure by the failure's own and a Reproduce line."""
-    line = reproduce_line(item, failure.rule, failure.model, failure.case)
+def conformance_report(item: pytest.Item, report: pytest.TestReport, failures: list[Any]) -> None:
+    """Replace the report's text of conformance failures (a ConformanceFailure, or a TargetCrash: the
+    target failed on the case) by each failure's own and its Reproduce line."""
     from harness.pytest_plugin.scrubbing import scrub_text
 
+    parts = [f"{f.text()}\n{reproduce_line(item, f.rule, f.model, f.case)}" for f in failures]
+    head = f"{len(parts)} distinct failures:\n\n" if len(parts) > 1 else ""
     # outside the report scrubber (an inner wrapper): the case and the body are scrubbed here
-    report.longrepr = scrub_text(f"{failure.text()}\n{line}")
+    report.longrepr = scrub_text(head + "\n\n".join(parts))

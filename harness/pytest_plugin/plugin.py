@@ -98,12 +98,13 @@ def pytest_runtest_makereport(item: pytest.Item, call):
         if ended.not_exercised and report.passed:  # mostly discarded: judged too little to pass
             report.outcome = "skipped"
             report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {ended.not_exercised_reason}")
-        from harness.engine.conformance import ConformanceFailure
+        from harness.engine.conformance import failures_in
 
-        if isinstance(error, ConformanceFailure) and report.failed:
+        failures = failures_in(error)
+        if failures and report.failed:
             from harness.pytest_plugin.failures import conformance_report
 
-            conformance_report(item, report, error)
+            conformance_report(item, report, failures)
     if call.when == "call" and call.excinfo is not None and VERDICT not in item.stash:
         from harness.scenarios.expect import ScenarioFailure
 

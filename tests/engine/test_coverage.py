@@ -180,12 +180,14 @@ def _gate(pytester, results: Path):
 
 
 def test_the_gate_holds_on_the_reference_and_fails_a_narrowed_generator(suites, monkeypatch, tmp_path):
+    # imported before the first in-process run: pytester restores sys.modules after each run, so a
+    # module first imported by that run would be imported afresh by the next, without the patch
+    from harness.generation import history
+
     ok = _gate(suites, tmp_path / "ok")
     assert ok.ret == 0, ok.stdout.str()[-3000:]
     assert (tmp_path / "ok" / "coverage-reference.json").is_file()
     ok.stdout.fnmatch_lines(["kimi-conformance coverage: reference: * green, 0 yellow, 0 red*"])
-
-    from harness.generation import history
 
     monkeypatch.setattr(history, "RESULT_ORDERS", ("calls",))  # results in call order only
     narrowed = _gate(suites, tmp_path / "narrowed")

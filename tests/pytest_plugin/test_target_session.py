@@ -84,6 +84,24 @@ def test_a_target_that_dies_on_malformed_cases_is_judged_for_them_and_not_marked
 
 
 @pytest.mark.integration
+def test_a_crash_on_a_valid_case_is_that_tests_failure_with_a_reproduce_line(suites):
+    # dies on every K2.7 case, answers the others (K2.6's tests come first): never "broken"; each failing
+    # test says what the target did (its exit, its stderr) with the case and a Reproduce line, no harness frames
+    result = run(suites, SUITE, "--kimi-target", jsonl("die-on-k2.7"))
+    counts = outcomes(result)
+    assert counts.get("failed", 0) >= 2 and counts.get("passed", 0) >= 5, counts
+    out = result.stdout.str()
+    assert "marked broken" not in out
+    result.stdout.fnmatch_lines(
+        [
+            "*T8 on * failed on this case*the process exited (code 3) during a case*",
+            "Reproduce: kimi-conformance check *",
+        ]
+    )
+    assert "engine/conformance.py" not in out and "reproduce_failure" not in out
+
+
+@pytest.mark.integration
 def test_max_timeouts_is_an_option(suites):
     result = run(
         suites,
