@@ -17,7 +17,9 @@ from typing import Any
 
 MARK = "integration"
 EXEMPT_MARKS = (MARK, "fidelity")  # fidelity tests run on their own (tests/conftest.py)
-CHEAP = {"git"}  # milliseconds, not a session: reading the checkout's file list is no integration
+# milliseconds, not a session: reading the checkout's file list is no integration, nor Python's own
+# platform.processor() (`uname -p`), which SDKs call once per process for their user-agent headers
+CHEAP = {"git", "uname"}
 RAISE_ENV = "KIMI_SPAWN_GUARD_RAISE"  # set: an unmarked test's first Popen raises instead of running
 _marked = [False]  # whether the running test carries one of EXEMPT_MARKS
 _current: list[str | None] = [None]  # the running test's node id (None between tests)
