@@ -367,15 +367,25 @@ def crashes_on_tools(case):
 
 @mutant("errors: a malformed case is sent anyway, with whatever it holds")
 def accepts_malformed(case):
-    try:
-        return reference(case)
-    except Exception:
-        return {
-            "method": "POST",
-            "url": "https://api.moonshot.ai/v1/chat/completions",
-            "headers": {},
-            "body": dict(case.get("request") or {}) if isinstance(case, dict) else {},
-        }
+    return sending_anyway(reference)(case)
+
+
+def sending_anyway(transform: Callable[[Any], dict]) -> Callable[[Any], dict]:
+    """`transform`, broken the way `accepts_malformed` is: a case it refuses goes out anyway, its
+    request as the body (the broken driver variant of the tests of every real target's `errors`)."""
+
+    def broken(case):
+        try:
+            return transform(case)
+        except Exception:
+            return {
+                "method": "POST",
+                "url": "https://api.moonshot.ai/v1/chat/completions",
+                "headers": {},
+                "body": dict(case.get("request") or {}) if isinstance(case, dict) else {},
+            }
+
+    return broken
 
 
 # ------------------------------------------------------------------ contract decisions D1-D5

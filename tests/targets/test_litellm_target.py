@@ -239,12 +239,7 @@ def test_a_driver_that_swallows_litellms_rejection_fails_the_errors_rule(litellm
     bad = next(b for b in errors.bad_cases() if b["id"] == "messages-not-a-list")
     assert errors.violations(bad["case"], litellm_target.transform, (NotExpressible,)) == []  # LiteLLM refuses
 
-    def swallowing(case):
-        try:
-            return litellm_target.transform(case)
-        except Exception:
-            kwargs, _ = litellm_target.kwargs_for(case)
-            return {"method": "POST", "url": "u", "headers": {}, "body": {**kwargs, "model": "kimi-k2.6"}}
+    from tests.mutants import sending_anyway
 
-    found = errors.violations(bad["case"], swallowing, (NotExpressible,))
+    found = errors.violations(bad["case"], sending_anyway(litellm_target.transform), (NotExpressible,))
     assert [(v.check, v.path, v.actual) for v in found] == [("errors.accepted", "/body/messages", "hi")]
