@@ -17,9 +17,10 @@ from typing import Any
 
 MARK = "integration"
 EXEMPT_MARKS = (MARK, "fidelity")  # fidelity tests run on their own (tests/conftest.py)
-# milliseconds, not a session: reading the checkout's file list is no integration, nor Python's own
-# platform.processor() (`uname -p`), which SDKs call once per process for their user-agent headers
-CHEAP = {"git", "uname"}
+# milliseconds, not a session: reading the checkout's VCS is no integration, nor Python's own
+# platform.processor() / architecture() (`uname -p`, `file -b`), which SDKs call once per process for
+# their user-agent headers; pytest-benchmark, when installed, asks git, hg and `file` at start-up
+CHEAP = {"git", "hg", "uname", "file"}
 RAISE_ENV = "KIMI_SPAWN_GUARD_RAISE"  # set: an unmarked test's first Popen raises instead of running
 _marked = [False]  # whether the running test carries one of EXEMPT_MARKS
 _current: list[str | None] = [None]  # the running test's node id (None between tests)
