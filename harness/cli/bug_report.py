@@ -40,12 +40,12 @@ def cmd_bug_report(args: argparse.Namespace) -> int:
     from harness.reporting.bug_report import build, entries, real_targets
     from harness.targets import create
     from harness.util.fs import atomic_write
-    from harness.util.scrub import scrub_text
+    from harness.util.scrub import scrub_text, spec_name
 
     name = args.target.split(":", 1)[0]
     real = real_targets()
     if name not in real:
-        raise UsageProblem(f"--target {args.target}: not a real target (one of {', '.join(real)})")
+        raise UsageProblem(f"--target {spec_name(args.target)}: not a real target (one of {', '.join(real)})")
     listed = {d.id: d for d in entries(name)}
     wanted = list(listed) if args.all else args.divergence
     unknown = [i for i in wanted if i not in listed]

@@ -458,11 +458,13 @@ def cmd_check(args) -> int:
     from harness.cli.endpoints import load_catalog
     from harness.cli.inputs import read_cases
     from harness.targets import create
+    from harness.util.scrub import scrub_text, spec_name
 
     (case,) = read_cases(args.case, lines=False)
     where = "<stdin>" if args.case == "-" else args.case
     catalog = load_catalog(args.catalog)
     _wanted_rules(args.rule)  # an unknown rule is bad input before any target starts
+    spec_name(args.target)  # the spec's secrets are remembered before anything can print them
     target = create(args.target, catalog=catalog, timeout=args.timeout)
     try:
         report = check_case(
@@ -470,7 +472,9 @@ def cmd_check(args) -> int:
         )
     finally:
         target.close()
-    print(json.dumps(to_json(report), indent=2, ensure_ascii=False) if args.json else render(report))
+    report.target = spec_name(report.target)
+    # what the target sent (a violation's actual value) can hold a key: scrubbed like every report
+    print(scrub_text(json.dumps(to_json(report), indent=2, ensure_ascii=False) if args.json else render(report)))
     return report.exit_code
 
 

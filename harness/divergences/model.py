@@ -304,10 +304,23 @@ class Divergences:
         """The shipped entries of a target's kind (`openclaw:2026.9.6` -> openclaw), then the entries
         of the user's own files (`user_files`) that name this target by its name: the alias of
         `NAME=SPEC`, or the spec itself — never a kind, so one user's `command:` target's entries
-        never apply to another `command:` target."""
+        never apply to another `command:` target.
+
+        Names are compared redacted (`spec_name`, harness/util/scrub.py): a file stores the name with
+        the spec's secrets redacted (`divergence add` writes it so), and a run's name is redacted the
+        same way, so the two match; a key is no part of a target's identity (the same gateway under
+        another key is the same target), and a file written by hand with the key in it matches too."""
+        from harness.util.scrub import spec_name
+
         base = target_name.split(":", 1)[0]
         shipped = [d for d in _load_all() if base in d.targets]
-        mine = [d for path in user_files for d in load_user_file(str(path)) if target_name in d.targets]
+        name = spec_name(target_name)
+        mine = [
+            d
+            for path in user_files
+            for d in load_user_file(str(path))
+            if target_name in d.targets or name in {spec_name(t) for t in d.targets}
+        ]
         return cls([*shipped, *_unique(mine, frozenset(d.id for d in shipped))])
 
     def cover(

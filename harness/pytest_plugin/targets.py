@@ -147,9 +147,12 @@ def install(config: pytest.Config, options: Callable[[], dict[str, Any]]) -> Reg
     """Called from the plugin's pytest_configure: where create() options come from. The session's
     secrets by position (in the --kimi-target specs) and by name (the environment) are collected
     here, once, before any test id is made; every scrub of this process redacts them."""
-    from harness.util.scrub import collect_session_secrets
+    from harness.util.scrub import collect_session_secrets, spec_name
 
-    collect_session_secrets(config.getoption("target", None) or [])
+    specs = config.getoption("target", None) or []
+    collect_session_secrets(specs)
+    for spec in specs:  # also what only spec_name finds by position (a URL's lone userinfo token)
+        spec_name(spec)
     registry = config.stash[REGISTRY] = Registry(options, max_misses=_max_misses(config), slow=_slow_watch(config))
     return registry
 

@@ -72,12 +72,13 @@ def check_spec(spec: str) -> None:
 def create(spec: str, **options) -> Target:
     """Build a target from a `--kimi-target` value such as `reference`, `python:m:f`, `command:./x`,
     optionally named: `mygw=http:http://127.0.0.1:8080/v1`."""
-    from harness.util.scrub import scrub_text
+    from harness.util.scrub import spec_name
 
     alias, spec = split_alias(spec)
     target = _create(spec, **options)
-    # The name is shown everywhere (failures, attachments, reports): a key in a spec stays out.
-    target.name = scrub_text(alias if alias != spec else target.name)
+    # The name is shown and stored everywhere (failures, attachments, reports, file names): the one
+    # redaction of a spec (a URL's short userinfo token included), as divergence files store it.
+    target.name = spec_name(alias if alias != spec else target.name)
     return target
 
 
@@ -85,7 +86,9 @@ def _create(spec: str, **options) -> Target:
     name, sep, arg = spec.partition(":")
     registry = known()
     if name not in registry:
-        raise TargetUnavailable(f"unknown target {spec!r}; known: {', '.join(sorted(registry))}")
+        from harness.util.scrub import spec_name
+
+        raise TargetUnavailable(f"unknown target {spec_name(spec)!r}; known: {', '.join(sorted(registry))}")
     factory = _load(registry[name])
     if name == "reference":
         return factory(options.get("catalog"))

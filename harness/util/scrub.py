@@ -266,3 +266,69 @@ def contains_secret(text: str | bytes) -> bool:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return scrub_text(text) != text
+
+
+# ------------------------------------------------------------------------- a target spec's name
+def _credential_query(m: re.Match[str]) -> str:
+    name = m.group(2)
+    if _OPTION_NAME_RE.fullmatch("--" + name) or _ENV_NAME_RE.fullmatch(name.upper()):
+        return f"{m.group(1)}{name}={REDACTED}"
+    return m.group(0)
+
+
+_QUERY_PARAM_RE = re.compile(r"([?&;])([A-Za-z0-9_.-]+)=(?!<redacted)([^&#;\s]*)")
+
+
+def _redact_url(m: re.Match[str]) -> str:
+    """A URL with its credentials redacted *by position*, whatever their length: the userinfo
+    (`user:PASSWORD@`, and a lone `TOKEN@`, the usual way a token rides in a URL) and the value of a
+    secret-named query parameter (`?key=`, `&api_key=`, `access_token=`)."""
+    url = m.group(0)
+    scheme, _, rest = url.partition("://")
+    end = len(rest)
+    for stop in "/?#":  # the authority ends at the first of these (an `@` after it is no userinfo)
+        at = rest.find(stop)
+        end = min(end, at) if at >= 0 else end
+    authority, tail = rest[:end], rest[end:]
+    userinfo, sep, host = authority.rpartition("@")
+    if sep and userinfo:
+        user, colon, password = userinfo.partition(":")
+        if colon and password and not password.startswith("<redacted"):
+            userinfo = f"{user}:{REDACTED}"
+        elif not colon and not user.startswith("<redacted"):
+            userinfo = REDACTED
+        authority = f"{userinfo}@{host}"
+    return f"{scheme}://{authority}{_QUERY_PARAM_RE.sub(_credential_query, tail)}"
+
+
+def _url_credentials(text: str) -> set[str]:
+    """The userinfo tokens (`https://TOKEN@host`) of the URLs in `text`; passwords and query values
+    are `secrets_in_command`'s."""
+    found = set()
+    for url in _URL_RE.findall(text):
+        try:
+            parts = urlsplit(url)
+            user, password = parts.username, parts.password
+        except ValueError:
+            continue
+        if user and password is None:
+            found.add(user)
+    return {v for v in found if len(v) >= MIN_POSITION_SECRET}
+
+
+def spec_name(spec: str) -> str:
+    """THE name a target spec is shown and stored under (a divergence file's `target:`, every
+    printed line, report and results file): the alias of `NAME=SPEC` (as harness.targets.split_alias
+    reads it), else the spec with every secret in it redacted — by position whatever its length
+    (`--token v`, `NAME_KEY=v`, a URL's userinfo and secret-named query values), by shape and by the
+    session's known values. The values found by position (6+ characters) are remembered, so the
+    same secret echoed elsewhere (a target's stderr, an error) is redacted too.
+
+    Idempotent (`spec_name(spec_name(s)) == spec_name(s)`): a name read back from a file is
+    compared as `spec_name(stored) == spec_name(run's name)`, so the stored, redacted name matches
+    the run of the same spec, and a file someone wrote with the key in it matches too."""
+    remember(secrets_in_command(spec) | _url_credentials(spec))
+    alias, sep, rest = spec.partition("=")
+    if sep and alias and ":" not in alias and " " not in alias and rest:
+        return scrub_text(alias)
+    return scrub_text(_URL_RE.sub(_redact_url, spec))
