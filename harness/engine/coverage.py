@@ -13,6 +13,7 @@ not exercised, never as a pass.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -224,7 +225,13 @@ def _add(into: list[int], more: list[int]) -> None:
 
 
 def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "target"
+    """A file-name part for a target name; a long one (a `command:` spec with its paths) is cut, with
+    a digest of the whole so two long names that share a start stay two files (names past 255 bytes
+    are refused by the file system, at session finish)."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "target"
+    if len(safe) <= 80:
+        return safe
+    return f"{safe[:68]}-{hashlib.sha256(name.encode()).hexdigest()[:11]}"
 
 
 def _document(name: str, t: _Target, catalog) -> dict[str, Any]:

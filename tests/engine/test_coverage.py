@@ -179,6 +179,7 @@ def _gate(pytester, results: Path):
     )
 
 
+@pytest.mark.integration  # runs whole pytest sessions (pytester)
 def test_the_gate_holds_on_the_reference_and_fails_a_narrowed_generator(suites, monkeypatch, tmp_path):
     # imported before the first in-process run: pytester restores sys.modules after each run, so a
     # module first imported by that run would be imported afresh by the next, without the patch
@@ -223,3 +224,15 @@ def test_xdist_workers_counts_are_merged_and_written_once(tmp_path):
     assert [p.name for p in (tmp_path / "two").glob("coverage-*.json")] == ["coverage-reference.json"]
     one, two = (read(tmp_path / d / "coverage-reference.json") for d in ("one", "two"))
     assert two == one and two["tests"]["T4"]
+
+
+def test_a_long_target_name_makes_a_bounded_distinct_file_name():
+    """A `command:` spec with long paths named the coverage file past the file system's 255 bytes:
+    session finish crashed. Cut names keep a digest of the whole, so two such targets stay two files."""
+    from harness.engine.coverage import _safe
+
+    a = "command:" + "/very/long/path" * 30 + " --port 1"
+    b = a.replace("--port 1", "--port 2")
+    assert len(_safe(a)) <= 80 and len(_safe(b)) <= 80
+    assert _safe(a) != _safe(b)
+    assert _safe("openclaw") == "openclaw"  # a short name is unchanged
