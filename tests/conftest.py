@@ -19,6 +19,10 @@ def _exempt(item) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
     spawn_guard.start(item.nodeid, _exempt(item))
+    # before any fixture is set up: an unmarked pytester test fails without running its session
+    complaint = spawn_guard.session_complaint(item.nodeid, item.fixturenames, _exempt(item))
+    if complaint:
+        pytest.fail(complaint, pytrace=False)
     return (yield)
 
 

@@ -4,9 +4,10 @@
   the request, plus the case configuration from the `X-Kimi-Conformance-Case` header — and
   forwards the result to its upstream;
 - the broken one forwards the request verbatim (model name included);
-- the stale one is conformant but answers each request with the previous request's answer.
+- the stale one is conformant but answers each request with the previous request's answer;
+- the refusing one (broken and refuse) forwards verbatim, then answers 400 whatever upstream said.
 
-Both relay the upstream's answer (status, content type, body) to the caller.
+All but the refusing one relay the upstream's answer (status, content type, body) to the caller.
 `python -m tests.gateway_fixture --upstream http://127.0.0.1:8765/v1 [--port N] [--broken]`.
 """
 
@@ -70,6 +71,8 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = (resp.status, resp.headers.get("content-type", "application/json"), resp.read())
                 if self.server.stale:  # hand back the previous exchange's answer
                     answer, self.server.previous = self.server.previous or answer, answer
+                if self.server.refuse:  # sent upstream, and yet a refusal to its caller
+                    answer = (400, "application/json", b'{"error": {"message": "invalid request"}}')
                 self._reply(*answer)
         except urllib.error.HTTPError as e:
             self._reply(e.code, "application/json", e.read())
@@ -80,11 +83,12 @@ class _Handler(BaseHTTPRequestHandler):
 class Gateway(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, upstream: str, broken: bool = False, port: int = 0, stale: bool = False):
+    def __init__(self, upstream: str, broken: bool = False, port: int = 0, stale: bool = False, refuse: bool = False):
         super().__init__(("127.0.0.1", port), _Handler)
         self.upstream = upstream
         self.broken = broken
         self.stale = stale
+        self.refuse = refuse
         self.previous: tuple | None = None
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 

@@ -1,12 +1,15 @@
 """The two tiers of the harness's own tests, kept honest: a test that starts a process (a pytest
-session through tests/child.py, a CLI, a build, a browser, a Node worker, a recorder) costs seconds
-and belongs to the `integration` tier (tox -e integration); the offline tier (`-m "not
-integration"`, tox -e py) must stay pure Python to stay under 30 s on 2 cores.
+session through tests/child.py, a CLI, a build, a browser, a Node worker, a recorder) or runs a
+whole pytest session in-process (the `pytester` fixture) costs seconds and belongs to the
+`integration` tier (tox -e integration); the offline tier (`-m "not integration"`, tox -e py) must
+stay pure Python to stay under 30 s on 2 cores.
 
 tests/conftest.py installs `note` on subprocess.Popen and tests/child.py calls it for each warm
 pytest child (a reused zygote starts no Popen); a test not marked `integration` that started one
 fails in its teardown, naming the first command, so a new spawning test cannot slip into the fast tier.
 `KIMI_SPAWN_GUARD_RAISE=1 pytest -m "not integration"` lists such tests fast: the spawn raises.
+A test that asks for `pytester` (directly or through another fixture) and is not marked fails at
+its setup (`session_complaint`), before the session runs: its fixture says what it costs.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ EXEMPT_MARKS = (MARK, "fidelity")  # fidelity tests run on their own (tests/conf
 # platform.processor() / architecture() (`uname -p`, `file -b`), which SDKs call once per process for
 # their user-agent headers; pytest-benchmark, when installed, asks git, hg and `file` at start-up
 CHEAP = {"git", "hg", "uname", "file"}
+# fixtures that run whole pytest sessions in-process: collection, plugins, hypothesis, seconds each
+SESSION_FIXTURES = ("pytester", "testdir")
 RAISE_ENV = "KIMI_SPAWN_GUARD_RAISE"  # set: an unmarked test's first Popen raises instead of running
 _marked = [False]  # whether the running test carries one of EXEMPT_MARKS
 _current: list[str | None] = [None]  # the running test's node id (None between tests)
@@ -63,4 +68,15 @@ def complaint(nodeid: str, command: str) -> str:
     return (
         f"{nodeid} starts a process ({command}) but is not marked {MARK}: add pytest.mark.{MARK} "
         "(or a module `pytestmark`) so it runs in tox -e integration, not the offline tier"
+    )
+
+
+def session_complaint(nodeid: str, fixturenames: Any, marked: bool) -> str | None:
+    """The one line refusing an unmarked test that runs whole pytest sessions, or None."""
+    used = [f for f in SESSION_FIXTURES if f in fixturenames]
+    if marked or not used:
+        return None
+    return (
+        f"{nodeid} runs whole pytest sessions (fixture {used[0]}) but is not marked {MARK}: add "
+        f"pytest.mark.{MARK} (or a module `pytestmark`) so it runs in tox -e integration, not the offline tier"
     )

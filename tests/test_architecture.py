@@ -5,6 +5,7 @@ import circles, only `pytest_plugin` speaks pytest, and files no larger than the
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -47,12 +48,18 @@ def _modules(root: Path = ROOT) -> dict[str, Path]:
     return mods
 
 
+@functools.cache
+def _import_nodes(path: Path, mtime_ns: int) -> list[ast.Import | ast.ImportFrom]:
+    """The file's import statements; parsed once per process (three tests walk every module)."""
+    return [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+
 def _imported_names(name: str, path: Path, mods: dict[str, Path] | None = None) -> list[tuple[str, int]]:
     """(dotted name, line) of every import in the file, relative ones made absolute. `from p import
     m` of a submodule `m` imports p.m (and p's __init__, which runs first: not counted as an edge)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = []
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in _import_nodes(path, path.stat().st_mtime_ns):
         if isinstance(node, ast.Import):
             found += [(a.name, node.lineno) for a in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -139,6 +139,7 @@ def test_no_canary_in_any_file_a_run_writes(tmp_path, parallel):
     assert "redacted:api-key" in junit
 
 
+@pytest.mark.integration  # runs whole pytest sessions (pytester)
 def test_logs_are_scrubbed_by_shape_position_and_value(pytester, monkeypatch):
     """What a test or the harness logs goes through the same scrubber: the --log-file, live logs
     and the captured log a report shows (-rA)."""

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from tests import child, spawn_guard
+
+ROOT = Path(__file__).resolve().parents[1]
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
@@ -55,3 +59,53 @@ def test_raise_mode_stops_an_unmarked_test_at_its_spawn(probe, monkeypatch):
     spawn_guard.note(["node", "worker.mjs"])  # a marked test is recorded, not stopped
     assert spawn_guard.stop(probe) == "node worker.mjs"
     assert os.environ[spawn_guard.RAISE_ENV] == "1"
+
+
+def test_an_unmarked_test_running_whole_sessions_is_refused_and_a_marked_one_passes():
+    refused = spawn_guard.session_complaint("t.py::test_x", ["suites", "pytester", "tmp_path"], marked=False)
+    assert refused and "t.py::test_x" in refused and "pytest.mark.integration" in refused
+    assert spawn_guard.session_complaint("t.py::test_x", ["testdir"], marked=False)  # the legacy name too
+    assert spawn_guard.session_complaint("t.py::test_x", ["suites", "pytester"], marked=True) is None
+    assert spawn_guard.session_complaint("t.py::test_x", ["tmp_path", "monkeypatch"], marked=False) is None
+
+
+INNER = """
+import pytest
+
+def test_unmarked(pytester):
+    pass
+
+@pytest.mark.integration
+def test_marked(pytester):
+    pass
+
+@pytest.fixture
+def sandbox(pytester):  # asked for through another fixture: still a whole session
+    return pytester
+
+def test_unmarked_through_a_fixture(sandbox):
+    pass
+
+def test_plain():
+    pass
+"""
+
+
+@pytest.mark.integration
+def test_the_rule_holds_in_a_session_with_this_conftest(pytester):
+    pytester.syspathinsert(ROOT)
+    pytester.makeconftest(
+        "from tests.conftest import pytest_configure, pytest_runtest_setup, pytest_runtest_teardown\n"
+        "pytest_plugins = ['pytester']\n"
+    )
+    pytester.makepyfile(test_inner=INNER)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", "addopts=")
+    outcomes = {
+        r.head_line: r.outcome for r in result.reprec.getreports("pytest_runtest_logreport") if r.when == "setup"
+    }
+    assert outcomes == {
+        "test_unmarked": "failed",
+        "test_marked": "passed",
+        "test_unmarked_through_a_fixture": "failed",
+        "test_plain": "passed",
+    }

@@ -48,6 +48,7 @@ from harness.targets.malformed import malformed
 from harness.util.scrub import remember, scrub_text, secrets_in_command
 
 CASE_HEADER = "X-Kimi-Conformance-Case"
+REJECT_GRACE = 0.2  # seconds a 4xx answer waits for a late forward (see transform)
 PAIRING_ID = re.compile(rb"chatcmpl-kc-[0-9]+")
 HOP_HEADERS = frozenset(
     {"host", "content-length", "connection", "accept-encoding", "transfer-encoding", CASE_HEADER.lower()}
@@ -139,7 +140,10 @@ class HttpGatewayTarget(Target):
                 status = resp.status_code
         except httpx.HTTPError as e:
             raise TargetError(f"gateway {self.url} did not answer: {type(e).__name__}: {e}") from None
-        got = [c for c in self._capture.take(1, timeout=1.0 if status >= 400 else self.timeout) if c.method == "POST"]
+        # after a 4xx only a grace: a synchronous gateway's forward is captured before it answers, and
+        # REJECT_GRACE covers one that forwards on another thread; a second cost every refused bad case
+        wait = REJECT_GRACE if status >= 400 else self.timeout
+        got = [c for c in self._capture.take(1, timeout=wait) if c.method == "POST"]
         if not got and 400 <= status < 500 and malformed(case):
             # the gateway refused the malformed case and forwarded nothing: its rejection
             raise CaseError(

@@ -7,11 +7,15 @@ all three are accepted (docs/contract.md#d6)."""
 
 from __future__ import annotations
 
-import anthropic
-import openai
+from typing import TYPE_CHECKING
+
 import pytest
 
 from harness.emulator import Emulator
+
+if TYPE_CHECKING:
+    import anthropic
+    import openai
 
 MOONSHOT_KEY = "sk-moonshot-sdk-test"
 KIMI_KEY = "sk-kimi-sdk-test"
@@ -50,12 +54,28 @@ def emu():
         yield e
 
 
+# The SDKs are imported where a test uses them, not at collection: every xdist worker collects this
+# file, and importing both cost each ~1-2 CPU-s, most of them in workers that never run these tests.
+def _openai():
+    import openai
+
+    return openai
+
+
+def _anthropic():
+    import anthropic
+
+    return anthropic
+
+
 def openai_client(emu, surface: str) -> openai.OpenAI:
+    openai = _openai()
     base, key = (emu.base_url, MOONSHOT_KEY) if surface == "moonshot" else (emu.coding_base_url, KIMI_KEY)
     return openai.OpenAI(base_url=base, api_key=key, max_retries=0, timeout=10)
 
 
 def anthropic_client(emu, auth: str) -> anthropic.Anthropic:
+    anthropic = _anthropic()
     root = emu.coding_base_url[: -len("/v1")]  # the SDK appends /v1/messages, as to https://api.kimi.com/coding
     if auth == "api_key":
         return anthropic.Anthropic(base_url=root, api_key=KIMI_KEY, max_retries=0, timeout=10)
@@ -117,41 +137,42 @@ def test_openai_streaming_with_usage(emu, surface):
         (
             "moonshot",
             {"model": "kimi-k2.6", "temperature": 0.3},
-            openai.BadRequestError,
+            "BadRequestError",
             400,
             "invalid temperature: only 1 is allowed for this model",
         ),
         (
             "moonshot",
             {"model": "kimi-k2.6", "reasoning_effort": "high", "extra_body": {"thinking": {"type": "enabled"}}},
-            openai.BadRequestError,
+            "BadRequestError",
             400,
             "cannot specify both 'thinking' and 'reasoning_effort'",
         ),
         (
             "moonshot",
             {"model": "kimi-k2-thinking"},
-            openai.NotFoundError,
+            "NotFoundError",
             404,
             "Not found the model kimi-k2-thinking or Permission denied",
         ),
         (
             "kimi-coding",
             {"model": "kimi-k2.6"},
-            openai.NotFoundError,
+            "NotFoundError",
             404,
             "Not found the model kimi-k2.6 or Permission denied",
         ),
     ],
 )
 def test_openai_errors_are_typed_with_the_emulators_message(emu, surface, kwargs, error, status, message):
-    with pytest.raises(error) as info:
+    with pytest.raises(getattr(_openai(), error)) as info:
         openai_client(emu, surface).chat.completions.create(messages=[{"role": "user", "content": "hi"}], **kwargs)
     assert info.value.status_code == status
     assert info.value.body == {"message": message, "type": info.value.body["type"]}  # type: ignore[index]
 
 
 def test_openai_keys_do_not_cross_services(emu):
+    openai = _openai()
     wrong = openai.OpenAI(base_url=emu.coding_base_url, api_key=MOONSHOT_KEY, max_retries=0, timeout=10)
     with pytest.raises(openai.AuthenticationError) as info:
         wrong.chat.completions.create(model="kimi-for-coding", messages=[{"role": "user", "content": "hi"}])
@@ -227,14 +248,14 @@ def test_anthropic_count_tokens_matches_the_message_usage(emu):
     [
         (
             lambda c: c.messages.create(model="kimi-k2.6", max_tokens=10, messages=[{"role": "user", "content": "hi"}]),
-            anthropic.NotFoundError,
+            "NotFoundError",
             404,
             "not_found_error",
             "model: kimi-k2.6",
         ),
         (
             lambda c: c.messages.count_tokens(model="kimi-k2-thinking", messages=[{"role": "user", "content": "hi"}]),
-            anthropic.NotFoundError,
+            "NotFoundError",
             404,
             "not_found_error",
             "model: kimi-k2-thinking",
@@ -243,7 +264,7 @@ def test_anthropic_count_tokens_matches_the_message_usage(emu):
             lambda c: c.messages.create(
                 model="kimi-for-coding", max_tokens=10, messages=[{"role": "system", "content": "x"}]
             ),
-            anthropic.BadRequestError,
+            "BadRequestError",
             400,
             "invalid_request_error",
             "messages.0.role: Input should be 'user' or 'assistant'",
@@ -251,7 +272,7 @@ def test_anthropic_count_tokens_matches_the_message_usage(emu):
     ],
 )
 def test_anthropic_errors_are_typed_with_the_emulators_message(emu, call, error, status, etype, message):
-    with pytest.raises(error) as info:
+    with pytest.raises(getattr(_anthropic(), error)) as info:
         call(anthropic_client(emu, "x-api-key"))
     assert info.value.status_code == status
     body = info.value.body
@@ -260,6 +281,7 @@ def test_anthropic_errors_are_typed_with_the_emulators_message(emu, call, error,
 
 
 def test_anthropic_refuses_a_moonshot_key_in_either_header(emu):
+    anthropic = _anthropic()
     root = emu.coding_base_url[: -len("/v1")]
     for client in (
         anthropic.Anthropic(base_url=root, auth_token=MOONSHOT_KEY, max_retries=0, timeout=10),

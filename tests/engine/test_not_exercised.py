@@ -9,6 +9,7 @@ import hashlib
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -105,6 +106,7 @@ def test_the_matrix_shows_not_exercised_never_pass():
     assert only.summary("t", "idempotence") == "1 unex"
 
 
+@pytest.mark.integration  # runs whole pytest sessions (pytester)
 def test_the_suite_reports_a_skip_with_the_data(pytester, tmp_path):
     import shutil
     from pathlib import Path

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = ["pytester"]
+# each test but the override check runs whole pytest sessions: the integration tier (tests/spawn_guard.py)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -31,6 +32,7 @@ def run(pytester, *args):
     )
 
 
+@pytest.mark.integration
 def test_unknown_target_fails_clearly(suites):
     result = run(
         suites, "suites/test_t8_stream_usage.py", "--kimi-target", "nosuch", "--kimi-model", "moonshot/kimi-k2.6"
@@ -39,6 +41,7 @@ def test_unknown_target_fails_clearly(suites):
     result.stdout.fnmatch_lines(["*target 'nosuch' is not available: unknown target*"])
 
 
+@pytest.mark.integration
 def test_bad_catalog_is_a_usage_error(suites, tmp_path):
     bad = tmp_path / "c.json"
     bad.write_text("{")
@@ -48,12 +51,14 @@ def test_bad_catalog_is_a_usage_error(suites, tmp_path):
     assert "Traceback" not in result.stderr.str()
 
 
+@pytest.mark.integration
 def test_unknown_model_filter_is_a_usage_error(suites):
     result = run(suites, "suites/test_t8_stream_usage.py", "--kimi-model", "moonshot/kimi-k9")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*closest known refs*"])
 
 
+@pytest.mark.integration
 def test_results_are_per_target_model_and_rule(suites, tmp_path):
     out = tmp_path / "res"
     result = run(
@@ -86,6 +91,7 @@ class TestMine(ConformanceSuite):
 """
 
 
+@pytest.mark.integration
 def test_base_class_suite_in_another_project(pytester):
     pytester.syspathinsert(ROOT)
     pytester.makepyfile(
@@ -107,6 +113,7 @@ def test_base_class_suite_in_another_project(pytester):
     assert not outcomes.get("failed") and not outcomes.get("errors") and outcomes.get("skipped", 0) > 0
 
 
+@pytest.mark.integration
 def test_base_class_known_failure_is_an_xfail(pytester):
     pytester.syspathinsert(ROOT)
     pytester.makepyfile(test_mine=SUBCLASS)
@@ -118,6 +125,7 @@ def test_base_class_known_failure_is_an_xfail(pytester):
     result.stdout.fnmatch_lines(["*not applicable: TestMine serves moonshot/kimi-k2.5 only (declared with models)*"])
 
 
+@pytest.mark.integration
 def test_base_class_strict_xfail_fails_when_fixed(pytester):
     pytester.syspathinsert(ROOT)
     pytester.makepyfile(test_mine=SUBCLASS.replace("python:tests.mutants:t3_keep_everywhere", "reference"))
@@ -145,6 +153,7 @@ def test_base_class_refuses_any_other_override(override):
         type("TestMine", (ConformanceSuite,), {"test_t3_thinking_keep": eval(override)})
 
 
+@pytest.mark.integration
 def test_base_class_cannot_silently_drop_a_test(pytester):
     pytester.syspathinsert(ROOT)
     pytester.makepyfile(
@@ -169,6 +178,7 @@ def _kimi_group_options(pytester) -> list[list[str]]:
     return [list(o.names()) for o in group.options]
 
 
+@pytest.mark.integration
 def test_every_option_is_prefixed_and_only_known_aliases_are_not(pytester):
     from harness.pytest_plugin.options import DEPRECATED
 
@@ -181,6 +191,7 @@ def test_every_option_is_prefixed_and_only_known_aliases_are_not(pytester):
     assert not {n for names in options for n in names} & {"--record-mode", "--block-network", "--allowed-hosts"}
 
 
+@pytest.mark.integration
 def test_a_deprecated_spelling_still_works_and_warns_once(suites):
     result = run(
         suites,
@@ -199,6 +210,7 @@ def test_a_deprecated_spelling_still_works_and_warns_once(suites):
     assert "--target -> --kimi-target, --model -> --kimi-model" in out
 
 
+@pytest.mark.integration
 def test_the_prefixed_spelling_does_not_warn(suites):
     result = run(
         suites, "suites/test_t8_stream_usage.py", "--kimi-target", "reference", "--kimi-model", "moonshot/kimi-k2.6"
@@ -239,6 +251,7 @@ def _naive(pytester, apis="None", divergences="None"):
     pytester.makepyfile(test_naive=NAIVE.format(apis=apis, divergences=divergences))
 
 
+@pytest.mark.integration
 def test_declared_apis_make_other_surfaces_not_applicable(pytester):
     _naive(pytester, apis='["openai-completions"]')
     result = run(pytester, "-q", "-rs", "-k", "anthropic")
@@ -247,6 +260,7 @@ def test_declared_apis_make_other_surfaces_not_applicable(pytester):
     result.stdout.fnmatch_lines(["*not applicable: TestNaive speaks openai-completions, not anthropic-messages*"])
 
 
+@pytest.mark.integration
 def test_kimi_apis_option_declares_the_surfaces_of_a_command_line_target(suites):
     args = ["suites/test_anthropic_messages.py", "--kimi-target", "reference", "--kimi-apis", "openai-completions"]
     result = run(suites, *args, "-rs")
@@ -254,6 +268,7 @@ def test_kimi_apis_option_declares_the_surfaces_of_a_command_line_target(suites)
     result.stdout.fnmatch_lines(["*speaks openai-completions, not anthropic-messages (declared with --kimi-apis)*"])
 
 
+@pytest.mark.integration
 def test_a_failure_says_what_to_do_and_how_to_reproduce(pytester):
     _naive(pytester)
     result = run(pytester, "-q", "-k", "t6b_extra_body")
@@ -266,6 +281,7 @@ def test_a_failure_says_what_to_do_and_how_to_reproduce(pytester):
     assert "harness/engine" not in out and "harness/pytest_plugin" not in out and "reproduce_failure" not in out
 
 
+@pytest.mark.integration
 def test_your_own_divergence_file_turns_the_failure_into_a_known_divergence(pytester):
     _naive(pytester, divergences='"kimi-divergences.yaml"')
     pytester.path.joinpath("cases").mkdir()
@@ -307,6 +323,7 @@ entries:
     result.stdout.fnmatch_lines(["*naive: divergence 'extra-body-not-merged' no longer diverges*"])
 
 
+@pytest.mark.integration
 def test_a_bad_divergence_file_of_yours_is_one_line(suites, tmp_path):
     bad = tmp_path / "mine.yaml"
     bad.write_text("entries: [{id: x}]\n")
@@ -316,6 +333,7 @@ def test_a_bad_divergence_file_of_yours_is_one_line(suites, tmp_path):
     assert "Traceback" not in result.stderr.str()
 
 
+@pytest.mark.integration
 def test_a_bad_divergence_file_of_a_suite_class_is_one_line(pytester):
     _naive(pytester, divergences='"kimi-divergences.yaml"')
     pytester.path.joinpath("kimi-divergences.yaml").write_text("entries: [{id: x}]\n")
@@ -325,6 +343,7 @@ def test_a_bad_divergence_file_of_a_suite_class_is_one_line(pytester):
     assert "Traceback" not in result.stdout.str() and "pluggy" not in result.stdout.str()
 
 
+@pytest.mark.integration
 def test_deselected_items_are_explained_once(suites):
     result = run(suites, "suites/wire/test_wire.py", "--kimi-model", "moonshot/kimi-k2.6", "-q")
     out = result.stdout.str()

@@ -29,6 +29,7 @@ def test_first_of_each_keeps_the_first_carrier_of_every_key():
     [("true", [], 2, 1), ("true", ["--kimi-repro-all"], 3, 0), ("", [], 3, 0)],
     ids=["ci-sample", "repro-all", "not-ci"],
 )
+@pytest.mark.integration  # runs whole pytest sessions (pytester)
 def test_outside_the_sample_is_deselected_under_ci_only(pytester, monkeypatch, ci, args, passed, deselected):
     monkeypatch.setenv("CI", ci)
     pytester.makepyfile(test_it=MODULE)

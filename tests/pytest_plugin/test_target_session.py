@@ -12,6 +12,7 @@ import pytest
 from tests.pytest_plugin.test_plugin import ROOT, run
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.integration  # every test runs whole pytest sessions (tests/spawn_guard.py)
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "jsonl_target.py"
 SUITE = "suites/test_t8_stream_usage.py"  # one test per catalog model
 
@@ -31,7 +32,6 @@ def outcomes(result) -> dict:
     return result.parseoutcomes()
 
 
-@pytest.mark.integration
 def test_a_dead_target_is_one_error_and_ends_the_run_at_once(suites):
     started = time.monotonic()
     result = run(suites, SUITE, "--kimi-target", "command:/nope/gw", "--kimi-target-timeout", "5", "-rs")
@@ -56,7 +56,6 @@ def test_an_unimportable_python_target_is_one_error_not_an_internal_error(suites
     result.stdout.fnmatch_lines(["*cannot import 'nonexistent' for target python:nonexistent:fn*"])
 
 
-@pytest.mark.integration
 def test_a_hung_target_is_marked_broken_after_three_timeouts(suites):
     started = time.monotonic()
     result = run(suites, SUITE, "--kimi-target", jsonl("hang-all"), "--kimi-target-timeout", "0.5", "-rs")
@@ -70,7 +69,6 @@ def test_a_hung_target_is_marked_broken_after_three_timeouts(suites):
     assert elapsed < 30, f"{elapsed:.1f}s"  # 3 timeouts, not one per example and per test
 
 
-@pytest.mark.integration
 def test_a_target_that_dies_on_malformed_cases_is_judged_for_them_and_not_marked_broken(suites):
     # the 9 malformed cases of the `errors` suite in a row each end the process: each is that
     # suite's errors.crashed, never a count towards "broken" (the T8 tests after it run and pass)
@@ -83,7 +81,6 @@ def test_a_target_that_dies_on_malformed_cases_is_judged_for_them_and_not_marked
     result.stdout.fnmatch_lines(["*errors.crashed*"])
 
 
-@pytest.mark.integration
 def test_a_crash_on_a_valid_case_is_that_tests_failure_with_a_reproduce_line(suites):
     # dies on every K2.7 case, answers the others (K2.6's tests come first): never "broken"; each failing
     # test says what the target did (its exit, its stderr) with the case and a Reproduce line, no harness frames
@@ -101,7 +98,6 @@ def test_a_crash_on_a_valid_case_is_that_tests_failure_with_a_reproduce_line(sui
     assert "engine/conformance.py" not in out and "reproduce_failure" not in out
 
 
-@pytest.mark.integration
 def test_max_timeouts_is_an_option(suites):
     result = run(
         suites,
@@ -130,7 +126,6 @@ def test_target_timeout_must_be_positive(suites, value):
     assert "Traceback" not in result.stderr.str()
 
 
-@pytest.mark.integration
 def test_a_target_one_line_behind_fails_every_test_it_touches(suites):
     # every answer written twice: the stale copy breaks the next case, the restarted process answers
     # the one after: never two protocol errors in a row, so never broken, but no test passes
@@ -151,7 +146,6 @@ def test_a_target_one_line_behind_fails_every_test_it_touches(suites):
 
 
 @pytest.mark.parametrize("mode", ["banner", "no-id"])
-@pytest.mark.integration
 def test_a_target_that_breaks_the_protocol_on_every_case_is_marked_broken(suites, mode, tmp_path):
     """A banner on stdout (every answer one line behind) or answers without their id: each case was
     one failure and one restart, for every test. Now, like a hung target, it is marked broken after
@@ -185,7 +179,6 @@ def test_a_target_that_breaks_the_protocol_on_every_case_is_marked_broken(suites
     assert all(r["reason"].startswith("not run: ") for r in records if r["outcome"] == "skipped")
 
 
-@pytest.mark.integration
 def test_the_same_target_answering_in_turn_passes(suites):
     result = run(
         suites, "suites/test_t3_thinking_keep.py", "--kimi-target", jsonl("ok"), "--kimi-model", "moonshot/kimi-k2.6"
@@ -193,7 +186,6 @@ def test_the_same_target_answering_in_turn_passes(suites):
     result.assert_outcomes(passed=1)
 
 
-@pytest.mark.integration
 def test_not_run_tests_are_recorded_with_their_cause(suites, tmp_path):
     out = tmp_path / "res"
     run(suites, SUITE, "--kimi-target", "gw=command:/nope/gw", "--kimi-results-dir", str(out))
@@ -223,7 +215,6 @@ def slow_run(suites, threshold: str, *extra: str):
     )
 
 
-@pytest.mark.integration
 def test_a_slow_target_says_so_once_with_its_pace_and_how_to_narrow_the_run(suites):
     result = slow_run(suites, "1")  # 2 tests x 25 cases x 0.05 s: over a second
     result.assert_outcomes(passed=2)
@@ -231,14 +222,12 @@ def test_a_slow_target_says_so_once_with_its_pace_and_how_to_narrow_the_run(suit
     assert result.stdout.str().count("takes ") == 1  # once per target per session, not per test
 
 
-@pytest.mark.integration
 def test_a_target_within_the_threshold_says_nothing(suites):
     result = slow_run(suites, "1000")
     result.assert_outcomes(passed=2)
     assert "s per case" not in result.stdout.str()
 
 
-@pytest.mark.integration
 def test_under_xdist_the_notice_is_said_once_by_the_controller(suites):
     pytest.importorskip("xdist")
     result = slow_run(suites, "1", "-n", "2")  # each worker notices; the controller says it once

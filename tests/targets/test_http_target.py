@@ -156,7 +156,7 @@ def test_http_target_reports_a_gateway_that_forwards_nothing():
     from harness.errors import TargetError
 
     with CaptureServer() as dead_end:  # a "gateway" that answers itself and never forwards
-        target = HttpGatewayTarget(dead_end.url, capture_port=0, timeout=1.0)
+        target = HttpGatewayTarget(dead_end.url, capture_port=0, timeout=0.5)  # the wait for a forward
         try:
             with pytest.raises(TargetError, match="forwarded nothing|sent 1 upstream|capture"):
                 target.transform(
@@ -242,6 +242,24 @@ def test_a_verbatim_gateway_fails_the_errors_rule(monkeypatch):
             assert [(v.rule, v.check, v.path) for v in found] == [("errors", "errors.accepted", b["path"])], b["id"]
             if b["id"] == "messages-not-a-list":
                 assert found[0].actual == "hi"  # the malformed value went upstream untouched
+    finally:
+        target.close()
+        gw.stop()
+
+
+def test_a_gateway_that_forwards_a_bad_case_and_then_answers_400_is_caught_sending_it(monkeypatch):
+    """A 4xx answer is no rejection when the case went upstream: the forward is captured before
+    the gateway answers, so the short grace after a 4xx (REJECT_GRACE) still sees it."""
+    from harness.rules import errors
+
+    port = free_port()
+    gw = Gateway(f"http://127.0.0.1:{port}/v1", broken=True, refuse=True).start()
+    monkeypatch.setenv("KIMI_CONFORMANCE_CAPTURE_PORT", str(port))
+    target = create(f"http:{gw.url}", timeout=10.0)
+    try:
+        for b in errors.bad_cases():
+            found = errors.violations(b["case"], target.transform, (NotExpressible,))
+            assert [(v.rule, v.check, v.path) for v in found] == [("errors", "errors.accepted", b["path"])], b["id"]
     finally:
         target.close()
         gw.stop()
