@@ -177,7 +177,7 @@ def add_options(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="under CI=true, run every bug-report reproduction, not the ci sample (per target, the first "
-        "divergence entry of each (rule, check) pair); the nightly run (tox -e nightly) uses it",
+        "divergence entry of each kind: rule, pin kind, streaming, wire); the nightly run (tox -e nightly) uses it",
     )
     # ---------------------------------------------------------------- the wire suites
     add(

@@ -3,8 +3,8 @@
 every one (the nightly run, `tox -e nightly`). Elsewhere (a developer's run) every test runs.
 
 What is in the sample is decided once, by `first_of_each`: an item is kept when it is the first, in
-order, to carry one of its keys — e.g. per target, the first divergence entry of each (rule, check)
-pair, so every kind of reproduction still runs on every pull request. Deselected tests are reported
+order, to carry one of its keys — e.g. per target, the first divergence entry of each kind (rule, pin
+kind, streaming or not, wire), so every kind of reproduction still runs on every pull request. Deselected tests are reported
 to pytest as deselected (never skipped as passes), with the count and the reason said at the end.
 """
 

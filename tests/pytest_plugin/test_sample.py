@@ -1,6 +1,6 @@
 """The `ci` sample of the slow reproductions (harness/pytest_plugin/sample.py): under CI=true a test
 marked `outside_ci_sample` is deselected (counted, said why), never skipped as a pass;
---kimi-repro-all and a run without CI keep every one; the bug-report sample keeps every (rule, check)."""
+--kimi-repro-all and a run without CI keep every one; the bug-report sample keeps every kind of reproduction of every target."""
 
 from __future__ import annotations
 
@@ -39,20 +39,20 @@ def test_outside_the_sample_is_deselected_under_ci_only(pytester, monkeypatch, c
     assert said == ([f"kimi-conformance: {deselected} deselected: {said[0].split(': ', 2)[2]}"] if deselected else [])
 
 
-def test_the_bug_report_sample_covers_every_rule_and_check():
-    """Every (rule, check) pair of every real target's divergences is carried by a kept entry,
-    and the sample is smaller than the whole where entries share pairs."""
+def test_the_bug_report_sample_covers_every_kind():
+    """Every kind of reproduction (rule, pin kind, streaming, wire) of every real target's
+    divergences is carried by a kept entry, and the sample is smaller than the whole."""
     from harness.reporting.bug_report import entries, real_targets
-    from tests.reporting.test_bug_report import _pairs, _params
+    from tests.reporting.test_bug_report import _kinds, _params
 
     params = _params()
 
-    def gaps(name: str, kept: set[str]) -> set[tuple[str, str]]:
+    def gaps(name: str, kept: set[str]) -> set:
         listed = entries(name)
-        return set().union(*(_pairs(e) for e in listed)) - set().union(*(_pairs(e) for e in listed if e.id in kept))
+        return set().union(*(_kinds(e) for e in listed)) - set().union(*(_kinds(e) for e in listed if e.id in kept))
 
     for name in real_targets():
         kept = {p.values[1] for p in params if p.values[0] == name and not p.marks}
         assert gaps(name, kept) == set(), name
-        assert any(gaps(name, kept - {k}) for k in kept), name  # a smaller sample loses a pair: the check can fail
+        assert any(gaps(name, kept - {k}) for k in kept), name  # a smaller sample loses a kind: the check can fail
     assert sum(not p.marks for p in params) < len(params)

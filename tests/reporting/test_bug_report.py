@@ -39,8 +39,8 @@ def _params() -> list[Any]:
             found.append(pytest.param(name, f"<{e}>", id=f"{name}:unreadable"))
             continue
         # CI=true runs a sample (harness/pytest_plugin/sample.py): per target, the first entry of
-        # each (rule, check) pair; --kimi-repro-all (tox -e nightly) every entry
-        kept = first_of_each(_pairs(entry) for entry in listed)
+        # each kind (`_kinds`); --kimi-repro-all (tox -e nightly) every entry
+        kept = first_of_each(_kinds(entry) for entry in listed)
         found += [
             pytest.param(name, entry.id, id=f"{name}:{entry.id}", marks=() if keep else pytest.mark.outside_ci_sample)
             for entry, keep in zip(listed, kept)
@@ -48,10 +48,19 @@ def _params() -> list[Any]:
     return found
 
 
-def _pairs(entry: Divergence) -> set[tuple[str, str]]:
-    """The (rule, check) pairs an entry covers; a rule none of its checks names pairs with ''."""
-    pairs = {(check.split(".")[0], check) for check in entry.checks}
-    return pairs | {(rule, "") for rule in entry.rules if rule not in {r for r, _ in pairs}}
+def _kinds(entry: Divergence) -> set[tuple[str, Any]]:
+    """What makes one reproduction differ from another of the same target: the rules it covers (the
+    case's shape), the kinds of its pins (a value, a set, absent: what it must print), whether the
+    case streams and whether it is a wire case (usage from chunks). The entry's checks only change the
+    case's values: sampling by kind runs ~50 reproductions on a pull request, not ~100 (each costs
+    seconds of a library's start-up) — every kind on every target."""
+    request = entry.case.get("request")
+    streams = isinstance(request, dict) and bool(request.get("stream"))
+    return (
+        {("rule", rule) for rule in set(entry.rules) | {check.split(".")[0] for check in entry.checks}}
+        | {("pin", kind) for pin in (entry.data.get("sends") or {}).values() for kind in pin}
+        | {("stream", streams), ("wire", "chunks" in entry.case)}
+    )
 
 
 @pytest.fixture(scope="module")
