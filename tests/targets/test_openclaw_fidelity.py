@@ -6,8 +6,15 @@ the case becomes; a fresh `openclaw agent --local` process runs one turn with th
 then the persistent worker runs the same case with the conversation that run sent (system prompt,
 messages, tools, tool_choice, max tokens, the thinking level it used). The two outbound bodies
 must be equal as canonical JSON, and go to the same path. Headers are not compared: the CLI run
-adds its own tracing headers. Slow (~20 s per fresh process, several at a time): run in
-`tox -e openclaw`. pi-ai's counterpart is tests/targets/test_pi_ai_fidelity.py.
+adds its own tracing headers. Slow: run in `tox -e openclaw`. pi-ai's counterpart is
+tests/targets/test_pi_ai_fidelity.py.
+
+A fresh `openclaw agent --local` turn costs ~20 s of CPU (measured, issue 24): OpenClaw's own
+start-up (its module graph, the plugin registry, the worker threads of its SQLite store, each of which
+loads a 48 MB bundle). It waits on nothing: no DNS, no update check, no fetch (strace: its one connect
+is the capture server's), and OpenClaw keeps its own compile cache (under the temp dir). Its wall time
+is that CPU, stretched by whatever else the cores run. So the runs of both corpora (the worker's cases
+and the documents' configs) go through one pool, as many at a time as there are cores.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ CASES = CORPUS["cases"]
 # configs written the way the documents write them (doc 003, doc 000), not the worker's own
 DOCUMENTS = safe_load((Path(__file__).parents[1] / "fixtures" / "fidelity" / "openclaw-documents.yaml").read_text())
 PLUGIN_DIR = Path(node_install.__file__).parent / "openclaw" / "moonshot-plugin"
-# Fresh OpenClaw processes run at once: each spends ~20 s starting up on one core.
+# Fresh OpenClaw processes run at once: each is CPU-bound (~20 s on about one core, see above), so more
+# than the cores would only interleave them; two keep both cores of a CI machine busy.
 REFERENCE_JOBS = max(2, min(4, os.cpu_count() or 2))
 
 
@@ -96,40 +104,74 @@ def _base(entry: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def openclaw_runs(request, worker, capture):
-    """The full OpenClaw run of every selected corpus case, REFERENCE_JOBS fresh processes at a time
-    (each with a capture server of its own): one run is ~20 s, mostly a single-threaded start-up, so
-    several overlap. name -> {"requests", "result"} or the exception the run raised."""
+    """The full OpenClaw run of every selected case of both corpora, REFERENCE_JOBS fresh processes at a
+    time (each with a capture server of its own). The documents' runs share the pool instead of running one
+    at a time in their tests: with a core free, they overlap (on a machine already saturated nothing
+    changes: each run is CPU). ("corpus" | "document", name) -> {"requests", "result"}, or the exception
+    the run raised (its test reports it)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from tests.node_reference import install_plugin, run_openclaw_agent, tool_call_answer
 
+    names = {getattr(item, "originalname", "") for item in request.session.items}
     selected = {
-        item.callspec.params["entry"]["name"]
+        (kind, item.callspec.params["entry"]["name"])
         for item in request.session.items
-        if getattr(item, "originalname", "") == "test_worker_sends_what_openclaw_sends"
+        for kind, test in (
+            ("corpus", "test_worker_sends_what_openclaw_sends"),
+            ("document", "test_documents_config_sends_what_the_worker_sends"),
+        )
+        if getattr(item, "originalname", "") == test
     }
-    entries = [e for e in CASES if e["name"] in selected]
-    configs = {e["name"]: worker.config({**_base(e), "request": {"messages": []}}) for e in entries}
+    if "test_a_broken_worker_fails_the_comparison" in names:
+        selected.add(("corpus", CASES[0]["name"]))
+    configs = {
+        e["name"]: worker.config({**_base(e), "request": {"messages": []}})
+        for e in CASES
+        if ("corpus", e["name"]) in selected
+    }
     plugin = install_plugin(worker.cache_dir, PLUGIN_DIR)
+    node = node_install.node_path(worker.cache_dir)
 
-    def run(entry):
+    def corpus_run(entry):
         config = configs[entry["name"]]
         answer = entry.get("answer")  # {"tool", "id", "count", "reasoning", "turns"}: the model calls a tool first
+        return {
+            "config": config["cfg"],
+            "thinking": entry.get("thinking"),
+            "plugin": config["providerId"] in ("moonshot", "moonshotai", "moonshot-ai"),
+            "reply": tool_call_answer(
+                answer["tool"], answer["id"], answer["count"], answer["reasoning"], answer.get("turns", 1)
+            )
+            if answer
+            else None,
+        }
+
+    def document_run(entry):
+        config = _document_config(entry)
+        return {
+            "config": config,
+            "thinking": entry.get("thinking"),
+            "plugin": "moonshot" in config["models"]["providers"],
+        }
+
+    jobs = [(("corpus", e["name"]), corpus_run(e)) for e in CASES if ("corpus", e["name"]) in selected]
+    jobs += [
+        (("document", e["name"]), document_run(e)) for e in DOCUMENTS["cases"] if ("document", e["name"]) in selected
+    ]
+
+    def run(job):
         server = capture.another()
         try:
             return run_openclaw_agent(
-                node=node_install.node_path(worker.cache_dir),
+                node=node,
                 install_dir=worker.cache_dir,
-                config=config["cfg"],
+                config=job["config"],
                 message="What is the weather in Paris?",
-                thinking=entry.get("thinking"),
+                thinking=job["thinking"],
                 capture=capture,
-                plugin_path=plugin if config["providerId"] in ("moonshot", "moonshotai", "moonshot-ai") else None,
-                reply=tool_call_answer(
-                    answer["tool"], answer["id"], answer["count"], answer["reasoning"], answer.get("turns", 1)
-                )
-                if answer
-                else None,
+                plugin_path=plugin if job["plugin"] else None,
+                reply=job.get("reply"),
                 server=server,
             )
         except Exception as e:  # reported by the case's own test
@@ -138,15 +180,12 @@ def openclaw_runs(request, worker, capture):
             server.close()
 
     with ThreadPoolExecutor(max_workers=REFERENCE_JOBS) as pool:
-        return dict(zip([e["name"] for e in entries], pool.map(run, entries), strict=True))
+        return dict(zip([key for key, _ in jobs], pool.map(run, [job for _, job in jobs]), strict=True))
 
 
-@needs_openclaw
-@pytest.mark.parametrize("entry", CASES, ids=[c["name"] for c in CASES])
-def test_worker_sends_what_openclaw_sends(entry, worker, openclaw_runs):
-    ref = openclaw_runs[entry["name"]]
-    if isinstance(ref, BaseException):
-        raise ref
+def _replayed(entry: dict[str, Any], ref: dict[str, Any], target: Any) -> dict[str, Any]:
+    """What the worker (`target`) sends for a corpus case's full run: {"url", "body"} and the run's
+    {"path", "sent"}, for the test to compare."""
     base = _base(entry)
     answer = entry.get("answer")
     request_ref = ref["requests"][answer.get("turns", 1) if answer else 0]
@@ -169,9 +208,58 @@ def test_worker_sends_what_openclaw_sends(entry, worker, openclaw_runs):
         "thinking": (level or {}).get("thinking", entry.get("thinking")),
         "request": request,
     }
-    out = worker.transform(case)
-    assert out["url"].endswith(request_ref.path), (out["url"], request_ref.path)
-    assert canonical(out["body"]) == canonical(sent)
+    out = target.transform(case)
+    return {"url": out["url"], "body": out["body"], "path": request_ref.path, "sent": sent}
+
+
+@needs_openclaw
+@pytest.mark.parametrize("entry", CASES, ids=[c["name"] for c in CASES])
+def test_worker_sends_what_openclaw_sends(entry, worker, openclaw_runs):
+    ref = openclaw_runs["corpus", entry["name"]]
+    if isinstance(ref, BaseException):
+        raise ref
+    got = _replayed(entry, ref, worker)
+    assert got["url"].endswith(got["path"]), (got["url"], got["path"])
+    assert canonical(got["body"]) == canonical(got["sent"])
+
+
+class _BrokenWorker:
+    """The worker with one bug in what it sends: `break_(out)` changes its answer in place."""
+
+    def __init__(self, worker: Any, break_: Any):
+        self.worker, self.break_ = worker, break_
+
+    def transform(self, case: dict[str, Any]) -> dict[str, Any]:
+        out = json.loads(json.dumps(self.worker.transform(case)))
+        self.break_(out)
+        return out
+
+
+BREAKAGES = {
+    # a field the full run sends, lost (e.g. a compat the worker's config forgets)
+    "drops max_tokens": lambda out: out["body"].pop(
+        "max_tokens" if "max_tokens" in out["body"] else "max_completion_tokens", None
+    ),
+    # the replayed history altered (e.g. a sanitizer the worker does not run)
+    "rewrites the first message": lambda out: out["body"]["messages"][0].update(content="changed"),
+    # another endpoint
+    "posts to another path": lambda out: out.update(url=out["url"] + "/v2"),
+}
+
+
+@needs_openclaw
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
+def test_a_broken_worker_fails_the_comparison(breakage, worker, openclaw_runs):
+    """The comparison catches a worker that sends something else than the full run (the broken variant
+    of test_worker_sends_what_openclaw_sends, on its first case's run: no fresh process of its own)."""
+    entry = CASES[0]
+    ref = openclaw_runs["corpus", entry["name"]]
+    if isinstance(ref, BaseException):
+        raise ref
+    good = _replayed(entry, ref, worker)
+    assert good["url"].endswith(good["path"]) and canonical(good["body"]) == canonical(good["sent"])
+    got = _replayed(entry, ref, _BrokenWorker(worker, BREAKAGES[breakage]))
+    assert not (got["url"].endswith(got["path"]) and canonical(got["body"]) == canonical(got["sent"]))
 
 
 def _worker_case(base: dict[str, Any], sent: dict[str, Any], level: str | None) -> dict[str, Any]:
@@ -191,44 +279,21 @@ def _document_config(entry: dict[str, Any]) -> dict[str, Any]:
 
 @needs_openclaw
 @pytest.mark.parametrize("entry", DOCUMENTS["cases"], ids=[c["name"] for c in DOCUMENTS["cases"]])
-def test_documents_config_sends_what_the_worker_sends(entry, worker, capture):
+def test_documents_config_sends_what_the_worker_sends(entry, worker, openclaw_runs):
     """A full `openclaw agent --local` turn with the document's own config (its rows, its compat, its
     mode "merge") sends what the worker, which writes the catalog's row, sends for that model and level."""
     from harness.targets.base import NotExpressible
-    from tests.node_reference import install_plugin, run_openclaw_agent
 
-    config = _document_config(entry)
-    moonshot = "moonshot" in config["models"]["providers"]
-    server = capture.another()
+    ref = openclaw_runs["document", entry["name"]]
     if entry.get("refused"):  # OpenClaw refuses the level for the document's row: so does the worker
         with pytest.raises(AssertionError, match=f'Thinking level "{entry["thinking"]}" is not supported'):
-            run_openclaw_agent(
-                node=node_install.node_path(worker.cache_dir),
-                install_dir=worker.cache_dir,
-                config=config,
-                message="What is the weather in Paris?",
-                thinking=entry["thinking"],
-                capture=capture,
-                plugin_path=install_plugin(worker.cache_dir, PLUGIN_DIR) if moonshot else None,
-                server=server,
-            )
-        server.close()
+            if isinstance(ref, BaseException):
+                raise ref
         with pytest.raises(NotExpressible, match="OpenClaw refuses it"):
             worker.transform({"model": entry["model"], "thinking": entry["thinking"], "request": {"messages": []}})
         return
-    try:
-        ref = run_openclaw_agent(
-            node=node_install.node_path(worker.cache_dir),
-            install_dir=worker.cache_dir,
-            config=config,
-            message="What is the weather in Paris?",
-            thinking=entry.get("thinking"),
-            capture=capture,
-            plugin_path=install_plugin(worker.cache_dir, PLUGIN_DIR) if moonshot else None,
-            server=server,
-        )
-    finally:
-        server.close()
+    if isinstance(ref, BaseException):
+        raise ref
     request_ref = ref["requests"][0]
     sent = request_ref.body
     assert isinstance(sent, dict), sent

@@ -24,7 +24,7 @@
 //            builds it (innermost onPayload patch) — a simulation, listed in the target's capabilities.
 // The model keeps its REAL baseUrl (so endpoint classification, compat and SSRF policy are the
 // real ones); only the transport host's fetch is redirected to this worker's loopback server.
-import { createRequire } from "node:module";
+import module, { createRequire } from "node:module";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -34,6 +34,12 @@ import { capture, caseError, defaultChunks, isObj, loopbackUrl, newToken, serve,
 import { caseRequest, contextOf, converters, sameModel, splitRef, streamOptions, thinkingLevel } from "../_shared/pi-context.mjs";
 
 // ---- load OpenClaw ------------------------------------------------------------------------
+// V8's code cache on disk, enabled the way the `openclaw` CLI enables its own (openclaw.mjs calls
+// module.enableCompileCache): a reproduction (harness/reporting/bug_repro_node.mjs) starts this worker
+// without NODE_COMPILE_CACHE, and would otherwise compile OpenClaw's modules afresh every time. Here,
+// before the dist imports below; a no-op when worker_env's NODE_COMPILE_CACHE already enabled it. It
+// caches compiled code only: nothing OpenClaw does to a request changes.
+module.enableCompileCache?.();
 const req = createRequire(join(process.cwd(), "package.json"));
 const distDir = join(dirname(req.resolve("openclaw/plugin-sdk/llm")), "..");
 const ocRoot = join(distDir, "..");
@@ -237,6 +243,14 @@ await serve({
   versions: { openclaw: openclawVersion },
   // OpenClaw loads its resolver, plugin metadata and agent harness lazily (~20 s on a busy
   // machine): the start-up budget pays for it, not the first case's timeout.
-  warmUp: () => runThroughOpenClaw({ model: "moonshot/kimi-k2.6", request: { messages: [{ role: "user", content: "warm-up" }] },
-    __row: { id: "kimi-k2.6", name: "warm-up", reasoning: false, input: ["text"], contextWindow: 262144, maxTokens: 262144 } }, undefined),
+  warmUp: async () => {
+    try {
+      await runThroughOpenClaw({ model: "moonshot/kimi-k2.6", request: { messages: [{ role: "user", content: "warm-up" }] },
+        __row: { id: "kimi-k2.6", name: "warm-up", reasoning: false, input: ["text"], contextWindow: 262144, maxTokens: 262144 } }, undefined);
+    } finally {
+      // Node writes the code cache at a normal exit only; a reproduction ends this worker with SIGTERM
+      // (bug_repro_node.mjs), so without this flush its cache would stay empty. Everything loaded by now.
+      module.flushCompileCache?.();
+    }
+  },
 });
