@@ -77,14 +77,15 @@ class NodeWorkerTarget(Target):
         self.cache_dir = Path(cache_dir) if cache_dir else node_install.default_cache_dir(self.node_target)
         if not node_install.is_installed(self.node_target, self.cache_dir):
             raise TargetUnavailable(f"{self.node_target} {install_hint(self.node_target, self.tox_env)}")
-        node_install.sync_worker(self.node_target, self.cache_dir)
+        # this checkout's own code: not the install's shared entry, which another checkout may repoint
+        worker = node_install.sync_worker(self.node_target, self.cache_dir)
         self._scratch = Path(tempfile.mkdtemp(prefix=f"kimi-conformance-{self.node_target}-"))
         env = node_install.worker_env(self._scratch, base=scrubbed_env())
         # The worker's own per-case guard fires a little before ours, so it can answer "crash".
         env["KIMI_CONFORMANCE_CASE_TIMEOUT_MS"] = str(int(max(timeout - 1.0, 0.5 * timeout) * 1000))
         self.timeout = timeout
         self.process = JsonLinesProcess(
-            [str(node_install.node_path(self.cache_dir)), node_install.WORKER],
+            [str(node_install.node_path(self.cache_dir)), str(worker)],
             name=f"{self.node_target} worker",
             timeout=timeout,
             cwd=self.cache_dir,

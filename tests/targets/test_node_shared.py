@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import time
 from itertools import combinations
 from pathlib import Path
 
@@ -157,8 +159,35 @@ def test_sync_is_idempotent_and_follows_a_change_of_the_shared_module(tmp_path, 
         .read_text(encoding="utf-8")
         .endswith("// changed\n")
     )
-    assert not first.exists(), "the older copy is removed"
+    # the older copy stays while it may be in use (another checkout's), and goes once stale
+    assert first.exists()
+    old = first.parent.parent
+    os.utime(old, (time.time() - node_install.STALE_CODE_S - 60,) * 2)
+    node_install.sync_worker("pi-ai", install)
+    assert not first.exists(), "the stale copy is removed"
     assert len(list((install / node_install.CODE).iterdir())) == 1
+
+
+def test_two_checkouts_each_start_their_own_code(tmp_path, monkeypatch):
+    """One install, two checkouts with different worker code (a deep search beside a change): each
+    sync returns its own code's worker file, which the other's sync neither repoints nor removes —
+    the shared entry `worker.mjs` used to be repointed by whichever synced last, so a worker started
+    after that ran the other checkout's code."""
+    src = _copy_sources(tmp_path, monkeypatch)
+    install = tmp_path / "install"
+    install.mkdir()
+    mine = node_install.sync_worker("pi-ai", install)
+    assert mine == _installed_code(install) and mine.name == node_install.WORKER
+    shared = src / node_install.SHARED / "protocol.mjs"
+    shared.write_text(shared.read_text(encoding="utf-8") + "\n// the other checkout\n", encoding="utf-8")
+    theirs = node_install.sync_worker("pi-ai", install)
+    assert theirs != mine and _installed_code(install) == theirs
+    assert mine.is_file()
+    assert (
+        not (mine.parent.parent / node_install.SHARED / "protocol.mjs")
+        .read_text(encoding="utf-8")
+        .endswith("// the other checkout\n")
+    )
 
 
 ECHO_WORKER = """\

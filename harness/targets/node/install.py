@@ -57,6 +57,8 @@ CODE = "code"  # <install>/code/<digest>/: the installed copies of a target's fo
 # npm's files stay at the install root; the code copy needs neither them nor build leftovers
 NPM_FILES = {"package.json", "package-lock.json"}
 NOT_CODE = {"node_modules", "__pycache__"}
+# a code copy no sync touched for this long is removed (another checkout's, long unused): a day
+STALE_CODE_S = 24 * 3600
 
 
 def _say(msg: str) -> None:
@@ -153,11 +155,15 @@ def _write_atomic(dst: Path, data: bytes) -> None:
 
 
 def sync_worker(target_name: str, cache_dir: Path) -> Path:
-    """Install the current worker code into ``cache_dir`` when it changed; return the entry point.
+    """Install the current worker code into ``cache_dir`` when it changed; return the worker file
+    of *this* code, ``code/<digest>/<target>/worker.mjs``, which the caller starts.
 
     The code goes to ``code/<digest>/`` (built aside, renamed into place; concurrent syncs of the
-    same code agree on the name), then the entry point ``worker.mjs`` is replaced to import it and
-    older ``code/`` folders are removed.
+    same code agree on the name); the install's entry point ``worker.mjs`` is pointed at it (for a
+    hand-run or a reproduction). The install is shared by every checkout on the machine: two
+    checkouts with different worker code (two branches, a deep search beside a change) each start
+    their own digest's file, never the entry the other just rewrote, and a copy is removed only when
+    no sync has touched it for ``STALE_CODE_S`` (a running worker started from it long ago).
     """
     files = _code_files(target_name)
     h = hashlib.sha256()
@@ -185,10 +191,12 @@ def sync_worker(target_name: str, cache_dir: Path) -> Path:
     )
     dst = worker_path(cache_dir)
     _write_atomic(dst, entry.encode())
+    os.utime(code)  # in use: not stale for another checkout's sync
+    now = time.time()
     for old in code_root.iterdir():
-        if old.name != digest and not old.name.startswith("."):
+        if old.name != digest and not old.name.startswith(".") and now - old.stat().st_mtime > STALE_CODE_S:
             shutil.rmtree(old, ignore_errors=True)
-    return dst
+    return code / target_name / WORKER
 
 
 def worker_env(scratch: Path, base: dict[str, str] | None = None) -> dict[str, str]:
