@@ -74,7 +74,7 @@ def pytest_terminal_summary(terminalreporter):
     tr.write_line(f"mutation score: {len(caught)}/{len(results)} = {100 * len(caught) / len(results):.0f}%")
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m deselects
+@pytest.hookimpl(tryfirst=True)  # it only marks skips: first, so every later collection hook sees them
 def pytest_collection_modifyitems(config, items):
     # The fidelity tests start fresh OpenClaw / pi-ai processes (minutes): they run where their
     # target's suites run (tox -e openclaw / -e pi-ai), when their file is named, or with -m fidelity.
