@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.util import yamlio
 from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,7 +36,7 @@ def newer_cassette(d: Path) -> Path:
 
 def cut_stream_cassette(d: Path) -> Path:
     """The stream body ends mid-event (the file itself is well-formed YAML)."""
-    doc = yaml.safe_load(STREAM_CASSETTE.read_text())
+    doc = yamlio.safe_load(STREAM_CASSETTE.read_text())
     body = doc["interactions"][0]["response"]["body"]
     body["string"] = body["string"][: len(body["string"]) // 2]
     return _write(d / "moonshot/kimi-k2.6/stream-usage.yaml", yaml.safe_dump(doc, sort_keys=False))
@@ -43,7 +44,7 @@ def cut_stream_cassette(d: Path) -> Path:
 
 def cut_json_body_cassette(d: Path) -> Path:
     """A non-streamed JSON body cut in half (the file itself is well-formed YAML)."""
-    doc = yaml.safe_load(CASSETTE.read_text())
+    doc = yamlio.safe_load(CASSETTE.read_text())
     body = doc["interactions"][0]["response"]["body"]
     text = json.dumps(body["json"])
     doc["interactions"][0]["response"]["body"] = {"string": text[: len(text) // 2]}
@@ -314,7 +315,7 @@ def test_checker_messages_name_interaction_and_file(tmp_path):
     from harness.cassettes.files import read_cassette
     from harness.errors import CassetteError
 
-    doc = yaml.safe_load(CASSETTE.read_text())
+    doc = yamlio.safe_load(CASSETTE.read_text())
     del doc["interactions"][0]["response"]["status"]
     p = _write(tmp_path / "c.yaml", yaml.safe_dump(doc))
     with pytest.raises(CassetteError, match=re.escape(f"cassette {p}: interaction #0 has no response status")):

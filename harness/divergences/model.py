@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -355,13 +356,21 @@ def _schema() -> dict[str, Any]:
     return json.loads(SCHEMA.read_text())
 
 
+@cache
+def _schema_ok() -> Callable[[Any], bool]:
+    """The schema's compiled yes/no (harness.util.fastschema): every process loads every shipped file,
+    and jsonschema walking them was most of that; a file it refuses goes through jsonschema for the
+    message, so a bad file's one line is jsonschema's."""
+    from harness.util.fastschema import compile_check
+
+    return compile_check(_schema())
+
+
 def _fail(path: Path, msg: str):
     raise DivergenceFileError(f"{path}: {msg}")
 
 
 def load_file(path: Path) -> list[Divergence]:
-    import jsonschema
-
     from harness.util import yamlio
 
     try:
@@ -371,7 +380,11 @@ def load_file(path: Path) -> list[Divergence]:
     except yamlio.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         _fail(path, f"is not valid YAML{f' (line {mark.line + 1})' if mark else ''}: {getattr(err, 'problem', err)}")
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(data))
+    error = None
+    if not _schema_ok()(data):
+        import jsonschema
+
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_schema()).iter_errors(data))
     if error is not None:
         where = "/".join(map(str, error.absolute_path)) or "top level"
         _fail(path, f"fails its schema at {where}: {error.message}")

@@ -18,6 +18,7 @@ from harness.cassettes.captures import (
     validate_path,
 )
 from harness.cli.wire import validate_captures_main
+from harness.util import yamlio
 
 
 def cap(name: str) -> Path:
@@ -146,7 +147,7 @@ def test_jsonl_stream_corruption(tmp_path):
 
 
 def _cassette(name: str) -> dict:
-    return yaml.safe_load(cap(name).read_text())
+    return yamlio.safe_load(cap(name).read_text())
 
 
 def test_go_vcr_corruptions_name_interaction_and_chunk(tmp_path):

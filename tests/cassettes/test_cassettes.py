@@ -18,7 +18,7 @@ from harness.catalog import builtin
 from harness.emulator import Emulator
 from harness.online.client import WireClient
 from harness.scenarios import definitions as scenarios
-from harness.util import scrub
+from harness.util import scrub, yamlio
 from harness.util.fs import atomic_write
 from tests.child import run as run_child
 
@@ -95,7 +95,7 @@ def test_readable_format_and_event_by_event_replay(tmp_path, emulator):
     path = tmp_path / "c.yaml"
     stream = chat(stream=True, stream_options={"include_usage": True})
     live = record(path, emulator, [chat(), stream])
-    doc = yaml.safe_load(path.read_text())
+    doc = yamlio.safe_load(path.read_text())
     assert list(doc)[:2] == ["provenance", "interactions"]
     first, second = doc["interactions"]
     assert first["request"]["body"]["json"]["model"] == "kimi-k2.6"  # parsed, not a string
@@ -155,7 +155,7 @@ def test_stale_guard_fails_the_wire_test(tmp_path, emulator):
     src = CASSETTES / "moonshot" / "kimi-k2.6" / "plain.yaml"
     dst = tmp_path / "moonshot" / "kimi-k2.6" / "plain.yaml"
     dst.parent.mkdir(parents=True)
-    doc = yaml.safe_load(src.read_text())
+    doc = yamlio.safe_load(src.read_text())
     extra = json.loads(json.dumps(doc["interactions"][0]))
     extra["request"]["body"]["json"]["messages"][0]["content"] = "never sent"
     doc["interactions"].append(extra)
@@ -293,7 +293,7 @@ def test_every_catalog_model_and_scenario_has_a_cassette():
 
 def test_kimi_cassettes_point_at_the_kimi_coding_endpoint():
     for f in sorted((CASSETTES / "kimi").rglob("*.yaml")):
-        doc = yaml.safe_load(f.read_text())
+        doc = yamlio.safe_load(f.read_text())
         uris = {i["request"]["uri"] for i in doc["interactions"]}
         if f.name.startswith("messages-"):  # the Anthropic Messages surface
             assert doc["provenance"]["endpoint"] == "https://api.kimi.com/coding", f
@@ -343,7 +343,7 @@ def test_failing_wire_test_carries_scrubbed_bodies(tmp_path):
     src = CASSETTES / "moonshot" / "kimi-k2.6" / "plain.yaml"
     dst = tmp_path / "cassettes" / "moonshot" / "kimi-k2.6" / "plain.yaml"
     dst.parent.mkdir(parents=True)
-    doc = yaml.safe_load(src.read_text())
+    doc = yamlio.safe_load(src.read_text())
     resp = doc["interactions"][0]["response"]
     resp["status"] = {"code": 400, "message": "Bad Request"}
     resp["body"] = {

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from harness.cassettes import provenance, real
 from harness.cassettes.captures import SHIPPED
 from harness.emulator import Emulator
 from harness.scenarios import real_checks
+from harness.util import yamlio
 from tests.child import run as run_child
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def test_replayed_answer_is_the_captured_answer(cid):
 
 def test_go_vcr_requests_and_answers_are_the_captured_ones():
     e = real.entry("multi-tool-streaming-kimi-k2-moonshotai")
-    doc = yaml.safe_load((SHIPPED / e["source"] / e["captures"][0]).read_text())
+    doc = yamlio.safe_load((SHIPPED / e["source"] / e["captures"][0]).read_text())
     exchanges = replayed(e["id"])
     assert [x.request for x in exchanges] == [json.loads(i["request"]["body"]) for i in doc["interactions"]]
     ids = [i for x in exchanges for _, i in real_checks.tool_call_ids(real_checks.body_of(x.response))]

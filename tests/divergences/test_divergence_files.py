@@ -15,6 +15,7 @@ from harness.contract.case import context
 from harness.divergences.model import DIR, DivergenceFileError, _load_all, all_files, load_file
 from harness.rules import all_rules
 from harness.rules.t6b_extra_body import INNER
+from harness.util import yamlio
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_TARGETS = ("openclaw", "pi-ai", "litellm", "pydantic-ai", "vercel-ai")
@@ -116,7 +117,7 @@ def test_entry_minimal_case_is_a_valid_case(entry):
 
 def test_no_entry_matches_on_message_text():
     for path in all_files():
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
         for e in data["entries"]:
             assert not {"failure", "also_rules", "rule"} & set(e), f"{path.name}: {e['id']} uses the old format"
     assert not [p for p in DIR.glob("*.json") if p.name != "divergences.schema.json"], (

@@ -16,6 +16,7 @@ from harness.divergences.model import Divergences
 from harness.emulator.rules import BODY_CHECKS, body_rules, lookup_model
 from harness.generation.strategies import cases
 from harness.reference import transform
+from tests.examples import scaled
 
 GAPS = [d for d in Divergences.for_target("reference") if d.observer == "upstream"]
 NATIVE_HOSTS = {"api.moonshot.ai", "api.moonshot.cn"}
@@ -43,7 +44,7 @@ def uncovered_rejections(case: dict) -> list[str]:
     ]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_the_emulator_accepts_what_the_reference_sends(data):
     case = data.draw(cases(data.draw(st.sampled_from(MODELS))))

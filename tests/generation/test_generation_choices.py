@@ -14,6 +14,7 @@ from harness.contract.case import validate_case
 from harness.generation.choices import MAX_UNIFORM, Choices
 from harness.generation.strategies import case, case_bytes, cases
 from harness.targets.base import ALL_FEATURES
+from tests.examples import scaled
 
 FOCUS = ((), ("tool_history", "extra_body", "stream"), ("keep",), ("provider", "compat"), ("sampling", "tool_choice"))
 NARROW = frozenset({"thinking_level"})
@@ -34,7 +35,7 @@ def test_any_bytes_decode_to_a_valid_case_within_their_size(features, need):
     rng = random.Random(7)
     size = case_bytes(frozenset(features))
     edges = [bytes(size), b"\xff" * size]
-    for raw in edges + [rng.randbytes(size) for _ in range(300)]:
+    for raw in edges + [rng.randbytes(size) for _ in range(scaled(300))]:  # random strings: as many as the profile
         validate_case(decode(raw, features, need))  # an IndexError here: a block reserves too few bytes
     with pytest.raises(IndexError):
         decode(bytes(size - 1), features, need)

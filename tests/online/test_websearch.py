@@ -17,6 +17,7 @@ from harness.generation.websearch import WEB_SEARCH_TOOL, search_arguments, web_
 from harness.reference import transform
 from harness.rules.websearch_checks import check_t10, round_trip_violations, web_search_models
 from harness.wire.websearch_cost import WebSearchPricing, search_tokens, web_search_cost
+from tests.examples import scaled
 
 ARGS = search_arguments("abc123", 8933)
 FN = {"type": "function", "function": {"name": "read", "parameters": {"type": "object"}}}
@@ -118,7 +119,7 @@ MODELS = web_search_models(builtin().providers["moonshot"])
 
 
 @pytest.mark.parametrize("model_id", sorted(MODELS))
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=scaled(40), deadline=None)
 @given(data=st.data())
 def test_reference_conforms_on_drawn_cases(model_id, data):
     """The strategy draws valid cases, and the reference satisfies every T10 check on them."""

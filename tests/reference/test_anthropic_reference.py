@@ -13,6 +13,7 @@ from harness.reference import transform
 from harness.rules import anthropic_agreement as agreeing
 from harness.rules import anthropic_checks as checks
 from harness.wire import schemas
+from tests.examples import scaled
 
 ANTHROPIC_MODELS = ["kimi/kimi-for-coding", "kimi/kimi-for-coding-highspeed", "kimi/k3", "kimi/k3-256k"]
 TOOL = {
@@ -268,7 +269,7 @@ def test_agreement_names_the_differing_field():
     assert agreeing.agreement(same, out) == []
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=scaled(60), deadline=None)
 @given(data=st.data())
 def test_the_reference_conforms_on_drawn_cases(data):
     from harness.generation.strategies import cases

@@ -15,8 +15,9 @@ from harness.contract.intended import intended_body
 from harness.errors import CaseError
 from harness.generation.strategies import cases
 from harness.reference import PIPELINE, anthropic_messages, transform
+from tests.examples import scaled
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=scaled(60), deadline=None, suppress_health_check=list(HealthCheck))
 MODELS = ["moonshot/kimi-k2.6", "moonshot/kimi-k2.7-code", "moonshot/kimi-k3", "kimi/kimi-for-coding"]
 
 

@@ -11,6 +11,7 @@ from harness.errors import CaseError
 from harness.generation.strategies import cases
 from harness.reference import transform
 from harness.rules.judge import judge
+from tests.examples import scaled
 
 USER = [{"role": "user", "content": "hi"}]
 
@@ -328,7 +329,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=scaled(300), deadline=None)
 @given(
     st.one_of(
         JSON,
@@ -363,7 +364,7 @@ def test_fuzz_reference_never_crashes(case):
     assert json.loads(json.dumps(out))["method"] == "POST"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=scaled(200), deadline=None)
 @given(st.data())
 def test_reference_satisfies_every_property(data):
     model = data.draw(

@@ -4,7 +4,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 from harness.cassettes.settings import WireSettings
 from harness.catalog import builtin
@@ -16,6 +15,7 @@ from harness.reference import transform
 from harness.scenarios import anthropic as anthropic_wire
 from harness.scenarios import definitions as scenarios
 from harness.scenarios.session import WireSession
+from harness.util import yamlio
 from harness.wire.anthropic_usage import parse_anthropic, parse_any
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
@@ -38,7 +38,7 @@ def test_every_anthropic_model_and_scenario_has_an_emulator_cassette():
         for sid in anthropic_wire.scenario_ids():
             path = scenarios.cassette_path(CASSETTES, model.ref, sid)
             assert path.is_file(), f"missing {path} (python -m harness.cassettes.record -k anthropic)"
-            doc = yaml.safe_load(path.read_text())
+            doc = yamlio.safe_load(path.read_text())
             assert doc["provenance"]["source"] == "emulator" and doc["provenance"]["model"] == model.ref
             assert doc["provenance"]["endpoint"] == "https://api.kimi.com/coding"
             assert {i["request"]["uri"] for i in doc["interactions"]} == {"https://api.kimi.com/coding/v1/messages"}

@@ -211,11 +211,16 @@ def test_suite_fails_through_a_verbatim_gateway(tmp_path):
 
 
 # ------------------------------------------------------------------------- the `errors` rule (bad cases)
-def test_a_malformed_case_reaches_a_conformant_gateway_which_rejects_it(gateway_target):
+def test_a_malformed_case_reaches_a_conformant_gateway_which_rejects_it(gateway_target, monkeypatch):
     """No schema check in the driver: each bad case is posted as it is; the gateway's 4xx answer,
     with nothing forwarded upstream, is its rejection (a case error naming the status)."""
     from harness.errors import CaseError
     from harness.rules import errors
+    from harness.targets import http_gateway
+
+    # this gateway never forwards a bad case, so the grace after its 4xx only waited (0.2 s a case,
+    # two seconds of the test); the forward-then-400 test below keeps the real grace
+    monkeypatch.setattr(http_gateway, "REJECT_GRACE", 0.01)
 
     target, _ = gateway_target
     bad = {b["id"]: b["case"] for b in errors.bad_cases()}

@@ -1,7 +1,7 @@
 """The compiled case check (harness.util.fastschema) gives jsonschema's verdict: on drawn cases, on the
-bad cases every target must reject, and on a few thousand broken copies of drawn cases (a node
-removed, retyped or renamed); and a schema whose keywords mean something else in draft 7 gets no
-fast path."""
+bad cases every target must reject, and on broken copies of drawn cases (a node removed, retyped or
+renamed; how many follows the Hypothesis profile: tests/examples.py); the same for the wire bodies and
+the divergence files; and a schema whose keywords mean something else in draft 7 gets no fast path."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from harness.generation.sample import examples
 from harness.generation.strategies import ALL_FEATURES, cases
 from harness.util.fastschema import compile_check
 from harness.wire.schemas import KINDS
+from tests.examples import scaled
 
 BAD = json.loads((Path(SCHEMA_PATH).parent / "bad_cases.json").read_text())["cases"]
 MODELS = ("moonshot/kimi-k2.6", "moonshot/kimi-k3", "kimi/kimi-for-coding", "moonshot/kimi-k2-turbo-preview")
@@ -71,7 +72,8 @@ def test_bad_cases_get_the_same_verdict(entry):
 
 def test_broken_copies_get_the_same_verdict(drawn):
     rng = random.Random(5)
-    broken = [_broken(c, rng) for c in drawn for _ in range(8)]
+    # jsonschema's verdict on each copy is most of this file's time: copies per case follow the profile
+    broken = [_broken(c, rng) for c in drawn for _ in range(scaled(8, floor=2))]
     verdicts = [(_is_valid()(b), _jsonschema_ok(b)) for b in broken]
     differ = [b for b, (fast, slow) in zip(broken, verdicts) if fast != slow]
     assert not differ, json.dumps(differ[0])[:2000]
@@ -143,7 +145,7 @@ def test_wire_bodies_and_their_broken_copies_get_the_same_verdict():
         "anthropic-response",
     }
     rng = random.Random(7)
-    tried = bodies + [(k, _broken(b, rng)) for k, b in bodies for _ in range(3) if b]
+    tried = bodies + [(k, _broken(b, rng)) for k, b in bodies for _ in range(scaled(3, floor=1)) if b]
     verdicts = [(k, b, *_wire_verdicts(k, b)) for k, b in tried]
     differ = [(k, b) for k, b, fast, slow in verdicts if fast != slow]
     assert not differ, json.dumps(differ[0])[:2000]
@@ -154,3 +156,22 @@ def test_a_ref_with_validating_siblings_gets_no_fast_path():
     schema = {"$id": "https://x/d", "$defs": {"s": {"type": "string"}}, "$ref": "#/$defs/s", "minLength": 2}
     with pytest.raises(ValueError, match="differ in draft 7"):
         compile_check(schema)
+
+
+# ---- the divergence files' fast path (harness/divergences/model.py) -------------------------------
+def test_divergence_files_and_their_broken_copies_get_the_same_verdict():
+    """load_file trusts the compiled check's yes; a copy it passes and jsonschema refuses would load."""
+    import jsonschema
+
+    from harness.divergences.model import _schema, _schema_ok, all_files
+    from harness.util import yamlio
+
+    slow = jsonschema.Draft202012Validator(_schema())
+    files = [yamlio.safe_load(p.read_text(encoding="utf-8")) for p in all_files()]
+    # copies of one-entry files: a broken whole file costs jsonschema ~50 entries' walk for one node
+    single = [{**f, "entries": [e]} for f in files for e in f["entries"]]
+    rng = random.Random(11)
+    tried = files + [_broken(d, rng) for d in single for _ in range(scaled(2, floor=1))]
+    differ = [t for t in tried if _schema_ok()(t) != slow.is_valid(t)]
+    assert not differ, json.dumps(differ[0], default=str)[:2000]
+    assert sum(not slow.is_valid(t) for t in tried) > len(tried) // 4  # the copies really are broken

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from harness.cassettes.captures import SHIPPED as CAPTURES
 from harness.cassettes.captures import capture_files, load_units
 from harness.wire.usage import Cost, Usage, estimate_cost, parse_usage, usage_from_dict
+from tests.examples import scaled
 
 K26 = {"input": 0.95, "output": 4.00, "cache_read": 0.16, "unit": "usd_per_mtok"}  # floats on purpose
 
@@ -356,7 +357,7 @@ def bump(u: Usage, k: int, **fields) -> Usage:
 
 
 def check_monotone(cost_fn):
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=scaled(200), deadline=None)
     @given(usages(), price_tables(), st.integers(1, 10_000))
     def prop(u, p, k):
         base = cost_fn(u, p).total
@@ -371,7 +372,7 @@ def check_monotone(cost_fn):
 
 
 def check_cached_not_billed_twice(cost_fn):
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=scaled(200), deadline=None)
     @given(usages(), price_tables(cheap_cache=True))
     def prop(u, p):
         if u.uncached_input_tokens == 0:
@@ -392,7 +393,7 @@ def check_cached_not_billed_twice(cost_fn):
 
 
 def check_units(cost_fn):
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=scaled(200), deadline=None)
     @given(usages(), price_tables())
     def prop(u, p):
         per_k = {**{k: v / 1000 for k, v in p.items() if k != "unit"}, "unit": "usd_per_ktok"}
