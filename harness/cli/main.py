@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from harness.cli.inputs import UsageProblem, add_catalog_option, malformed, one_line, read_cases
 
@@ -246,7 +247,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Scrubbed:
+    """A text stream whose every write is scrubbed (harness/util/scrub.py): the one place a command's
+    output passes, so no command can print a key it met (a target's request headers in `transform`,
+    a spec in an error) — whatever it forgot to scrub itself."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from harness.util.scrub import scrub_text
+
+        return self._stream.write(scrub_text(text) if isinstance(text, str) else text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, buffer, encoding, ...
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Scrubbed(out), _Scrubbed(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from harness.errors import HarnessError
 
     args = build_parser().parse_args(argv)
