@@ -99,6 +99,16 @@ def files(args) -> dict[Path, str]:
     root, tests = args.dir, Path(args.tests)
     test_path = tests / "test_kimi_conformance.py"
     divergences = tests / "kimi-divergences.yaml"
+    from harness.targets import split_alias
+    from harness.util.scrub import spec_name
+
+    spec = split_alias(args.target)[1]
+    if spec_name(spec) != spec:  # the files init writes are committed: a key in them is a leaked key
+        raise ValueError(
+            f"--target {spec_name(args.target)!r} holds a key, which init would write into {test_path.as_posix()} "
+            "(and the workflow) for you to commit: give the spec without it (a target answers with a placeholder "
+            "key; command: targets run with keys removed from their environment)"
+        )
     planned = {
         root / test_path: TEST_MODULE.format(
             name=name,

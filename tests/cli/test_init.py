@@ -60,3 +60,15 @@ def test_init_refuses_a_bad_name_in_one_line(tmp_path):
     r = cli("init", "--name", "my gateway!", cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--name" in r.stderr
     assert not (tmp_path / "tests").exists()
+
+
+def test_a_spec_holding_a_key_is_refused_and_nothing_is_written(tmp_path, capsys):
+    """init writes the spec into files the user commits: a key in it would be a leaked key."""
+    from harness.cli.main import main
+
+    canary = "sk-initCanary0123456789abcdef"
+    code = main(["init", "--dir", str(tmp_path), "--target", f"gw=command:python gw.py --api-key {canary}"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert canary not in out + err and "holds a key" in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
