@@ -105,7 +105,7 @@ def files(args) -> dict[Path, str]:
     spec = split_alias(args.target)[1]
     if spec_name(spec) != spec:  # the files init writes are committed: a key in them is a leaked key
         raise ValueError(
-            f"--target {spec_name(args.target)!r} holds a key, which init would write into {test_path.as_posix()} "
+            f"--target {args.target.replace(spec, spec_name(spec))!r} holds a key, which init would write into {test_path.as_posix()} "
             "(and the workflow) for you to commit: give the spec without it (a target answers with a placeholder "
             "key; command: targets run with keys removed from their environment)"
         )
