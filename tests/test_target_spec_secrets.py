@@ -261,3 +261,25 @@ def test_a_target_is_named_by_spec_name():
         assert target.name == spec_name(target.name) and SHORT not in target.name, target.name
     finally:
         target.close()
+
+
+def test_an_unknown_kind_is_named_by_its_spec_not_an_alias_reading():
+    """`naive=command:...` after the alias was split (a doubled alias) is an unknown kind: the error
+    names the spec (redacted), not 'naive' as if it were an alias."""
+    from harness.errors import TargetUnavailable
+    from harness.targets import create
+
+    with pytest.raises(TargetUnavailable, match=r"unknown target 'naive=command:gw --api-key <redacted"):
+        create(f"x=naive=command:gw --api-key {SHORT}0123456")
+
+
+def test_a_suite_class_naming_an_aliased_target_uses_its_own_name():
+    """init --target "naive=command:..." --name naive wrote both: the class made naive=naive=command:...,
+    which no target kind reads ("unknown target")."""
+    from harness.pytest_plugin.suite_class import ConformanceSuite
+
+    class Named(ConformanceSuite):
+        target = "naive=command:python gw.py"
+        name = "mine"
+
+    assert Named.target_spec() == "mine=command:python gw.py"

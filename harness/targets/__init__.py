@@ -86,9 +86,9 @@ def _create(spec: str, **options) -> Target:
     name, sep, arg = spec.partition(":")
     registry = known()
     if name not in registry:
-        from harness.util.scrub import spec_name
+        from harness.util.scrub import redacted_spec
 
-        raise TargetUnavailable(f"unknown target {spec_name(spec)!r}; known: {', '.join(sorted(registry))}")
+        raise TargetUnavailable(f"unknown target {redacted_spec(spec)!r}; known: {', '.join(sorted(registry))}")
     factory = _load(registry[name])
     if name == "reference":
         return factory(options.get("catalog"))

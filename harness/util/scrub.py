@@ -327,8 +327,15 @@ def spec_name(spec: str) -> str:
     Idempotent (`spec_name(spec_name(s)) == spec_name(s)`): a name read back from a file is
     compared as `spec_name(stored) == spec_name(run's name)`, so the stored, redacted name matches
     the run of the same spec, and a file someone wrote with the key in it matches too."""
-    remember(secrets_in_command(spec) | _url_credentials(spec))
     alias, sep, rest = spec.partition("=")
     if sep and alias and ":" not in alias and " " not in alias and rest:
+        remember(secrets_in_command(spec) | _url_credentials(spec))
         return scrub_text(alias)
+    return redacted_spec(spec)
+
+
+def redacted_spec(spec: str) -> str:
+    """The spec itself with its secrets redacted, as spec_name redacts them (no alias reading: for a
+    spec already split from its alias, or shown whole in an error)."""
+    remember(secrets_in_command(spec) | _url_credentials(spec))
     return scrub_text(_URL_RE.sub(_redact_url, spec))
