@@ -458,7 +458,7 @@ def cmd_check(args) -> int:
     from harness.cli.endpoints import load_catalog
     from harness.cli.inputs import read_cases
     from harness.targets import create
-    from harness.util.scrub import scrub_text, spec_name
+    from harness.util.scrub import spec_name
 
     (case,) = read_cases(args.case, lines=False)
     where = "<stdin>" if args.case == "-" else args.case
@@ -472,9 +472,8 @@ def cmd_check(args) -> int:
         )
     finally:
         target.close()
-    report.target = spec_name(report.target)
-    # what the target sent (a violation's actual value) can hold a key: scrubbed like every report
-    print(scrub_text(json.dumps(to_json(report), indent=2, ensure_ascii=False) if args.json else render(report)))
+    # what the target sent (a violation's actual value) can hold a key: main() scrubs every output line
+    print(json.dumps(to_json(report), indent=2, ensure_ascii=False) if args.json else render(report))
     return report.exit_code
 
 

@@ -143,7 +143,7 @@ def drafts(
     from harness.engine.replay import judged
     from harness.rules import all_rules, get
     from harness.targets import NotExpressible
-    from harness.util.scrub import scrub_obj, spec_name
+    from harness.util.scrub import scrub_obj
 
     caps = target.capabilities
     kind = "usage" if "chunks" in case else "transform"
@@ -152,9 +152,7 @@ def drafts(
 
         missing = sorted(case_features(case, caps.request_defaults) - caps.features)
         if missing:
-            raise FailureFileError(
-                f"the case uses features {spec_name(target.name)} cannot express: {', '.join(missing)}"
-            )
+            raise FailureFileError(f"the case uses features {target.name} cannot express: {', '.join(missing)}")
         case = {**case, "request": {**case["request"], **caps.request_defaults}}
     rule_ids = [r.id for r in all_rules() if r.kind == kind and caps.supports(r.id)]
     found: list[Violation] = []
@@ -203,8 +201,7 @@ def drafts(
         entry["source"] = f"{TODO}: file and function of {base} responsible"
         entry["contract"] = get(primary).section
         # what the target answered (evidence, sends) and the case can hold a key: redacted before it is
-        # printed or written (a pin holding a redacted key no longer matches: seen as a changed divergence,
-        # which is better than a key in the user's file)
+        # written (a redacted pin still holds: pins are compared scrubbed, divergences.model.pin_holds)
         out.append(Draft(scrub_obj(entry), scrub_obj(case), vs))  # the case as run, defaults included
     return out, found
 
@@ -277,16 +274,15 @@ def add_main(args) -> int:
     from harness.catalog import builtin
     from harness.divergences.model import DIR, DivergenceFileError
     from harness.targets import create
-    from harness.util.scrub import scrub_text, spec_name
+    from harness.util.scrub import spec_name
 
     spec_name(args.target)  # its secrets are remembered before anything can print them (an error naming the spec)
     try:
         cases = load_cases(Path(args.from_file))
         target = create(args.target, catalog=builtin(), timeout=args.timeout)
     except (HarnessError, DivergenceFileError) as e:
-        print(f"error: {scrub_text(str(e))}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr)
         return 2
-    name = spec_name(target.name)
     directory = Path(args.dir) if args.dir else DIR
     if args.write and not args.to and _installed(directory):
         target.close()
@@ -305,12 +301,12 @@ def add_main(args) -> int:
         for case in cases:
             new, found = drafts(target, case, entries=entries, taken={d.entry["id"] for d in items})
             if not found:
-                print(f"# {case['model']}: the case does not diverge on {name}", file=sys.stderr)
+                print(f"# {case['model']}: the case does not diverge on {target.name}", file=sys.stderr)
             elif not new:
                 print(f"# {case['model']}: every violation is covered by an existing entry", file=sys.stderr)
             items += new
     except HarnessError as e:
-        print(f"error: {scrub_text(str(e))}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr)
         return 2
     finally:
         target.close()
@@ -321,12 +317,12 @@ def add_main(args) -> int:
             for path in append_to(Path(args.to), target.name, items):
                 print(f"# wrote {path}", file=sys.stderr)
         except (OSError, HarnessError) as e:
-            print(f"error: {scrub_text(str(e))}", file=sys.stderr)
+            print(f"error: {e}", file=sys.stderr)
             return 2
         print(f"# {len(items)} draft entr{'y' if len(items) == 1 else 'ies'} added to {args.to}: fill in the TODOs")
         print(render(items), end="")
         return 0
-    print(f"# draft entries for the file of {name} under {directory} (fill in the TODOs, narrow `when`):")
+    print(f"# draft entries for the file of {target.name} under {directory} (fill in the TODOs, narrow `when`):")
     print(render(items), end="")
     if args.write:
         for path in write_cases(items, directory):

@@ -142,21 +142,20 @@ def pin_main(args) -> int:
     from harness.catalog import builtin
     from harness.divergences.model import DivergenceFileError, Divergences
     from harness.targets import NotExpressible, create
-    from harness.util.scrub import scrub_obj, scrub_text, spec_name
+    from harness.util.scrub import scrub_obj, spec_name
 
     spec_name(args.target)  # its secrets are remembered before anything can print them (an error naming the spec)
     try:
         target = create(args.target, catalog=builtin(), timeout=args.timeout)
     except (HarnessError, DivergenceFileError) as e:
-        print(f"error: {scrub_text(str(e))}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr)
         return 2
-    name = spec_name(target.name)
     by_file: dict[Path, dict[str, dict[str, dict[str, Any]]]] = {}
     try:
         entries = [d for d in Divergences.for_target(target.name) if not args.id or d.id in args.id]
         unknown = sorted(set(args.id or ()) - {d.id for d in entries})
         if unknown:
-            print(f"error: no entry {', '.join(unknown)} for {name}", file=sys.stderr)
+            print(f"error: no entry {', '.join(unknown)} for {target.name}", file=sys.stderr)
             return 2
         for d in entries:
             if d.observer == "upstream":  # what the API refuses, not what a target does: pinned by hand
@@ -165,16 +164,16 @@ def pin_main(args) -> int:
             try:
                 seen = observe(d, target)
             except NotExpressible as e:
-                print(f"# {d.id}: {name} cannot express its case ({scrub_text(str(e))}); not pinned", file=sys.stderr)
+                print(f"# {d.id}: {target.name} cannot express its case ({e}); not pinned", file=sys.stderr)
                 continue
             if not seen:
                 print(f"# {d.id}: covers nothing on its minimal case (stale?); not pinned", file=sys.stderr)
                 continue
-            # what the target sent can hold a key: never written into a file nor printed (a redacted pin
-            # then no longer matches a target that sends the key: a changed divergence, not a leak)
+            # what the target sent can hold a key: never written into a file (a redacted pin still holds:
+            # pins are compared scrubbed, harness.divergences.model.pin_holds)
             sends, notes = merged(d, scrub_obj(seen))
             for note in notes:
-                print(f"# {scrub_text(note)}", file=sys.stderr)
+                print(f"# {note}", file=sys.stderr)
             by_file.setdefault(Path(d.file), {})[d.id] = sends
         for path, pins in by_file.items():
             if args.dry_run:
@@ -183,7 +182,7 @@ def pin_main(args) -> int:
             pin_file(path, pins)
             print(f"# pinned {len(pins)} entr{'y' if len(pins) == 1 else 'ies'} in {path}", file=sys.stderr)
     except (OSError, HarnessError) as e:
-        print(f"error: {scrub_text(str(e))}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr)
         return 2
     finally:
         target.close()
