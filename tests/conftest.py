@@ -76,14 +76,12 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.hookimpl(tryfirst=True)  # it only marks skips: first, so every later collection hook sees them
 def pytest_collection_modifyitems(config, items):
-    # The fidelity tests start fresh OpenClaw / pi-ai processes (minutes): they run where their
-    # target's suites run (tox -e openclaw / -e pi-ai), when their file is named, or with -m fidelity.
+    # The fidelity tests start fresh OpenClaw / pi-ai / Vercel AI SDK processes (minutes): they run in
+    # the scheduled job (tox -e nightly), when their file is named, or with -m fidelity.
     named = {Path(str(a).split("::")[0]).name for a in config.args}
     if "fidelity" in (config.getoption("markexpr") or ""):
         return
-    skip = pytest.mark.skip(
-        reason="fidelity test (fresh target processes): tox -e openclaw / -e pi-ai, or name its file"
-    )
+    skip = pytest.mark.skip(reason="fidelity test (fresh target processes): tox -e nightly, or name its file")
     for item in items:
         if item.get_closest_marker("fidelity") and item.path.name not in named:
             item.add_marker(skip)

@@ -133,6 +133,7 @@ def test_unpinned_version_is_unavailable():
         OpenClawTarget("2020.1.1")
 
 
+@pytest.mark.integration  # the real install: `integration` runs after `nodes`; `py` runs beside it (.ci/run)
 def test_openclaw_declines_what_the_npm_package_cannot_run():
     """OpenClaw's Kimi plugin (Anthropic Messages) is not on npm, and a catalog alias spelled as a
     ref would become a configured model of its own: both are refused before any worker call;

@@ -6,7 +6,7 @@ the case becomes; a fresh `openclaw agent --local` process runs one turn with th
 then the persistent worker runs the same case with the conversation that run sent (system prompt,
 messages, tools, tool_choice, max tokens, the thinking level it used). The two outbound bodies
 must be equal as canonical JSON, and go to the same path. Headers are not compared: the CLI run
-adds its own tracing headers. Slow: run in `tox -e openclaw`. pi-ai's counterpart is
+adds its own tracing headers. Slow: run in `tox -e nightly` (-- -k openclaw for this one). pi-ai's counterpart is
 tests/targets/test_pi_ai_fidelity.py.
 
 A fresh `openclaw agent --local` turn costs ~20 s of CPU (measured, issue 24): OpenClaw's own
@@ -30,8 +30,10 @@ from harness.targets.node import install as node_install
 from harness.util.yamlio import safe_load
 from tests.node_reference import canonical
 
-# fresh OpenClaw / pi-ai processes, minutes: tox -e openclaw / -e pi-ai run it (tests/conftest.py)
-pytestmark = pytest.mark.fidelity
+# fresh OpenClaw / pi-ai processes, minutes: tox -e nightly runs it (tests/conftest.py)
+# one xdist worker runs a module (tox -e nightly: --dist loadgroup): its fixtures pool the fresh runs
+# of every selected test of the module
+pytestmark = [pytest.mark.fidelity, pytest.mark.xdist_group("openclaw-fidelity")]
 
 CORPUS = json.loads((Path(__file__).parents[1] / "fixtures" / "fidelity" / "openclaw.json").read_text())
 CASES = CORPUS["cases"]

@@ -4,7 +4,7 @@ Each case of tests/fixtures/fidelity/pi-ai.json is written as a pi-ai user write
 from pi-ai's registry or a Model object, pi-ai's context and options) and run in a fresh process
 through pi-ai's public `streamSimple` (tests/node_reference.py: Node's env proxy to a TLS capture
 server); the persistent worker's outbound body for the same case must equal it as canonical JSON,
-and go to the same path. Run in `tox -e pi-ai`.
+and go to the same path. Run in `tox -e nightly` (-- -k pi-ai).
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ import pytest
 from harness.targets.node import install as node_install
 from tests.node_reference import canonical
 
-# fresh OpenClaw / pi-ai processes, minutes: tox -e openclaw / -e pi-ai run it (tests/conftest.py)
-pytestmark = pytest.mark.fidelity
+# fresh OpenClaw / pi-ai processes, minutes: tox -e nightly runs it (tests/conftest.py)
+# one xdist worker runs a module (tox -e nightly: --dist loadgroup): its fixtures pool the fresh runs
+# of every selected test of the module
+pytestmark = [pytest.mark.fidelity, pytest.mark.xdist_group("pi-ai-fidelity")]
 
 CASES = json.loads((Path(__file__).parents[1] / "fixtures" / "fidelity" / "pi-ai.json").read_text())["cases"]
 _NOT_INSTALLED = None if node_install.is_installed("pi-ai") else "pi-ai is not installed (tox -e pi-ai)"

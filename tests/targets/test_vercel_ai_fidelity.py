@@ -4,7 +4,7 @@ Each case of tests/fixtures/fidelity/vercel-ai.json is written by hand as an SDK
 (`createMoonshotAI` settings, `generateText` / `streamText` options, tools as `tool({inputSchema:
 jsonSchema(...)})`) and run in a fresh Node process with the provider's default fetch, which Node's
 env proxy (NODE_USE_ENV_PROXY) carries to a TLS capture server; the persistent worker's outbound body
-for the same case must equal it as canonical JSON, and go to the same path. Run in `tox -e vercel-ai`.
+for the same case must equal it as canonical JSON, and go to the same path. Run in `tox -e nightly` (-- -k vercel-ai).
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ import pytest
 from harness.targets.node import install as node_install
 from tests.node_reference import canonical
 
-# fresh Node processes: tox -e vercel-ai runs it (tests/conftest.py)
-pytestmark = pytest.mark.fidelity
+# fresh Node processes: tox -e nightly runs it (tests/conftest.py)
+# one xdist worker runs a module (tox -e nightly: --dist loadgroup): its fixtures pool the fresh runs
+# of every selected test of the module
+pytestmark = [pytest.mark.fidelity, pytest.mark.xdist_group("vercel-ai-fidelity")]
 
 NATIVE = "https://api.moonshot.ai/v1"  # createMoonshotAI's default baseURL
 CASES = json.loads((Path(__file__).parents[1] / "fixtures" / "fidelity" / "vercel-ai.json").read_text())["cases"]
