@@ -204,7 +204,7 @@ def slow_run(suites, threshold: str, *extra: str):
         suites,
         SUITE,
         "--kimi-target",
-        f"slow=command:{sys.executable} {SLOW} 0.05",
+        f"slow=command:{sys.executable} {SLOW} 0.01",
         "--kimi-model",
         "moonshot/kimi-k2.6",
         "--kimi-model",
@@ -216,7 +216,7 @@ def slow_run(suites, threshold: str, *extra: str):
 
 
 def test_a_slow_target_says_so_once_with_its_pace_and_how_to_narrow_the_run(suites):
-    result = slow_run(suites, "1")  # 2 tests x 25 cases x 0.05 s: over a second
+    result = slow_run(suites, "0.2")  # 2 tests x 25 cases x 0.01 s: over half a second
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines([NOTICE + "To narrow the run: --kimi-model REF*a suite file*the ci profile*"])
     assert result.stdout.str().count("takes ") == 1  # once per target per session, not per test
@@ -230,7 +230,7 @@ def test_a_target_within_the_threshold_says_nothing(suites):
 
 def test_under_xdist_the_notice_is_said_once_by_the_controller(suites):
     pytest.importorskip("xdist")
-    result = slow_run(suites, "1", "-n", "2")  # each worker notices; the controller says it once
+    result = slow_run(suites, "0.2", "-n", "2")  # each worker notices; the controller says it once
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*target 'slow' takes * s per case: its 2 tests (up to * cases each, 2 workers)*"])
     assert result.stdout.str().count("s per case") == 1

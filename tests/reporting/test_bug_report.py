@@ -5,9 +5,9 @@ the value the entry pins when it is run.
 The reproduction tests are parametrized at collection time from the divergence files (entries
 come and go): for every real target, every listed divergence. They start the library in fresh
 processes (seconds each), so they are `fidelity` tests: skipped unless this file is named
-(tox -e openclaw / pi-ai / litellm / pydantic-ai name it, with `-k <target>:`); a target not
-installed skips, saying how to install it. Under CI=true only a sample runs (`_params`); the rest is
-deselected, and `--kimi-repro-all` (tox -e nightly) runs every one.
+(tox -e nightly names it, with `--kimi-repro-all`: every one; `-- -k openclaw` for one target); a target
+not installed skips, saying how to install it. Under CI=true without that option only a sample runs
+(`_params`); the rest is deselected.
 """
 
 from __future__ import annotations
