@@ -123,7 +123,7 @@ def test_a_bad_shard_is_one_line_exit_4(spec):
 
 
 @pytest.mark.integration
-def test_openclaw_under_two_workers_and_shards_gives_the_serial_verdicts(tmp_path):
+def test_openclaw_under_two_workers_gives_the_serial_verdicts(tmp_path):
     from harness.targets.node import install
 
     if not install.is_installed("openclaw", install.default_cache_dir("openclaw")):
@@ -138,6 +138,5 @@ def test_openclaw_under_two_workers_and_shards_gives_the_serial_verdicts(tmp_pat
     workers = _pytest(*args, "-n", "2", "--kimi-results-dir", str(tmp_path / "xdist"))
     assert workers.returncode == 0, workers.stdout[-2000:]
     assert verdicts(tmp_path / "xdist", coverage=False) == serial != {}
-    parts = _sharded(tmp_path, args, 2)
-    assert _cli("merge", *map(str, parts), "--out", str(tmp_path / "merged")).returncode == 0
-    assert verdicts(tmp_path / "merged", coverage=False) == serial
+    # shards select tests and merge results alike for every target: the test above shows it (an
+    # OpenClaw session costs ~5 s of CPU to start, one per shard)

@@ -212,10 +212,10 @@ def _tools_or_skip():
     return browser_or_skip()
 
 
-def _report_run(tmp: Path, target: str | None, browser: bool = True) -> subprocess.CompletedProcess:
+def _report_run(tmp: Path, target: str | None) -> subprocess.CompletedProcess:
     """A suite run into Allure results (none when `target` is None: build again), then the build
-    as `tox -e report` runs it (its browser check unless `browser` is False: a run's check costs
-    a Chromium start, and the test needs it once)."""
+    as `tox -e report` runs it, but for its browser check: each costs a Chromium start, so the test
+    views the final report once (the build's own check: tests/reporting/test_report_build.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_STORAGE"))}
     env.pop("GITHUB_STEP_SUMMARY", None)
     cmd = [
@@ -259,7 +259,6 @@ def _report_run(tmp: Path, target: str | None, browser: bool = True) -> subproce
             str(tmp / "results"),
             "--summary",
             str(tmp / "summary.md"),
-            *(["--browser-check", str(tmp / "shots")] if browser else []),
             "--fail-on-failures",
         ],
         cwd=ROOT,
@@ -280,7 +279,7 @@ def _statuses(results: Path) -> dict[str, str]:
 def test_two_runs_show_the_regression(tmp_path):
     chromium = _tools_or_skip()
 
-    first = _report_run(tmp_path, "impl=reference", browser=False)
+    first = _report_run(tmp_path, "impl=reference")
     assert first.returncode == 0, first.stdout + first.stderr
     assert "[report] note:" not in first.stdout, "the plugin wrote the same run id into both result sets"
     before = _statuses(tmp_path / "allure-results")
@@ -288,7 +287,6 @@ def test_two_runs_show_the_regression(tmp_path):
 
     second = _report_run(tmp_path, "impl=python:tests.reporting.test_report:leaky_canary")
     assert second.returncode == 1, second.stdout + second.stderr  # built, then non-zero
-    assert "browser check (file://): passed" in second.stdout, second.stdout
     after = _statuses(tmp_path / "allure-results")
     assert set(after) == set(before), "the same tests (same history ids) in both runs"
     broken = {n for n, s in after.items() if s in ("failed", "broken") and before.get(n) == "passed"}
@@ -313,7 +311,7 @@ def test_two_runs_show_the_regression(tmp_path):
     )
 
     # building again for the same run: the same regressions, not "0 regression(s)"; one history line per run
-    assert _report_run(tmp_path, None, browser=False).returncode == 1
+    assert _report_run(tmp_path, None).returncode == 1
     assert {r["name"] for r in json.loads((report / "regressions.json").read_text())} == broken
     assert (tmp_path / "summary.md").read_text() == summary_md
     assert len((tmp_path / "history.jsonl").read_text().splitlines()) == 2
@@ -333,7 +331,7 @@ def test_two_runs_show_the_regression(tmp_path):
     assert "kimi-conformance-matrix-link" in (report / "index.html").read_text()
     assert "googletagmanager" not in (report / "index.html").read_text()
 
-    # view it as the browser check of the build did, and with the regressions required
+    # view it as the build's browser check does, with the regressions required
     shots = tmp_path / "shots-regressions"
     view = run_child(
         [
@@ -360,4 +358,3 @@ def test_two_runs_show_the_regression(tmp_path):
     assert summary["checks"]["failure"]["diff_visible"] and summary["checks"]["trend"]["history_points"] == 2
     for name in ("overview", "categories", "failure-diff", "trend", "matrix", "summary"):
         assert (shots / f"{name}.png").stat().st_size > 5000
-        assert (tmp_path / "shots" / f"{name}.png").stat().st_size > 5000, "the build's own browser check"
