@@ -247,3 +247,43 @@ def test_the_shared_protocol_loop(echo_install):
     ]
     assert out[-1]["error"]["message"].startswith("bad JSON line")
     assert "to stderr, not stdout" in r.stderr
+
+
+def _fake_install(parent: Path, name: str, node: str, prints: str) -> Path:
+    """A finished install beside others: its stamp names its Node version; its node prints `prints`."""
+    d = parent / name
+    (d / "runtime" / "bin").mkdir(parents=True)
+    binary = d / "runtime" / "bin" / "node"
+    binary.write_text(f"#!/bin/sh\necho {prints}\n")
+    binary.chmod(0o755)
+    (d / node_install.STAMP).write_text(json.dumps({"target": name, "node": node}))
+    return binary
+
+
+@pytest.mark.integration  # runs the copied binary (a shell script here)
+def test_a_second_install_copies_the_node_of_the_first(tmp_path, monkeypatch):
+    parent = tmp_path / "node"
+    _fake_install(parent, "openclaw-1", "24.21.0", "v24.21.0")
+    monkeypatch.setattr(node_install, "_run", lambda cmd, **kw: pytest.fail(f"fetched instead of copying: {cmd}"))
+    dest = tmp_path / "new" / "runtime"
+    node_install._install_node("24.21.0", dest, tmp_path, beside=parent)
+    assert (dest / "bin" / "node").read_text().endswith("echo v24.21.0\n")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("node, prints", [("22.1.0", "v22.1.0"), ("24.21.0", "v0.0.0-broken")])
+def test_another_version_or_a_broken_copy_is_fetched(tmp_path, monkeypatch, node, prints):
+    parent = tmp_path / "node"
+    _fake_install(parent, "openclaw-1", node, prints)
+    fetched = []
+
+    def fetch(cmd, **kw):
+        fetched.append(cmd)
+        raise RuntimeError("fetch")
+
+    monkeypatch.setattr(node_install, "_run", fetch)
+    dest = tmp_path / "new" / "runtime"
+    with pytest.raises(RuntimeError, match="fetch"):
+        node_install._install_node("24.21.0", dest, tmp_path, beside=parent)
+    assert fetched and fetched[0][:2] == ["npm", "pack"]
+    assert not (dest / "bin" / "node").exists()  # a copy that is not that Node is not left behind

@@ -258,7 +258,33 @@ def _run(cmd: list[str], **kw) -> None:
     subprocess.run(cmd, check=True, **kw)
 
 
-def _install_node(version: str, dest: Path, work: Path) -> None:
+def _installed_node(version: str, beside: Path) -> Path | None:
+    """The Node binary of `version` that another finished install beside `beside` already holds (its
+    stamp names that Node version), or None."""
+    for stamp_file in sorted(beside.glob(f"*/{STAMP}")):
+        try:
+            stamp = json.loads(stamp_file.read_text())
+        except (OSError, ValueError):
+            continue
+        binary = stamp_file.parent / "runtime" / "bin" / "node"
+        if stamp.get("node") == version and binary.is_file():
+            return binary
+    return None
+
+
+def _install_node(version: str, dest: Path, work: Path, beside: Path | None = None) -> None:
+    found = _installed_node(version, beside) if beside is not None else None
+    if found is not None:
+        # the same Node as another target's install: a copy, not a second download and unpacking
+        # (`npm pack` of ~30 MB, ~100 MB unpacked); --version below checks the copy as it checks a download
+        (dest / "bin").mkdir(parents=True, exist_ok=True)
+        out = dest / "bin" / "node"
+        shutil.copy2(found, out)
+        got = subprocess.run([str(out), "--version"], check=False, capture_output=True, text=True).stdout.strip()
+        if got == f"v{version}":
+            _say(f"node {got} -> {out} (copied from {found})")
+            return
+        out.unlink()
     spec = f"{NODE_NPM_PACKAGE}@{version}"
     _say(f"fetching Node {version} from the npm registry package {spec}")
     _run(["npm", "pack", spec, "--pack-destination", str(work), "--silent"], cwd=work, stdout=subprocess.DEVNULL)
@@ -298,7 +324,7 @@ def install(target_name: str, cache_dir: Path | None = None, *, force: bool = Fa
         _say(f"installing {target_name} {target_version(target_name)} into {tmp} (then renaming to {cache_dir})")
         work = tmp / ".work"
         work.mkdir()
-        _install_node(nver, tmp / "runtime", work)
+        _install_node(nver, tmp / "runtime", work, beside=cache_dir.parent)
         shutil.copyfile(src / "package.json", tmp / "package.json")
         lock = src / "package-lock.json"
         if not lock.is_file():
