@@ -142,6 +142,7 @@ def test_stream_cut_mid_event_is_a_broken_upstream():
         c.chat({**BODY, "stream": True})
 
 
+@pytest.mark.integration  # waits out real stalls and timeouts (seconds of wall clock, not CPU): the slow tier
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
 def test_stall_is_a_broken_upstream_and_stop_releases_it(stream):
     with Emulator(faults=faults.parse("stall:1")) as emu, WireClient(emu.base_url, KEY, timeout=0.5) as c:
@@ -154,6 +155,7 @@ def test_stall_is_a_broken_upstream_and_stop_releases_it(stream):
     assert time.monotonic() - t0 < 5  # stop() does not wait out the stall (120 s by default)
 
 
+@pytest.mark.integration  # waits out real stalls and timeouts (seconds of wall clock, not CPU): the slow tier
 def test_stall_length_is_part_of_the_plan():
     plan = faults.parse("stall:1,stall-seconds:0.2")
     assert plan.rates == {"stall": 1.0} and plan.stall_seconds == 0.2

@@ -89,6 +89,7 @@ def test_a_refused_connection_names_the_url_and_marks_the_upstream_gone_at_once(
     assert url in health.not_run_reason(url) and "ConnectError" in health.not_run_reason(url)
 
 
+@pytest.mark.integration  # waits out real stalls and timeouts (seconds of wall clock, not CPU): the slow tier
 def test_a_hung_upstream_names_the_url_and_is_gone_after_three_timeouts():
     server, health = Silent("hung"), UpstreamHealth()
     try:
@@ -104,6 +105,7 @@ def test_a_hung_upstream_names_the_url_and_is_gone_after_three_timeouts():
         server.close()
 
 
+@pytest.mark.integration  # waits out real stalls and timeouts (seconds of wall clock, not CPU): the slow tier
 def test_a_trickling_upstream_is_cut_at_the_request_deadline():
     server, health = Silent("trickle"), UpstreamHealth(deadline=0.5)
     try:
@@ -187,6 +189,7 @@ def test_a_complete_answer_starts_the_count_over():
         assert c.chat(BODY).status == 400 and health.failures[emu.base_url] == 0
 
 
+@pytest.mark.integration  # waits out real stalls and timeouts (seconds of wall clock, not CPU): the slow tier
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
 def test_a_stall_after_the_headers_is_a_stall_and_counts_toward_gone(stream):
     """The emulator sends the headers (and half the events), then nothing: the read deadline, not
@@ -207,6 +210,7 @@ def test_a_stall_after_the_headers_is_a_stall_and_counts_toward_gone(stream):
     assert "stalled: no byte for 0.3s (3 in a row)" in health.cause(emu.base_url)
 
 
+@pytest.mark.integration  # waits out real stalls and timeouts (seconds of wall clock, not CPU): the slow tier
 def test_a_stall_before_the_headers_is_a_stall_too():
     server, health = Silent("hung"), UpstreamHealth(read_deadline=0.3)
     try:
@@ -228,6 +232,7 @@ def test_bodies_cut_short_count_toward_gone(stream):
     assert "response cut short" in health.cause(emu.base_url) and "(3 in a row)" in health.cause(emu.base_url)
 
 
+@pytest.mark.integration  # waits out real stalls and timeouts (seconds of wall clock, not CPU): the slow tier
 def test_smoke_is_not_run_when_the_upstream_is_throttled():
     """suites/wire/test_smoke.py and `kimi-conformance smoke` judge what smoke_one returns: a
     throttled, stalled or cut upstream is `skipped` (not run), never an `error` (a FAIL)."""
@@ -251,6 +256,7 @@ def test_smoke_is_not_run_when_the_upstream_is_throttled():
         assert fact["skipped"].startswith(f"broken upstream {emu.base_url}/chat/completions: "), (spec, fact)
 
 
+@pytest.mark.integration  # waits out real stalls and timeouts (seconds of wall clock, not CPU): the slow tier
 def test_smoke_command_against_a_stalling_upstream_says_not_run(capsys):
     from harness.cli.main import main
 
