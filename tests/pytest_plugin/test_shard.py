@@ -17,6 +17,11 @@ from tests.child import run_pytest
 ROOT = Path(__file__).resolve().parents[2]
 BROKEN = "--kimi-target=python:tests.mutants:t3_keep_everywhere"  # fails T3 on some models: failures to compare
 SUITES = ("suites/test_t3_thinking_keep.py", "suites/test_t6_tool_call_ids.py", "suites/test_known_divergences.py")
+# four models, not the catalog's seventeen: the mutant passes T3 on K2.6 (keep) and fails it on K2.5; eight
+# tests fill all three shards of either target (each run and shard is a pytest session of its own)
+MODELS = [
+    f"--kimi-model={m}" for m in ("moonshot/kimi-k2.6", "moonshot/kimi-k2.5", "moonshot/kimi-k3", "kimi/kimi-k2p5")
+]
 
 
 def _pytest(*args: str) -> subprocess.CompletedProcess:
@@ -64,7 +69,7 @@ def _sharded(tmp_path: Path, args: list[str], count: int) -> list[Path]:
 @pytest.mark.parametrize("target", ["--kimi-target=reference", BROKEN])
 @pytest.mark.integration
 def test_three_shards_merged_and_two_workers_give_the_serial_verdicts(tmp_path, target):
-    args = [*SUITES, target]
+    args = [*SUITES, *MODELS, target]
     one = _pytest(*args, "--kimi-results-dir", str(tmp_path / "one"))
     assert one.returncode == (1 if target == BROKEN else 0), one.stdout[-2000:]
     counts = target != BROKEN
