@@ -52,7 +52,7 @@ def test_the_gate_runs_every_real_target_every_tier_the_wheel_and_the_report():
     named = [suites[i + 1] for i, a in enumerate(suites) if a == "--kimi-target"]
     assert sorted(named) == REAL
     models = [suites[i + 1] for i, a in enumerate(suites) if a == "--kimi-model"]
-    assert len(models) >= 5 and {m.split("/")[0] for m in models} == {"moonshot", "kimi"}
+    assert len(models) >= 4 and {m.split("/")[0] for m in models} == {"moonshot", "kimi"}
 
 
 def test_the_nightly_job_runs_what_the_gate_leaves_out():
