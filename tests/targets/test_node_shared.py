@@ -287,3 +287,34 @@ def test_another_version_or_a_broken_copy_is_fetched(tmp_path, monkeypatch, node
         node_install._install_node("24.21.0", dest, tmp_path, beside=parent)
     assert fetched and fetched[0][:2] == ["npm", "pack"]
     assert not (dest / "bin" / "node").exists()  # a copy that is not that Node is not left behind
+
+
+def test_several_targets_install_side_by_side_each_line_saying_whose(monkeypatch, capsys, tmp_path):
+    import threading
+
+    started: list[str] = []
+    both = threading.Barrier(2, timeout=5)  # only installs running at once both get past it
+
+    def install(name, cache_dir=None, *, force=False):
+        node_install._say(f"installing {name}")
+        started.append(name)
+        both.wait()
+        if name == "vercel-ai":
+            raise RuntimeError("npm ci failed")
+        return tmp_path / name
+
+    monkeypatch.setattr(node_install, "install", install)
+    assert node_install.main(["pi-ai", "vercel-ai"]) == 1  # one failed: the command fails
+    out, err = capsys.readouterr()
+    assert sorted(started) == ["pi-ai", "vercel-ai"]
+    assert "[install pi-ai] installing pi-ai" in out and str(tmp_path / "pi-ai") in out
+    assert err.strip() == "[install vercel-ai] error: npm ci failed"
+
+
+def test_one_target_installs_as_before_and_cache_dir_takes_one(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(node_install, "install", lambda name, cache_dir=None, *, force=False: node_install._say("x"))
+    assert node_install.main(["pi-ai"]) == 0
+    assert capsys.readouterr().out.startswith("[install] x")
+    with pytest.raises(SystemExit) as e:
+        node_install.main(["pi-ai", "openclaw", "--cache-dir", str(tmp_path)])
+    assert e.value.code == 2 and "--cache-dir is the install dir of one target" in capsys.readouterr().err

@@ -42,7 +42,9 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harness.util.fs import replace_dir
@@ -61,8 +63,12 @@ NOT_CODE = {"node_modules", "__pycache__"}
 STALE_CODE_S = 24 * 3600
 
 
+_installing = threading.local()  # the target this thread installs, when several install side by side
+
+
 def _say(msg: str) -> None:
-    print(f"[install] {msg}", flush=True)
+    name = getattr(_installing, "target", None)
+    print(f"[install{' ' + name if name else ''}] {msg}", flush=True)
 
 
 def known_targets() -> list[str]:
@@ -368,17 +374,34 @@ def install(target_name: str, cache_dir: Path | None = None, *, force: bool = Fa
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m harness.targets.node.install", description=__doc__.split("\n\n")[0])
-    ap.add_argument("target", help="target name: a folder beside this module with package.json + worker.mjs")
+    ap.add_argument(
+        "target",
+        nargs="+",
+        help="target name: a folder beside this module with package.json + worker.mjs; several install side by "
+        "side (their downloads overlap; each line says whose it is)",
+    )
     ap.add_argument("--cache-dir", type=Path, default=None, help="install dir (default: %(prog)s's cache)")
     ap.add_argument("--force", action="store_true", help="reinstall even when up to date")
     args = ap.parse_args(argv)
-    try:
-        d = install(args.target, args.cache_dir, force=args.force)
-    except (ValueError, RuntimeError, subprocess.CalledProcessError) as e:
-        print(f"[install] error: {e}", file=sys.stderr)
-        return 1
-    print(d)
-    return 0
+    names = list(dict.fromkeys(args.target))
+    if args.cache_dir is not None and len(names) > 1:
+        ap.error("--cache-dir is the install dir of one target: name one target with it")
+
+    def one(name: str) -> Path:
+        _installing.target = name if len(names) > 1 else None
+        return install(name, args.cache_dir, force=args.force)
+
+    # npm's downloads wait on the network far more than on a core: side by side, the longest sets the time
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        futures = {name: pool.submit(one, name) for name in names}
+    code = 0
+    for name, future in futures.items():
+        try:
+            print(future.result())
+        except (ValueError, RuntimeError, subprocess.CalledProcessError) as e:
+            print(f"[install{' ' + name if len(names) > 1 else ''}] error: {e}", file=sys.stderr)
+            code = 1
+    return code
 
 
 if __name__ == "__main__":
