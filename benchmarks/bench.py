@@ -173,7 +173,8 @@ OFFLINE_TESTS = ["suites", "tests", "-m", "not integration"]
 def _own_tests(args: argparse.Namespace, figures, runs) -> None:
     """One timed run of the offline tier, with the 1-minute load average at its start and end: on a
     shared machine the wall time means little without it (issue 24)."""
-    workers = ["-n", "2"] if importlib.util.find_spec("xdist") else []
+    # as tox -e py runs it on two cores (worksteal: a few tests take seconds, most take ms)
+    workers = ["-n", "2", "--dist", "worksteal"] if importlib.util.find_spec("xdist") else []
     cmd = [*OFFLINE_TESTS, *workers, *(["-k", args.own_tests_k] if args.own_tests_k else [])]
     print(f"[bench] offline_tests_s: pytest {' '.join(cmd)} ...", file=sys.stderr, flush=True)
     load_start = os.getloadavg()[0]
