@@ -152,10 +152,16 @@ def pin_main(args) -> int:
         return 2
     by_file: dict[Path, dict[str, dict[str, dict[str, Any]]]] = {}
     try:
-        entries = [d for d in Divergences.for_target(target.name) if not args.id or d.id in args.id]
+        own = [Path(f) for f in args.divergences or ()]
+        known = Divergences.for_target(target.name, own).entries
+        if own:  # your files only: the shipped ones belong to the install (and to their own pins)
+            mine = {f.resolve() for f in own}
+            known = [d for d in known if Path(d.file).resolve() in mine]
+        entries = [d for d in known if not args.id or d.id in args.id]
         unknown = sorted(set(args.id or ()) - {d.id for d in entries})
         if unknown:
-            print(f"error: no entry {', '.join(unknown)} for {target.name}", file=sys.stderr)
+            where = f" in {', '.join(map(str, own))}" if own else ""
+            print(f"error: no entry {', '.join(unknown)} for {target.name}{where}", file=sys.stderr)
             return 2
         for d in entries:
             if d.observer == "upstream":  # what the API refuses, not what a target does: pinned by hand
@@ -193,6 +199,12 @@ def add_pin_command(dsub) -> None:
     p = dsub.add_parser("pin", help="write what the target sends at each entry's paths into its `sends:` (in place)")
     p.add_argument("--target", required=True, help="the target whose entries to pin (openclaw, pi-ai, litellm, ...)")
     p.add_argument("--id", action="append", help="only this entry (repeatable)")
+    p.add_argument(
+        "--divergences",
+        action="append",
+        metavar="FILE",
+        help="your own divergence file (repeatable): pin its entries that name the target, not the shipped ones",
+    )
     p.add_argument("--dry-run", action="store_true", help="say what would be pinned, write nothing")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds a target may take per case (default 30)")
     p.set_defaults(func=pin_main)

@@ -62,3 +62,34 @@ def test_an_installed_package_is_never_written(tmp_path, monkeypatch):
 
     assert divergence._installed(Path("/usr/lib/python3/site-packages/harness/divergences"))
     assert not divergence._installed(ROOT / "harness" / "divergences")
+
+
+@pytest.mark.integration
+def test_pin_your_own_file_and_never_the_shipped_ones(tmp_path):
+    """`divergence pin --divergences FILE` writes `sends:` pins into your entries only."""
+    failure = tmp_path / "failure.json"
+    failure.write_text(json.dumps(CASE))
+    mine = tmp_path / "kimi-divergences.yaml"
+    assert (
+        cmd(
+            "kimi-conformance", "divergence", "add", "--target", TARGET, "--from", str(failure), "--to", str(mine)
+        ).returncode
+        == 0
+    )
+    # drafted without pins, as a hand-written entry may be
+    data = yaml.safe_load(mine.read_text())
+    for e in data["entries"]:
+        e.pop("sends", None)
+    mine.write_text(yaml.safe_dump(data, sort_keys=False))
+    shipped = {p: p.read_bytes() for p in (ROOT / "harness" / "divergences").glob("*.yaml")}
+
+    r = cmd("kimi-conformance", "divergence", "pin", "--target", TARGET, "--divergences", str(mine))
+    assert r.returncode == 0, r.stderr
+    pinned = yaml.safe_load(mine.read_text())["entries"]
+    assert pinned and all(e.get("sends") for e in pinned), pinned
+    assert {p: p.read_bytes() for p in shipped} == shipped  # the install's files are left alone
+
+    missing = cmd(
+        "kimi-conformance", "divergence", "pin", "--target", TARGET, "--divergences", str(mine), "--id", "nope"
+    )
+    assert missing.returncode == 2 and missing.stderr.strip() == f"error: no entry nope for mine in {mine}"
