@@ -66,9 +66,13 @@ STALE_CODE_S = 24 * 3600
 _installing = threading.local()  # the target this thread installs, when several install side by side
 
 
+def _tag(target: str | None) -> str:
+    """How a line of the installer begins: with the target's name when several install side by side."""
+    return f"[install{' ' + target if target else ''}]"
+
+
 def _say(msg: str) -> None:
-    name = getattr(_installing, "target", None)
-    print(f"[install{' ' + name if name else ''}] {msg}", flush=True)
+    print(f"{_tag(getattr(_installing, 'target', None))} {msg}", flush=True)
 
 
 def known_targets() -> list[str]:
@@ -278,16 +282,20 @@ def _installed_node(version: str, beside: Path) -> Path | None:
     return None
 
 
+def _version_of(binary: Path, *, check: bool) -> str:
+    """What `binary --version` prints (a binary that cannot run raises, with `check`)."""
+    return subprocess.run([str(binary), "--version"], check=check, capture_output=True, text=True).stdout.strip()
+
+
 def _install_node(version: str, dest: Path, work: Path, beside: Path | None = None) -> None:
+    out = dest / "bin" / "node"
+    out.parent.mkdir(parents=True, exist_ok=True)
     found = _installed_node(version, beside) if beside is not None else None
     if found is not None:
         # the same Node as another target's install: a copy, not a second download and unpacking
-        # (`npm pack` of ~30 MB, ~100 MB unpacked); --version below checks the copy as it checks a download
-        (dest / "bin").mkdir(parents=True, exist_ok=True)
-        out = dest / "bin" / "node"
+        # (`npm pack` of ~30 MB, ~100 MB unpacked), checked by its --version as a download is
         shutil.copy2(found, out)
-        got = subprocess.run([str(out), "--version"], check=False, capture_output=True, text=True).stdout.strip()
-        if got == f"v{version}":
+        if (got := _version_of(out, check=False)) == f"v{version}":
             _say(f"node {got} -> {out} (copied from {found})")
             return
         out.unlink()
@@ -299,13 +307,11 @@ def _install_node(version: str, dest: Path, work: Path, beside: Path | None = No
         member = tf.getmember("package/bin/node")
         src = tf.extractfile(member)
         assert src is not None
-        (dest / "bin").mkdir(parents=True, exist_ok=True)
-        out = dest / "bin" / "node"
         with open(out, "wb") as f:
             shutil.copyfileobj(src, f)
     out.chmod(0o755)
     tgz.unlink()
-    got = subprocess.run([str(out), "--version"], check=True, capture_output=True, text=True).stdout.strip()
+    got = _version_of(out, check=True)
     if got != f"v{version}":
         raise RuntimeError(f"node binary reports {got}, expected v{version}")
     _say(f"node {got} -> {out}")
@@ -399,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print(future.result())
         except (ValueError, RuntimeError, subprocess.CalledProcessError) as e:
-            print(f"[install{' ' + name if len(names) > 1 else ''}] error: {e}", file=sys.stderr)
+            print(f"{_tag(name if len(names) > 1 else None)} error: {e}", file=sys.stderr)
             code = 1
     return code
 
